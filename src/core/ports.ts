@@ -1,0 +1,87 @@
+// What the core needs from outside. Implementations live in src/store/ and are picked by src/boot/.
+import type { BasicProperties } from '../shared/index.js'
+
+/** A message as the store persists it. */
+export interface PersistedMessage {
+  readonly exchange: string
+  readonly routingKey: string
+  readonly properties: BasicProperties
+  /** The content-header property bytes as received (flags word onwards), when the broker has them. */
+  readonly rawProperties?: Buffer | undefined
+  readonly body: Buffer
+}
+
+export interface RecoveredMessage extends PersistedMessage {
+  /** The id append() returned. */
+  readonly id: number
+  /** True when markDelivered() was recorded for it: the consumer-visible `redelivered` flag. */
+  readonly delivered: boolean
+}
+
+/**
+ * The durable log of one queue. Ids are assigned by append() in increasing order. Writes are buffered;
+ * flush() resolves once every append/markDelivered/remove issued before the call is on disk (fsynced),
+ * and one fsync covers every call made meanwhile (group commit).
+ */
+export interface QueueStore {
+  append(msg: PersistedMessage): number
+  markDelivered(id: number): void
+  /** The message is gone for good: acked, dropped, expired, purged or dead-lettered. */
+  remove(id: number): void
+  flush(): Promise<void>
+  /** Reads a message back (for bodies paged out of memory). */
+  read(id: number): Promise<PersistedMessage>
+  /** Calls onMessage for every message not removed, in id order. */
+  recover(onMessage: (m: RecoveredMessage) => void): Promise<void>
+  /** Messages held and their body bytes. */
+  stats(): { messages: number; bytes: number }
+  close(): Promise<void>
+  /** Deletes everything this queue stored. */
+  destroy(): Promise<void>
+}
+
+export interface MessageStore {
+  openQueue(vhost: string, queue: string): Promise<QueueStore>
+  /** Queues that have stored data, for recovery. */
+  listQueues(): Promise<Array<{ vhost: string; queue: string }>>
+  close(): Promise<void>
+}
+
+/** Durable definitions in RabbitMQ's definitions-export shape (snake_case, as rabbitmqadmin reads it). */
+export interface Definitions {
+  vhosts?: Array<{ name: string; description?: string; tags?: string[] }>
+  users?: Array<{ name: string; password_hash: string; hashing_algorithm: string; tags: string | string[] }>
+  permissions?: Array<{ user: string; vhost: string; configure: string; write: string; read: string }>
+  policies?: Array<{
+    vhost: string
+    name: string
+    pattern: string
+    'apply-to': string
+    priority: number
+    definition: Record<string, unknown>
+  }>
+  exchanges?: Array<{
+    name: string
+    vhost: string
+    type: string
+    durable: boolean
+    auto_delete: boolean
+    internal: boolean
+    arguments: Record<string, unknown>
+  }>
+  queues?: Array<{ name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }>
+  bindings?: Array<{
+    source: string
+    vhost: string
+    destination: string
+    destination_type: 'queue' | 'exchange'
+    routing_key: string
+    arguments: Record<string, unknown>
+  }>
+}
+
+export interface DefinitionStore {
+  load(): Promise<Definitions | undefined>
+  /** Replaces the stored definitions atomically: after a crash the old or the new state, never a mix. */
+  save(defs: Definitions): Promise<void>
+}

@@ -1,0 +1,84 @@
+// Streaming frame splitter. Socket chunks arrive cut anywhere; complete frames are handed out as
+// views into the chunk (no copy), and only a frame that straddles chunks is assembled, once, when all
+// of its bytes are there. A frame larger than the negotiated frame_max is a FRAME_ERROR before its
+// payload is buffered, so a lying size field cannot make the broker allocate.
+import { FrameError } from '../shared/errors.js'
+import { FRAME } from './generated/constants.js'
+
+export interface FrameHandler {
+  /** Called once per complete frame. `payload` is only valid during the call unless copied. */
+  onFrame(type: number, channel: number, payload: Buffer): void
+}
+
+const HEADER_SIZE = 7
+
+export class FrameDecoder {
+  /** Chunks of an incomplete frame, and how many bytes they hold. */
+  private parts: Buffer[] = []
+  private partBytes = 0
+  /** Total size of the incomplete frame, or 0 while its header is not yet complete. */
+  private needed = 0
+
+  constructor(
+    private readonly handler: FrameHandler,
+    /** Largest frame accepted, header and end octet included. */
+    public maxFrameSize: number,
+  ) {}
+
+  push(chunk: Buffer): void {
+    let buf = chunk
+    if (this.partBytes > 0) {
+      const joined = this.completePending(chunk)
+      if (!joined) return
+      buf = joined
+    }
+    this.parse(buf)
+  }
+
+  /** Returns the buffer holding the pending frame and what followed it, once the frame is complete. */
+  private completePending(chunk: Buffer): Buffer | undefined {
+    this.parts.push(chunk)
+    this.partBytes += chunk.length
+    if (this.needed === 0) {
+      if (this.partBytes < HEADER_SIZE) return undefined
+      const head = Buffer.concat(this.parts, this.partBytes)
+      this.parts = [head]
+      this.needed = this.frameSize(head, 0)
+    }
+    if (this.partBytes < this.needed) return undefined
+    const joined = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partBytes)
+    this.parts = []
+    this.partBytes = 0
+    this.needed = 0
+    return joined
+  }
+
+  private frameSize(buf: Buffer, at: number): number {
+    const size = buf.readUInt32BE(at + 3) + HEADER_SIZE + 1
+    if (size > this.maxFrameSize) {
+      throw new FrameError(`frame size ${size} exceeds the negotiated maximum of ${this.maxFrameSize} bytes`)
+    }
+    return size
+  }
+
+  private parse(buf: Buffer): void {
+    let at = 0
+    const len = buf.length
+    while (len - at >= HEADER_SIZE) {
+      const size = this.frameSize(buf, at)
+      if (len - at < size) break
+      const end = at + size - 1
+      if (buf[end] !== FRAME.END) {
+        throw new FrameError(`bad frame end octet 0x${(buf[end] as number).toString(16)} (expected 0xce)`)
+      }
+      this.handler.onFrame(buf[at] as number, buf.readUInt16BE(at + 1), buf.subarray(at + HEADER_SIZE, end))
+      at += size
+    }
+    if (at < len) {
+      const rest = buf.subarray(at)
+      this.parts = [rest]
+      this.partBytes = rest.length
+      this.needed = rest.length >= HEADER_SIZE ? this.frameSize(rest, 0) : 0
+    }
+  }
+}

@@ -1,0 +1,28 @@
+// The AMQP 0-9-1 codec: frames, methods, content headers and field tables. Nothing else.
+export { FRAME, REPLY, CLASS, HARD_ERROR_CODES } from './generated/constants.js'
+export {
+  type Method,
+  type MethodName,
+  type MethodOf,
+  type BasicProperties,
+  METHOD_IDS,
+  CONTENT_METHODS,
+  SYNCHRONOUS_METHODS,
+  methodName,
+  decodeMethod,
+  encodeMethod,
+  decodeBasicProperties,
+  encodeBasicProperties,
+} from './generated/methods.js'
+export { Reader } from './reader.js'
+export { Writer } from './writer.js'
+export { FrameDecoder, type FrameHandler } from './frame-decoder.js'
+export {
+  HEARTBEAT_FRAME,
+  writeMethodFrame,
+  writeHeaderFrame,
+  writeRawHeaderFrame,
+  writeBodyFrames,
+  encodeProperties,
+} from './frames.js'
+export const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1')

@@ -1,0 +1,5 @@
+export * from './errors.js'
+export * from './field-table.js'
+export * from './clock.js'
+export * from './logger.js'
+export type { BasicProperties } from './generated/basic-properties.js'

@@ -1,0 +1,32 @@
+// The logging surface the broker uses. pino satisfies it; tests can pass a silent one.
+import { pino } from 'pino'
+
+export type LogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error' | 'fatal' | 'silent'
+export const LOG_LEVELS: readonly LogLevel[] = ['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']
+
+export interface LogFn {
+  (msg: string): void
+  (obj: object, msg?: string): void
+}
+
+export interface Logger {
+  trace: LogFn
+  debug: LogFn
+  info: LogFn
+  warn: LogFn
+  error: LogFn
+  fatal: LogFn
+  child(bindings: Record<string, unknown>): Logger
+}
+
+export interface LoggerOptions {
+  level: LogLevel
+  /** Human-readable single lines instead of JSON. */
+  pretty?: boolean
+}
+
+export function createLogger(opts: LoggerOptions): Logger {
+  return pino({ level: opts.level, base: { pid: process.pid }, timestamp: pino.stdTimeFunctions.isoTime })
+}
+
+export const silentLogger: Logger = pino({ level: 'silent' })
