@@ -1,0 +1,26 @@
+#!/usr/bin/env node
+// Runs the whole suite: the codegen freshness check, then every compiled *.test.js under dist/test with
+// node's test runner (whose closing summary CI reads). Extra arguments filter test files by substring.
+import { spawnSync } from 'node:child_process'
+import { readdirSync, statSync } from 'node:fs'
+import { join } from 'node:path'
+
+const check = spawnSync(process.execPath, ['scripts/codegen/generate.mjs', '--check'], { stdio: 'inherit' })
+if (check.status !== 0) process.exit(check.status ?? 1)
+
+const filters = process.argv.slice(2)
+const files = []
+const walk = (dir) => {
+  for (const name of readdirSync(dir).sort()) {
+    const p = join(dir, name)
+    if (statSync(p).isDirectory()) walk(p)
+    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => p.includes(f)))) files.push(p)
+  }
+}
+walk(join('dist', 'test'))
+if (files.length === 0) {
+  console.error('no test files found under dist/test')
+  process.exit(1)
+}
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' })
+process.exit(run.status ?? 1)

@@ -1,0 +1,375 @@
+// One AMQP channel: method dispatch through a table of handlers, content assembly for basic.publish,
+// deliveries and their acknowledgements, prefetch, and publisher confirms.
+import { type Consumer, type ConsumerOwner, type Exchange, Message, type Queue, type QueueEntry, type VHost } from '../core/index.js'
+import {
+  decodeBasicProperties,
+  type Method,
+  type MethodName,
+  type MethodOf,
+  Reader,
+  writeBodyFrames,
+  writeMethodFrame,
+  writeRawHeaderFrame,
+  Writer,
+  encodeBasicProperties,
+} from '../protocol/index.js'
+import {
+  type BasicProperties,
+  CommandInvalidError,
+  FrameError,
+  NotFoundError,
+  PreconditionFailedError,
+  UnexpectedFrameError,
+} from '../shared/index.js'
+import type { Connection } from './connection.js'
+import { HANDLERS } from './handlers/index.js'
+import { UnackedTracker } from './unacked.js'
+
+const reader = new Reader()
+const propsWriter = new Writer(4096)
+
+interface PendingPublish {
+  exchange: Exchange
+  routingKey: string
+  mandatory: boolean
+  bodySize: number
+  properties: BasicProperties | undefined
+  rawProperties: Buffer | undefined
+  parts: Buffer[]
+  received: number
+}
+
+/** A consumer living on a channel. */
+export class ChannelConsumer implements Consumer {
+  unacked = 0
+  constructor(
+    readonly channel: Channel,
+    readonly queue: Queue,
+    readonly tag: string,
+    readonly noAck: boolean,
+    readonly exclusive: boolean,
+    /** Per-consumer prefetch limit in force when it was created (0: none). */
+    readonly prefetch: number,
+    readonly args: Record<string, unknown>,
+  ) {}
+  get owner(): ConsumerOwner {
+    return this.channel
+  }
+  canTake(): boolean {
+    return this.channel.canDeliverTo(this)
+  }
+  deliver(queue: Queue, entry: QueueEntry): void {
+    this.channel.deliver(this, queue, entry)
+  }
+  cancelledByQueue(): void {
+    this.channel.consumerCancelledByServer(this)
+  }
+}
+
+export class Channel implements ConsumerOwner {
+  readonly consumers = new Map<string, ChannelConsumer>()
+  readonly unacked = new UnackedTracker()
+  /** Name of the last queue declared on this channel: '' in later queue methods means it. */
+  lastQueue = ''
+  prefetchCount = 0
+  globalPrefetch = 0
+  confirmMode = false
+  txMode = false
+  flowActive = true
+  private publishSeq = 0
+  private confirmedUpTo = 0
+  private ackPending = false
+  private deliveryTag = 0
+  private pending: PendingPublish | undefined
+  private closed = false
+
+  constructor(
+    readonly conn: Connection,
+    readonly id: number,
+  ) {}
+
+  get connectionId(): number {
+    return this.conn.id
+  }
+
+  get vhost(): VHost {
+    return this.conn.vhost as VHost
+  }
+
+  send(m: Method): void {
+    this.conn.send(this.id, m)
+  }
+
+  // ---- dispatch ----
+
+  onMethod(m: Method): void {
+    if (this.pending) {
+      throw new UnexpectedFrameError(
+        `expected content header for class 60, got non content header frame instead`,
+      )
+    }
+    const handler = HANDLERS[m.name] as ((ch: Channel, m: Method) => void) | undefined
+    if (!handler) throw new CommandInvalidError(`unimplemented method ${m.name}`)
+    handler(this, m)
+  }
+
+  /** The queue name a method means: '' stands for the last queue declared on this channel. */
+  queueName(name: string): string {
+    if (name !== '') return name
+    if (this.lastQueue === '') throw new NotFoundError('no previously declared queue')
+    return this.lastQueue
+  }
+
+  // ---- publishing ----
+
+  startPublish(exchange: Exchange, routingKey: string, mandatory: boolean): void {
+    this.pending = {
+      exchange,
+      routingKey,
+      mandatory,
+      bodySize: -1,
+      properties: undefined,
+      rawProperties: undefined,
+      parts: [],
+      received: 0,
+    }
+  }
+
+  onHeaderFrame(payload: Buffer): void {
+    const p = this.pending
+    if (!p || p.bodySize >= 0) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    reader.reset(payload, 0, payload.length)
+    const classId = reader.short()
+    if (classId !== 60) {
+      throw new UnexpectedFrameError(`expected content header for class 60, got one for class ${classId} instead`)
+    }
+    reader.short() // weight, unused
+    const bodySize = reader.longlong()
+    const max = this.conn.ctx.broker.limits.maxMessageSize
+    const propsStart = reader.pos
+    p.properties = decodeBasicProperties(reader)
+    if (reader.pos !== payload.length) throw new FrameError('content header frame has trailing bytes')
+    // One copy of the property bytes, so the message does not pin the socket chunk.
+    p.rawProperties = Buffer.from(payload.subarray(propsStart))
+    p.bodySize = bodySize
+    if (bodySize > max) {
+      this.pending = undefined
+      throw new PreconditionFailedError(`message size ${bodySize} is larger than configured max size ${max}`)
+    }
+    if (bodySize === 0) this.completePublish(p, Buffer.alloc(0))
+  }
+
+  onBodyFrame(payload: Buffer): void {
+    const p = this.pending
+    if (!p || p.bodySize < 0) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    p.received += payload.length
+    if (p.received > p.bodySize) {
+      throw new FrameError(`content body exceeds the size of ${p.bodySize} bytes announced in its header`)
+    }
+    if (p.received === p.bodySize && p.parts.length === 0) {
+      // Single-frame body: one copy out of the socket chunk.
+      return this.completePublish(p, Buffer.from(payload))
+    }
+    p.parts.push(Buffer.from(payload))
+    if (p.received === p.bodySize) this.completePublish(p, Buffer.concat(p.parts, p.bodySize))
+  }
+
+  private completePublish(p: PendingPublish, body: Buffer): void {
+    this.pending = undefined
+    const props = p.properties as BasicProperties
+    const msg = new Message(p.exchange.name, p.routingKey, props, body, p.rawProperties, this.conn.ctx.clock.now())
+    const seq = this.confirmMode ? ++this.publishSeq : 0
+    const routed = this.vhost.publish(p.exchange, msg)
+    if (routed.length === 0 && p.mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
+    if (seq > 0) this.confirm(seq)
+  }
+
+  private returnMessage(msg: Message, replyCode: number, replyText: string): void {
+    const w = this.conn.writer
+    writeMethodFrame(w, this.id, {
+      name: 'basic.return',
+      replyCode,
+      replyText,
+      exchange: msg.exchange,
+      routingKey: msg.routingKey,
+    })
+    this.writeContent(msg)
+  }
+
+  /** Confirms are coalesced: one basic.ack multiple=true per flush covers every publish since the last. */
+  private confirm(seq: number): void {
+    this.confirmedUpTo = seq
+    if (!this.ackPending) {
+      this.ackPending = true
+      this.conn.onBeforeFlush(this)
+    }
+    this.conn.scheduleFlush()
+  }
+
+  /** Writes the coalesced confirm, just before the connection flushes. */
+  writePendingConfirms(): void {
+    if (!this.ackPending || this.closed) return
+    this.ackPending = false
+    const multiple = this.confirmedUpTo > this.lastAckSent + 1
+    writeMethodFrame(this.conn.writer, this.id, { name: 'basic.ack', deliveryTag: this.confirmedUpTo, multiple })
+    this.lastAckSent = this.confirmedUpTo
+  }
+  private lastAckSent = 0
+
+  enableConfirms(): void {
+    this.confirmMode = true
+  }
+
+  // ---- delivering ----
+
+  canDeliverTo(c: ChannelConsumer): boolean {
+    if (!this.flowActive || this.closed) return false
+    if (!c.noAck) {
+      if (c.prefetch > 0 && c.unacked >= c.prefetch) return false
+      if (this.globalPrefetch > 0 && this.unacked.count >= this.globalPrefetch) return false
+    }
+    return this.conn.canDeliver()
+  }
+
+  deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
+    const tag = ++this.deliveryTag
+    if (!c.noAck) {
+      this.unacked.add({ tag, queue, entry, consumer: c })
+      c.unacked++
+    }
+    const msg = entry.message
+    writeMethodFrame(this.conn.writer, this.id, {
+      name: 'basic.deliver',
+      consumerTag: c.tag,
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: msg.exchange,
+      routingKey: msg.routingKey,
+    })
+    this.writeContent(msg)
+  }
+
+  /** basic.get-ok for an entry taken from `queue`. */
+  deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
+    const tag = ++this.deliveryTag
+    if (!noAck) this.unacked.add({ tag, queue, entry, consumer: undefined })
+    const msg = entry.message
+    writeMethodFrame(this.conn.writer, this.id, {
+      name: 'basic.get-ok',
+      deliveryTag: tag,
+      redelivered: entry.redelivered,
+      exchange: msg.exchange,
+      routingKey: msg.routingKey,
+      messageCount: queue.readyCount,
+    })
+    this.writeContent(msg)
+  }
+
+  private writeContent(msg: Message): void {
+    const w = this.conn.writer
+    let raw = msg.rawProperties
+    if (!raw) {
+      encodeBasicProperties(propsWriter, msg.properties)
+      raw = msg.rawProperties = Buffer.concat(propsWriter.take())
+    }
+    writeRawHeaderFrame(w, this.id, msg.body.length, raw)
+    if (msg.body.length > 0) writeBodyFrames(w, this.id, msg.body, this.conn.frameMax)
+    this.conn.scheduleFlush()
+  }
+
+  /** Acks free prefetch room: let the queues of this channel's consumers deliver again. */
+  resumeConsumers(): void {
+    for (const c of this.consumers.values()) c.queue.dispatch()
+  }
+
+  // ---- acknowledgements ----
+
+  ack(tag: number, multiple: boolean): void {
+    for (const u of this.unacked.take(tag, multiple)) {
+      if (u.consumer) u.consumer.unacked--
+      u.queue.settle(u.entry)
+    }
+    this.scheduleResume()
+  }
+
+  reject(tag: number, multiple: boolean, requeue: boolean): void {
+    const taken = this.unacked.take(tag, multiple)
+    this.settleOrRequeue(taken, requeue)
+    this.scheduleResume()
+  }
+
+  recover(): void {
+    this.settleOrRequeue(this.unacked.takeAll(), true)
+  }
+
+  private settleOrRequeue(taken: ReturnType<UnackedTracker['take']>, requeue: boolean): void {
+    const byQueue = new Map<Queue, QueueEntry[]>()
+    for (const u of taken) {
+      if (u.consumer) u.consumer.unacked--
+      if (!requeue) {
+        u.queue.settle(u.entry)
+        continue
+      }
+      const list = byQueue.get(u.queue)
+      if (list) list.push(u.entry)
+      else byQueue.set(u.queue, [u.entry])
+    }
+    for (const [q, entries] of byQueue) q.requeue(entries)
+  }
+
+  private resumeScheduled = false
+  /** Deliveries resume once per batch of acks rather than once per ack. */
+  private scheduleResume(): void {
+    if (this.resumeScheduled) return
+    this.resumeScheduled = true
+    queueMicrotask(() => {
+      this.resumeScheduled = false
+      if (!this.closed) this.resumeConsumers()
+    })
+  }
+
+  // ---- consumers ----
+
+  addConsumer(c: ChannelConsumer): void {
+    this.consumers.set(c.tag, c)
+  }
+
+  cancelConsumer(tag: string): ChannelConsumer | undefined {
+    const c = this.consumers.get(tag)
+    if (!c) return undefined
+    this.consumers.delete(tag)
+    c.queue.removeConsumer(c)
+    return c
+  }
+
+  /** The consumed queue was deleted: RabbitMQ tells the client with a server-sent basic.cancel. */
+  consumerCancelledByServer(c: ChannelConsumer): void {
+    if (this.consumers.get(c.tag) !== c) return
+    this.consumers.delete(c.tag)
+    if (this.closed) return
+    const caps = this.conn.clientProperties['capabilities']
+    const notify = typeof caps === 'object' && caps !== null && (caps as Record<string, unknown>)['consumer_cancel_notify'] === true
+    if (notify) this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
+  }
+
+  // ---- closing ----
+
+  /** Releases everything the channel holds: consumers are cancelled and unacked messages requeued. */
+  teardown(): void {
+    if (this.closed) return
+    this.closed = true
+    this.pending = undefined
+    for (const c of [...this.consumers.values()]) {
+      this.consumers.delete(c.tag)
+      c.queue.removeConsumer(c)
+    }
+    this.settleOrRequeue(this.unacked.takeAll(), true)
+  }
+
+  isClosed(): boolean {
+    return this.closed
+  }
+}
+
+export type Handler<N extends MethodName> = (ch: Channel, m: MethodOf<N>) => void
+export type HandlerTable = { [N in MethodName]?: Handler<N> }

@@ -1,0 +1,395 @@
+// One AMQP connection: protocol header, handshake (start/tune/open), frame dispatch to channels,
+// heartbeats, and closing in both directions. Frames written during one event-loop turn are coalesced
+// into a single socket write (see flush()).
+import type { Socket } from 'node:net'
+import type { User } from '../auth/index.js'
+import type { VHost } from '../core/index.js'
+import {
+  FRAME,
+  FrameDecoder,
+  type FrameHandler,
+  HEARTBEAT_FRAME,
+  type Method,
+  methodName,
+  PROTOCOL_HEADER,
+  Reader,
+  writeMethodFrame,
+  Writer,
+  decodeMethod,
+} from '../protocol/index.js'
+import {
+  BrokerError,
+  ChannelError,
+  CommandInvalidError,
+  ConnectionForcedError,
+  FrameError,
+  InternalError,
+  NotAllowedError,
+  NotImplementedError,
+  UnexpectedFrameError,
+  type FieldTable,
+  type Logger,
+} from '../shared/index.js'
+import { Channel } from './channel.js'
+import type { AmqpContext } from './context.js'
+import { Handshake } from './handshake.js'
+import { Heartbeat } from './heartbeat.js'
+
+/** Pending output above which consumers stop being fed until the socket drains. */
+const WRITE_HIGH_WATER = 1024 * 1024
+/** How long a closing connection waits for close-ok before dropping the socket. */
+const CLOSE_OK_TIMEOUT_MS = 3000
+
+type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed'
+
+const reader = new Reader()
+
+let nextConnectionId = 1
+
+export class Connection implements FrameHandler {
+  readonly id = nextConnectionId++
+  readonly name: string
+  readonly logger: Logger
+  readonly connectedAt: number
+  state: State = 'header'
+  frameMax: number
+  channelMax: number
+  heartbeatSeconds = 0
+  vhost: VHost | undefined
+  user: User | undefined
+  clientProperties: FieldTable = {}
+  readonly channels = new Map<number, Channel>()
+  /** Channels waiting for channel.close-ok after the server closed them. */
+  private readonly closingChannels = new Set<number>()
+  readonly writer = new Writer()
+  private readonly decoder: FrameDecoder
+  private readonly handshake: Handshake
+  private readonly heartbeat: Heartbeat
+  private headerBytes = Buffer.alloc(0)
+  private flushScheduled = false
+  /** Set when a consumer was refused for back-pressure; cleared by resuming delivery. */
+  private deliveryStalled = false
+  private closeTimer: ReturnType<typeof setTimeout> | undefined
+  private cleanedUp = false
+  private readonly onClosed: (c: Connection) => void
+
+  constructor(
+    readonly socket: Socket,
+    readonly ctx: AmqpContext,
+    onClosed: (c: Connection) => void,
+  ) {
+    this.onClosed = onClosed
+    this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`
+    this.logger = ctx.logger.child({ connection: this.name })
+    this.connectedAt = ctx.clock.now()
+    this.frameMax = ctx.settings.frameMax
+    this.channelMax = ctx.settings.channelMax
+    this.decoder = new FrameDecoder(this, ctx.settings.frameMax)
+    this.handshake = new Handshake(this)
+    this.heartbeat = new Heartbeat(this)
+    socket.setNoDelay(true)
+    socket.on('data', (chunk: Buffer) => this.onData(chunk))
+    socket.on('drain', () => this.resumeDelivery())
+    socket.on('error', (err) => this.logger.debug({ err: err.message }, 'socket error'))
+    socket.on('close', () => this.cleanup())
+    this.handshake.startTimer()
+  }
+
+  get remoteAddress(): string {
+    return this.socket.remoteAddress ?? ''
+  }
+
+  // ---- input ----
+
+  private onData(chunk: Buffer): void {
+    this.heartbeat.received()
+    try {
+      if (this.state === 'header') chunk = this.readProtocolHeader(chunk)
+      if (chunk.length > 0 && this.state !== 'closed') this.decoder.push(chunk)
+    } catch (err) {
+      this.fail(err, 0, undefined)
+    }
+  }
+
+  /** Checks the 8-byte protocol header; returns whatever followed it. */
+  private readProtocolHeader(chunk: Buffer): Buffer {
+    const need = 8 - this.headerBytes.length
+    this.headerBytes = Buffer.concat([this.headerBytes, chunk.subarray(0, need)])
+    if (this.headerBytes.length < 8) {
+      if (!PROTOCOL_HEADER.subarray(0, this.headerBytes.length).equals(this.headerBytes)) this.refuseHeader()
+      return Buffer.alloc(0)
+    }
+    if (!this.headerBytes.equals(PROTOCOL_HEADER)) {
+      this.refuseHeader()
+      return Buffer.alloc(0)
+    }
+    this.state = 'handshake'
+    this.handshake.sendStart()
+    return chunk.subarray(need)
+  }
+
+  /** A wrong protocol header gets the header we speak, then the socket closes (spec 4.2.2). */
+  private refuseHeader(): void {
+    this.logger.info('client sent an unsupported protocol header; replied with AMQP 0-9-1 and closed')
+    this.state = 'closed'
+    this.socket.end(PROTOCOL_HEADER)
+  }
+
+  onFrame(type: number, channel: number, payload: Buffer): void {
+    if (this.state === 'closed') return
+    switch (type) {
+      case FRAME.METHOD:
+        return this.onMethodFrame(channel, payload)
+      case FRAME.HEADER:
+      case FRAME.BODY:
+        return this.onContentFrame(type, channel, payload)
+      case FRAME.HEARTBEAT:
+        if (channel !== 0) throw new FrameError(`heartbeat frame on channel ${channel}`)
+        return
+      default:
+        throw new FrameError(`unknown frame type ${type}`)
+    }
+  }
+
+  private onMethodFrame(channel: number, payload: Buffer): void {
+    reader.reset(payload, 0, payload.length)
+    const classId = reader.short()
+    const methodId = reader.short()
+    const method = decodeMethod(reader, classId, methodId)
+    if (!method) throw new NotImplementedError(`unknown method class ${classId} method ${methodId}`)
+    if (this.state === 'closing') return this.onMethodWhileClosing(channel, method)
+    if (channel === 0) return this.onConnectionMethod(method, classId, methodId)
+    if (this.state !== 'open') throw new UnexpectedFrameError(`${method.name} on channel ${channel} before connection.open`)
+    if (this.closingChannels.has(channel)) return this.onMethodWhileChannelClosing(channel, method)
+    const ch = this.channels.get(channel)
+    if (method.name === 'channel.open') return this.openChannel(channel, ch)
+    if (!ch) throw new ChannelError(`expected 'channel.open' on channel ${channel}`)
+    try {
+      ch.onMethod(method)
+    } catch (err) {
+      this.fail(err, channel, [classId, methodId])
+    }
+  }
+
+  private onContentFrame(type: number, channel: number, payload: Buffer): void {
+    if (this.state === 'closing' || this.closingChannels.has(channel)) return
+    if (channel === 0 || this.state !== 'open') {
+      throw new UnexpectedFrameError(`content frame on channel ${channel} where none was expected`)
+    }
+    const ch = this.channels.get(channel)
+    if (!ch) throw new ChannelError(`expected 'channel.open' on channel ${channel}`)
+    try {
+      if (type === FRAME.HEADER) ch.onHeaderFrame(payload)
+      else ch.onBodyFrame(payload)
+    } catch (err) {
+      this.fail(err, channel, [60, 40])
+    }
+  }
+
+  private onConnectionMethod(m: Method, classId: number, methodId: number): void {
+    if (this.state === 'handshake') return this.handshake.onMethod(m)
+    switch (m.name) {
+      case 'connection.close':
+        this.send(0, { name: 'connection.close-ok' })
+        this.flush()
+        this.terminate()
+        return
+      case 'connection.close-ok':
+        return this.terminate()
+      case 'connection.update-secret':
+        this.send(0, { name: 'connection.update-secret-ok' })
+        return
+      case 'connection.blocked':
+      case 'connection.unblocked':
+        return // clients may echo these; nothing to do
+      default:
+        throw classId === 10
+          ? new CommandInvalidError(`unexpected method ${m.name} on an open connection`)
+          : new CommandInvalidError(`${methodName(classId, methodId)} on channel 0`)
+    }
+  }
+
+  private onMethodWhileClosing(channel: number, m: Method): void {
+    if (channel !== 0) return
+    if (m.name === 'connection.close-ok') this.terminate()
+    else if (m.name === 'connection.close') {
+      this.send(0, { name: 'connection.close-ok' })
+      this.flush()
+      this.terminate()
+    }
+  }
+
+  /** After the server closed a channel, everything on it but close/close-ok is discarded (spec 2.3.5). */
+  private onMethodWhileChannelClosing(channel: number, m: Method): void {
+    if (m.name === 'channel.close-ok') this.closingChannels.delete(channel)
+    else if (m.name === 'channel.close') {
+      this.closingChannels.delete(channel)
+      this.send(channel, { name: 'channel.close-ok' })
+    }
+  }
+
+  private openChannel(id: number, existing: Channel | undefined): void {
+    if (existing) throw new ChannelError(`second 'channel.open' seen on channel ${id}`)
+    if (id > this.channelMax) {
+      throw new NotAllowedError(`channel number ${id} exceeds the negotiated channel_max of ${this.channelMax}`)
+    }
+    this.channels.set(id, new Channel(this, id))
+    this.send(id, { name: 'channel.open-ok' })
+  }
+
+  /** Called by a channel that processed channel.close from the client. */
+  channelClosed(id: number): void {
+    this.channels.delete(id)
+  }
+
+  // ---- errors ----
+
+  /** Maps an error to a channel or connection close, as the spec's soft/hard classes say. */
+  fail(err: unknown, channel: number, method: readonly [number, number] | undefined): void {
+    const e = err instanceof BrokerError ? err : this.internalError(err)
+    const [classId, methodId] = method ?? [0, 0]
+    const ch = channel > 0 ? this.channels.get(channel) : undefined
+    if (!e.hard && ch) {
+      this.logger.info({ channel, code: e.replyCode }, `closing channel: ${e.replyText}`)
+      ch.teardown()
+      this.channels.delete(channel)
+      this.closingChannels.add(channel)
+      this.send(channel, { name: 'channel.close', replyCode: e.replyCode, replyText: clip(e.replyText), classId, methodId })
+      return
+    }
+    this.close(e.replyCode, e.replyText, classId, methodId)
+  }
+
+  private internalError(err: unknown): BrokerError {
+    this.logger.error({ err }, 'internal error while handling a frame')
+    return new InternalError(err instanceof Error ? err.message : String(err))
+  }
+
+  /** Server-initiated connection.close; the socket closes on close-ok or after a timeout. */
+  close(replyCode: number, replyText: string, classId = 0, methodId = 0): void {
+    if (this.state === 'closing' || this.state === 'closed') return
+    const level = replyCode === 320 || replyCode === 200 ? 'info' : 'warn'
+    this.logger[level]({ code: replyCode }, `closing connection: ${replyText}`)
+    if (this.state === 'header') return this.terminate()
+    this.state = 'closing'
+    this.teardownChannels()
+    this.send(0, { name: 'connection.close', replyCode, replyText: clip(replyText), classId, methodId })
+    this.flush()
+    this.closeTimer = setTimeout(() => this.terminate(), CLOSE_OK_TIMEOUT_MS)
+    this.closeTimer.unref()
+  }
+
+  /** Broker shutdown or an operator's request: 320 CONNECTION_FORCED. */
+  forceClose(reason: string): void {
+    this.close(320, new ConnectionForcedError(reason).replyText)
+  }
+
+  // ---- output ----
+
+  send(channel: number, m: Method): void {
+    writeMethodFrame(this.writer, channel, m)
+    this.scheduleFlush()
+  }
+
+  scheduleFlush(): void {
+    if (this.flushScheduled) return
+    this.flushScheduled = true
+    setImmediate(() => this.flush())
+  }
+
+  /** Writes everything queued this turn in one go (cork/uncork turns several buffers into one writev). */
+  flush(): void {
+    this.flushScheduled = false
+    if (this.confirmingChannels.size > 0) {
+      for (const ch of this.confirmingChannels) ch.writePendingConfirms()
+      this.confirmingChannels.clear()
+    }
+    if (this.writer.length === 0 || this.socket.destroyed) return
+    this.heartbeat.sent()
+    const chunks = this.writer.take()
+    if (chunks.length === 1) this.socket.write(chunks[0] as Buffer)
+    else {
+      this.socket.cork()
+      for (const c of chunks) this.socket.write(c)
+      this.socket.uncork()
+    }
+    if (this.deliveryStalled && this.socket.writableLength < WRITE_HIGH_WATER) setImmediate(() => this.resumeDelivery())
+  }
+
+  /** Channels with confirms to write at the next flush. */
+  private readonly confirmingChannels = new Set<Channel>()
+  onBeforeFlush(ch: Channel): void {
+    this.confirmingChannels.add(ch)
+  }
+
+  writeHeartbeat(): void {
+    this.writer.bytes(HEARTBEAT_FRAME)
+    this.flush()
+  }
+
+  /** Whether consumers on this connection may be handed more messages now. */
+  canDeliver(): boolean {
+    if (this.writer.length + this.socket.writableLength < WRITE_HIGH_WATER) return true
+    this.deliveryStalled = true
+    return false
+  }
+
+  private resumeDelivery(): void {
+    if (!this.deliveryStalled || this.state !== 'open') return
+    this.deliveryStalled = false
+    for (const ch of this.channels.values()) ch.resumeConsumers()
+  }
+
+  // ---- lifecycle ----
+
+  opened(vhost: VHost, user: User): void {
+    this.vhost = vhost
+    this.user = user
+    this.state = 'open'
+    this.decoder.maxFrameSize = this.frameMax
+    this.heartbeat.start(this.heartbeatSeconds)
+    this.logger.info({ user: user.name, vhost: vhost.name }, 'connection opened')
+  }
+
+  setNegotiatedFrameMax(frameMax: number): void {
+    this.frameMax = frameMax
+  }
+
+  private teardownChannels(): void {
+    for (const ch of this.channels.values()) ch.teardown()
+    this.channels.clear()
+  }
+
+  /** Closes the socket now. */
+  terminate(): void {
+    if (this.state === 'closed') return
+    this.state = 'closed'
+    this.flush()
+    this.socket.end()
+    this.socket.destroySoon()
+    this.cleanup()
+  }
+
+  private cleanup(): void {
+    if (this.cleanedUp) return
+    this.cleanedUp = true
+    if (this.closeTimer) clearTimeout(this.closeTimer)
+    this.heartbeat.stop()
+    this.handshake.stopTimer()
+    const wasOpen = this.vhost !== undefined
+    this.state = 'closed'
+    this.teardownChannels()
+    if (this.vhost) this.vhost.connectionClosed(this.id)
+    this.vhost = undefined
+    if (wasOpen) this.logger.info('connection closed')
+    this.onClosed(this)
+  }
+}
+
+/** Reply texts are short strings: at most 255 bytes. */
+function clip(text: string): string {
+  if (Buffer.byteLength(text) <= 255) return text
+  let s = text.slice(0, 255)
+  while (Buffer.byteLength(s) > 255) s = s.slice(0, -1)
+  return s
+}

@@ -1,0 +1,26 @@
+// What the AMQP layer is given by the composition root.
+import type { UserRegistry } from '../auth/index.js'
+import type { Broker } from '../core/index.js'
+import type { Clock, FieldTable, Logger } from '../shared/index.js'
+
+export interface AmqpSettings {
+  /** Largest frame the server accepts and proposes, bytes (RabbitMQ: 131072). */
+  frameMax: number
+  /** Highest channel number the server proposes (RabbitMQ: 2047). */
+  channelMax: number
+  /** Heartbeat interval the server proposes, seconds (RabbitMQ: 60). */
+  heartbeat: number
+  /** Seconds allowed for the handshake to complete before the socket is closed (RabbitMQ: 10). */
+  handshakeTimeout: number
+  /** Users allowed to log in only from loopback addresses (RabbitMQ: ['guest']). */
+  loopbackUsers: string[]
+}
+
+export interface AmqpContext {
+  readonly broker: Broker
+  readonly users: UserRegistry
+  readonly logger: Logger
+  readonly clock: Clock
+  readonly settings: AmqpSettings
+  readonly serverProperties: FieldTable
+}

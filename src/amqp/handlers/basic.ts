@@ -1,0 +1,59 @@
+// basic class: publish, consume, cancel, get, qos, ack/nack/reject, recover.
+import { generateName } from '../../core/index.js'
+import { AccessRefusedError, NotAllowedError, NotImplementedError } from '../../shared/index.js'
+import { ChannelConsumer, type HandlerTable } from '../channel.js'
+
+export const basicHandlers: HandlerTable = {
+  'basic.publish': (ch, m) => {
+    if (m.immediate) throw new NotImplementedError('immediate=true')
+    const ex = ch.vhost.getExchange(m.exchange)
+    if (ex.internal) {
+      throw new AccessRefusedError(`cannot publish to internal exchange '${ex.name}' in vhost '${ch.vhost.name}'`)
+    }
+    ch.startPublish(ex, m.routingKey, m.mandatory)
+  },
+  'basic.qos': (ch, m) => {
+    if (m.prefetchSize !== 0) throw new NotImplementedError(`prefetch_size!=0 (${m.prefetchSize})`)
+    if (m.global) ch.globalPrefetch = m.prefetchCount
+    else ch.prefetchCount = m.prefetchCount
+    ch.send({ name: 'basic.qos-ok' })
+    ch.resumeConsumers()
+  },
+  'basic.consume': (ch, m) => {
+    const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
+    const tag = m.consumerTag === '' ? generateName('amq.ctag-') : m.consumerTag
+    if (ch.consumers.has(tag)) throw new NotAllowedError(`attempt to reuse consumer tag '${tag}'`)
+    const c = new ChannelConsumer(ch, q, tag, m.noAck, m.exclusive, ch.prefetchCount, m.arguments)
+    ch.addConsumer(c)
+    try {
+      // consume-ok must precede the first delivery, so it is written before the queue is told.
+      if (!m.noWait) ch.send({ name: 'basic.consume-ok', consumerTag: tag })
+      q.addConsumer(c)
+    } catch (err) {
+      ch.consumers.delete(tag)
+      throw err
+    }
+  },
+  'basic.cancel': (ch, m) => {
+    ch.cancelConsumer(m.consumerTag)
+    if (!m.noWait) ch.send({ name: 'basic.cancel-ok', consumerTag: m.consumerTag })
+  },
+  'basic.get': (ch, m) => {
+    const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
+    const entry = q.get(m.noAck)
+    if (entry) ch.deliverGet(q, entry, m.noAck)
+    else ch.send({ name: 'basic.get-empty' })
+  },
+  'basic.ack': (ch, m) => ch.ack(m.deliveryTag, m.multiple),
+  'basic.nack': (ch, m) => ch.reject(m.deliveryTag, m.multiple, m.requeue),
+  'basic.reject': (ch, m) => ch.reject(m.deliveryTag, false, m.requeue),
+  'basic.recover': (ch, m) => {
+    if (!m.requeue) throw new NotImplementedError('requeue=false')
+    ch.recover()
+    ch.send({ name: 'basic.recover-ok' })
+  },
+  'basic.recover-async': (ch, m) => {
+    if (!m.requeue) throw new NotImplementedError('requeue=false')
+    ch.recover()
+  },
+}

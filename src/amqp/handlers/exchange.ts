@@ -1,0 +1,37 @@
+// exchange class: declare, delete, bind, unbind (exchange-to-exchange).
+import { EXCHANGE_TYPES } from '../../core/index.js'
+import { AccessRefusedError, CommandInvalidError } from '../../shared/index.js'
+import type { HandlerTable } from '../channel.js'
+
+export const exchangeHandlers: HandlerTable = {
+  'exchange.declare': (ch, m) => {
+    if (!m.passive) {
+      if (!EXCHANGE_TYPES.includes(m.type)) throw new CommandInvalidError(`unknown exchange type '${m.type}'`)
+      if (m.exchange === '') throw new AccessRefusedError('operation not permitted on the default exchange')
+    }
+    ch.vhost.declareExchange({
+      name: m.exchange,
+      type: m.type,
+      passive: m.passive,
+      durable: m.durable,
+      autoDelete: m.autoDelete,
+      internal: m.internal,
+      args: m.arguments,
+    })
+    if (!m.noWait) ch.send({ name: 'exchange.declare-ok' })
+  },
+  'exchange.delete': (ch, m) => {
+    ch.vhost.deleteExchange(m.exchange, m.ifUnused)
+    if (!m.noWait) ch.send({ name: 'exchange.delete-ok' })
+  },
+  'exchange.bind': (ch, m) => {
+    const v = ch.vhost
+    v.bind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
+    if (!m.noWait) ch.send({ name: 'exchange.bind-ok' })
+  },
+  'exchange.unbind': (ch, m) => {
+    const v = ch.vhost
+    v.unbind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
+    if (!m.noWait) ch.send({ name: 'exchange.unbind-ok' })
+  },
+}

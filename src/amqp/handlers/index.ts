@@ -1,0 +1,15 @@
+// The channel's dispatch table: one entry per method a client may send on a channel.
+import type { HandlerTable } from '../channel.js'
+import { basicHandlers } from './basic.js'
+import { channelHandlers } from './channel.js'
+import { confirmHandlers } from './confirm.js'
+import { exchangeHandlers } from './exchange.js'
+import { queueHandlers } from './queue.js'
+
+export const HANDLERS: HandlerTable = {
+  ...channelHandlers,
+  ...exchangeHandlers,
+  ...queueHandlers,
+  ...basicHandlers,
+  ...confirmHandlers,
+}

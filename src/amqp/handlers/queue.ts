@@ -1,0 +1,45 @@
+// queue class: declare, bind, unbind, purge, delete.
+import type { HandlerTable } from '../channel.js'
+
+export const queueHandlers: HandlerTable = {
+  'queue.declare': (ch, m) => {
+    const q = ch.vhost.declareQueue(
+      {
+        name: m.queue,
+        passive: m.passive,
+        durable: m.durable,
+        exclusiveOwner: m.exclusive ? ch.connectionId : undefined,
+        autoDelete: m.autoDelete,
+        args: m.arguments,
+      },
+      ch.connectionId,
+    )
+    ch.lastQueue = q.name
+    if (!m.noWait) {
+      ch.send({ name: 'queue.declare-ok', queue: q.name, messageCount: q.readyCount, consumerCount: q.consumerCount })
+    }
+  },
+  'queue.bind': (ch, m) => {
+    const v = ch.vhost
+    const ex = v.getExchange(m.exchange)
+    const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
+    v.bind(ex, q, m.routingKey, m.arguments)
+    if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
+  },
+  'queue.unbind': (ch, m) => {
+    const v = ch.vhost
+    const ex = v.getExchange(m.exchange)
+    const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
+    v.unbind(ex, q, m.routingKey, m.arguments)
+    ch.send({ name: 'queue.unbind-ok' })
+  },
+  'queue.purge': (ch, m) => {
+    const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
+    const messageCount = q.purge()
+    if (!m.noWait) ch.send({ name: 'queue.purge-ok', messageCount })
+  },
+  'queue.delete': (ch, m) => {
+    const messageCount = ch.vhost.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
+    if (!m.noWait) ch.send({ name: 'queue.delete-ok', messageCount })
+  },
+}

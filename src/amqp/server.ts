@@ -1,0 +1,41 @@
+// Accepts TCP connections and hands each to a Connection. Tracks them for listings and shutdown.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import type { AmqpContext } from './context.js'
+import { Connection } from './connection.js'
+
+export class AmqpServer {
+  readonly connections = new Set<Connection>()
+  private server: Server | undefined
+
+  constructor(private readonly ctx: AmqpContext) {}
+
+  /** Listens on host:port (port 0 picks a free one); resolves with the bound address. */
+  listen(port: number, host: string | undefined): Promise<AddressInfo> {
+    const server = createServer({ noDelay: true }, (socket) => this.accept(socket))
+    this.server = server
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ port, host, backlog: 1024 }, () => {
+        server.off('error', reject)
+        resolve(server.address() as AddressInfo)
+      })
+    })
+  }
+
+  /** Serves an already-connected stream (used by tests with in-memory socket pairs). */
+  accept(socket: Socket): Connection {
+    const conn = new Connection(socket, this.ctx, (c) => this.connections.delete(c))
+    this.connections.add(conn)
+    return conn
+  }
+
+  /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and waits for them to go. */
+  async close(reason = 'broker shutdown'): Promise<void> {
+    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    for (const c of this.connections) c.forceClose(reason)
+    const deadline = Date.now() + 2000
+    while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))
+    for (const c of this.connections) c.terminate()
+    await closed
+  }
+}

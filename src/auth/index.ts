@@ -1,0 +1,3 @@
+export { hashPassword, checkPassword, HASHING_ALGORITHM } from './password.js'
+export { UserRegistry, type User, type Permission } from './users.js'
+export { MECHANISMS, type Mechanism, type Credentials, parsePlain, parseAmqplain } from './sasl.js'

@@ -1,0 +1,97 @@
+// The composition root: builds the broker from its parts, starts listeners, and stops them in order.
+import type { AddressInfo } from 'node:net'
+import { UserRegistry } from '../auth/index.js'
+import { AmqpServer, serverProperties } from '../amqp/index.js'
+import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
+import { Broker } from '../core/index.js'
+import { type Clock, createLogger, type Logger, type LogLevel, systemClock } from '../shared/index.js'
+
+export interface StartOptions extends Partial<WarrenConfig> {
+  /** Defaults to a pino logger at `logLevel` (tests usually pass logLevel 'silent'). */
+  logger?: Logger
+  clock?: Clock
+}
+
+export interface RunningBroker {
+  /** amqp://guest:guest@host:port/ for the bound listener. */
+  readonly amqpUrl: string
+  readonly amqpPort: number
+  readonly host: string
+  readonly broker: Broker
+  readonly users: UserRegistry
+  readonly config: WarrenConfig
+  readonly logger: Logger
+  readonly server: AmqpServer
+  close(): Promise<void>
+}
+
+/**
+ * Starts a broker. Embedding: `const broker = await startBroker({ amqpPort: 0 })`, then connect any
+ * AMQP client to `broker.amqpUrl`, and `await broker.close()` when done.
+ */
+export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
+  const { logger: givenLogger, clock: givenClock, ...overrides } = opts
+  const config = resolveConfig(overrides)
+  const logger = givenLogger ?? createLogger({ level: config.logLevel as LogLevel })
+  const clock = givenClock ?? systemClock
+  const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize })
+  const users = new UserRegistry()
+  broker.addVhost(config.defaultVhost)
+  users.addUser(config.defaultUser, config.defaultPass, ['administrator'])
+  users.setPermission(config.defaultUser, config.defaultVhost, { configure: '.*', write: '.*', read: '.*' })
+
+  const server = new AmqpServer({
+    broker,
+    users,
+    logger,
+    clock,
+    serverProperties: serverProperties(`warren@${process.env['HOSTNAME'] ?? 'localhost'}`),
+    settings: {
+      frameMax: config.frameMax,
+      channelMax: config.channelMax,
+      heartbeat: config.heartbeat,
+      handshakeTimeout: 10,
+      loopbackUsers: config.loopbackUsers,
+    },
+  })
+  const address = await listenOrExplain(server, config)
+  const host = hostForUrl(address)
+  logger.info(
+    { port: address.port, address: address.address },
+    `AMQP 0-9-1 listener started on ${host}:${address.port}`,
+  )
+  let closing: Promise<void> | undefined
+  return {
+    amqpUrl: `amqp://${config.defaultUser}:${config.defaultPass}@${host}:${address.port}/`,
+    amqpPort: address.port,
+    host,
+    broker,
+    users,
+    config,
+    logger,
+    server,
+    close: () => (closing ??= server.close().then(() => logger.info('broker stopped'))),
+  }
+}
+
+export class ListenError extends Error {}
+
+async function listenOrExplain(server: AmqpServer, config: WarrenConfig): Promise<AddressInfo> {
+  try {
+    return await server.listen(config.amqpPort, config.bind)
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code
+    const where = `${config.bind ?? '0.0.0.0'}:${config.amqpPort}`
+    if (code === 'EADDRINUSE') throw new ListenError(`AMQP port ${where} is already in use`)
+    if (code === 'EACCES') throw new ListenError(`no permission to listen on AMQP port ${where}`)
+    if (code === 'EADDRNOTAVAIL') throw new ListenError(`cannot bind AMQP listener to ${where}: address not available`)
+    throw err
+  }
+}
+
+function hostForUrl(a: AddressInfo): string {
+  if (a.address === '::' || a.address === '0.0.0.0') return '127.0.0.1'
+  return a.family === 'IPv6' ? `[${a.address}]` : a.address
+}
+
+export { DEFAULTS }

@@ -1,0 +1,69 @@
+// Broker configuration: defaults, WARREN_* environment variables, then command-line flags (flags win).
+import { type LogLevel, LOG_LEVELS } from '../shared/index.js'
+
+export interface WarrenConfig {
+  amqpPort: number
+  httpPort: number
+  /** Address to listen on; undefined means every interface. */
+  bind: string | undefined
+  dataDir: string
+  logLevel: LogLevel
+  frameMax: number
+  channelMax: number
+  heartbeat: number
+  maxMessageSize: number
+  defaultUser: string
+  defaultPass: string
+  defaultVhost: string
+  loopbackUsers: string[]
+}
+
+export const DEFAULTS: WarrenConfig = {
+  amqpPort: 5672,
+  httpPort: 15672,
+  bind: undefined,
+  dataDir: './data',
+  logLevel: 'info',
+  frameMax: 131072,
+  channelMax: 2047,
+  heartbeat: 60,
+  maxMessageSize: 128 * 1024 * 1024,
+  defaultUser: 'guest',
+  defaultPass: 'guest',
+  defaultVhost: '/',
+  loopbackUsers: ['guest'],
+}
+
+export class ConfigError extends Error {}
+
+export function parsePort(value: string, what: string): number {
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`invalid ${what} '${value}': expected a port number 0-65535`)
+  return n
+}
+
+export function parseLogLevel(value: string): LogLevel {
+  if (!(LOG_LEVELS as readonly string[]).includes(value)) {
+    throw new ConfigError(`invalid log level '${value}': expected one of ${LOG_LEVELS.join(', ')}`)
+  }
+  return value as LogLevel
+}
+
+/** Reads WARREN_AMQP_PORT, WARREN_HTTP_PORT, WARREN_BIND, WARREN_DATA_DIR, WARREN_LOG_LEVEL. */
+export function configFromEnv(env: NodeJS.ProcessEnv): Partial<WarrenConfig> {
+  const out: Partial<WarrenConfig> = {}
+  if (env['WARREN_AMQP_PORT']) out.amqpPort = parsePort(env['WARREN_AMQP_PORT'], 'WARREN_AMQP_PORT')
+  if (env['WARREN_HTTP_PORT']) out.httpPort = parsePort(env['WARREN_HTTP_PORT'], 'WARREN_HTTP_PORT')
+  if (env['WARREN_BIND']) out.bind = env['WARREN_BIND']
+  if (env['WARREN_DATA_DIR']) out.dataDir = env['WARREN_DATA_DIR']
+  if (env['WARREN_LOG_LEVEL']) out.logLevel = parseLogLevel(env['WARREN_LOG_LEVEL'])
+  return out
+}
+
+export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenConfig {
+  const cfg: WarrenConfig = { ...DEFAULTS }
+  for (const layer of layers) {
+    for (const [k, v] of Object.entries(layer)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v
+  }
+  return cfg
+}

@@ -1,0 +1,30 @@
+// The broker model: vhosts and the limits that apply to all of them. Protocol-free.
+import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
+import { VHost } from './vhost.js'
+
+export interface BrokerLimits {
+  /** Largest message body accepted, in bytes (RabbitMQ's default: 128 MiB). */
+  maxMessageSize: number
+}
+
+export class Broker {
+  readonly vhosts = new Map<string, VHost>()
+
+  constructor(
+    readonly clock: Clock,
+    readonly logger: Logger,
+    readonly limits: BrokerLimits,
+  ) {}
+
+  addVhost(name: string): VHost {
+    let v = this.vhosts.get(name)
+    if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock)))
+    return v
+  }
+
+  vhost(name: string): VHost {
+    const v = this.vhosts.get(name)
+    if (!v) throw new NotFoundError(`no vhost '${name}'`)
+    return v
+  }
+}

@@ -1,0 +1,21 @@
+// What a queue needs from a consumer. The AMQP channel implements it; tests may implement it directly.
+import type { QueueEntry } from './message.js'
+import type { Queue } from './queue/queue.js'
+
+export interface Consumer {
+  readonly tag: string
+  readonly noAck: boolean
+  readonly exclusive: boolean
+  /** Identifies the channel the consumer lives on (for listings and exclusivity checks). */
+  readonly owner: ConsumerOwner
+  /** Whether it can take one more message now: prefetch, channel.flow and socket back-pressure. */
+  canTake(): boolean
+  /** Hands one message over. In ack mode the entry stays unacked until settled through the queue. */
+  deliver(queue: Queue, entry: QueueEntry): void
+  /** The queue was deleted under the consumer: tell the client (basic.cancel). */
+  cancelledByQueue(queue: Queue): void
+}
+
+export interface ConsumerOwner {
+  readonly connectionId: number
+}

@@ -1,0 +1,52 @@
+// A published message as the core sees it: routing facts, properties and body. Protocol-free; the
+// AMQP layer may attach the property bytes it received (rawProperties) so that a delivery re-sends them
+// verbatim instead of re-encoding. A message fanned out to several queues is one shared object.
+import type { BasicProperties } from '../shared/index.js'
+
+export class Message {
+  /** Set by the AMQP layer the first time it encodes properties that arrived without raw bytes. */
+  rawProperties: Buffer | undefined
+  constructor(
+    readonly exchange: string,
+    readonly routingKey: string,
+    readonly properties: BasicProperties,
+    readonly body: Buffer,
+    rawProperties?: Buffer,
+    /** When it was published, in clock milliseconds. */
+    readonly publishedAt = 0,
+  ) {
+    this.rawProperties = rawProperties
+  }
+
+  get persistent(): boolean {
+    return this.properties.deliveryMode === 2
+  }
+
+  get size(): number {
+    return this.body.length
+  }
+
+  /** A copy with other routing facts or properties (dead-lettering); raw bytes are dropped. */
+  with(changes: { exchange?: string; routingKey?: string; properties?: BasicProperties }): Message {
+    return new Message(
+      changes.exchange ?? this.exchange,
+      changes.routingKey ?? this.routingKey,
+      changes.properties ?? this.properties,
+      this.body,
+      changes.properties ? undefined : this.rawProperties,
+      this.publishedAt,
+    )
+  }
+}
+
+/** One message's place in one queue. */
+export interface QueueEntry {
+  readonly message: Message
+  /** Position in the queue: requeued entries go back to their original place. */
+  readonly seq: number
+  redelivered: boolean
+  /** Absolute expiry in clock ms, or Infinity. */
+  expiresAt: number
+  /** Id in the queue's store when the message was persisted there, else -1. */
+  storeId: number
+}

@@ -1,0 +1,93 @@
+// Queue arguments: validation of the x- arguments RabbitMQ understands, and the equivalence check on
+// redeclare. RabbitMQ compares only the arguments it knows; unknown ones are accepted and ignored.
+import { type FieldTable, type FieldValue, fieldEquals, fieldNumber, PreconditionFailedError, TypedValue } from '../../shared/index.js'
+
+type Check = (v: FieldValue) => string | undefined
+
+const nonNegInt: Check = (v) => {
+  const n = fieldNumber(v)
+  if (n === undefined || !Number.isInteger(n)) return `{unacceptable_type,${describeType(v)}}`
+  return n < 0 ? `{value_negative,${n}}` : undefined
+}
+const positiveInt: Check = (v) => {
+  const e = nonNegInt(v)
+  if (e) return e
+  return fieldNumber(v) === 0 ? `{value_zero,0}` : undefined
+}
+const str: Check = (v) => (typeof v === 'string' ? undefined : `{unacceptable_type,${describeType(v)}}`)
+const oneOf =
+  (...allowed: string[]): Check =>
+  (v) =>
+    typeof v === 'string' && allowed.includes(v) ? undefined : `{invalid_value,${String(v)}}`
+const bool: Check = (v) => (typeof v === 'boolean' ? undefined : `{unacceptable_type,${describeType(v)}}`)
+const priority: Check = (v) => {
+  const e = nonNegInt(v)
+  if (e) return e
+  return (fieldNumber(v) as number) > 255 ? `{value_too_large,${fieldNumber(v)},255}` : undefined
+}
+
+/** Arguments RabbitMQ 3.10 validates for classic queues, and how. */
+export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
+  'x-message-ttl': nonNegInt,
+  'x-expires': positiveInt,
+  'x-max-length': nonNegInt,
+  'x-max-length-bytes': nonNegInt,
+  'x-max-priority': priority,
+  'x-overflow': oneOf('drop-head', 'reject-publish', 'reject-publish-dlx'),
+  'x-dead-letter-exchange': str,
+  'x-dead-letter-routing-key': str,
+  'x-single-active-consumer': bool,
+  'x-queue-mode': oneOf('default', 'lazy'),
+  'x-queue-type': oneOf('classic', 'quorum', 'stream'),
+  'x-queue-master-locator': str,
+}
+
+export function validateQueueArgs(queue: string, vhost: string, args: FieldTable): void {
+  for (const [key, check] of Object.entries(QUEUE_ARGS)) {
+    if (!Object.hasOwn(args, key)) continue
+    const problem = check(args[key] as FieldValue)
+    if (problem) {
+      throw new PreconditionFailedError(`invalid arg '${key}' for queue '${queue}' in vhost '${vhost}': ${problem}`)
+    }
+  }
+}
+
+/** Redeclare with different known arguments is a 406 with RabbitMQ's wording. */
+export function checkQueueEquivalence(queue: string, vhost: string, have: FieldTable, got: FieldTable): void {
+  for (const key of Object.keys(QUEUE_ARGS)) {
+    const a = have[key]
+    const b = got[key]
+    if (a === undefined && b === undefined) continue
+    if (key === 'x-queue-type' && (a ?? 'classic') === (b ?? 'classic')) continue
+    if (a !== undefined && b !== undefined && fieldEquals(a, b)) continue
+    throw new PreconditionFailedError(
+      `inequivalent arg '${key}' for queue '${queue}' in vhost '${vhost}': received ${describe(b)} but current is ${describe(a)}`,
+    )
+  }
+}
+
+function describe(v: FieldValue | undefined): string {
+  if (v === undefined) return 'none'
+  return `the value '${renderValue(v)}' of type '${describeType(v)}'`
+}
+
+function renderValue(v: FieldValue): string {
+  if (v instanceof TypedValue) return String(v.value)
+  return typeof v === 'object' && v !== null && !Buffer.isBuffer(v) ? JSON.stringify(v) : String(v)
+}
+
+/** RabbitMQ's names for field types, as its error messages print them. */
+export function describeType(v: FieldValue): string {
+  if (typeof v === 'string') return 'longstr'
+  if (typeof v === 'boolean') return 'bool'
+  if (typeof v === 'number') return Number.isInteger(v) ? 'signedint' : 'double'
+  if (typeof v === 'bigint') return 'long'
+  if (v === null) return 'void'
+  if (Buffer.isBuffer(v)) return 'binary'
+  if (v instanceof TypedValue) {
+    const names = { b: 'byte', B: 'unsignedbyte', s: 'short', u: 'unsignedshort', i: 'unsignedint', l: 'long', f: 'float', d: 'double' }
+    return names[v.type]
+  }
+  if (Array.isArray(v)) return 'array'
+  return 'table'
+}
