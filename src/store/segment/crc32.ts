@@ -32,7 +32,12 @@ export function crc32Js(data: Uint8Array, start = 0, end = data.length, prev = 0
   let c = ~prev
   let i = start
   for (; i + 8 <= end; i += 8) {
-    const a = c ^ ((data[i] as number) | ((data[i + 1] as number) << 8) | ((data[i + 2] as number) << 16) | ((data[i + 3] as number) << 24))
+    const a =
+      c ^
+      ((data[i] as number) |
+        ((data[i + 1] as number) << 8) |
+        ((data[i + 2] as number) << 16) |
+        ((data[i + 3] as number) << 24))
     c =
       (t[1792 + (a & 0xff)] as number) ^
       (t[1536 + ((a >>> 8) & 0xff)] as number) ^

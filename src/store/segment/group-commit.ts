@@ -36,6 +36,7 @@ export class GroupCommit {
   private writeWanted = false
   private scheduled = false
   private running: Promise<void> | null = null
+  private stopped = false
 
   /** cycle(sync) must take the pending writes synchronously, before its first await. */
   constructor(private readonly cycle: Cycle) {}
@@ -66,13 +67,19 @@ export class GroupCommit {
     return this.next.promise
   }
 
+  /** No cycles after the running or scheduled one: the store is closing. */
+  stop(): void {
+    this.stopped = true
+    if (!this.running && !this.scheduled) this.next?.reject(new Error('queue store is closed'))
+  }
+
   /** Resolves once no cycle is running or scheduled. */
   async idle(): Promise<void> {
     while (this.running || this.scheduled) await (this.running ?? new Promise((r) => setImmediate(r)))
   }
 
   private schedule(): void {
-    if (this.running || this.scheduled || this.failed) return
+    if (this.running || this.scheduled || this.failed || this.stopped) return
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false

@@ -66,16 +66,23 @@ export interface RecordView {
 }
 
 /**
- * Checks the record at pos and locates its fields in out. Returns the offset after it, or -1 when the
- * bytes there are not a whole valid record (short, bad length, bad CRC, inconsistent field lengths).
+ * Locates the fields of the record at pos in out, checking its CRC when verify is set. Returns the offset
+ * after it, or -1 when the bytes there are not a whole valid record (short, bad length or CRC, field
+ * lengths that overrun the payload).
  */
-export function parseRecord(buf: Buffer, pos: number, limit: number, out: RecordView): number {
+export function parseRecord(
+  buf: Buffer,
+  pos: number,
+  limit: number,
+  out: RecordView,
+  verify: boolean,
+): number {
   if (pos + RECORD_HEADER_SIZE + RECORD_FIXED_PAYLOAD > limit) return -1
   const len = buf.readUInt32BE(pos)
   const start = pos + RECORD_HEADER_SIZE
   const end = start + len
   if (len < RECORD_FIXED_PAYLOAD || end > limit) return -1
-  if (crc32(buf, start, end) !== buf.readUInt32BE(pos + 4)) return -1
+  if (verify && crc32(buf, start, end) !== buf.readUInt32BE(pos + 4)) return -1
   out.id = readU64(buf, start)
   out.exchangeStart = start + RECORD_FIXED_PAYLOAD
   out.exchangeEnd = out.exchangeStart + buf.readUInt16BE(start + 8)

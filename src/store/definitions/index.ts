@@ -1,0 +1,1 @@
+export { FileDefinitionStore, openDefinitionStore, DEFINITIONS_FILE } from './file-definition-store.js'

@@ -1,0 +1,182 @@
+// The I/O side of one queue's segment store. Appends and acks are buffered in memory by the (synchronous)
+// store methods; a cycle, run by GroupCommit off the caller's path, hands them to the OS in few large
+// writes (writev per segment, one write per ack log), fdatasyncs every file written since the last sync in
+// parallel (plus the directory when files were created), then deletes segments whose messages are all gone.
+import { AppendBuffer } from './append-buffer.js'
+import { GroupCommit } from './group-commit.js'
+import { SEGMENT_HEADER_SIZE, writeSegmentHeader } from './record.js'
+import type { Segment } from './segment.js'
+import { syncDir, unlinkIfExists } from '../fs-util.js'
+
+interface DataJob {
+  seg: Segment
+  position: number
+  bufs: Buffer[]
+  bytes: number
+}
+
+export interface WriterOptions {
+  /** Buffered bytes that start a write without waiting for flush(). */
+  writeBehindBytes: number
+  /** Longest time a buffered change waits for a sync when nobody calls flush(); 0 disables. */
+  autoFlushMs: number
+}
+
+export class SegmentWriter {
+  readonly buf = new AppendBuffer()
+  readonly commit: GroupCommit
+  private active: Segment | null = null
+  private rolled: DataJob[] = []
+  private dirtyAcks = new Set<Segment>()
+  private reclaimable: Segment[] = []
+  private unsyncedData = new Set<Segment>()
+  private unsyncedAcks = new Set<Segment>()
+  private dirDirty = false
+  private timer: NodeJS.Timeout | null = null
+
+  constructor(
+    private readonly dir: string,
+    private readonly opts: WriterOptions,
+  ) {
+    this.commit = new GroupCommit((sync) => this.cycle(sync))
+  }
+
+  /** Starts a new active segment: its header is the first thing buffered for it. */
+  startSegment(seg: Segment): void {
+    if (this.active) this.rolled.push(this.job(this.active))
+    this.active = seg
+    const slab = this.buf.reserve(SEGMENT_HEADER_SIZE)
+    writeSegmentHeader(slab, this.buf.pos, seg.baseId)
+    this.buf.commit(this.buf.pos + SEGMENT_HEADER_SIZE)
+  }
+
+  /** Called after each buffered change (record or ack entry). */
+  changed(): void {
+    this.commit.touch()
+    if (this.buf.pending >= this.opts.writeBehindBytes) this.commit.requestWrite()
+    else if (this.timer === null && this.opts.autoFlushMs > 0) this.armTimer()
+  }
+
+  acked(seg: Segment): void {
+    this.dirtyAcks.add(seg)
+    this.changed()
+  }
+
+  /** Deletes the segment's files in a coming cycle (its ack entries are written first regardless). */
+  reclaim(seg: Segment): void {
+    seg.reclaimed = true
+    this.reclaimable.push(seg)
+    this.commit.requestWrite()
+  }
+
+  /** A reclaimed segment that was busy became free. */
+  retryReclaim(): void {
+    if (this.reclaimable.length > 0) this.commit.requestWrite()
+  }
+
+  /** Closes the files of these segments and of those waiting to be deleted. */
+  async closeHandles(segs: Segment[]): Promise<void> {
+    for (const s of [...segs, ...this.reclaimable]) await s.closeHandles()
+  }
+
+  stop(): void {
+    if (this.timer) clearTimeout(this.timer)
+    this.timer = null
+    this.commit.stop()
+  }
+
+  private armTimer(): void {
+    this.timer = setTimeout(() => {
+      this.timer = null
+      if (this.commit.dirty) void this.commit.flush().catch(() => undefined)
+    }, this.opts.autoFlushMs)
+    this.timer.unref()
+  }
+
+  private job(seg: Segment): DataJob {
+    const bufs = this.buf.take()
+    let bytes = 0
+    for (const b of bufs) bytes += b.length
+    const job = { seg, position: seg.taken, bufs, bytes }
+    seg.taken += bytes
+    return job
+  }
+
+  private async cycle(sync: boolean): Promise<void> {
+    // Everything is taken before the first await: GroupCommit counts on this to know what a sync covers.
+    const jobs = this.rolled
+    this.rolled = []
+    if (this.active && this.buf.pending > 0) jobs.push(this.job(this.active))
+    const acks: Segment[] = []
+    for (const s of this.dirtyAcks) {
+      // A segment deleted in this cycle needs no ack entries: its deletion makes the removals durable.
+      if (s.reclaimed && s.busy === 0) s.takeAcks()
+      else acks.push(s)
+    }
+    this.dirtyAcks.clear()
+    const reclaim = this.reclaimable
+    this.reclaimable = []
+    await Promise.all([
+      ...jobs.filter((j) => !j.seg.reclaimed).map((j) => this.writeData(j)),
+      ...acks.map((seg) => this.writeAcks(seg)),
+    ])
+    if (sync) await this.syncAll()
+    await this.reclaimSegments(reclaim)
+    this.buf.releaseIfEmpty()
+  }
+
+  private async writeData(job: DataJob): Promise<void> {
+    const created = job.position === 0
+    const fh = await job.seg.handle(created)
+    if (created) this.dirDirty = true
+    const { bytesWritten } = await fh.writev(job.bufs, job.position)
+    if (bytesWritten !== job.bytes) throw new Error(`short write to ${job.seg.path}`)
+    job.seg.written = job.position + job.bytes
+    this.unsyncedData.add(job.seg)
+  }
+
+  private async writeAcks(seg: Segment): Promise<void> {
+    const entries = seg.takeAcks()
+    if (!entries) return
+    const fh = await seg.ackHandle()
+    if (!seg.ackFileExists) {
+      seg.ackFileExists = true
+      this.dirDirty = true
+    }
+    const { bytesWritten } = await fh.write(entries)
+    if (bytesWritten !== entries.length) throw new Error(`short write to ${seg.ackPath}`)
+    this.unsyncedAcks.add(seg)
+  }
+
+  private async syncAll(): Promise<void> {
+    const data = [...this.unsyncedData]
+    const acks = [...this.unsyncedAcks]
+    const dir = this.dirDirty
+    this.unsyncedData.clear()
+    this.unsyncedAcks.clear()
+    this.dirDirty = false
+    await Promise.all([
+      ...data.map(async (s) => (await s.handle()).datasync()),
+      ...acks.map(async (s) => (await s.ackHandle()).datasync()),
+      dir ? syncDir(this.dir) : undefined,
+    ])
+  }
+
+  /**
+   * The segment file goes first and the directory is synced before the ack log goes: were the ack log to
+   * vanish first, a crash in between would bring its removed messages back.
+   */
+  private async reclaimSegments(segs: Segment[]): Promise<void> {
+    const ready = segs.filter((s) => s.busy === 0)
+    for (const s of segs) if (s.busy > 0) this.reclaimable.push(s)
+    if (ready.length === 0) return
+    for (const s of ready) {
+      this.unsyncedData.delete(s)
+      this.unsyncedAcks.delete(s)
+      await s.closeHandles()
+    }
+    await Promise.all(ready.map((s) => unlinkIfExists(s.path)))
+    await syncDir(this.dir)
+    await Promise.all(ready.map((s) => unlinkIfExists(s.ackPath)))
+  }
+}
