@@ -360,13 +360,17 @@ export class Connection implements FrameHandler {
     this.channels.clear()
   }
 
-  /** Closes the socket now. */
+  /**
+   * Ends the connection: pending output is flushed and our side of the socket closed. Input is read
+   * and discarded until the client closes too (a client may still be writing frames it queued before
+   * its close; destroying the socket would hit it with EPIPE), or until a timeout.
+   */
   terminate(): void {
     if (this.state === 'closed') return
     this.state = 'closed'
     this.flush()
     this.socket.end()
-    this.socket.destroySoon()
+    setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS).unref()
     this.cleanup()
   }
 

@@ -7,7 +7,7 @@ import type { RecoveredMessage } from '../../core/ports.js'
 import type { RecordView } from './record.js'
 
 export class PropertiesEncoder {
-  private readonly w = new Writer(4096)
+  private readonly w = new Writer(64 * 1024)
 
   encode(props: BasicProperties): Buffer {
     encodeBasicProperties(this.w, props)
