@@ -14,7 +14,8 @@ const walk = (dir) => {
   for (const name of readdirSync(dir).sort()) {
     const p = join(dir, name)
     if (statSync(p).isDirectory()) walk(p)
-    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => p.includes(f)))) files.push(p)
+    else if (name.endsWith('.test.js') && (filters.length === 0 || filters.some((f) => p.includes(f))))
+      files.push(p)
   }
 }
 walk(join('dist', 'test'))

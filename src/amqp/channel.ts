@@ -1,6 +1,14 @@
 // One AMQP channel: method dispatch through a table of handlers, content assembly for basic.publish,
 // deliveries and their acknowledgements, prefetch, and publisher confirms.
-import { type Consumer, type ConsumerOwner, type Exchange, Message, type Queue, type QueueEntry, type VHost } from '../core/index.js'
+import {
+  type Consumer,
+  type ConsumerOwner,
+  type Exchange,
+  Message,
+  type Queue,
+  type QueueEntry,
+  type VHost,
+} from '../core/index.js'
 import {
   decodeBasicProperties,
   type Method,
@@ -137,11 +145,14 @@ export class Channel implements ConsumerOwner {
 
   onHeaderFrame(payload: Buffer): void {
     const p = this.pending
-    if (!p || p.bodySize >= 0) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    if (!p || p.bodySize >= 0)
+      throw new UnexpectedFrameError('expected method frame, got non method frame instead')
     reader.reset(payload, 0, payload.length)
     const classId = reader.short()
     if (classId !== 60) {
-      throw new UnexpectedFrameError(`expected content header for class 60, got one for class ${classId} instead`)
+      throw new UnexpectedFrameError(
+        `expected content header for class 60, got one for class ${classId} instead`,
+      )
     }
     reader.short() // weight, unused
     const bodySize = reader.longlong()
@@ -161,7 +172,8 @@ export class Channel implements ConsumerOwner {
 
   onBodyFrame(payload: Buffer): void {
     const p = this.pending
-    if (!p || p.bodySize < 0) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    if (!p || p.bodySize < 0)
+      throw new UnexpectedFrameError('expected method frame, got non method frame instead')
     p.received += payload.length
     if (p.received > p.bodySize) {
       throw new FrameError(`content body exceeds the size of ${p.bodySize} bytes announced in its header`)
@@ -177,7 +189,14 @@ export class Channel implements ConsumerOwner {
   private completePublish(p: PendingPublish, body: Buffer): void {
     this.pending = undefined
     const props = p.properties as BasicProperties
-    const msg = new Message(p.exchange.name, p.routingKey, props, body, p.rawProperties, this.conn.ctx.clock.now())
+    const msg = new Message(
+      p.exchange.name,
+      p.routingKey,
+      props,
+      body,
+      p.rawProperties,
+      this.conn.ctx.clock.now(),
+    )
     const seq = this.confirmMode ? ++this.publishSeq : 0
     const routed = this.vhost.publish(p.exchange, msg)
     if (routed.length === 0 && p.mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
@@ -211,7 +230,11 @@ export class Channel implements ConsumerOwner {
     if (!this.ackPending || this.closed) return
     this.ackPending = false
     const multiple = this.confirmedUpTo > this.lastAckSent + 1
-    writeMethodFrame(this.conn.writer, this.id, { name: 'basic.ack', deliveryTag: this.confirmedUpTo, multiple })
+    writeMethodFrame(this.conn.writer, this.id, {
+      name: 'basic.ack',
+      deliveryTag: this.confirmedUpTo,
+      multiple,
+    })
     this.lastAckSent = this.confirmedUpTo
   }
   private lastAckSent = 0
@@ -348,7 +371,10 @@ export class Channel implements ConsumerOwner {
     this.consumers.delete(c.tag)
     if (this.closed) return
     const caps = this.conn.clientProperties['capabilities']
-    const notify = typeof caps === 'object' && caps !== null && (caps as Record<string, unknown>)['consumer_cancel_notify'] === true
+    const notify =
+      typeof caps === 'object' &&
+      caps !== null &&
+      (caps as Record<string, unknown>)['consumer_cancel_notify'] === true
     if (notify) this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
   }
 

@@ -159,7 +159,8 @@ export class Connection implements FrameHandler {
     if (!method) throw new NotImplementedError(`unknown method class ${classId} method ${methodId}`)
     if (this.state === 'closing') return this.onMethodWhileClosing(channel, method)
     if (channel === 0) return this.onConnectionMethod(method, classId, methodId)
-    if (this.state !== 'open') throw new UnexpectedFrameError(`${method.name} on channel ${channel} before connection.open`)
+    if (this.state !== 'open')
+      throw new UnexpectedFrameError(`${method.name} on channel ${channel} before connection.open`)
     if (this.closingChannels.has(channel)) return this.onMethodWhileChannelClosing(channel, method)
     const ch = this.channels.get(channel)
     if (method.name === 'channel.open') return this.openChannel(channel, ch)
@@ -231,7 +232,9 @@ export class Connection implements FrameHandler {
   private openChannel(id: number, existing: Channel | undefined): void {
     if (existing) throw new ChannelError(`second 'channel.open' seen on channel ${id}`)
     if (id > this.channelMax) {
-      throw new NotAllowedError(`channel number ${id} exceeds the negotiated channel_max of ${this.channelMax}`)
+      throw new NotAllowedError(
+        `channel number ${id} exceeds the negotiated channel_max of ${this.channelMax}`,
+      )
     }
     this.channels.set(id, new Channel(this, id))
     this.send(id, { name: 'channel.open-ok' })
@@ -254,7 +257,13 @@ export class Connection implements FrameHandler {
       ch.teardown()
       this.channels.delete(channel)
       this.closingChannels.add(channel)
-      this.send(channel, { name: 'channel.close', replyCode: e.replyCode, replyText: clip(e.replyText), classId, methodId })
+      this.send(channel, {
+        name: 'channel.close',
+        replyCode: e.replyCode,
+        replyText: clip(e.replyText),
+        classId,
+        methodId,
+      })
       return
     }
     this.close(e.replyCode, e.replyText, classId, methodId)
@@ -313,7 +322,8 @@ export class Connection implements FrameHandler {
       for (const c of chunks) this.socket.write(c)
       this.socket.uncork()
     }
-    if (this.deliveryStalled && this.socket.writableLength < WRITE_HIGH_WATER) setImmediate(() => this.resumeDelivery())
+    if (this.deliveryStalled && this.socket.writableLength < WRITE_HIGH_WATER)
+      setImmediate(() => this.resumeDelivery())
   }
 
   /** Channels with confirms to write at the next flush. */

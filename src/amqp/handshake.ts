@@ -51,7 +51,8 @@ export class Handshake {
     if (m.name !== expected) {
       throw new UnexpectedFrameError(`expected '${expected}' during the handshake, got '${m.name}'`)
     }
-    if (m.name === 'connection.start-ok') this.onStartOk(m.mechanism, toBuffer(m.response), m.clientProperties)
+    if (m.name === 'connection.start-ok')
+      this.onStartOk(m.mechanism, toBuffer(m.response), m.clientProperties)
     else if (m.name === 'connection.tune-ok') this.onTuneOk(m.channelMax, m.frameMax, m.heartbeat)
     else if (m.name === 'connection.open') this.onOpen(m.virtualHost)
   }
@@ -75,7 +76,12 @@ export class Handshake {
     this.username = user.name
     this.step = 'tune-ok'
     const s = this.conn.ctx.settings
-    this.conn.send(0, { name: 'connection.tune', channelMax: s.channelMax, frameMax: s.frameMax, heartbeat: s.heartbeat })
+    this.conn.send(0, {
+      name: 'connection.tune',
+      channelMax: s.channelMax,
+      frameMax: s.frameMax,
+      heartbeat: s.heartbeat,
+    })
   }
 
   private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
@@ -83,7 +89,8 @@ export class Handshake {
     if (frameMax !== 0 && frameMax < FRAME.MIN_SIZE) {
       throw new NotAllowedError(`frame_max=${frameMax} < ${FRAME.MIN_SIZE} min size`)
     }
-    if (s.frameMax !== 0 && frameMax > s.frameMax) throw new NotAllowedError(`frame_max=${frameMax} > ${s.frameMax} max size`)
+    if (s.frameMax !== 0 && frameMax > s.frameMax)
+      throw new NotAllowedError(`frame_max=${frameMax} > ${s.frameMax} max size`)
     if (s.channelMax !== 0 && channelMax > s.channelMax) {
       throw new NotAllowedError(`channel_max=${channelMax} > ${s.channelMax} max size`)
     }

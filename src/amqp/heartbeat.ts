@@ -29,7 +29,10 @@ export class Heartbeat {
   private tick(intervalMs: number): void {
     const now = Date.now()
     if (now - this.lastReceived > 2 * intervalMs) {
-      this.host.logger.warn({ timeoutSeconds: intervalMs / 1000 }, 'missed heartbeats from client, closing connection')
+      this.host.logger.warn(
+        { timeoutSeconds: intervalMs / 1000 },
+        'missed heartbeats from client, closing connection',
+      )
       this.stop()
       this.host.terminate()
       return

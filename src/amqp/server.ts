@@ -31,7 +31,9 @@ export class AmqpServer {
 
   /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and waits for them to go. */
   async close(reason = 'broker shutdown'): Promise<void> {
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()))
+    const closed = new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    )
     for (const c of this.connections) c.forceClose(reason)
     const deadline = Date.now() + 2000
     while (this.connections.size > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10))

@@ -84,7 +84,8 @@ async function listenOrExplain(server: AmqpServer, config: WarrenConfig): Promis
     const where = `${config.bind ?? '0.0.0.0'}:${config.amqpPort}`
     if (code === 'EADDRINUSE') throw new ListenError(`AMQP port ${where} is already in use`)
     if (code === 'EACCES') throw new ListenError(`no permission to listen on AMQP port ${where}`)
-    if (code === 'EADDRNOTAVAIL') throw new ListenError(`cannot bind AMQP listener to ${where}: address not available`)
+    if (code === 'EADDRNOTAVAIL')
+      throw new ListenError(`cannot bind AMQP listener to ${where}: address not available`)
     throw err
   }
 }

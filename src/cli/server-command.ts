@@ -1,7 +1,15 @@
 // `warren server`: runs a broker until SIGINT/SIGTERM, then shuts down cleanly (320 to every client).
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { startBroker, ListenError } from '../boot/start-broker.js'
-import { ConfigError, configFromEnv, DEFAULTS, parseLogLevel, parsePort, resolveConfig, type WarrenConfig } from '../config/index.js'
+import {
+  ConfigError,
+  configFromEnv,
+  DEFAULTS,
+  parseLogLevel,
+  parsePort,
+  resolveConfig,
+  type WarrenConfig,
+} from '../config/index.js'
 
 const asPort = (what: string) => (v: string) => wrap(() => parsePort(v, what))
 const wrap = <T>(f: () => T): T => {
@@ -15,11 +23,24 @@ const wrap = <T>(f: () => T): T => {
 export function serverCommand(): Command {
   return new Command('server')
     .description('start the broker (settings also from WARREN_* environment variables; flags win)')
-    .addOption(new Option('--amqp-port <port>', `AMQP listener port, 0 picks a free one (default ${DEFAULTS.amqpPort})`).argParser(asPort('--amqp-port')))
-    .addOption(new Option('--http-port <port>', `HTTP API port (default ${DEFAULTS.httpPort})`).argParser(asPort('--http-port')))
+    .addOption(
+      new Option(
+        '--amqp-port <port>',
+        `AMQP listener port, 0 picks a free one (default ${DEFAULTS.amqpPort})`,
+      ).argParser(asPort('--amqp-port')),
+    )
+    .addOption(
+      new Option('--http-port <port>', `HTTP API port (default ${DEFAULTS.httpPort})`).argParser(
+        asPort('--http-port'),
+      ),
+    )
     .option('--data-dir <dir>', `data directory (default ${DEFAULTS.dataDir})`)
     .option('--bind <addr>', 'address to listen on (default: all interfaces)')
-    .addOption(new Option('--log-level <level>', `log level (default ${DEFAULTS.logLevel})`).argParser((v) => wrap(() => parseLogLevel(v))))
+    .addOption(
+      new Option('--log-level <level>', `log level (default ${DEFAULTS.logLevel})`).argParser((v) =>
+        wrap(() => parseLogLevel(v)),
+      ),
+    )
     .action(async (flags: Partial<WarrenConfig>) => {
       let config: WarrenConfig
       try {

@@ -38,7 +38,8 @@ export class ConfigError extends Error {}
 
 export function parsePort(value: string, what: string): number {
   const n = Number(value)
-  if (!/^\d+$/.test(value) || n > 65535) throw new ConfigError(`invalid ${what} '${value}': expected a port number 0-65535`)
+  if (!/^\d+$/.test(value) || n > 65535)
+    throw new ConfigError(`invalid ${what} '${value}': expected a port number 0-65535`)
   return n
 }
 
@@ -63,7 +64,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<WarrenConfig> {
 export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenConfig {
   const cfg: WarrenConfig = { ...DEFAULTS }
   for (const layer of layers) {
-    for (const [k, v] of Object.entries(layer)) if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v
+    for (const [k, v] of Object.entries(layer))
+      if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v
   }
   return cfg
 }

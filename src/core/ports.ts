@@ -69,7 +69,13 @@ export interface Definitions {
     internal: boolean
     arguments: Record<string, unknown>
   }>
-  queues?: Array<{ name: string; vhost: string; durable: boolean; auto_delete: boolean; arguments: Record<string, unknown> }>
+  queues?: Array<{
+    name: string
+    vhost: string
+    durable: boolean
+    auto_delete: boolean
+    arguments: Record<string, unknown>
+  }>
   bindings?: Array<{
     source: string
     vhost: string

@@ -93,7 +93,17 @@ export class VHost implements QueueHost {
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues))
     for (const [n, type] of STANDARD_EXCHANGES) {
-      this.exchanges.set(n, createExchange(type, { name: n, vhost: name, durable: true, autoDelete: false, internal: false, args: {} }))
+      this.exchanges.set(
+        n,
+        createExchange(type, {
+          name: n,
+          vhost: name,
+          durable: true,
+          autoDelete: false,
+          internal: false,
+          args: {},
+        }),
+      )
     }
   }
 
@@ -130,7 +140,9 @@ export class VHost implements QueueHost {
     if (ex.autoDelete !== d.autoDelete) differ('auto_delete', d.autoDelete, ex.autoDelete)
     if (ex.internal !== d.internal) differ('internal', d.internal, ex.internal)
     if (!tableEquals(ex.args, d.args)) {
-      throw new PreconditionFailedError(`inequivalent arg 'arguments' for ${quote(ex.name, this.name, 'exchange')}`)
+      throw new PreconditionFailedError(
+        `inequivalent arg 'arguments' for ${quote(ex.name, this.name, 'exchange')}`,
+      )
     }
   }
 

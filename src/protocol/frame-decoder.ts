@@ -46,7 +46,8 @@ export class FrameDecoder {
       this.needed = this.frameSize(head, 0)
     }
     if (this.partBytes < this.needed) return undefined
-    const joined = this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partBytes)
+    const joined =
+      this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partBytes)
     this.parts = []
     this.partBytes = 0
     this.needed = 0

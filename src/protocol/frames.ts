@@ -1,7 +1,12 @@
 // Encoding of whole frames into a Writer. A method frame that fails to encode (a string over 255
 // bytes, say) is rolled back so the socket never sees half a frame.
 import { FRAME } from './generated/constants.js'
-import { type BasicProperties, encodeBasicProperties, encodeMethod, type Method } from './generated/methods.js'
+import {
+  type BasicProperties,
+  encodeBasicProperties,
+  encodeMethod,
+  type Method,
+} from './generated/methods.js'
 import type { Writer } from './writer.js'
 
 export const HEARTBEAT_FRAME = Buffer.from([FRAME.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME.END])
@@ -18,7 +23,12 @@ export function writeMethodFrame(w: Writer, channel: number, m: Method): void {
 }
 
 /** Writes a content header frame from the raw property bytes a publisher sent (flags word onwards). */
-export function writeRawHeaderFrame(w: Writer, channel: number, bodySize: number, rawProperties: Buffer): void {
+export function writeRawHeaderFrame(
+  w: Writer,
+  channel: number,
+  bodySize: number,
+  rawProperties: Buffer,
+): void {
   const at = w.beginFrame(FRAME.HEADER, channel)
   w.short(60)
   w.short(0)

@@ -107,7 +107,8 @@ export class Reader {
         const key = this.shortstr()
         const value = this.fieldValue(depth)
         // defineProperty-free assignment is safe: __proto__ is the only key that would misbehave.
-        if (key === '__proto__') Object.defineProperty(table, key, { value, enumerable: true, writable: true })
+        if (key === '__proto__')
+          Object.defineProperty(table, key, { value, enumerable: true, writable: true })
         else table[key] = value
       }
     } finally {
@@ -160,7 +161,10 @@ export class Reader {
         this.need(8)
         const v = b.readBigInt64BE(this.pos)
         this.pos += 8
-        return new TypedValue('l', v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v)
+        return new TypedValue(
+          'l',
+          v >= Number.MIN_SAFE_INTEGER && v <= Number.MAX_SAFE_INTEGER ? Number(v) : v,
+        )
       }
       case 0x66 /* f */:
         this.need(4)
@@ -189,7 +193,9 @@ export class Reader {
       case 0x78 /* x */:
         return Buffer.from(this.longstrBytes())
       default:
-        throw new AmqpSyntaxError(`unknown field type '${String.fromCharCode(letter)}' (0x${letter.toString(16)})`)
+        throw new AmqpSyntaxError(
+          `unknown field type '${String.fromCharCode(letter)}' (0x${letter.toString(16)})`,
+        )
     }
   }
 }

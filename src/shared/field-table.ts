@@ -91,7 +91,9 @@ export function fieldEquals(a: FieldValue | undefined, b: FieldValue | undefined
     return a instanceof Decimal && b instanceof Decimal && a.scale === b.scale && a.value === b.value
   }
   if (Array.isArray(a) || Array.isArray(b)) {
-    return Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => fieldEquals(v, b[i]))
+    return (
+      Array.isArray(a) && Array.isArray(b) && a.length === b.length && a.every((v, i) => fieldEquals(v, b[i]))
+    )
   }
   if (typeof a === 'object' && typeof b === 'object') return tableEquals(a as FieldTable, b as FieldTable)
   return false

@@ -7,10 +7,20 @@ const ctx = useBroker()
 describe('publish and consume through amqplib', () => {
   test('connects and reports RabbitMQ-compatible server properties', async () => {
     const conn = await amqp.connect(ctx.url)
-    const props = (conn.connection as unknown as { serverProperties: Record<string, unknown> }).serverProperties
+    const props = (conn.connection as unknown as { serverProperties: Record<string, unknown> })
+      .serverProperties
     assert.equal(props['product'], 'RabbitMQ')
     const caps = props['capabilities'] as Record<string, boolean>
-    for (const cap of ['publisher_confirms', 'exchange_exchange_bindings', 'basic.nack', 'consumer_cancel_notify', 'connection.blocked', 'authentication_failure_close', 'per_consumer_qos', 'direct_reply_to']) {
+    for (const cap of [
+      'publisher_confirms',
+      'exchange_exchange_bindings',
+      'basic.nack',
+      'consumer_cancel_notify',
+      'connection.blocked',
+      'authentication_failure_close',
+      'per_consumer_qos',
+      'direct_reply_to',
+    ]) {
       assert.equal(caps[cap], true, cap)
     }
     await conn.close()
@@ -42,12 +52,16 @@ describe('publish and consume through amqplib', () => {
     let total = 0
     const done = new Promise<void>((resolve) => {
       for (const name of ['a', 'b'] as const) {
-        void ch.consume(q, (msg) => {
-          if (!msg) return
-          seen[name]?.push(Number(msg.content.toString()))
-          ch.ack(msg)
-          if (++total === 10) resolve()
-        }, { consumerTag: name })
+        void ch.consume(
+          q,
+          (msg) => {
+            if (!msg) return
+            seen[name]?.push(Number(msg.content.toString()))
+            ch.ack(msg)
+            if (++total === 10) resolve()
+          },
+          { consumerTag: name },
+        )
       }
     })
     await new Promise((r) => setTimeout(r, 20))

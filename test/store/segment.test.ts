@@ -2,9 +2,11 @@
 // rolling, group commit, and a timing smoke test.
 import assert from 'node:assert/strict'
 import { appendFile, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, describe, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
 import * as zlib from 'node:zlib'
 import type { PersistedMessage, QueueStore, RecoveredMessage } from '../../src/core/ports.js'
 import type { Logger } from '../../src/shared/index.js'
@@ -234,6 +236,56 @@ describe('segment store files', () => {
     await assert.rejects(q.flush(), /ENOENT/)
     assert.throws(() => q.append(message(2)), /ENOENT/)
     await assert.rejects(s.close(), /ENOENT/)
+  })
+})
+
+/**
+ * Child process: publishes in batches, removing every other message of the previous batch, and prints
+ * what each flush() confirmed: `<last appended id> <removed ids...>`.
+ */
+const KILLED_WRITER = `
+  const { openSegmentStore } = await import(process.argv[1])
+  const q = await (await openSegmentStore(process.argv[2], { segmentSize: 16384 })).openQueue('/', 'q')
+  let prev = []
+  for (;;) {
+    const removed = prev.filter((_, i) => i % 2 === 0)
+    for (const id of removed) q.remove(id)
+    prev = Array.from({ length: 40 }, (_, n) => q.append({ exchange: 'x', routingKey: 'k', properties: {}, body: Buffer.alloc(60 + n) }))
+    await q.flush()
+    process.stdout.write(prev[prev.length - 1] + ' ' + removed.join(' ') + '\\n')
+  }
+`
+
+describe('segment store crash', () => {
+  test('a writer killed mid-stream loses nothing flush() confirmed and revives nothing it removed', async () => {
+    const dir = await tempDir()
+    const storeModule = fileURLToPath(new URL('../../src/store/index.js', import.meta.url))
+    const child = spawn(process.execPath, ['--input-type=module', '-e', KILLED_WRITER, storeModule, dir])
+    let confirmedUpTo = 0
+    const removed = new Set<number>()
+    let text = ''
+    await new Promise<void>((resolve, reject) => {
+      child.on('error', reject)
+      child.on('exit', () => resolve())
+      child.stderr.on('data', (d: Buffer) => reject(new Error(d.toString())))
+      child.stdout.on('data', (d: Buffer) => {
+        text += d.toString()
+        const lines = text.split('\n')
+        text = lines.pop() ?? ''
+        for (const line of lines) {
+          const [last, ...gone] = line.split(' ').filter(Boolean).map(Number)
+          confirmedUpTo = last ?? 0
+          for (const id of gone) removed.add(id)
+        }
+        if (confirmedUpTo > 4000) child.kill('SIGKILL')
+      })
+    })
+    await withQueue(dir, { segmentSize: 16384 }, async (q) => {
+      const got = new Set((await recoverAll(q)).map((m) => m.id))
+      for (let id = 1; id <= confirmedUpTo; id++) {
+        assert.equal(got.has(id), !removed.has(id), `message ${id}`)
+      }
+    })
   })
 })
 

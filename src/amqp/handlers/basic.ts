@@ -8,7 +8,9 @@ export const basicHandlers: HandlerTable = {
     if (m.immediate) throw new NotImplementedError('immediate=true')
     const ex = ch.vhost.getExchange(m.exchange)
     if (ex.internal) {
-      throw new AccessRefusedError(`cannot publish to internal exchange '${ex.name}' in vhost '${ch.vhost.name}'`)
+      throw new AccessRefusedError(
+        `cannot publish to internal exchange '${ex.name}' in vhost '${ch.vhost.name}'`,
+      )
     }
     ch.startPublish(ex, m.routingKey, m.mandatory)
   },

@@ -16,7 +16,12 @@ export const queueHandlers: HandlerTable = {
     )
     ch.lastQueue = q.name
     if (!m.noWait) {
-      ch.send({ name: 'queue.declare-ok', queue: q.name, messageCount: q.readyCount, consumerCount: q.consumerCount })
+      ch.send({
+        name: 'queue.declare-ok',
+        queue: q.name,
+        messageCount: q.readyCount,
+        consumerCount: q.consumerCount,
+      })
     }
   },
   'queue.bind': (ch, m) => {

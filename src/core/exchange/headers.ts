@@ -12,7 +12,9 @@ export function validateHeadersBindingArgs(args: FieldTable): void {
   const m = args['x-match']
   if (m === undefined) return
   if (typeof m !== 'string' || !MATCH_KINDS.includes(m)) {
-    throw new PreconditionFailedError(`Invalid x-match field value ${JSON.stringify(m)}; expected all, any, all-with-x, or any-with-x`)
+    throw new PreconditionFailedError(
+      `Invalid x-match field value ${JSON.stringify(m)}; expected all, any, all-with-x, or any-with-x`,
+    )
   }
 }
 

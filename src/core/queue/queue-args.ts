@@ -1,6 +1,13 @@
 // Queue arguments: validation of the x- arguments RabbitMQ understands, and the equivalence check on
 // redeclare. RabbitMQ compares only the arguments it knows; unknown ones are accepted and ignored.
-import { type FieldTable, type FieldValue, fieldEquals, fieldNumber, PreconditionFailedError, TypedValue } from '../../shared/index.js'
+import {
+  type FieldTable,
+  type FieldValue,
+  fieldEquals,
+  fieldNumber,
+  PreconditionFailedError,
+  TypedValue,
+} from '../../shared/index.js'
 
 type Check = (v: FieldValue) => string | undefined
 
@@ -47,7 +54,9 @@ export function validateQueueArgs(queue: string, vhost: string, args: FieldTable
     if (!Object.hasOwn(args, key)) continue
     const problem = check(args[key] as FieldValue)
     if (problem) {
-      throw new PreconditionFailedError(`invalid arg '${key}' for queue '${queue}' in vhost '${vhost}': ${problem}`)
+      throw new PreconditionFailedError(
+        `invalid arg '${key}' for queue '${queue}' in vhost '${vhost}': ${problem}`,
+      )
     }
   }
 }
@@ -85,7 +94,16 @@ export function describeType(v: FieldValue): string {
   if (v === null) return 'void'
   if (Buffer.isBuffer(v)) return 'binary'
   if (v instanceof TypedValue) {
-    const names = { b: 'byte', B: 'unsignedbyte', s: 'short', u: 'unsignedshort', i: 'unsignedint', l: 'long', f: 'float', d: 'double' }
+    const names = {
+      b: 'byte',
+      B: 'unsignedbyte',
+      s: 'short',
+      u: 'unsignedshort',
+      i: 'unsignedint',
+      l: 'long',
+      f: 'float',
+      d: 'double',
+    }
     return names[v.type]
   }
   if (Array.isArray(v)) return 'array'

@@ -1,7 +1,12 @@
 // A classic queue: ready messages in publish order, consumers served round-robin, unacked messages
 // tracked by count (their entries live with the consuming channel). Requeued messages return to their
 // original position, as in RabbitMQ's classic queues.
-import { type FieldTable, type Clock, AccessRefusedError, PreconditionFailedError } from '../../shared/index.js'
+import {
+  type FieldTable,
+  type Clock,
+  AccessRefusedError,
+  PreconditionFailedError,
+} from '../../shared/index.js'
 import type { Consumer } from '../consumer.js'
 import type { Binding } from '../exchange/exchange.js'
 import type { Message, QueueEntry } from '../message.js'
@@ -76,7 +81,13 @@ export class Queue {
 
   /** Adds a message at the tail and starts delivery. */
   enqueue(message: Message): QueueEntry {
-    const entry: QueueEntry = { message, seq: this.nextSeq++, redelivered: false, expiresAt: Infinity, storeId: -1 }
+    const entry: QueueEntry = {
+      message,
+      seq: this.nextSeq++,
+      redelivered: false,
+      expiresAt: Infinity,
+      storeId: -1,
+    }
     this.ready.push(entry)
     this.readyBytes += message.size
     if (this.consumers.length > 0) this.dispatch()

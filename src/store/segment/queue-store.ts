@@ -155,6 +155,7 @@ export class SegmentQueueStore implements QueueStore {
     const k = seg ? seg.indexOf(id) : -1
     if (!seg || k < 0)
       throw new Error(`message ${id} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
+    const delivered = ((seg.flags[k] as number) & FLAG.delivered) !== 0
     seg.busy++
     try {
       const buf = await this.readRange(seg, seg.offsets[k] as number, seg.recordEnd(k))
@@ -163,7 +164,7 @@ export class SegmentQueueStore implements QueueStore {
           `message ${id} of queue '${this.queue}' in vhost '${this.vhost}' is corrupt in ${seg.path}`,
         )
       }
-      return this.decoder.decode(buf, this.view, false, false)
+      return this.decoder.decode(buf, this.view, false, delivered)
     } finally {
       this.release(seg)
     }

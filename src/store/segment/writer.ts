@@ -85,10 +85,16 @@ export class SegmentWriter {
     this.commit.stop()
   }
 
+  /**
+   * Bounds how long a change waits for an fsync when nobody flushes, and drops the write buffer of a queue
+   * that went quiet: thousands of idle durable queues must not each hold a slab.
+   */
   private armTimer(): void {
     this.timer = setTimeout(() => {
       this.timer = null
-      if (this.commit.dirty) void this.commit.flush().catch(() => undefined)
+      const release = (): void => this.buf.releaseIfEmpty()
+      if (this.commit.dirty) void this.commit.flush().then(release, () => undefined)
+      else release()
     }, this.opts.autoFlushMs)
     this.timer.unref()
   }
@@ -122,7 +128,8 @@ export class SegmentWriter {
     ])
     if (sync) await this.syncAll()
     await this.reclaimSegments(reclaim)
-    this.buf.releaseIfEmpty()
+    // Without the timer nothing else would ever drop the buffer (at the price of one per cycle).
+    if (this.opts.autoFlushMs === 0) this.buf.releaseIfEmpty()
   }
 
   private async writeData(job: DataJob): Promise<void> {
