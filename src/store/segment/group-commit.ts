@@ -70,7 +70,6 @@ export class GroupCommit {
   /** No cycles after the running or scheduled one: the store is closing. */
   stop(): void {
     this.stopped = true
-    if (!this.running && !this.scheduled) this.next?.reject(new Error('queue store is closed'))
   }
 
   /** Resolves once no cycle is running or scheduled. */
@@ -79,7 +78,12 @@ export class GroupCommit {
   }
 
   private schedule(): void {
-    if (this.running || this.scheduled || this.failed || this.stopped) return
+    if (this.running || this.scheduled || this.failed) return
+    if (this.stopped) {
+      this.next?.reject(new Error('queue store is closed'))
+      this.next = null
+      return
+    }
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false

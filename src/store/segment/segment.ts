@@ -113,13 +113,22 @@ export class Segment {
 
   /** The segment file, opened on first use; create makes it (exclusively: never over another file). */
   handle(create = false): Promise<FileHandle> {
-    this.fh ??= open(this.path, create ? 'wx+' : 'r')
+    if (!this.fh) {
+      const fh = open(this.path, create ? 'wx+' : 'r')
+      this.fh = fh
+      // A failed open (EMFILE, say) is not remembered: the next read tries again.
+      fh.catch(() => this.fh === fh && (this.fh = null))
+    }
     return this.fh
   }
 
   /** The ack log, opened for appending (and created if missing) on first use. */
   ackHandle(): Promise<FileHandle> {
-    this.ackFh ??= open(this.ackPath, 'a')
+    if (!this.ackFh) {
+      const fh = open(this.ackPath, 'a')
+      this.ackFh = fh
+      fh.catch(() => this.ackFh === fh && (this.ackFh = null))
+    }
     return this.ackFh
   }
 
