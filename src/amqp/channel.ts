@@ -24,6 +24,8 @@ import {
 import {
   type BasicProperties,
   CommandInvalidError,
+  type FieldTable,
+  fieldNumber,
   FrameError,
   NotFoundError,
   PreconditionFailedError,
@@ -31,7 +33,13 @@ import {
 } from '../shared/index.js'
 import type { Connection } from './connection.js'
 import { HANDLERS } from './handlers/index.js'
-import { UnackedTracker } from './unacked.js'
+import { DirectReply } from './direct-reply.js'
+import { type Unacked, UnackedTracker } from './unacked.js'
+
+interface TxState {
+  publishes: Array<{ exchange: Exchange; msg: Message; mandatory: boolean }>
+  settles: Array<{ taken: Unacked[]; ack: boolean; requeue: boolean }>
+}
 
 const reader = new Reader()
 const propsWriter = new Writer(4096)
@@ -50,6 +58,7 @@ interface PendingPublish {
 /** A consumer living on a channel. */
 export class ChannelConsumer implements Consumer {
   unacked = 0
+  readonly priority: number
   constructor(
     readonly channel: Channel,
     readonly queue: Queue,
@@ -58,8 +67,10 @@ export class ChannelConsumer implements Consumer {
     readonly exclusive: boolean,
     /** Per-consumer prefetch limit in force when it was created (0: none). */
     readonly prefetch: number,
-    readonly args: Record<string, unknown>,
-  ) {}
+    readonly args: FieldTable,
+  ) {
+    this.priority = fieldNumber(args['x-priority']) ?? 0
+  }
   get owner(): ConsumerOwner {
     return this.channel
   }
@@ -89,12 +100,16 @@ export class Channel implements ConsumerOwner {
   private ackPending = false
   private deliveryTag = 0
   private pending: PendingPublish | undefined
+  private tx: TxState = { publishes: [], settles: [] }
+  readonly directReply: DirectReply
   private closed = false
 
   constructor(
     readonly conn: Connection,
     readonly id: number,
-  ) {}
+  ) {
+    this.directReply = new DirectReply(this)
+  }
 
   get connectionId(): number {
     return this.conn.id
@@ -188,19 +203,37 @@ export class Channel implements ConsumerOwner {
 
   private completePublish(p: PendingPublish, body: Buffer): void {
     this.pending = undefined
-    const props = p.properties as BasicProperties
-    const msg = new Message(
-      p.exchange.name,
-      p.routingKey,
-      props,
-      body,
-      p.rawProperties,
-      this.conn.ctx.clock.now(),
-    )
+    const props = this.directReply.rewriteReplyTo(p.properties as BasicProperties)
+    this.validateProperties(props)
+    const raw = props === p.properties ? p.rawProperties : undefined
+    const msg = new Message(p.exchange.name, p.routingKey, props, body, raw, this.conn.ctx.clock.now())
+    if (this.txMode) {
+      this.tx.publishes.push({ exchange: p.exchange, msg, mandatory: p.mandatory })
+      return
+    }
+    this.routePublish(p.exchange, msg, p.mandatory)
+  }
+
+  private routePublish(exchange: Exchange, msg: Message, mandatory: boolean): void {
     const seq = this.confirmMode ? ++this.publishSeq : 0
-    const routed = this.vhost.publish(p.exchange, msg)
-    if (routed.length === 0 && p.mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
-    if (seq > 0) this.confirm(seq)
+    const result = this.vhost.publish(exchange, msg)
+    if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
+    if (seq > 0) {
+      if (result.rejected) this.nackPublish(seq)
+      else this.confirm(seq)
+    }
+  }
+
+  /** RabbitMQ's checks on publish: a parseable expiration, and a user-id that is the logged-in user. */
+  private validateProperties(props: BasicProperties): void {
+    if (props.expiration !== undefined) {
+      const problem = expirationProblem(props.expiration)
+      if (problem) throw new PreconditionFailedError(`invalid expiration '${props.expiration}': ${problem}`)
+    }
+    const user = this.conn.user?.name
+    if (props.userId !== undefined && props.userId !== user) {
+      throw new PreconditionFailedError(`user_id property set to '${props.userId}' but authenticated user was '${user}'`)
+    }
   }
 
   private returnMessage(msg: Message, replyCode: number, replyText: string): void {
@@ -215,9 +248,24 @@ export class Channel implements ConsumerOwner {
     this.writeContent(msg)
   }
 
-  /** Confirms are coalesced: one basic.ack multiple=true per flush covers every publish since the last. */
+  /**
+   * Confirms are coalesced: consecutive acks become one basic.ack multiple=true, written just before the
+   * connection's next flush. A nack (the broker refused the message) is written in order between them.
+   */
   private confirm(seq: number): void {
     this.confirmedUpTo = seq
+    this.requestConfirmFlush()
+  }
+
+  private nackPublish(seq: number): void {
+    this.writePendingConfirms()
+    writeMethodFrame(this.conn.writer, this.id, { name: 'basic.nack', deliveryTag: seq, multiple: false, requeue: false })
+    this.lastAckSent = seq
+    this.confirmedUpTo = seq
+    this.conn.scheduleFlush()
+  }
+
+  private requestConfirmFlush(): void {
     if (!this.ackPending) {
       this.ackPending = true
       this.conn.onBeforeFlush(this)
@@ -229,12 +277,9 @@ export class Channel implements ConsumerOwner {
   writePendingConfirms(): void {
     if (!this.ackPending || this.closed) return
     this.ackPending = false
+    if (this.confirmedUpTo <= this.lastAckSent) return
     const multiple = this.confirmedUpTo > this.lastAckSent + 1
-    writeMethodFrame(this.conn.writer, this.id, {
-      name: 'basic.ack',
-      deliveryTag: this.confirmedUpTo,
-      multiple,
-    })
+    writeMethodFrame(this.conn.writer, this.id, { name: 'basic.ack', deliveryTag: this.confirmedUpTo, multiple })
     this.lastAckSent = this.confirmedUpTo
   }
   private lastAckSent = 0
@@ -308,15 +353,28 @@ export class Channel implements ConsumerOwner {
   // ---- acknowledgements ----
 
   ack(tag: number, multiple: boolean): void {
-    for (const u of this.unacked.take(tag, multiple)) {
+    const taken = this.unacked.take(tag, multiple)
+    if (this.txMode) {
+      this.tx.settles.push({ taken, ack: true, requeue: false })
+      return
+    }
+    this.settleAcked(taken)
+    this.scheduleResume()
+  }
+
+  private settleAcked(taken: readonly Unacked[]): void {
+    for (const u of taken) {
       if (u.consumer) u.consumer.unacked--
       u.queue.settle(u.entry)
     }
-    this.scheduleResume()
   }
 
   reject(tag: number, multiple: boolean, requeue: boolean): void {
     const taken = this.unacked.take(tag, multiple)
+    if (this.txMode) {
+      this.tx.settles.push({ taken, ack: false, requeue })
+      return
+    }
     this.settleOrRequeue(taken, requeue)
     this.scheduleResume()
   }
@@ -325,12 +383,37 @@ export class Channel implements ConsumerOwner {
     this.settleOrRequeue(this.unacked.takeAll(), true)
   }
 
-  private settleOrRequeue(taken: ReturnType<UnackedTracker['take']>, requeue: boolean): void {
+  // ---- transactions ----
+
+  selectTx(): void {
+    this.txMode = true
+  }
+
+  /** tx.commit: the transaction's publishes are routed and its acks/nacks/rejects applied, in order. */
+  commitTx(): void {
+    const { publishes, settles } = this.tx
+    this.tx = { publishes: [], settles: [] }
+    for (const p of publishes) this.routePublish(p.exchange, p.msg, p.mandatory)
+    for (const s of settles) {
+      if (s.ack) this.settleAcked(s.taken)
+      else this.settleOrRequeue(s.taken, s.requeue)
+    }
+    this.scheduleResume()
+  }
+
+  /** tx.rollback: publishes are dropped; acknowledged deliveries become unacked again. */
+  rollbackTx(): void {
+    const { settles } = this.tx
+    this.tx = { publishes: [], settles: [] }
+    this.unacked.restore(settles.flatMap((s) => s.taken))
+  }
+
+  private settleOrRequeue(taken: readonly Unacked[], requeue: boolean): void {
     const byQueue = new Map<Queue, QueueEntry[]>()
     for (const u of taken) {
       if (u.consumer) u.consumer.unacked--
       if (!requeue) {
-        u.queue.settle(u.entry)
+        u.queue.discard([u.entry])
         continue
       }
       const list = byQueue.get(u.queue)
@@ -362,6 +445,7 @@ export class Channel implements ConsumerOwner {
     if (!c) return undefined
     this.consumers.delete(tag)
     c.queue.removeConsumer(c)
+    if (this.directReply.isReplyConsumer(c)) this.directReply.close()
     return c
   }
 
@@ -390,6 +474,7 @@ export class Channel implements ConsumerOwner {
       c.queue.removeConsumer(c)
     }
     this.settleOrRequeue(this.unacked.takeAll(), true)
+    this.directReply.close()
   }
 
   isClosed(): boolean {
@@ -399,3 +484,12 @@ export class Channel implements ConsumerOwner {
 
 export type Handler<N extends MethodName> = (ch: Channel, m: MethodOf<N>) => void
 export type HandlerTable = { [N in MethodName]?: Handler<N> }
+
+/** Erlang's string:to_integer reading of an expiration, as RabbitMQ reports its failures. */
+function expirationProblem(e: string): string | undefined {
+  const m = /^([+-]?\d+)(.*)$/s.exec(e)
+  if (!m) return 'no_integer'
+  if (m[2] !== '') return `{leftover_string,"${m[2]}"}`
+  const n = Number(m[1])
+  return n < 0 ? `{value_negative,${n}}` : undefined
+}

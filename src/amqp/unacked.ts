@@ -57,6 +57,18 @@ export class UnackedTracker {
     return out
   }
 
+  /** Puts entries back (a rolled-back transaction's acks), keeping tag order. */
+  restore(entries: readonly Unacked[]): void {
+    if (entries.length === 0) return
+    const all = [...this.items.filter((u): u is Unacked => u !== undefined), ...entries].sort((a, b) => a.tag - b.tag)
+    const first = (all[0] as Unacked).tag
+    const last = (all[all.length - 1] as Unacked).tag
+    this.base = first
+    this.items = new Array<Unacked | undefined>(last - first + 1)
+    for (const u of all) this.items[u.tag - first] = u
+    this.live = all.length
+  }
+
   /** Drops leading settled slots so the array does not grow without bound. */
   private compact(): void {
     let n = 0

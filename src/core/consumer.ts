@@ -6,6 +6,8 @@ export interface Consumer {
   readonly tag: string
   readonly noAck: boolean
   readonly exclusive: boolean
+  /** x-priority of basic.consume: higher-priority consumers are served first (default 0). */
+  readonly priority: number
   /** Identifies the channel the consumer lives on (for listings and exclusivity checks). */
   readonly owner: ConsumerOwner
   /** Whether it can take one more message now: prefetch, channel.flow and socket back-pressure. */

@@ -1,6 +1,14 @@
 // The broker model. Imports only ../shared; never sees the wire.
 export { Broker, type BrokerLimits } from './broker.js'
-export { VHost, generateName, type ExchangeDeclare, type QueueDeclare } from './vhost.js'
+export {
+  VHost,
+  generateName,
+  REPLY_TO,
+  REPLY_TO_PREFIX,
+  type ExchangeDeclare,
+  type QueueDeclare,
+  type PublishResult,
+} from './vhost.js'
 export { Queue, type QueueOptions } from './queue/queue.js'
 export { Message, type QueueEntry } from './message.js'
 export type { Consumer, ConsumerOwner } from './consumer.js'

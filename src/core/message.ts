@@ -26,6 +26,12 @@ export class Message {
     return this.body.length
   }
 
+  /** The per-message TTL in ms from the `expiration` property (validated at publish), if any. */
+  get ttl(): number | undefined {
+    const e = this.properties.expiration
+    return e === undefined ? undefined : Number(e)
+  }
+
   /** A copy with other routing facts or properties (dead-lettering); raw bytes are dropped. */
   with(changes: { exchange?: string; routingKey?: string; properties?: BasicProperties }): Message {
     return new Message(

@@ -21,7 +21,8 @@ import {
   validateHeadersBindingArgs,
 } from './exchange/index.js'
 import type { Message } from './message.js'
-import { Queue, type QueueHost } from './queue/queue.js'
+import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
+import { type DeadLetterReason, Queue, type QueueHost } from './queue/queue.js'
 import { checkQueueEquivalence, validateQueueArgs } from './queue/queue-args.js'
 
 export interface ExchangeDeclare {
@@ -50,12 +51,17 @@ class DefaultExchange extends Exchange {
   constructor(
     vhost: string,
     private readonly queues: Map<string, Queue>,
+    private readonly replyQueues: Map<string, Queue>,
   ) {
     super({ name: '', vhost, durable: true, autoDelete: false, internal: false, args: {} })
   }
-  route(msg: Message, sink: RouteSink): void {
-    const q = this.queues.get(msg.routingKey)
+  route(_msg: Message, routingKey: string, sink: RouteSink): void {
+    const q = this.queues.get(routingKey)
     if (q) sink.add(q)
+    else if (routingKey.startsWith(REPLY_TO_PREFIX)) {
+      const r = this.replyQueues.get(routingKey.slice(REPLY_TO_PREFIX.length))
+      if (r) sink.add(r)
+    }
   }
   protected indexAdd(): void {}
   protected indexRemove(): void {}
@@ -73,6 +79,9 @@ export function generateName(prefix: string): string {
   return prefix + randomBytes(16).toString('base64url').slice(0, 22)
 }
 
+export const REPLY_TO = 'amq.rabbitmq.reply-to'
+export const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.'
+
 const DEFAULT_EXCHANGE_REFUSAL = (): AccessRefusedError =>
   new AccessRefusedError('operation not permitted on the default exchange')
 
@@ -81,8 +90,10 @@ const quote = (name: string, vhost: string, what: string): string => `${what} '$
 export class VHost implements QueueHost {
   readonly exchanges = new Map<string, Exchange>()
   readonly queues = new Map<string, Queue>()
+  /** Direct reply-to consumers' private queues, by the key after 'amq.rabbitmq.reply-to.'. */
+  readonly replyQueues = new Map<string, Queue>()
   /** Destinations reached by the publish in progress; reused to avoid an array per publish. */
-  private readonly routed: Queue[] = []
+  private routed: Queue[] = []
   private epoch = 0
   private readonly sink: RouteSink = { add: (d) => this.addDestination(d) }
   private routingMessage: Message | undefined
@@ -91,7 +102,7 @@ export class VHost implements QueueHost {
     readonly name: string,
     readonly clock: Clock,
   ) {
-    this.exchanges.set('', new DefaultExchange(name, this.queues))
+    this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type] of STANDARD_EXCHANGES) {
       this.exchanges.set(
         n,
@@ -262,6 +273,29 @@ export class VHost implements QueueHost {
     for (const q of [...this.queues.values()]) if (q.exclusiveOwner === connectionId) this.removeQueue(q)
   }
 
+  // ---- direct reply-to ----
+
+  openReplyQueue(key: string, connectionId: number): Queue {
+    const q = new Queue(
+      { name: REPLY_TO, vhost: this.name, durable: false, autoDelete: false, exclusiveOwner: connectionId, args: {} },
+      this,
+    )
+    this.replyQueues.set(key, q)
+    return q
+  }
+
+  closeReplyQueue(key: string): void {
+    const q = this.replyQueues.get(key)
+    if (!q) return
+    this.replyQueues.delete(key)
+    q.destroy()
+  }
+
+  /** Passive declares of the pseudo-queue and of live reply keys succeed, as in RabbitMQ. */
+  isReplyQueueName(name: string): boolean {
+    return name === REPLY_TO || (name.startsWith(REPLY_TO_PREFIX) && this.replyQueues.has(name.slice(REPLY_TO_PREFIX.length)))
+  }
+
   // ---- bindings ----
 
   bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {
@@ -286,39 +320,106 @@ export class VHost implements QueueHost {
 
   /**
    * Routes a message from an exchange and enqueues it on every queue reached, following
-   * exchange-to-exchange bindings and alternate exchanges. Returns the queues (a reused array: read it
-   * before the next publish).
+   * exchange-to-exchange bindings, alternate exchanges and CC/BCC headers. The result object is reused:
+   * read it before the next publish.
    */
-  publish(ex: Exchange, msg: Message): readonly Queue[] {
+  publish(ex: Exchange, msg: Message): PublishResult {
     const routed = this.route(ex, msg)
-    for (let i = 0; i < routed.length; i++) (routed[i] as Queue).enqueue(msg)
-    return routed
+    const result = this.result
+    result.queues = routed.length
+    result.rejected = false
+    result.durable = false
+    if (routed.length === 0) return result
+    // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
+    this.routed = this.spareRouted.pop() ?? []
+    const stored = stripBcc(msg)
+    for (let i = 0; i < routed.length; i++) {
+      const q = routed[i] as Queue
+      if (!q.enqueue(stored)) result.rejected = true
+      else if (q.durable && stored.persistent) result.durable = true
+    }
+    this.spareRouted.push(this.routed)
+    this.routed = routed
+    return result
   }
+  private readonly spareRouted: Queue[][] = []
+  private readonly result: PublishResult = { queues: 0, rejected: false, durable: false }
 
   route(ex: Exchange, msg: Message): Queue[] {
     this.routed.length = 0
     this.epoch++
     this.routingMessage = msg
-    ex.routeMark = this.epoch
-    ex.route(msg, this.sink)
+    const headers = msg.properties.headers
+    const extraKeys = headers && (headers['CC'] !== undefined || headers['BCC'] !== undefined) ? senderKeys(headers) : undefined
     let from: Exchange | undefined = ex
+    let first = true
     // Alternate exchanges take what their exchange could not route, and may chain.
-    while (this.routed.length === 0 && from) {
+    while (from && (first || this.routed.length === 0)) {
+      if (!first && from.routeMark === this.epoch) break
+      first = false
+      from.routeMark = this.epoch
+      this.routeKeys(from, msg, extraKeys)
       const aeName: FieldValue | undefined = from.args['alternate-exchange']
-      const ae: Exchange | undefined = typeof aeName === 'string' ? this.exchanges.get(aeName) : undefined
-      if (!ae || ae.routeMark === this.epoch) break
-      ae.routeMark = this.epoch
-      ae.route(msg, this.sink)
-      from = ae
+      from = typeof aeName === 'string' ? this.exchanges.get(aeName) : undefined
     }
     this.routingMessage = undefined
     return this.routed
+  }
+
+  private routeKeys(ex: Exchange, msg: Message, extraKeys: string[] | undefined): void {
+    ex.route(msg, msg.routingKey, this.sink)
+    if (extraKeys) for (const k of extraKeys) ex.route(msg, k, this.sink)
   }
 
   private addDestination(d: Destination): void {
     if (d.routeMark === this.epoch) return
     d.routeMark = this.epoch
     if (d instanceof Queue) this.routed.push(d)
-    else d.route(this.routingMessage as Message, this.sink)
+    else {
+      const msg = this.routingMessage as Message
+      d.route(msg, msg.routingKey, this.sink)
+    }
   }
+
+  // ---- dead-lettering ----
+
+  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): void {
+    const dlxName = q.settings.deadLetterExchange
+    if (dlxName === undefined) return
+    const dlx = this.exchanges.get(dlxName)
+    if (!dlx) return // RabbitMQ drops dead letters whose exchange does not exist
+    const now = this.clock.now()
+    for (const msg of messages) {
+      const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
+      const targets = [...this.route(dlx, dead)]
+      for (const t of targets) if (!isDeadLetterCycle(dead, t.name)) t.enqueue(dead)
+    }
+  }
+}
+
+export interface PublishResult {
+  /** How many queues the message reached. */
+  queues: number
+  /** A queue refused it (reject-publish overflow): publisher confirms answer with basic.nack. */
+  rejected: boolean
+  /** It is persistent and reached a durable queue: its confirm waits for the store. */
+  durable: boolean
+}
+
+/** CC and BCC header keys (sender-selected distribution). */
+function senderKeys(headers: FieldTable): string[] {
+  const keys: string[] = []
+  for (const h of ['CC', 'BCC']) {
+    const v = headers[h]
+    if (Array.isArray(v)) for (const k of v) if (typeof k === 'string') keys.push(k)
+  }
+  return keys
+}
+
+/** BCC routes but is never delivered. */
+function stripBcc(msg: Message): Message {
+  const headers = msg.properties.headers
+  if (!headers || headers['BCC'] === undefined) return msg
+  const { BCC: _bcc, ...rest } = headers
+  return msg.with({ properties: { ...msg.properties, headers: rest } })
 }

@@ -1,5 +1,5 @@
 // basic class: publish, consume, cancel, get, qos, ack/nack/reject, recover.
-import { generateName } from '../../core/index.js'
+import { generateName, REPLY_TO } from '../../core/index.js'
 import { AccessRefusedError, NotAllowedError, NotImplementedError } from '../../shared/index.js'
 import { ChannelConsumer, type HandlerTable } from '../channel.js'
 
@@ -22,19 +22,18 @@ export const basicHandlers: HandlerTable = {
     ch.resumeConsumers()
   },
   'basic.consume': (ch, m) => {
-    const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
     const tag = m.consumerTag === '' ? generateName('amq.ctag-') : m.consumerTag
     if (ch.consumers.has(tag)) throw new NotAllowedError(`attempt to reuse consumer tag '${tag}'`)
-    const c = new ChannelConsumer(ch, q, tag, m.noAck, m.exclusive, ch.prefetchCount, m.arguments)
+    const name = ch.queueName(m.queue)
+    const c =
+      name === REPLY_TO
+        ? ch.directReply.consume(tag, m.noAck, m.arguments)
+        : new ChannelConsumer(ch, ch.vhost.getQueue(name, ch.connectionId), tag, m.noAck, m.exclusive, ch.prefetchCount, m.arguments)
+    c.queue.checkConsumable(c)
     ch.addConsumer(c)
-    try {
-      // consume-ok must precede the first delivery, so it is written before the queue is told.
-      if (!m.noWait) ch.send({ name: 'basic.consume-ok', consumerTag: tag })
-      q.addConsumer(c)
-    } catch (err) {
-      ch.consumers.delete(tag)
-      throw err
-    }
+    // consume-ok must precede the first delivery, so it is written before the queue is told.
+    if (!m.noWait) ch.send({ name: 'basic.consume-ok', consumerTag: tag })
+    c.queue.addConsumer(c)
   },
   'basic.cancel': (ch, m) => {
     ch.cancelConsumer(m.consumerTag)

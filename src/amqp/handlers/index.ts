@@ -5,6 +5,7 @@ import { channelHandlers } from './channel.js'
 import { confirmHandlers } from './confirm.js'
 import { exchangeHandlers } from './exchange.js'
 import { queueHandlers } from './queue.js'
+import { txHandlers } from './tx.js'
 
 export const HANDLERS: HandlerTable = {
   ...channelHandlers,
@@ -12,4 +13,5 @@ export const HANDLERS: HandlerTable = {
   ...queueHandlers,
   ...basicHandlers,
   ...confirmHandlers,
+  ...txHandlers,
 }

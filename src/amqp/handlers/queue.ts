@@ -3,6 +3,10 @@ import type { HandlerTable } from '../channel.js'
 
 export const queueHandlers: HandlerTable = {
   'queue.declare': (ch, m) => {
+    if (m.passive && ch.vhost.isReplyQueueName(m.queue)) {
+      if (!m.noWait) ch.send({ name: 'queue.declare-ok', queue: m.queue, messageCount: 0, consumerCount: 0 })
+      return
+    }
     const q = ch.vhost.declareQueue(
       {
         name: m.queue,

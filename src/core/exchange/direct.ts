@@ -6,8 +6,8 @@ export class DirectExchange extends Exchange {
   readonly type: string = 'direct'
   private readonly byKey = new Map<string, Destination[]>()
 
-  route(msg: Message, sink: RouteSink): void {
-    const dests = this.byKey.get(msg.routingKey)
+  route(_msg: Message, routingKey: string, sink: RouteSink): void {
+    const dests = this.byKey.get(routingKey)
     if (dests) for (let i = 0; i < dests.length; i++) sink.add(dests[i] as Destination)
   }
 

@@ -53,7 +53,7 @@ export abstract class Exchange {
   }
 
   /** Adds each matching destination of `msg` to `sink`. */
-  abstract route(msg: Message, sink: RouteSink): void
+  abstract route(msg: Message, routingKey: string, sink: RouteSink): void
   protected abstract indexAdd(b: Binding): void
   protected abstract indexRemove(b: Binding): void
 

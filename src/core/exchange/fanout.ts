@@ -6,7 +6,7 @@ export class FanoutExchange extends Exchange {
   readonly type: string = 'fanout'
   private readonly dests: Destination[] = []
 
-  route(_msg: Message, sink: RouteSink): void {
+  route(_msg: Message, _routingKey: string, sink: RouteSink): void {
     const d = this.dests
     for (let i = 0; i < d.length; i++) sink.add(d[i] as Destination)
   }

@@ -40,7 +40,7 @@ function valueMatches(want: FieldValue, headers: FieldTable | undefined, key: st
 export class HeadersExchange extends Exchange {
   readonly type: string = 'headers'
 
-  route(msg: Message, sink: RouteSink): void {
+  route(msg: Message, _routingKey: string, sink: RouteSink): void {
     const headers = msg.properties.headers
     const bs = this.bindings
     for (let i = 0; i < bs.length; i++) {

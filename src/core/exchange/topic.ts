@@ -23,12 +23,12 @@ export class TopicExchange extends Exchange {
   private readonly root = newNode()
   private cache = new Map<string, Destination[]>()
 
-  route(msg: Message, sink: RouteSink): void {
-    let dests = this.cache.get(msg.routingKey)
+  route(_msg: Message, routingKey: string, sink: RouteSink): void {
+    let dests = this.cache.get(routingKey)
     if (!dests) {
-      dests = this.match(msg.routingKey)
+      dests = this.match(routingKey)
       if (this.cache.size >= CACHE_LIMIT) this.cache.clear()
-      this.cache.set(msg.routingKey, dests)
+      this.cache.set(routingKey, dests)
     }
     for (let i = 0; i < dests.length; i++) sink.add(dests[i] as Destination)
   }

@@ -1,16 +1,20 @@
-// A classic queue: ready messages in publish order, consumers served round-robin, unacked messages
-// tracked by count (their entries live with the consuming channel). Requeued messages return to their
-// original position, as in RabbitMQ's classic queues.
+// A classic queue: ready messages in publish order (or by priority), consumers served round-robin
+// within the highest consumer priority that can take a message, unacked messages tracked by count (the
+// entries live with the consuming channel). Requeued messages return to their original position.
+// Message TTL, max-length overflow and dead-lettering follow RabbitMQ 3.10's classic queues: expired
+// messages leave from the head of the queue only.
 import {
-  type FieldTable,
-  type Clock,
   AccessRefusedError,
+  type Clock,
+  type FieldTable,
   PreconditionFailedError,
+  type TimerHandle,
 } from '../../shared/index.js'
 import type { Consumer } from '../consumer.js'
 import type { Binding } from '../exchange/exchange.js'
 import type { Message, QueueEntry } from '../message.js'
-import { Deque } from './deque.js'
+import { FifoList, type MessageList, PriorityList } from './message-list.js'
+import { type QueueSettings, settingsFromArgs } from './queue-settings.js'
 
 export interface QueueOptions {
   readonly name: string
@@ -22,10 +26,15 @@ export interface QueueOptions {
   readonly args: FieldTable
 }
 
-/** How a queue tells its vhost that it wants to go (auto-delete). */
+export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen'
+
+/** What a queue needs from its vhost. */
 export interface QueueHost {
   readonly clock: Clock
+  /** The queue is unused (auto-delete or x-expires) and should go. */
   autoDeleteQueue(q: Queue): void
+  /** Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. */
+  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): void
 }
 
 export class Queue {
@@ -35,13 +44,15 @@ export class Queue {
   readonly autoDelete: boolean
   readonly exclusiveOwner: number | undefined
   readonly args: FieldTable
+  readonly settings: QueueSettings
   readonly incoming: Binding[] = []
+  /** Sorted by consumer priority, highest first; registration order within a priority. */
   readonly consumers: Consumer[] = []
   /** Publish epoch in which this queue was last routed to; dedupes fan-in without a Set. */
   routeMark = 0
   deleted = false
 
-  private readonly ready = new Deque<QueueEntry>()
+  private readonly ready: MessageList
   private nextSeq = 0
   private rr = 0
   private unacked = 0
@@ -50,6 +61,9 @@ export class Queue {
   private dispatching = false
   private dispatchAgain = false
   private exclusiveConsumer: Consumer | undefined
+  private expiryTimer: TimerHandle | undefined
+  private expiryAt = Infinity
+  private unusedTimer: TimerHandle | undefined
 
   constructor(
     opts: QueueOptions,
@@ -61,6 +75,10 @@ export class Queue {
     this.autoDelete = opts.autoDelete
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
+    this.settings = settingsFromArgs(opts.args)
+    const maxPriority = this.settings.maxPriority
+    this.ready = maxPriority !== undefined && maxPriority > 0 ? new PriorityList(maxPriority) : new FifoList()
+    this.touch()
   }
 
   get readyCount(): number {
@@ -79,52 +97,113 @@ export class Queue {
     return this.consumers.length
   }
 
-  /** Adds a message at the tail and starts delivery. */
-  enqueue(message: Message): QueueEntry {
+  /** Whether a publish would be refused by reject-publish overflow (checked before enqueueing). */
+  wouldRejectPublish(message: Message): boolean {
+    const s = this.settings
+    if (s.overflow === 'drop-head') return false
+    return (
+      (s.maxLength !== undefined && this.ready.length >= s.maxLength) ||
+      (s.maxLengthBytes !== undefined && this.readyBytes + message.size > s.maxLengthBytes)
+    )
+  }
+
+  /**
+   * Adds a message at the tail and starts delivery. Returns false when overflow refused it
+   * (reject-publish); with reject-publish-dlx the refused message is dead-lettered.
+   */
+  enqueue(message: Message): boolean {
+    if (this.wouldRejectPublish(message)) {
+      if (this.settings.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [message], 'maxlen')
+      return false
+    }
     const entry: QueueEntry = {
       message,
       seq: this.nextSeq++,
       redelivered: false,
-      expiresAt: Infinity,
+      expiresAt: this.expiryFor(message),
       storeId: -1,
     }
     this.ready.push(entry)
     this.readyBytes += message.size
     if (this.consumers.length > 0) this.dispatch()
-    return entry
+    if (entry.expiresAt !== Infinity) this.expireHead()
+    this.enforceMaxLength()
+    return true
+  }
+
+  /** The smaller of the queue's x-message-ttl and the message's expiration, as an absolute time. */
+  private expiryFor(message: Message): number {
+    const queueTtl = this.settings.messageTtl
+    const msgTtl = message.ttl
+    if (queueTtl === undefined && msgTtl === undefined) return Infinity
+    const ttl = Math.min(queueTtl ?? Infinity, msgTtl ?? Infinity)
+    return this.host.clock.now() + ttl
+  }
+
+  /** drop-head overflow: the oldest ready messages make room (and are dead-lettered as maxlen). */
+  private enforceMaxLength(): void {
+    const s = this.settings
+    if (s.maxLength === undefined && s.maxLengthBytes === undefined) return
+    const dropped: Message[] = []
+    while (
+      this.ready.length > 0 &&
+      ((s.maxLength !== undefined && this.ready.length > s.maxLength) ||
+        (s.maxLengthBytes !== undefined && this.readyBytes > s.maxLengthBytes))
+    ) {
+      dropped.push((this.takeReady() as QueueEntry).message)
+    }
+    if (dropped.length > 0) this.host.deadLetter(this, dropped, 'maxlen')
   }
 
   /** basic.get: the head message, or undefined. In ack mode it counts as unacked until settled. */
   get(noAck: boolean): QueueEntry | undefined {
+    this.touch()
+    this.expireHead()
     const entry = this.takeReady()
     if (entry && !noAck) this.unacked++
     return entry
   }
 
-  /** An unacked entry was acked (or rejected/nacked without requeue): it leaves the queue for good. */
+  /** An unacked entry was acked: it leaves the queue for good. */
   settle(_entry: QueueEntry): void {
     if (this.unacked > 0) this.unacked--
   }
 
-  /** Unacked entries go back to their original places, flagged redelivered. */
-  requeue(entries: readonly QueueEntry[]): void {
-    if (this.deleted) return
-    for (const e of entries) {
-      if (this.unacked > 0) this.unacked--
-      e.redelivered = true
-      this.ready.insertSorted(e, seqOf)
-      this.readyBytes += e.message.size
-    }
-    this.dispatch()
+  /** An unacked entry was rejected or nacked without requeue: dead-letter it as 'rejected'. */
+  discard(entries: readonly QueueEntry[]): void {
+    for (const _ of entries) if (this.unacked > 0) this.unacked--
+    if (!this.deleted && entries.length > 0) this.host.deadLetter(this, entries.map(messageOf), 'rejected')
   }
 
-  addConsumer(c: Consumer): void {
+  /** Unacked entries go back to their original places, flagged redelivered. */
+  requeue(entries: readonly QueueEntry[]): void {
+    for (const e of entries) {
+      if (this.unacked > 0) this.unacked--
+      if (this.deleted) continue
+      e.redelivered = true
+      this.ready.restore(e)
+      this.readyBytes += e.message.size
+    }
+    if (this.deleted) return
+    this.dispatch()
+    this.expireHead()
+  }
+
+  /** Refuses a consumer that exclusivity rules out (403, RabbitMQ's wording). */
+  checkConsumable(c: Consumer): void {
     if (this.exclusiveConsumer || (c.exclusive && this.consumers.length > 0)) {
       throw new AccessRefusedError(`queue '${this.name}' in vhost '${this.vhost}' in exclusive use`)
     }
+  }
+
+  addConsumer(c: Consumer): void {
+    this.checkConsumable(c)
     if (c.exclusive) this.exclusiveConsumer = c
-    this.consumers.push(c)
+    let at = this.consumers.length
+    while (at > 0 && (this.consumers[at - 1] as Consumer).priority < c.priority) at--
+    this.consumers.splice(at, 0, c)
     this.hadConsumer = true
+    this.touch()
     this.dispatch()
   }
 
@@ -134,7 +213,14 @@ export class Queue {
     this.consumers.splice(i, 1)
     if (this.exclusiveConsumer === c) this.exclusiveConsumer = undefined
     if (this.rr > i) this.rr--
+    this.touch()
     if (this.autoDelete && this.hadConsumer && this.consumers.length === 0) this.host.autoDeleteQueue(this)
+    else if (this.settings.singleActiveConsumer && i === 0) this.dispatch()
+  }
+
+  /** The consumer that receives messages of a single-active-consumer queue. */
+  get activeConsumer(): Consumer | undefined {
+    return this.settings.singleActiveConsumer ? this.consumers[0] : undefined
   }
 
   /** Drops every ready message; returns how many. Unacked messages are untouched, as in RabbitMQ. */
@@ -155,16 +241,15 @@ export class Queue {
     }
   }
 
-  /** Marks the queue deleted, cancels its consumers and drops its messages; returns the ready count. */
-  destroy(): number {
-    const n = this.ready.length
+  /** Marks the queue deleted, cancels its consumers and drops its messages. */
+  destroy(): void {
     this.deleted = true
     this.ready.clear()
     this.readyBytes = 0
+    this.clearTimers()
     const consumers = this.consumers.splice(0)
     this.exclusiveConsumer = undefined
     for (const c of consumers) c.cancelledByQueue(this)
-    return n
   }
 
   /** Called when a consumer may take messages again (acks freed prefetch, socket drained). */
@@ -188,25 +273,42 @@ export class Queue {
     while (this.ready.length > 0 && this.consumers.length > 0) {
       const c = this.nextConsumer()
       if (!c) return
-      const entry = this.takeReady()
+      const entry = this.takeLive()
       if (!entry) return
       if (!c.noAck) this.unacked++
       c.deliver(this, entry)
     }
   }
 
-  /** Round-robin over consumers that can take a message now. */
+  /** Highest consumer priority first, round-robin among equals; one consumer for single-active. */
   private nextConsumer(): Consumer | undefined {
-    const n = this.consumers.length
-    for (let k = 0; k < n; k++) {
-      const i = (this.rr + k) % n
-      const c = this.consumers[i] as Consumer
-      if (c.canTake()) {
-        this.rr = (i + 1) % n
-        return c
+    const cs = this.consumers
+    if (this.settings.singleActiveConsumer) {
+      const active = cs[0]
+      return active?.canTake() ? active : undefined
+    }
+    for (let start = 0; start < cs.length; ) {
+      const priority = (cs[start] as Consumer).priority
+      let end = start + 1
+      while (end < cs.length && (cs[end] as Consumer).priority === priority) end++
+      const size = end - start
+      for (let k = 0; k < size; k++) {
+        const i = start + ((this.rr + k) % size)
+        const c = cs[i] as Consumer
+        if (c.canTake()) {
+          this.rr = i - start + 1
+          return c
+        }
       }
+      start = end
     }
     return undefined
+  }
+
+  /** The head entry, skipping (and expiring) entries whose TTL has passed. */
+  private takeLive(): QueueEntry | undefined {
+    this.expireHead()
+    return this.takeReady()
   }
 
   private takeReady(): QueueEntry | undefined {
@@ -214,6 +316,55 @@ export class Queue {
     if (entry) this.readyBytes -= entry.message.size
     return entry
   }
+
+  // ---- expiry ----
+
+  /** Drops expired messages at the head (dead-lettered as 'expired') and arms a timer for the next. */
+  expireHead(): void {
+    const now = this.host.clock.now()
+    let expired: Message[] | undefined
+    for (let head = this.ready.peek(); head && head.expiresAt <= now; head = this.ready.peek()) {
+      ;(expired ??= []).push((this.takeReady() as QueueEntry).message)
+    }
+    if (expired) this.host.deadLetter(this, expired, 'expired')
+    this.armExpiryTimer()
+  }
+
+  private armExpiryTimer(): void {
+    const next = this.ready.peek()?.expiresAt ?? Infinity
+    if (next === this.expiryAt || this.deleted) return
+    if (this.expiryTimer) this.host.clock.clearTimeout(this.expiryTimer)
+    this.expiryTimer = undefined
+    this.expiryAt = next
+    if (next === Infinity) return
+    const delay = Math.max(0, next - this.host.clock.now())
+    this.expiryTimer = this.host.clock.setTimeout(() => {
+      this.expiryTimer = undefined
+      this.expiryAt = Infinity
+      this.expireHead()
+    }, delay)
+    this.expiryTimer.unref?.()
+  }
+
+  /** x-expires: any use restarts the countdown to deleting an unused queue. */
+  touch(): void {
+    const expires = this.settings.expires
+    if (expires === undefined || this.deleted) return
+    if (this.unusedTimer) this.host.clock.clearTimeout(this.unusedTimer)
+    this.unusedTimer = undefined
+    if (this.consumers.length > 0) return
+    this.unusedTimer = this.host.clock.setTimeout(() => {
+      this.unusedTimer = undefined
+      if (this.consumers.length === 0 && !this.deleted) this.host.autoDeleteQueue(this)
+    }, expires)
+    this.unusedTimer.unref?.()
+  }
+
+  private clearTimers(): void {
+    if (this.expiryTimer) this.host.clock.clearTimeout(this.expiryTimer)
+    if (this.unusedTimer) this.host.clock.clearTimeout(this.unusedTimer)
+    this.expiryTimer = this.unusedTimer = undefined
+  }
 }
 
-const seqOf = (e: QueueEntry): number => e.seq
+const messageOf = (e: QueueEntry): Message => e.message

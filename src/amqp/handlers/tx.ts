@@ -1,0 +1,25 @@
+// tx class: AMQP transactions over publishes and acknowledgements.
+import { PreconditionFailedError } from '../../shared/index.js'
+import type { Channel, HandlerTable } from '../channel.js'
+
+function requireTx(ch: Channel): void {
+  if (!ch.txMode) throw new PreconditionFailedError('channel is not transactional')
+}
+
+export const txHandlers: HandlerTable = {
+  'tx.select': (ch) => {
+    if (ch.confirmMode) throw new PreconditionFailedError('cannot switch from confirm to tx mode')
+    ch.selectTx()
+    ch.send({ name: 'tx.select-ok' })
+  },
+  'tx.commit': (ch) => {
+    requireTx(ch)
+    ch.commitTx()
+    ch.send({ name: 'tx.commit-ok' })
+  },
+  'tx.rollback': (ch) => {
+    requireTx(ch)
+    ch.rollbackTx()
+    ch.send({ name: 'tx.rollback-ok' })
+  },
+}

@@ -1,0 +1,92 @@
+// Dead-lettering as RabbitMQ 3.10 writes it: the x-death header (one table per queue and reason, most
+// recent first, with a count), x-first-death-* headers set once, the expiration moved into x-death as
+// original-expiration, and cycle detection that drops a message going round without any rejection.
+import { type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
+import type { Message } from './message.js'
+import type { DeadLetterReason } from './queue/queue.js'
+
+/** The routing keys a message was published with: its key plus any CC header keys. */
+export function publishRoutingKeys(msg: Message): string[] {
+  const cc = msg.properties.headers?.['CC']
+  return [msg.routingKey, ...(Array.isArray(cc) ? cc.filter((k): k is string => typeof k === 'string') : [])]
+}
+
+export function deadLetteredMessage(
+  msg: Message,
+  queue: string,
+  reason: DeadLetterReason,
+  dlx: string,
+  dlrk: string | undefined,
+  nowMs: number,
+): Message {
+  const headers: FieldTable = { ...(msg.properties.headers ?? {}) }
+  const info: Array<[string, FieldValue]> = [
+    ['reason', reason],
+    ['queue', queue],
+    ['time', new Timestamp(Math.floor(nowMs / 1000))],
+    ['exchange', msg.exchange],
+    ['routing-keys', publishRoutingKeys(msg)],
+  ]
+  if (msg.properties.expiration !== undefined) info.push(['original-expiration', msg.properties.expiration])
+  updateXDeath(headers, info, queue, reason, msg.exchange)
+  if (dlrk !== undefined) delete headers['CC']
+  const { expiration: _dropped, ...props } = msg.properties
+  return msg.with({
+    exchange: dlx,
+    routingKey: dlrk ?? msg.routingKey,
+    properties: { ...props, headers: sortTable(headers) },
+  })
+}
+
+function updateXDeath(
+  headers: FieldTable,
+  info: Array<[string, FieldValue]>,
+  queue: string,
+  reason: string,
+  exchange: string,
+): void {
+  const existing = headers['x-death']
+  if (!Array.isArray(existing)) {
+    // The first death keeps RabbitMQ's field order: count, then the event's facts as listed.
+    headers['x-death'] = [Object.fromEntries([['count', new TypedValue('l', 1)], ...info]) as FieldTable]
+    headers['x-first-death-reason'] = reason
+    headers['x-first-death-queue'] = queue
+    headers['x-first-death-exchange'] = exchange
+    return
+  }
+  const tables = existing.filter(isTable)
+  const match = tables.find((t) => t['queue'] === queue && t['reason'] === reason)
+  const others = tables.filter((t) => t !== match)
+  const updated = match
+    ? { ...match, count: new TypedValue('l', countOf(match) + 1) }
+    : (Object.fromEntries([['count', new TypedValue('l', 1)], ...info]) as FieldTable)
+  headers['x-death'] = [sortTable(updated), ...others]
+}
+
+function countOf(t: FieldTable): number {
+  const c = t['count']
+  return c instanceof TypedValue ? Number(c.value) : typeof c === 'number' ? c : 0
+}
+
+function isTable(v: FieldValue): v is FieldTable {
+  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && v.constructor === Object
+}
+
+/** RabbitMQ sorts the tables it rewrites by key. */
+function sortTable(t: FieldTable): FieldTable {
+  const out: FieldTable = {}
+  for (const k of Object.keys(t).sort()) out[k] = t[k] as FieldValue
+  return out
+}
+
+/**
+ * RabbitMQ's cycle rule: a queue is a cycle target if it already appears in x-death, and the deaths since
+ * (and including) its last appearance contain no 'rejected'. Such queues are skipped.
+ */
+export function isDeadLetterCycle(msg: Message, targetQueue: string): boolean {
+  const deaths = msg.properties.headers?.['x-death']
+  if (!Array.isArray(deaths)) return false
+  const idx = deaths.findIndex((d) => isTable(d) && d['queue'] === targetQueue)
+  if (idx < 0) return false
+  return deaths.slice(0, idx + 1).every((d) => isTable(d) && d['reason'] !== 'rejected')
+}

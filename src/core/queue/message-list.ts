@@ -1,0 +1,99 @@
+// The ready messages of a queue. A plain queue keeps one ordered deque; a priority queue (x-max-priority)
+// keeps one deque per priority level and serves the highest level first. Both keep requeued entries at
+// their original position (by sequence number) within their level.
+import type { QueueEntry } from '../message.js'
+import { Deque } from './deque.js'
+
+export interface MessageList {
+  readonly length: number
+  push(e: QueueEntry): void
+  /** The entry to deliver next. */
+  peek(): QueueEntry | undefined
+  shift(): QueueEntry | undefined
+  /** Puts a requeued entry back where it was. */
+  restore(e: QueueEntry): void
+  /** Removes and returns the entry that overflow drops first (drop-head: the head). */
+  clear(): QueueEntry[]
+  removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[]
+  [Symbol.iterator](): Iterator<QueueEntry>
+}
+
+const seqOf = (e: QueueEntry): number => e.seq
+
+export class FifoList extends Deque<QueueEntry> implements MessageList {
+  restore(e: QueueEntry): void {
+    this.insertSorted(e, seqOf)
+  }
+}
+
+export class PriorityList implements MessageList {
+  private readonly levels: FifoList[]
+  private count = 0
+
+  constructor(private readonly maxPriority: number) {
+    this.levels = Array.from({ length: maxPriority + 1 }, () => new FifoList())
+  }
+
+  get length(): number {
+    return this.count
+  }
+
+  /** RabbitMQ caps a message's priority at the queue's maximum; no priority counts as 0. */
+  private level(e: QueueEntry): FifoList {
+    const p = Math.min(e.message.properties.priority ?? 0, this.maxPriority)
+    return this.levels[p] as FifoList
+  }
+
+  push(e: QueueEntry): void {
+    this.level(e).push(e)
+    this.count++
+  }
+
+  peek(): QueueEntry | undefined {
+    for (let p = this.maxPriority; p >= 0; p--) {
+      const e = (this.levels[p] as FifoList).peek()
+      if (e) return e
+    }
+    return undefined
+  }
+
+  shift(): QueueEntry | undefined {
+    for (let p = this.maxPriority; p >= 0; p--) {
+      const e = (this.levels[p] as FifoList).shift()
+      if (e) {
+        this.count--
+        return e
+      }
+    }
+    return undefined
+  }
+
+  restore(e: QueueEntry): void {
+    this.level(e).restore(e)
+    this.count++
+  }
+
+  clear(): QueueEntry[] {
+    const all = this.toArray()
+    for (const l of this.levels) l.clear()
+    this.count = 0
+    return all
+  }
+
+  removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[] {
+    const out: QueueEntry[] = []
+    for (const l of this.levels) out.push(...l.removeWhere(drop))
+    this.count -= out.length
+    return out
+  }
+
+  private toArray(): QueueEntry[] {
+    const out: QueueEntry[] = []
+    for (let p = this.maxPriority; p >= 0; p--) out.push(...(this.levels[p] as FifoList))
+    return out
+  }
+
+  [Symbol.iterator](): Iterator<QueueEntry> {
+    return this.toArray()[Symbol.iterator]()
+  }
+}
