@@ -18,6 +18,9 @@ export class FrameDecoder {
   private partBytes = 0
   /** Total size of the incomplete frame, or 0 while its header is not yet complete. */
   private needed = 0
+  /** While paused, input is kept unparsed (a handler is waiting for something asynchronous). */
+  private paused = false
+  private held: Buffer[] = []
 
   constructor(
     private readonly handler: FrameHandler,
@@ -26,6 +29,10 @@ export class FrameDecoder {
   ) {}
 
   push(chunk: Buffer): void {
+    if (this.paused) {
+      this.held.push(chunk)
+      return
+    }
     let buf = chunk
     if (this.partBytes > 0) {
       const joined = this.completePending(chunk)
@@ -54,6 +61,26 @@ export class FrameDecoder {
     return joined
   }
 
+  /** Stops handing out frames after the current one; later input is held until resume(). */
+  pause(): void {
+    this.paused = true
+  }
+
+  /** Parses the held input (which may pause again). */
+  resume(): void {
+    if (!this.paused) return
+    this.paused = false
+    const held = this.held
+    this.held = []
+    for (let i = 0; i < held.length; i++) {
+      if (this.paused) {
+        this.held.push(...held.slice(i))
+        return
+      }
+      this.push(held[i] as Buffer)
+    }
+  }
+
   private frameSize(buf: Buffer, at: number): number {
     const size = buf.readUInt32BE(at + 3) + HEADER_SIZE + 1
     if (size > this.maxFrameSize) {
@@ -74,6 +101,10 @@ export class FrameDecoder {
       }
       this.handler.onFrame(buf[at] as number, buf.readUInt16BE(at + 1), buf.subarray(at + HEADER_SIZE, end))
       at += size
+      if (this.paused) {
+        if (at < len) this.held.unshift(buf.subarray(at))
+        return
+      }
     }
     if (at < len) {
       const rest = buf.subarray(at)
