@@ -35,30 +35,38 @@ export class FrameDecoder {
     }
     let buf = chunk
     if (this.partBytes > 0) {
-      const joined = this.completePending(chunk)
-      if (!joined) return
-      buf = joined
+      const rest = this.completePending(chunk)
+      if (!rest) return
+      buf = rest
     }
     this.parse(buf)
   }
 
-  /** Returns the buffer holding the pending frame and what followed it, once the frame is complete. */
+  /**
+   * Adds a chunk to the pending frame. Once the frame is complete it is handed out, and what followed it
+   * in the chunk is returned (or held, if the handler paused). Only the frame's own bytes are copied, not
+   * the rest of the chunk, which under pipelining is most of every chunk.
+   */
   private completePending(chunk: Buffer): Buffer | undefined {
+    const before = this.partBytes
     this.parts.push(chunk)
     this.partBytes += chunk.length
     if (this.needed === 0) {
       if (this.partBytes < HEADER_SIZE) return undefined
-      const head = Buffer.concat(this.parts, this.partBytes)
-      this.parts = [head]
-      this.needed = this.frameSize(head, 0)
+      this.needed = this.frameSize(Buffer.concat(this.parts, HEADER_SIZE), 0)
     }
     if (this.partBytes < this.needed) return undefined
-    const joined =
-      this.parts.length === 1 ? (this.parts[0] as Buffer) : Buffer.concat(this.parts, this.partBytes)
+    const needed = this.needed
+    const frame = Buffer.concat(this.parts, needed)
     this.parts = []
     this.partBytes = 0
     this.needed = 0
-    return joined
+    this.parse(frame)
+    // The pending bytes were fewer than a frame, so the frame ends inside this chunk.
+    const rest = chunk.subarray(needed - before)
+    if (!this.paused) return rest
+    if (rest.length > 0) this.held.unshift(rest)
+    return undefined
   }
 
   /** Stops handing out frames after the current one; later input is held until resume(). */

@@ -46,9 +46,14 @@ export function writeHeaderFrame(w: Writer, channel: number, bodySize: number, p
   w.endFrame(at)
 }
 
-/** Body frames, each at most frameMax bytes including the 8 bytes of frame overhead. */
+/**
+ * Body frames, each at most frameMax bytes including the 8 bytes of frame overhead. A frameMax of 0 is the
+ * spec's "no limit": one frame.
+ */
 export function writeBodyFrames(w: Writer, channel: number, body: Buffer, frameMax: number): void {
-  const chunk = frameMax - 8
+  const chunk = frameMax === 0 ? body.length : frameMax - 8
+  // A frameMax of 8 or less would never advance (the handshake refuses anything under 4096 anyway).
+  if (chunk <= 0 && body.length > 0) throw new RangeError(`frame_max ${frameMax} leaves no room for a body`)
   for (let off = 0; off < body.length; off += chunk) {
     const end = Math.min(body.length, off + chunk)
     w.ensure(7)

@@ -26,6 +26,8 @@ export class Writer {
    */
   private openAt = -1
   private offset = 0
+  /** Logical position of a table opened outside any frame (it holds openAt until endSized), or -1. */
+  private sizedAt = -1
 
   constructor(private readonly slabSize = SLAB_SIZE) {
     this.buf = Buffer.allocUnsafe(slabSize)
@@ -85,7 +87,8 @@ export class Writer {
 
   /** Appends a buffer, by reference when it is large. The caller must not mutate it afterwards. */
   bytes(b: Buffer): void {
-    if (b.length >= BY_REFERENCE_THRESHOLD) {
+    // Only between frames: inside an open frame the length patched in by endFrame must cover these bytes.
+    if (b.length >= BY_REFERENCE_THRESHOLD && this.openAt < 0) {
       this.sealRegion()
       this.chunks.push(b)
       this.pendingBytes += b.length
@@ -169,6 +172,11 @@ export class Writer {
     this.ensure(4)
     this.bitPos = -1
     const at = this.pos + this.offset
+    // Outside a frame (properties encoded on their own), the table must stay contiguous like a frame.
+    if (this.openAt < 0) {
+      this.openAt = this.pos
+      this.sizedAt = at
+    }
     this.pos += 4
     return at
   }
@@ -176,6 +184,10 @@ export class Writer {
   endSized(at: number): void {
     const phys = at - this.offset
     this.buf.writeUInt32BE(this.pos - phys - 4, phys)
+    if (at === this.sizedAt) {
+      this.openAt = -1
+      this.sizedAt = -1
+    }
   }
 
   table(t: FieldTable | undefined): void {
@@ -311,6 +323,7 @@ export class Writer {
   abortFrame(at: number): void {
     this.pos = at - this.offset
     this.openAt = -1
+    this.sizedAt = -1
     this.bitPos = -1
   }
 }
