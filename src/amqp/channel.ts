@@ -5,8 +5,10 @@ import {
   type ConsumerOwner,
   type Exchange,
   Message,
+  type PublishResult,
   type Queue,
   type QueueEntry,
+  type QueueStore,
   type VHost,
 } from '../core/index.js'
 import {
@@ -32,7 +34,9 @@ import {
   UnexpectedFrameError,
 } from '../shared/index.js'
 import type { Connection } from './connection.js'
+import { MessageStats } from '../core/index.js'
 import { HANDLERS } from './handlers/index.js'
+import { ConfirmTracker } from './confirms.js'
 import { DirectReply } from './direct-reply.js'
 import { type Unacked, UnackedTracker } from './unacked.js'
 
@@ -88,6 +92,8 @@ export class ChannelConsumer implements Consumer {
 export class Channel implements ConsumerOwner {
   readonly consumers = new Map<string, ChannelConsumer>()
   readonly unacked = new UnackedTracker()
+  /** Message counters for the management API (see core/stats.ts). */
+  readonly stats = new MessageStats()
   /** Name of the last queue declared on this channel: '' in later queue methods means it. */
   lastQueue = ''
   prefetchCount = 0
@@ -95,9 +101,7 @@ export class Channel implements ConsumerOwner {
   confirmMode = false
   txMode = false
   flowActive = true
-  private publishSeq = 0
-  private confirmedUpTo = 0
-  private ackPending = false
+  private confirms: ConfirmTracker | undefined
   private deliveryTag = 0
   private pending: PendingPublish | undefined
   private tx: TxState = { publishes: [], settles: [] }
@@ -125,15 +129,26 @@ export class Channel implements ConsumerOwner {
 
   // ---- dispatch ----
 
-  onMethod(m: Method): void {
+  /** Handles a method; a returned promise means the connection must wait for it before going on. */
+  onMethod(m: Method): void | Promise<void> {
     if (this.pending) {
       throw new UnexpectedFrameError(
         `expected content header for class 60, got non content header frame instead`,
       )
     }
-    const handler = HANDLERS[m.name] as ((ch: Channel, m: Method) => void) | undefined
+    const handler = HANDLERS[m.name] as ((ch: Channel, m: Method) => void | Promise<void>) | undefined
     if (!handler) throw new CommandInvalidError(`unimplemented method ${m.name}`)
-    handler(this, m)
+    return handler(this, m)
+  }
+
+  /**
+   * Runs `reply` once durable changes made so far are on disk (at once when nothing is being written),
+   * so that a declare-ok for a durable queue means the queue survives a crash.
+   */
+  afterDurable(reply: () => void): void | Promise<void> {
+    const d = this.conn.ctx.durability
+    if (!d?.busy) return reply()
+    return d.settled().then(reply)
   }
 
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
@@ -214,14 +229,40 @@ export class Channel implements ConsumerOwner {
     this.routePublish(p.exchange, msg, p.mandatory)
   }
 
-  private routePublish(exchange: Exchange, msg: Message, mandatory: boolean): void {
-    const seq = this.confirmMode ? ++this.publishSeq : 0
+  private routePublish(exchange: Exchange, msg: Message, mandatory: boolean): PublishResult {
     const result = this.vhost.publish(exchange, msg)
+    this.countPublish(result.queues, result.rejected, mandatory)
     if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
-    if (seq > 0) {
-      if (result.rejected) this.nackPublish(seq)
-      else this.confirm(seq)
+    if (this.confirms) this.confirms.publish(result.rejected, result.stores)
+    return result
+  }
+
+  private countPublish(queues: number, rejected: boolean, mandatory: boolean): void {
+    const s = this.stats
+    const vs = this.vhost.stats
+    s.publish++
+    if (this.confirmMode && !rejected) {
+      s.confirm++
+      vs.confirm++
     }
+    if (queues > 0) return
+    if (mandatory) {
+      s.returnUnroutable++
+      vs.returnUnroutable++
+    } else {
+      s.dropUnroutable++
+      vs.dropUnroutable++
+    }
+  }
+
+  private countDelivery(redelivered: boolean, noAck: boolean, get: boolean): void {
+    const s = this.stats
+    if (get) {
+      if (noAck) s.getNoAck++
+      else s.get++
+    } else if (noAck) s.deliverNoAck++
+    else s.deliver++
+    if (redelivered) s.redeliver++
   }
 
   /** RabbitMQ's checks on publish: a parseable expiration, and a user-id that is the logged-in user. */
@@ -248,44 +289,25 @@ export class Channel implements ConsumerOwner {
     this.writeContent(msg)
   }
 
-  /**
-   * Confirms are coalesced: consecutive acks become one basic.ack multiple=true, written just before the
-   * connection's next flush. A nack (the broker refused the message) is written in order between them.
-   */
-  private confirm(seq: number): void {
-    this.confirmedUpTo = seq
-    this.requestConfirmFlush()
-  }
-
-  private nackPublish(seq: number): void {
-    this.writePendingConfirms()
-    writeMethodFrame(this.conn.writer, this.id, { name: 'basic.nack', deliveryTag: seq, multiple: false, requeue: false })
-    this.lastAckSent = seq
-    this.confirmedUpTo = seq
-    this.conn.scheduleFlush()
-  }
-
-  private requestConfirmFlush(): void {
-    if (!this.ackPending) {
-      this.ackPending = true
-      this.conn.onBeforeFlush(this)
-    }
-    this.conn.scheduleFlush()
-  }
-
-  /** Writes the coalesced confirm, just before the connection flushes. */
+  /** Writes the confirms that are ready, just before the connection flushes. */
   writePendingConfirms(): void {
-    if (!this.ackPending || this.closed) return
-    this.ackPending = false
-    if (this.confirmedUpTo <= this.lastAckSent) return
-    const multiple = this.confirmedUpTo > this.lastAckSent + 1
-    writeMethodFrame(this.conn.writer, this.id, { name: 'basic.ack', deliveryTag: this.confirmedUpTo, multiple })
-    this.lastAckSent = this.confirmedUpTo
+    if (!this.closed) this.confirms?.beforeFlush()
   }
-  private lastAckSent = 0
 
   enableConfirms(): void {
+    if (this.confirms) return
     this.confirmMode = true
+    const w = this.conn.writer
+    this.confirms = new ConfirmTracker({
+      writeAck: (deliveryTag, multiple) => writeMethodFrame(w, this.id, { name: 'basic.ack', deliveryTag, multiple }),
+      writeNack: (deliveryTag) =>
+        writeMethodFrame(w, this.id, { name: 'basic.nack', deliveryTag, multiple: false, requeue: false }),
+      requestFlush: () => {
+        this.conn.onBeforeFlush(this)
+        this.conn.scheduleFlush()
+      },
+      failed: (err) => this.conn.fail(err, this.id, undefined),
+    })
   }
 
   // ---- delivering ----
@@ -301,6 +323,7 @@ export class Channel implements ConsumerOwner {
 
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = ++this.deliveryTag
+    this.countDelivery(entry.redelivered, c.noAck, false)
     if (!c.noAck) {
       this.unacked.add({ tag, queue, entry, consumer: c })
       c.unacked++
@@ -320,6 +343,7 @@ export class Channel implements ConsumerOwner {
   /** basic.get-ok for an entry taken from `queue`. */
   deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
     const tag = ++this.deliveryTag
+    this.countDelivery(entry.redelivered, noAck, true)
     if (!noAck) this.unacked.add({ tag, queue, entry, consumer: undefined })
     const msg = entry.message
     writeMethodFrame(this.conn.writer, this.id, {
@@ -363,6 +387,7 @@ export class Channel implements ConsumerOwner {
   }
 
   private settleAcked(taken: readonly Unacked[]): void {
+    this.stats.ack += taken.length
     for (const u of taken) {
       if (u.consumer) u.consumer.unacked--
       u.queue.settle(u.entry)
@@ -389,16 +414,22 @@ export class Channel implements ConsumerOwner {
     this.txMode = true
   }
 
-  /** tx.commit: the transaction's publishes are routed and its acks/nacks/rejects applied, in order. */
-  commitTx(): void {
+  /**
+   * tx.commit: the transaction's publishes are routed and its acks/nacks/rejects applied, in order. The
+   * returned promise (if any) resolves once the persistent messages are on disk: commit-ok waits for it.
+   */
+  commitTx(): Promise<void> | undefined {
     const { publishes, settles } = this.tx
     this.tx = { publishes: [], settles: [] }
-    for (const p of publishes) this.routePublish(p.exchange, p.msg, p.mandatory)
+    const stores = new Set<QueueStore>()
+    for (const p of publishes) for (const s of this.routePublish(p.exchange, p.msg, p.mandatory).stores) stores.add(s)
     for (const s of settles) {
       if (s.ack) this.settleAcked(s.taken)
       else this.settleOrRequeue(s.taken, s.requeue)
     }
     this.scheduleResume()
+    if (stores.size === 0) return undefined
+    return Promise.all([...stores].map((s) => s.flush())).then(() => undefined)
   }
 
   /** tx.rollback: publishes are dropped; acknowledged deliveries become unacked again. */
@@ -482,7 +513,7 @@ export class Channel implements ConsumerOwner {
   }
 }
 
-export type Handler<N extends MethodName> = (ch: Channel, m: MethodOf<N>) => void
+export type Handler<N extends MethodName> = (ch: Channel, m: MethodOf<N>) => void | Promise<void>
 export type HandlerTable = { [N in MethodName]?: Handler<N> }
 
 /** Erlang's string:to_integer reading of an expiration, as RabbitMQ reports its failures. */

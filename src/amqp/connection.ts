@@ -166,10 +166,31 @@ export class Connection implements FrameHandler {
     if (method.name === 'channel.open') return this.openChannel(channel, ch)
     if (!ch) throw new ChannelError(`expected 'channel.open' on channel ${channel}`)
     try {
-      ch.onMethod(method)
+      const waiting = ch.onMethod(method)
+      if (waiting) this.suspendUntil(waiting, channel, [classId, methodId])
     } catch (err) {
       this.fail(err, channel, [classId, methodId])
     }
+  }
+
+  /**
+   * A handler is waiting for I/O (a durable declare being written, say): later frames of this
+   * connection wait too, so that replies keep their order, and reading pauses for back-pressure.
+   */
+  private suspendUntil(work: Promise<void>, channel: number, method: readonly [number, number]): void {
+    this.decoder.pause()
+    this.socket.pause()
+    work
+      .catch((err: unknown) => this.fail(err, channel, method))
+      .finally(() => {
+        if (this.state === 'closed') return
+        this.socket.resume()
+        try {
+          this.decoder.resume()
+        } catch (err) {
+          this.fail(err, 0, undefined)
+        }
+      })
   }
 
   private onContentFrame(type: number, channel: number, payload: Buffer): void {

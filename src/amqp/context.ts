@@ -16,7 +16,14 @@ export interface AmqpSettings {
   loopbackUsers: string[]
 }
 
+/** Lets handlers wait until durable changes are on disk. */
+export interface DurabilityGate {
+  readonly busy: boolean
+  settled(): Promise<void>
+}
+
 export interface AmqpContext {
+  readonly durability?: DurabilityGate | undefined
   readonly broker: Broker
   readonly users: UserRegistry
   readonly logger: Logger

@@ -25,6 +25,13 @@ export class UserRegistry {
     return user
   }
 
+  /** Adds a user with an already hashed password (from stored or imported definitions). */
+  restoreUser(name: string, passwordHash: string, tags: string[]): User {
+    const user: User = { name, passwordHash, tags }
+    this.users.set(name, user)
+    return user
+  }
+
   /** The user when the password is right, else undefined. */
   authenticate(name: string, password: string): User | undefined {
     const user = this.users.get(name)

@@ -1,5 +1,6 @@
 // The broker model: vhosts and the limits that apply to all of them. Protocol-free.
 import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
+import type { DurabilityListener } from './ports.js'
 import { VHost } from './vhost.js'
 
 export interface BrokerLimits {
@@ -10,6 +11,9 @@ export interface BrokerLimits {
 export class Broker {
   readonly vhosts = new Map<string, VHost>()
 
+  /** Set by the composition root when definitions and messages are stored. */
+  durability: DurabilityListener | undefined
+
   constructor(
     readonly clock: Clock,
     readonly logger: Logger,
@@ -18,7 +22,7 @@ export class Broker {
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name)
-    if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock)))
+    if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability)))
     return v
   }
 

@@ -1,5 +1,19 @@
 // What the core needs from outside. Implementations live in src/store/ and are picked by src/boot/.
 import type { BasicProperties } from '../shared/index.js'
+import type { Queue } from './queue/queue.js'
+
+/**
+ * Told about every change to durable definitions and durable queues, so that they can be stored.
+ * Calls are synchronous notifications; the listener does its I/O in the background.
+ */
+export interface DurabilityListener {
+  /** A durable queue was created: give it a store (queue.store). */
+  queueCreated(q: Queue): void
+  /** A durable queue was deleted: drop its stored messages. */
+  queueDeleted(q: Queue): void
+  /** Durable exchanges, queues or bindings changed. */
+  definitionsChanged(): void
+}
 
 /** A message as the store persists it. */
 export interface PersistedMessage {

@@ -21,7 +21,9 @@ import {
   validateHeadersBindingArgs,
 } from './exchange/index.js'
 import type { Message } from './message.js'
+import type { DurabilityListener, QueueStore } from './ports.js'
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
+import { MessageStats } from './stats.js'
 import { type DeadLetterReason, Queue, type QueueHost } from './queue/queue.js'
 import { checkQueueEquivalence, validateQueueArgs } from './queue/queue-args.js'
 
@@ -92,6 +94,8 @@ export class VHost implements QueueHost {
   readonly queues = new Map<string, Queue>()
   /** Direct reply-to consumers' private queues, by the key after 'amq.rabbitmq.reply-to.'. */
   readonly replyQueues = new Map<string, Queue>()
+  /** Publish-side counters, plus the delivery counters of deleted queues (see core/stats.ts). */
+  readonly stats = new MessageStats()
   /** Destinations reached by the publish in progress; reused to avoid an array per publish. */
   private routed: Queue[] = []
   private epoch = 0
@@ -101,6 +105,7 @@ export class VHost implements QueueHost {
   constructor(
     readonly name: string,
     readonly clock: Clock,
+    private readonly durability?: DurabilityListener,
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type] of STANDARD_EXCHANGES) {
@@ -137,6 +142,7 @@ export class VHost implements QueueHost {
     }
     const ex = createExchange(d.type, { ...d, vhost: this.name })
     this.exchanges.set(d.name, ex)
+    if (ex.durable) this.durability?.definitionsChanged()
     return ex
   }
 
@@ -181,6 +187,7 @@ export class VHost implements QueueHost {
     this.exchanges.delete(ex.name)
     for (const b of [...ex.bindings]) this.removeBinding(b)
     for (const b of [...ex.incoming]) this.removeBinding(b)
+    if (ex.durable) this.durability?.definitionsChanged()
   }
 
   // ---- queues ----
@@ -205,6 +212,10 @@ export class VHost implements QueueHost {
     const name = d.name === '' ? generateName('amq.gen-') : d.name
     const q = new Queue({ ...d, name, vhost: this.name }, this)
     this.queues.set(name, q)
+    if (q.durable && this.durability) {
+      this.durability.queueCreated(q)
+      this.durability.definitionsChanged()
+    }
     return q
   }
 
@@ -261,6 +272,11 @@ export class VHost implements QueueHost {
     this.queues.delete(q.name)
     for (const b of [...q.incoming]) this.removeBinding(b)
     q.destroy()
+    this.stats.addDeliveries(q.stats)
+    if (q.durable && this.durability) {
+      this.durability.queueDeleted(q)
+      this.durability.definitionsChanged()
+    }
     return n
   }
 
@@ -301,7 +317,7 @@ export class VHost implements QueueHost {
   bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {
     if (source.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
     if (source.type === 'headers') validateHeadersBindingArgs(args)
-    source.bind(dest, routingKey, args)
+    if (source.bind(dest, routingKey, args) && source.durable && dest.durable) this.durability?.definitionsChanged()
   }
 
   unbind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {
@@ -312,6 +328,7 @@ export class VHost implements QueueHost {
 
   private removeBinding(b: Binding): void {
     b.source.unbind(b)
+    if (b.source.durable && b.destination.durable) this.durability?.definitionsChanged()
     const src = b.source
     if (src.autoDelete && !src.deleted && src.bindings.length === 0) this.removeExchange(src)
   }
@@ -325,10 +342,13 @@ export class VHost implements QueueHost {
    */
   publish(ex: Exchange, msg: Message): PublishResult {
     const routed = this.route(ex, msg)
+    this.stats.publish++
+    ex.stats.publishIn++
+    if (routed.length > 0) ex.stats.publishOut++
     const result = this.result
     result.queues = routed.length
     result.rejected = false
-    result.durable = false
+    result.stores.length = 0
     if (routed.length === 0) return result
     // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
     this.routed = this.spareRouted.pop() ?? []
@@ -336,14 +356,14 @@ export class VHost implements QueueHost {
     for (let i = 0; i < routed.length; i++) {
       const q = routed[i] as Queue
       if (!q.enqueue(stored)) result.rejected = true
-      else if (q.durable && stored.persistent) result.durable = true
+      else if (q.store && stored.persistent) result.stores.push(q.store)
     }
     this.spareRouted.push(this.routed)
     this.routed = routed
     return result
   }
   private readonly spareRouted: Queue[][] = []
-  private readonly result: PublishResult = { queues: 0, rejected: false, durable: false }
+  private readonly result: PublishResult = { queues: 0, rejected: false, stores: [] }
 
   route(ex: Exchange, msg: Message): Queue[] {
     this.routed.length = 0
@@ -402,8 +422,8 @@ export interface PublishResult {
   queues: number
   /** A queue refused it (reject-publish overflow): publisher confirms answer with basic.nack. */
   rejected: boolean
-  /** It is persistent and reached a durable queue: its confirm waits for the store. */
-  durable: boolean
+  /** Stores of the durable queues a persistent message reached: its confirm waits for them. */
+  stores: QueueStore[]
 }
 
 /** CC and BCC header keys (sender-selected distribution). */

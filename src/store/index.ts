@@ -10,3 +10,4 @@ export {
   type RecoveryIssue,
 } from './segment/index.js'
 export { FileDefinitionStore, openDefinitionStore, DEFINITIONS_FILE } from './definitions/index.js'
+export { DeferredQueueStore } from './deferred-queue-store.js'

@@ -43,7 +43,10 @@ export const basicHandlers: HandlerTable = {
     const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
     const entry = q.get(m.noAck)
     if (entry) ch.deliverGet(q, entry, m.noAck)
-    else ch.send({ name: 'basic.get-empty' })
+    else {
+      ch.stats.getEmpty++
+      ch.send({ name: 'basic.get-empty' })
+    }
   },
   'basic.ack': (ch, m) => ch.ack(m.deliveryTag, m.multiple),
   'basic.nack': (ch, m) => ch.reject(m.deliveryTag, m.multiple, m.requeue),

@@ -18,20 +18,28 @@ export const exchangeHandlers: HandlerTable = {
       internal: m.internal,
       args: m.arguments,
     })
-    if (!m.noWait) ch.send({ name: 'exchange.declare-ok' })
+    return ch.afterDurable(() => {
+      if (!m.noWait) ch.send({ name: 'exchange.declare-ok' })
+    })
   },
   'exchange.delete': (ch, m) => {
     ch.vhost.deleteExchange(m.exchange, m.ifUnused)
-    if (!m.noWait) ch.send({ name: 'exchange.delete-ok' })
+    return ch.afterDurable(() => {
+      if (!m.noWait) ch.send({ name: 'exchange.delete-ok' })
+    })
   },
   'exchange.bind': (ch, m) => {
     const v = ch.vhost
     v.bind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
-    if (!m.noWait) ch.send({ name: 'exchange.bind-ok' })
+    return ch.afterDurable(() => {
+      if (!m.noWait) ch.send({ name: 'exchange.bind-ok' })
+    })
   },
   'exchange.unbind': (ch, m) => {
     const v = ch.vhost
     v.unbind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
-    if (!m.noWait) ch.send({ name: 'exchange.unbind-ok' })
+    return ch.afterDurable(() => {
+      if (!m.noWait) ch.send({ name: 'exchange.unbind-ok' })
+    })
   },
 }

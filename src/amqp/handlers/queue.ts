@@ -19,28 +19,26 @@ export const queueHandlers: HandlerTable = {
       ch.connectionId,
     )
     ch.lastQueue = q.name
-    if (!m.noWait) {
-      ch.send({
-        name: 'queue.declare-ok',
-        queue: q.name,
-        messageCount: q.readyCount,
-        consumerCount: q.consumerCount,
-      })
-    }
+    return ch.afterDurable(() => {
+      if (m.noWait) return
+      ch.send({ name: 'queue.declare-ok', queue: q.name, messageCount: q.readyCount, consumerCount: q.consumerCount })
+    })
   },
   'queue.bind': (ch, m) => {
     const v = ch.vhost
     const ex = v.getExchange(m.exchange)
     const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
     v.bind(ex, q, m.routingKey, m.arguments)
-    if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
+    return ch.afterDurable(() => {
+      if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
+    })
   },
   'queue.unbind': (ch, m) => {
     const v = ch.vhost
     const ex = v.getExchange(m.exchange)
     const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
     v.unbind(ex, q, m.routingKey, m.arguments)
-    ch.send({ name: 'queue.unbind-ok' })
+    return ch.afterDurable(() => ch.send({ name: 'queue.unbind-ok' }))
   },
   'queue.purge': (ch, m) => {
     const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
@@ -49,6 +47,8 @@ export const queueHandlers: HandlerTable = {
   },
   'queue.delete': (ch, m) => {
     const messageCount = ch.vhost.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
-    if (!m.noWait) ch.send({ name: 'queue.delete-ok', messageCount })
+    return ch.afterDurable(() => {
+      if (!m.noWait) ch.send({ name: 'queue.delete-ok', messageCount })
+    })
   },
 }

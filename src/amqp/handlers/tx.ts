@@ -14,8 +14,9 @@ export const txHandlers: HandlerTable = {
   },
   'tx.commit': (ch) => {
     requireTx(ch)
-    ch.commitTx()
-    ch.send({ name: 'tx.commit-ok' })
+    const durable = ch.commitTx()
+    if (!durable) return ch.send({ name: 'tx.commit-ok' })
+    return durable.then(() => ch.send({ name: 'tx.commit-ok' }))
   },
   'tx.rollback': (ch) => {
     requireTx(ch)

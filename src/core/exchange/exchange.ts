@@ -4,6 +4,7 @@
 import { type FieldTable, tableEquals } from '../../shared/index.js'
 import type { Message } from '../message.js'
 import type { Queue } from '../queue/queue.js'
+import { MessageStats } from '../stats.js'
 
 export type Destination = Queue | Exchange
 
@@ -42,6 +43,8 @@ export abstract class Exchange {
   /** Publish epoch in which this exchange was last visited; stops exchange-to-exchange loops. */
   routeMark = 0
   deleted = false
+  /** publishIn/publishOut for the management API (see core/stats.ts). */
+  readonly stats = new MessageStats()
 
   constructor(opts: ExchangeOptions) {
     this.name = opts.name

@@ -12,7 +12,9 @@ import {
 } from '../../shared/index.js'
 import type { Consumer } from '../consumer.js'
 import type { Binding } from '../exchange/exchange.js'
-import type { Message, QueueEntry } from '../message.js'
+import { MessageStats } from '../stats.js'
+import { Message, type QueueEntry } from '../message.js'
+import type { QueueStore, RecoveredMessage } from '../ports.js'
 import { FifoList, type MessageList, PriorityList } from './message-list.js'
 import { type QueueSettings, settingsFromArgs } from './queue-settings.js'
 
@@ -51,12 +53,17 @@ export class Queue {
   /** Publish epoch in which this queue was last routed to; dedupes fan-in without a Set. */
   routeMark = 0
   deleted = false
+  /** Message counters for the management API (see core/stats.ts). */
+  readonly stats = new MessageStats()
+  /** The durable log of a durable queue; persistent messages are appended to it. */
+  store: QueueStore | undefined
 
   private readonly ready: MessageList
   private nextSeq = 0
   private rr = 0
   private unacked = 0
   private readyBytes = 0
+  private unackedBytes = 0
   private hadConsumer = false
   private dispatching = false
   private dispatchAgain = false
@@ -93,6 +100,9 @@ export class Queue {
   get readyByteCount(): number {
     return this.readyBytes
   }
+  get unackedByteCount(): number {
+    return Math.max(0, this.unackedBytes)
+  }
   get consumerCount(): number {
     return this.consumers.length
   }
@@ -121,10 +131,11 @@ export class Queue {
       seq: this.nextSeq++,
       redelivered: false,
       expiresAt: this.expiryFor(message),
-      storeId: -1,
+      storeId: this.store && message.persistent ? this.store.append(message) : -1,
     }
     this.ready.push(entry)
     this.readyBytes += message.size
+    this.stats.publish++
     if (this.consumers.length > 0) this.dispatch()
     if (entry.expiresAt !== Infinity) this.expireHead()
     this.enforceMaxLength()
@@ -150,7 +161,7 @@ export class Queue {
       ((s.maxLength !== undefined && this.ready.length > s.maxLength) ||
         (s.maxLengthBytes !== undefined && this.readyBytes > s.maxLengthBytes))
     ) {
-      dropped.push((this.takeReady() as QueueEntry).message)
+      dropped.push(this.forget(this.takeReady() as QueueEntry))
     }
     if (dropped.length > 0) this.host.deadLetter(this, dropped, 'maxlen')
   }
@@ -160,18 +171,41 @@ export class Queue {
     this.touch()
     this.expireHead()
     const entry = this.takeReady()
-    if (entry && !noAck) this.unacked++
+    if (entry) this.handedOut(entry, noAck)
+    this.countGet(entry, noAck)
     return entry
   }
 
+  /** An entry left for a consumer: counted unacked, or gone for good when no ack will come. */
+  private handedOut(entry: QueueEntry, noAck: boolean): void {
+    if (noAck) this.forget(entry)
+    else {
+      this.unacked++
+      if (entry.storeId !== -1 && !entry.redelivered) this.store?.markDelivered(entry.storeId)
+    }
+  }
+
+  /** The entry leaves the queue for good: its stored copy is dropped. Returns its message. */
+  private forget(entry: QueueEntry): Message {
+    if (entry.storeId !== -1) this.store?.remove(entry.storeId)
+    return entry.message
+  }
+
   /** An unacked entry was acked: it leaves the queue for good. */
-  settle(_entry: QueueEntry): void {
+  settle(entry: QueueEntry): void {
+    this.stats.ack++
+    this.unackedBytes -= entry.message.size
     if (this.unacked > 0) this.unacked--
+    this.forget(entry)
   }
 
   /** An unacked entry was rejected or nacked without requeue: dead-letter it as 'rejected'. */
   discard(entries: readonly QueueEntry[]): void {
-    for (const _ of entries) if (this.unacked > 0) this.unacked--
+    for (const e of entries) this.unackedBytes -= e.message.size
+    for (const e of entries) {
+      if (this.unacked > 0) this.unacked--
+      this.forget(e)
+    }
     if (!this.deleted && entries.length > 0) this.host.deadLetter(this, entries.map(messageOf), 'rejected')
   }
 
@@ -225,10 +259,24 @@ export class Queue {
 
   /** Drops every ready message; returns how many. Unacked messages are untouched, as in RabbitMQ. */
   purge(): number {
-    const n = this.ready.length
-    this.ready.clear()
+    const purged = this.ready.clear()
+    for (const e of purged) this.forget(e)
     this.readyBytes = 0
-    return n
+    return purged.length
+  }
+
+  /** Puts back a message recovered from the store, in store order, at startup. */
+  recover(m: RecoveredMessage): void {
+    const message = new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties)
+    const entry: QueueEntry = {
+      message,
+      seq: this.nextSeq++,
+      redelivered: m.delivered,
+      expiresAt: this.expiryFor(message),
+      storeId: m.id,
+    }
+    this.ready.push(entry)
+    this.readyBytes += message.size
   }
 
   /** Checks delete's if-unused/if-empty conditions (RabbitMQ's wording). */
@@ -275,9 +323,32 @@ export class Queue {
       if (!c) return
       const entry = this.takeLive()
       if (!entry) return
-      if (!c.noAck) this.unacked++
+      this.handedOut(entry, c.noAck)
+      this.countDelivery(entry, c.noAck)
       c.deliver(this, entry)
     }
+  }
+
+  private countGet(entry: QueueEntry | undefined, noAck: boolean): void {
+    if (!entry) {
+      this.stats.getEmpty++
+      return
+    }
+    if (noAck) this.stats.getNoAck++
+    else {
+      this.stats.get++
+      this.unackedBytes += entry.message.size
+    }
+    if (entry.redelivered) this.stats.redeliver++
+  }
+
+  private countDelivery(entry: QueueEntry, noAck: boolean): void {
+    if (noAck) this.stats.deliverNoAck++
+    else {
+      this.stats.deliver++
+      this.unackedBytes += entry.message.size
+    }
+    if (entry.redelivered) this.stats.redeliver++
   }
 
   /** Highest consumer priority first, round-robin among equals; one consumer for single-active. */
@@ -324,7 +395,7 @@ export class Queue {
     const now = this.host.clock.now()
     let expired: Message[] | undefined
     for (let head = this.ready.peek(); head && head.expiresAt <= now; head = this.ready.peek()) {
-      ;(expired ??= []).push((this.takeReady() as QueueEntry).message)
+      ;(expired ??= []).push(this.forget(this.takeReady() as QueueEntry))
     }
     if (expired) this.host.deadLetter(this, expired, 'expired')
     this.armExpiryTimer()

@@ -1,0 +1,148 @@
+// Keeps durable state on disk: definitions (vhosts, users, permissions, durable exchanges, queues and
+// bindings) through a DefinitionStore, and persistent messages of durable queues through a MessageStore.
+// Definition saves are coalesced: changes made while a save runs go into the next one, and settled()
+// tells a caller when everything changed so far is on disk.
+import { HASHING_ALGORITHM, type UserRegistry } from '../auth/index.js'
+import {
+  type Broker,
+  type Definitions,
+  type DefinitionStore,
+  type DurabilityListener,
+  exportTopology,
+  importTopology,
+  type MessageStore,
+  type Queue,
+} from '../core/index.js'
+import type { Logger } from '../shared/index.js'
+import { DeferredQueueStore } from '../store/index.js'
+
+export class Persistence implements DurabilityListener {
+  private loading = false
+  private saving: Promise<void> = Promise.resolve()
+  private queued: Promise<void> | undefined
+  private readonly inFlight = new Set<Promise<unknown>>()
+
+  constructor(
+    private readonly broker: Broker,
+    private readonly users: UserRegistry,
+    private readonly definitions: DefinitionStore,
+    private readonly messages: MessageStore,
+    private readonly logger: Logger,
+  ) {}
+
+  queueCreated(q: Queue): void {
+    const store = new DeferredQueueStore(this.messages.openQueue(q.vhost, q.name))
+    q.store = store
+    this.track(store.ready)
+  }
+
+  queueDeleted(q: Queue): void {
+    const store = q.store
+    q.store = undefined
+    if (store) this.track(store.destroy().catch((err: unknown) => this.logger.error({ err, queue: q.name }, 'failed to delete stored messages')))
+  }
+
+  definitionsChanged(): void {
+    if (this.loading || this.queued) return
+    const next = this.saving.then(() => {
+      this.queued = undefined
+      return this.save()
+    })
+    this.queued = next
+    this.saving = next.catch((err: unknown) => this.logger.error({ err }, 'failed to save definitions'))
+  }
+
+  /** Resolves once every change notified so far is on disk; rejects if a write failed. */
+  async settled(): Promise<void> {
+    await Promise.all([this.queued ?? this.saving, ...this.inFlight])
+  }
+
+  /** Whether settled() would have to wait (lets the hot path skip a promise). */
+  get busy(): boolean {
+    return this.queued !== undefined || this.inFlight.size > 0
+  }
+
+  private track(p: Promise<unknown>): void {
+    this.inFlight.add(p)
+    void p.finally(() => this.inFlight.delete(p))
+  }
+
+  private save(): Promise<void> {
+    return this.definitions.save(this.snapshot())
+  }
+
+  snapshot(): Definitions {
+    const users = [...this.users.users.values()].map((u) => ({
+      name: u.name,
+      password_hash: u.passwordHash,
+      hashing_algorithm: HASHING_ALGORITHM,
+      tags: u.tags,
+    }))
+    const permissions: NonNullable<Definitions['permissions']> = []
+    for (const [vhost, byUser] of this.users.permissions) {
+      for (const [user, p] of byUser) permissions.push({ user, vhost, ...p })
+    }
+    return {
+      vhosts: [...this.broker.vhosts.keys()].map((name) => ({ name })),
+      users,
+      permissions,
+      ...exportTopology(this.broker),
+    }
+  }
+
+  /**
+   * Loads stored definitions and recovers every durable queue's messages, in their original order.
+   * Returns false when there was nothing stored (a first start).
+   */
+  async recover(): Promise<boolean> {
+    const defs = await this.definitions.load()
+    if (!defs) return false
+    this.loading = true
+    try {
+      for (const v of defs.vhosts ?? []) this.broker.addVhost(v.name)
+      for (const u of defs.users ?? []) this.users.restoreUser(u.name, u.password_hash, normalizeTags(u.tags))
+      for (const p of defs.permissions ?? []) this.users.setPermission(p.user, p.vhost, p)
+      importTopology(this.broker, defs)
+    } finally {
+      this.loading = false
+    }
+    await this.recoverMessages()
+    return true
+  }
+
+  private async recoverMessages(): Promise<void> {
+    const started = Date.now()
+    let queues = 0
+    let messages = 0
+    const live = new Set<string>()
+    for (const v of this.broker.vhosts.values()) {
+      for (const q of v.queues.values()) {
+        if (!q.store) continue
+        live.add(`${v.name}\u0000${q.name}`)
+        const before = q.readyCount
+        await q.store.recover((m) => q.recover(m))
+        messages += q.readyCount - before
+        queues++
+        if (queues % 100 === 0) this.logger.info({ queues, messages }, 'recovering queues')
+      }
+    }
+    for (const { vhost, queue } of await this.messages.listQueues()) {
+      if (live.has(`${vhost}\u0000${queue}`)) continue
+      this.logger.warn({ vhost, queue }, 'deleting stored messages of a queue that no longer exists')
+      const store = await this.messages.openQueue(vhost, queue)
+      await store.destroy()
+    }
+    this.logger.info({ queues, messages, ms: Date.now() - started }, `recovered ${messages} messages in ${queues} durable queues`)
+  }
+
+  async close(): Promise<void> {
+    await this.settled().catch(() => {})
+    for (const v of this.broker.vhosts.values()) for (const q of v.queues.values()) await q.store?.close()
+    await this.messages.close()
+  }
+}
+
+function normalizeTags(tags: string | string[]): string[] {
+  if (Array.isArray(tags)) return tags
+  return tags.split(',').map((t) => t.trim()).filter((t) => t !== '')
+}

@@ -1,0 +1,112 @@
+// Definitions in RabbitMQ's export format (what `rabbitmqctl export_definitions` and the management
+// API's /api/definitions produce): durable exchanges, queues and bindings per vhost. Arguments are
+// plain JSON there, so field tables are converted both ways.
+import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
+import type { Broker } from './broker.js'
+import type { Definitions } from './ports.js'
+import { Queue } from './queue/queue.js'
+
+type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
+
+export function fieldToJson(v: FieldValue): Json {
+  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v
+  if (typeof v === 'bigint') return Number(v)
+  if (v instanceof TypedValue) return Number(v.value)
+  if (v instanceof Timestamp) return v.seconds
+  if (v instanceof Decimal) return v.value / 10 ** v.scale
+  if (Buffer.isBuffer(v)) return v.toString('base64')
+  if (Array.isArray(v)) return v.map(fieldToJson)
+  return tableToJson(v)
+}
+
+export function tableToJson(t: FieldTable): { [k: string]: Json } {
+  const out: { [k: string]: Json } = {}
+  for (const [k, v] of Object.entries(t)) out[k] = fieldToJson(v)
+  return out
+}
+
+export function jsonToField(v: unknown): FieldValue {
+  if (v === null || v === undefined) return null
+  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v
+  if (Array.isArray(v)) return v.map(jsonToField)
+  if (typeof v === 'object') return jsonToTable(v as Record<string, unknown>)
+  return String(v)
+}
+
+export function jsonToTable(o: Record<string, unknown> | undefined): FieldTable {
+  const out: FieldTable = {}
+  if (o) for (const [k, v] of Object.entries(o)) out[k] = jsonToField(v)
+  return out
+}
+
+/** The exchanges RabbitMQ creates in every vhost; they are never exported. */
+const isBuiltInExchange = (name: string): boolean => name === '' || name.startsWith('amq.')
+
+/** Durable exchanges, queues and bindings of every vhost (or one), in RabbitMQ's shape. */
+export function exportTopology(broker: Broker, onlyVhost?: string): Required<Pick<Definitions, 'exchanges' | 'queues' | 'bindings'>> {
+  const defs = { exchanges: [], queues: [], bindings: [] } as Required<Pick<Definitions, 'exchanges' | 'queues' | 'bindings'>>
+  for (const v of broker.vhosts.values()) {
+    if (onlyVhost !== undefined && v.name !== onlyVhost) continue
+    for (const ex of v.exchanges.values()) {
+      if (ex.durable && !isBuiltInExchange(ex.name)) {
+        defs.exchanges.push({
+          name: ex.name,
+          vhost: v.name,
+          type: ex.type,
+          durable: true,
+          auto_delete: ex.autoDelete,
+          internal: ex.internal,
+          arguments: tableToJson(ex.args),
+        })
+      }
+      // Bindings from built-in exchanges (amq.topic to a durable queue, say) are exported too.
+      for (const b of ex.bindings) {
+        if (!ex.durable || !b.destination.durable) continue
+        defs.bindings.push({
+          source: ex.name,
+          vhost: v.name,
+          destination: b.destination.name,
+          destination_type: b.destination instanceof Queue ? 'queue' : 'exchange',
+          routing_key: b.routingKey,
+          arguments: tableToJson(b.args),
+        })
+      }
+    }
+    for (const q of v.queues.values()) {
+      if (!q.durable || q.exclusiveOwner !== undefined) continue
+      defs.queues.push({ name: q.name, vhost: v.name, durable: true, auto_delete: q.autoDelete, arguments: tableToJson(q.args) })
+    }
+  }
+  return defs
+}
+
+/**
+ * Creates the exchanges, queues and bindings of `defs` (vhosts must exist or are created). Existing
+ * equivalent objects are left alone; an inequivalent one raises the usual 406.
+ */
+export function importTopology(broker: Broker, defs: Definitions): void {
+  for (const e of defs.exchanges ?? []) {
+    if (isBuiltInExchange(e.name)) continue
+    broker.addVhost(e.vhost).declareExchange({
+      name: e.name,
+      type: e.type,
+      passive: false,
+      durable: e.durable,
+      autoDelete: e.auto_delete,
+      internal: e.internal,
+      args: jsonToTable(e.arguments),
+    })
+  }
+  for (const q of defs.queues ?? []) {
+    broker.addVhost(q.vhost).declareQueue(
+      { name: q.name, passive: false, durable: q.durable, exclusiveOwner: undefined, autoDelete: q.auto_delete, args: jsonToTable(q.arguments) },
+      -1,
+    )
+  }
+  for (const b of defs.bindings ?? []) {
+    const v = broker.addVhost(b.vhost)
+    const source = v.exchanges.get(b.source)
+    const dest = b.destination_type === 'queue' ? v.queues.get(b.destination) : v.exchanges.get(b.destination)
+    if (source && dest) v.bind(source, dest, b.routing_key, jsonToTable(b.arguments))
+  }
+}

@@ -1,0 +1,39 @@
+// Message counters behind the management API's message_stats. Plain number fields bumped where messages
+// flow (one increment per event, no allocation, no lookups); rates are derived elsewhere by sampling
+// them, so nothing on the hot path ever scans queues or messages. Each owner uses the counters that
+// apply to it: a queue counts what enters and leaves it, an exchange what it routes, a channel and a
+// vhost what their clients publish and consume.
+export class MessageStats {
+  /** Messages published (channel, vhost) or enqueued (queue). */
+  publish = 0
+  /** Messages published to an exchange, and those of them it routed somewhere. */
+  publishIn = 0
+  publishOut = 0
+  /** Publisher confirms sent. */
+  confirm = 0
+  /** Unroutable messages returned (mandatory) or dropped (not mandatory). */
+  returnUnroutable = 0
+  dropUnroutable = 0
+  /** Deliveries to consumers in ack mode and in no-ack mode. */
+  deliver = 0
+  deliverNoAck = 0
+  /** basic.get answered with a message in ack mode, in no-ack mode, and with get-empty. */
+  get = 0
+  getNoAck = 0
+  getEmpty = 0
+  /** Deliveries or gets of a message that had been delivered before. */
+  redeliver = 0
+  /** Deliveries acknowledged. */
+  ack = 0
+
+  /** Adds another owner's consumption counters (a vhost keeps those of its deleted queues). */
+  addDeliveries(o: MessageStats): void {
+    this.deliver += o.deliver
+    this.deliverNoAck += o.deliverNoAck
+    this.get += o.get
+    this.getNoAck += o.getNoAck
+    this.getEmpty += o.getEmpty
+    this.redeliver += o.redeliver
+    this.ack += o.ack
+  }
+}

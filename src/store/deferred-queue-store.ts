@@ -1,0 +1,96 @@
+// A queue store that is usable the moment a durable queue is declared, while the real store opens in
+// the background. Calls made meanwhile are replayed, in order, once it is open; their messages get
+// provisional ids (negative, never confused with the real store's ids, which start at 1) that are
+// translated from then on.
+import type { PersistedMessage, QueueStore, RecoveredMessage } from '../core/ports.js'
+
+type Op =
+  | { kind: 'append'; provisional: number; msg: PersistedMessage }
+  | { kind: 'delivered' | 'remove'; id: number }
+
+export class DeferredQueueStore implements QueueStore {
+  private real: QueueStore | undefined
+  private failure: unknown
+  private ops: Op[] = []
+  private nextProvisional = -2
+  /** Provisional id → real id, for messages appended before the store opened. */
+  private readonly translated = new Map<number, number>()
+  readonly ready: Promise<void>
+
+  constructor(open: Promise<QueueStore>) {
+    this.ready = open.then(
+      (store) => this.opened(store),
+      (err: unknown) => {
+        this.failure = err
+      },
+    )
+  }
+
+  private opened(store: QueueStore): void {
+    this.real = store
+    for (const op of this.ops) {
+      if (op.kind === 'append') this.translated.set(op.provisional, store.append(op.msg))
+      else if (op.kind === 'delivered') store.markDelivered(this.id(op.id))
+      else this.removeReal(op.id)
+    }
+    this.ops = []
+  }
+
+  private id(id: number): number {
+    return id < -1 ? (this.translated.get(id) ?? id) : id
+  }
+
+  private removeReal(id: number): void {
+    ;(this.real as QueueStore).remove(this.id(id))
+    if (id < -1) this.translated.delete(id)
+  }
+
+  append(msg: PersistedMessage): number {
+    if (this.real) return this.real.append(msg)
+    const provisional = this.nextProvisional--
+    this.ops.push({ kind: 'append', provisional, msg })
+    return provisional
+  }
+
+  markDelivered(id: number): void {
+    if (this.real) this.real.markDelivered(this.id(id))
+    else this.ops.push({ kind: 'delivered', id })
+  }
+
+  remove(id: number): void {
+    if (this.real) this.removeReal(id)
+    else this.ops.push({ kind: 'remove', id })
+  }
+
+  async flush(): Promise<void> {
+    await this.ready
+    if (!this.real) throw this.failure
+    await this.real.flush()
+  }
+
+  async read(id: number): Promise<PersistedMessage> {
+    await this.ready
+    if (!this.real) throw this.failure
+    return this.real.read(this.id(id))
+  }
+
+  async recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
+    await this.ready
+    if (!this.real) throw this.failure
+    return this.real.recover(onMessage)
+  }
+
+  stats(): { messages: number; bytes: number } {
+    return this.real?.stats() ?? { messages: 0, bytes: 0 }
+  }
+
+  async close(): Promise<void> {
+    await this.ready
+    await this.real?.close()
+  }
+
+  async destroy(): Promise<void> {
+    await this.ready
+    await this.real?.destroy()
+  }
+}
