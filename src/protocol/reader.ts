@@ -70,6 +70,11 @@ export class Reader {
     const len = this.octet()
     this.need(len)
     const s = this.buf.toString('utf8', this.pos, this.pos + len)
+    // Names and keys must survive a round trip: bytes that are not UTF-8 would come back altered (and
+    // possibly longer than 255 bytes), so they are refused rather than silently changed.
+    if (s.includes('\ufffd') && !Buffer.from(s).equals(this.buf.subarray(this.pos, this.pos + len))) {
+      throw new AmqpSyntaxError('short string is not valid UTF-8')
+    }
     this.pos += len
     return s
   }

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
 import fc from 'fast-check'
-import { Writer } from '../../src/protocol/index.js'
+import { Reader, Writer } from '../../src/protocol/index.js'
 import {
   Decimal,
   FIELD_TYPES,
@@ -187,16 +187,21 @@ describe('field tables', () => {
   })
 })
 
-describe('known limitations', () => {
-  // Strings decode as UTF-8, so bytes that are not UTF-8 become U+FFFD: a 100-octet routing key of 0xff
-  // comes back as 300 octets and can no longer be written as a shortstr (basic.deliver would throw).
-  test(
-    'shortstr and longstr octets that are not UTF-8 survive decode and re-encode',
-    { todo: 'strings are decoded as UTF-8; RabbitMQ treats them as octets' },
-    () => {
-      const raw = Buffer.alloc(100, 0xff)
-      const t = decodeTable(bytes(u32(1 + 1 + 1 + 4 + 100), sstr('k'), 'S', u32(100), raw))
-      assert.deepEqual(encodeTable(t), bytes(u32(1 + 1 + 1 + 4 + 100), sstr('k'), 'S', u32(100), raw))
-    },
-  )
+describe('strings that are not UTF-8', () => {
+  // A 100-octet routing key of 0xff would decode to 300 octets of U+FFFD and could not be re-sent as a
+  // shortstr, so such short strings are refused with 502 instead of being altered.
+  test('a shortstr of octets that are not UTF-8 is a SYNTAX_ERROR', () => {
+    const frame = bytes(100, Buffer.alloc(100, 0xff))
+    const r = new Reader().reset(frame, 0, frame.length)
+    assert.throws(
+      () => r.shortstr(),
+      (e: unknown) => e instanceof Error && 'replyCode' in e && e.replyCode === 502,
+    )
+  })
+
+  test('a shortstr holding U+FFFD itself is accepted', () => {
+    const text = Buffer.from('a\ufffdb')
+    const frame = bytes(text.length, text)
+    assert.equal(new Reader().reset(frame, 0, frame.length).shortstr(), 'a\ufffdb')
+  })
 })
