@@ -35,6 +35,7 @@ export function deadLetteredMessage(
     exchange: dlx,
     routingKey: dlrk ?? msg.routingKey,
     properties: { ...props, headers: sortTable(headers) },
+    bccKeys: dlrk === undefined ? msg.bccKeys : undefined,
   })
 }
 

@@ -6,6 +6,11 @@ import type { BasicProperties } from '../shared/index.js'
 export class Message {
   /** Set by the AMQP layer the first time it encodes properties that arrived without raw bytes. */
   rawProperties: Buffer | undefined
+  /**
+   * The BCC header's keys, removed from the headers before delivery but kept for routing: RabbitMQ
+   * routes a dead-lettered message with them again when no dead-letter routing key is set.
+   */
+  bccKeys: readonly string[] | undefined
   constructor(
     readonly exchange: string,
     readonly routingKey: string,
@@ -33,8 +38,13 @@ export class Message {
   }
 
   /** A copy with other routing facts or properties (dead-lettering); raw bytes are dropped. */
-  with(changes: { exchange?: string; routingKey?: string; properties?: BasicProperties }): Message {
-    return new Message(
+  with(changes: {
+    exchange?: string
+    routingKey?: string
+    properties?: BasicProperties
+    bccKeys?: readonly string[] | undefined
+  }): Message {
+    const m = new Message(
       changes.exchange ?? this.exchange,
       changes.routingKey ?? this.routingKey,
       changes.properties ?? this.properties,
@@ -42,6 +52,8 @@ export class Message {
       changes.properties ? undefined : this.rawProperties,
       this.publishedAt,
     )
+    m.bccKeys = 'bccKeys' in changes ? changes.bccKeys : this.bccKeys
+    return m
   }
 }
 

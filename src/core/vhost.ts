@@ -101,6 +101,8 @@ export class VHost implements QueueHost {
   private epoch = 0
   private readonly sink: RouteSink = { add: (d) => this.addDestination(d) }
   private routingMessage: Message | undefined
+  /** CC/BCC keys of the message being routed: every exchange on the way routes them too. */
+  private routingExtraKeys: string[] | undefined
 
   constructor(
     readonly name: string,
@@ -370,7 +372,11 @@ export class VHost implements QueueHost {
     this.epoch++
     this.routingMessage = msg
     const headers = msg.properties.headers
-    const extraKeys = headers && (headers['CC'] !== undefined || headers['BCC'] !== undefined) ? senderKeys(headers) : undefined
+    const extraKeys =
+      (headers && (headers['CC'] !== undefined || headers['BCC'] !== undefined)) || msg.bccKeys
+        ? senderKeys(headers, msg.bccKeys)
+        : undefined
+    this.routingExtraKeys = extraKeys
     let from: Exchange | undefined = ex
     let first = true
     // Alternate exchanges take what their exchange could not route, and may chain.
@@ -395,10 +401,7 @@ export class VHost implements QueueHost {
     if (d.routeMark === this.epoch) return
     d.routeMark = this.epoch
     if (d instanceof Queue) this.routed.push(d)
-    else {
-      const msg = this.routingMessage as Message
-      d.route(msg, msg.routingKey, this.sink)
-    }
+    else this.routeKeys(d, this.routingMessage as Message, this.routingExtraKeys)
   }
 
   // ---- dead-lettering ----
@@ -426,13 +429,14 @@ export interface PublishResult {
   stores: QueueStore[]
 }
 
-/** CC and BCC header keys (sender-selected distribution). */
-function senderKeys(headers: FieldTable): string[] {
+/** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */
+function senderKeys(headers: FieldTable | undefined, bccKeys: readonly string[] | undefined): string[] {
   const keys: string[] = []
   for (const h of ['CC', 'BCC']) {
-    const v = headers[h]
+    const v = headers?.[h]
     if (Array.isArray(v)) for (const k of v) if (typeof k === 'string') keys.push(k)
   }
+  if (bccKeys) keys.push(...bccKeys)
   return keys
 }
 
@@ -440,6 +444,7 @@ function senderKeys(headers: FieldTable): string[] {
 function stripBcc(msg: Message): Message {
   const headers = msg.properties.headers
   if (!headers || headers['BCC'] === undefined) return msg
-  const { BCC: _bcc, ...rest } = headers
-  return msg.with({ properties: { ...msg.properties, headers: rest } })
+  const { BCC: bcc, ...rest } = headers
+  const bccKeys = Array.isArray(bcc) ? bcc.filter((k): k is string => typeof k === 'string') : []
+  return msg.with({ properties: { ...msg.properties, headers: rest }, bccKeys })
 }

@@ -17,7 +17,11 @@ export const basicHandlers: HandlerTable = {
   'basic.qos': (ch, m) => {
     if (m.prefetchSize !== 0) throw new NotImplementedError(`prefetch_size!=0 (${m.prefetchSize})`)
     if (m.global) ch.globalPrefetch = m.prefetchCount
-    else ch.prefetchCount = m.prefetchCount
+    else {
+      // As RabbitMQ 3.10 does (rabbit_limiter:unlimit_prefetch): a per-consumer qos drops a channel-wide one.
+      ch.prefetchCount = m.prefetchCount
+      ch.globalPrefetch = 0
+    }
     ch.send({ name: 'basic.qos-ok' })
     ch.resumeConsumers()
   },

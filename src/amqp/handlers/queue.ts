@@ -4,7 +4,8 @@ import type { HandlerTable } from '../channel.js'
 export const queueHandlers: HandlerTable = {
   'queue.declare': (ch, m) => {
     if (m.passive && ch.vhost.isReplyQueueName(m.queue)) {
-      if (!m.noWait) ch.send({ name: 'queue.declare-ok', queue: m.queue, messageCount: 0, consumerCount: 0 })
+      // RabbitMQ reports the pseudo-queue and live reply addresses with one consumer.
+      if (!m.noWait) ch.send({ name: 'queue.declare-ok', queue: m.queue, messageCount: 0, consumerCount: 1 })
       return
     }
     const q = ch.vhost.declareQueue(

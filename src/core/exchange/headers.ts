@@ -13,7 +13,7 @@ export function validateHeadersBindingArgs(args: FieldTable): void {
   if (m === undefined) return
   if (typeof m !== 'string' || !MATCH_KINDS.includes(m)) {
     throw new PreconditionFailedError(
-      `Invalid x-match field value ${JSON.stringify(m)}; expected all, any, all-with-x, or any-with-x`,
+      `Invalid x-match field value ${erlangTerm(m)}; expected all, any, all-with-x, or any-with-x`,
     )
   }
 }
@@ -51,4 +51,9 @@ export class HeadersExchange extends Exchange {
 
   protected indexAdd(): void {}
   protected indexRemove(): void {}
+}
+
+/** How RabbitMQ's messages print a value (Erlang ~p): binaries as <<"text">>. */
+function erlangTerm(v: FieldValue | undefined): string {
+  return typeof v === 'string' ? `<<"${v}">>` : String(v)
 }

@@ -11,26 +11,42 @@ import {
 
 type Check = (v: FieldValue) => string | undefined
 
+/** RabbitMQ's ?INTEGER_ARG_TYPES: a double or a string is not an integer argument, whatever its value. */
+const INTEGER_TYPES = new Set(['byte', 'short', 'signedint', 'long', 'unsignedbyte', 'unsignedshort', 'unsignedint'])
+
+const int: Check = (v) => (INTEGER_TYPES.has(describeType(v)) ? undefined : `{unacceptable_type,${describeType(v)}}`)
 const nonNegInt: Check = (v) => {
-  const n = fieldNumber(v)
-  if (n === undefined || !Number.isInteger(n)) return `{unacceptable_type,${describeType(v)}}`
+  const e = int(v)
+  if (e) return e
+  const n = fieldNumber(v) as number
   return n < 0 ? `{value_negative,${n}}` : undefined
 }
 const positiveInt: Check = (v) => {
-  const e = nonNegInt(v)
+  const e = int(v)
   if (e) return e
-  return fieldNumber(v) === 0 ? `{value_zero,0}` : undefined
+  const n = fieldNumber(v) as number
+  return n === 0 ? `{value_zero,0}` : n < 0 ? `{value_negative,${n}}` : undefined
 }
 const str: Check = (v) => (typeof v === 'string' ? undefined : `{unacceptable_type,${describeType(v)}}`)
+/** A string from a fixed set; RabbitMQ names the failure per argument (invalid_overflow, ...). */
 const oneOf =
-  (...allowed: string[]): Check =>
-  (v) =>
-    typeof v === 'string' && allowed.includes(v) ? undefined : `{invalid_value,${String(v)}}`
+  (failure: string, ...allowed: string[]): Check =>
+  (v) => {
+    if (typeof v !== 'string') return `{unacceptable_type,${describeType(v)}}`
+    return allowed.includes(v) ? undefined : failure
+  }
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : `{unacceptable_type,${describeType(v)}}`)
 const priority: Check = (v) => {
   const e = nonNegInt(v)
   if (e) return e
-  return (fieldNumber(v) as number) > 255 ? `{value_too_large,${fieldNumber(v)},255}` : undefined
+  const n = fieldNumber(v) as number
+  return n > 255 ? `{max_value_exceeded,${n}}` : undefined
+}
+/** Warren has classic queues only; quorum and stream queues are refused rather than faked. */
+const queueType: Check = (v) => {
+  const e = oneOf('invalid_queue_type', 'classic', 'quorum', 'stream')(v)
+  if (e) return e
+  return v === 'classic' ? undefined : `{unsupported_queue_type,${String(v)}} (Warren supports classic queues only)`
 }
 
 /** Arguments RabbitMQ 3.10 validates for classic queues, and how. */
@@ -40,12 +56,12 @@ export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
   'x-max-length': nonNegInt,
   'x-max-length-bytes': nonNegInt,
   'x-max-priority': priority,
-  'x-overflow': oneOf('drop-head', 'reject-publish', 'reject-publish-dlx'),
+  'x-overflow': oneOf('invalid_overflow', 'drop-head', 'reject-publish', 'reject-publish-dlx'),
   'x-dead-letter-exchange': str,
   'x-dead-letter-routing-key': str,
   'x-single-active-consumer': bool,
-  'x-queue-mode': oneOf('default', 'lazy'),
-  'x-queue-type': oneOf('classic', 'quorum', 'stream'),
+  'x-queue-mode': oneOf('invalid_queue_mode', 'default', 'lazy'),
+  'x-queue-type': queueType,
   'x-queue-master-locator': str,
 }
 

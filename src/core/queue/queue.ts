@@ -133,9 +133,20 @@ export class Queue {
       expiresAt: this.expiryFor(message),
       storeId: this.store && message.persistent ? this.store.append(message) : -1,
     }
+    this.stats.publish++
+    // A message that a consumer can take right away is delivered, whatever its TTL (TTL 0 means
+    // "deliver now or never"); otherwise it waits, and expires from the head.
+    if (this.ready.length === 0 && this.consumers.length > 0 && !this.dispatching) {
+      const c = this.nextConsumer()
+      if (c) {
+        this.handedOut(entry, c.noAck)
+        this.countDelivery(entry, c.noAck)
+        c.deliver(this, entry)
+        return true
+      }
+    }
     this.ready.push(entry)
     this.readyBytes += message.size
-    this.stats.publish++
     if (this.consumers.length > 0) this.dispatch()
     if (entry.expiresAt !== Infinity) this.expireHead()
     this.enforceMaxLength()
@@ -171,7 +182,11 @@ export class Queue {
     this.touch()
     this.expireHead()
     const entry = this.takeReady()
-    if (entry) this.handedOut(entry, noAck)
+    if (entry) {
+      this.handedOut(entry, noAck)
+      // Expired messages that are now at the head go before get-ok reports the remaining count.
+      this.expireHead()
+    }
     this.countGet(entry, noAck)
     return entry
   }
@@ -211,6 +226,7 @@ export class Queue {
 
   /** Unacked entries go back to their original places, flagged redelivered. */
   requeue(entries: readonly QueueEntry[]): void {
+    for (const e of entries) this.unackedBytes -= e.message.size
     for (const e of entries) {
       if (this.unacked > 0) this.unacked--
       if (this.deleted) continue
@@ -318,15 +334,19 @@ export class Queue {
   }
 
   private deliverReady(): void {
+    let delivered = false
     while (this.ready.length > 0 && this.consumers.length > 0) {
       const c = this.nextConsumer()
-      if (!c) return
+      if (!c) break
       const entry = this.takeLive()
-      if (!entry) return
+      if (!entry) break
       this.handedOut(entry, c.noAck)
       this.countDelivery(entry, c.noAck)
       c.deliver(this, entry)
+      delivered = true
     }
+    // As after a basic.get: expired messages the deliveries exposed at the head go now.
+    if (delivered) this.expireHead()
   }
 
   private countGet(entry: QueueEntry | undefined, noAck: boolean): void {
