@@ -184,7 +184,11 @@ export class Inbox {
 
 /** amqplib's channel RPC for methods it has no API for (tx.*, channel.flow). */
 export function rpc(ch: amqp.Channel, method: number, fields: object, expect: number): Promise<unknown> {
-  return (ch as unknown as { rpc(m: number, f: object, e: number): Promise<unknown> }).rpc(method, fields, expect)
+  return (ch as unknown as { rpc(m: number, f: object, e: number): Promise<unknown> }).rpc(
+    method,
+    fields,
+    expect,
+  )
 }
 
 /** Method ids as amqplib numbers them: class << 16 | method. */

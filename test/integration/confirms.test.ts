@@ -65,7 +65,10 @@ describe('publisher confirms', () => {
     }
     await ch.waitForConfirms()
     const v = verdicts(events)
-    assert.deepEqual([...v.keys()].sort((a, b) => a - b), Array.from({ length: n }, (_, i) => i + 1))
+    assert.deepEqual(
+      [...v.keys()].sort((a, b) => a - b),
+      Array.from({ length: n }, (_, i) => i + 1),
+    )
     assert.ok([...v.values()].every((k) => k === 'ack'))
     assert.equal(callbacks.length, n)
     assert.equal((await ch.checkQueue(queue)).messageCount, n)
@@ -81,7 +84,10 @@ describe('publisher confirms', () => {
     const body = Buffer.alloc(64)
     for (let i = 0; i < 2000; i++) ch.sendToQueue(queue, body)
     await ch.waitForConfirms()
-    assert.ok(events.some((e) => e.multiple), 'at least one ack with multiple=true')
+    assert.ok(
+      events.some((e) => e.multiple),
+      'at least one ack with multiple=true',
+    )
     assert.equal(verdicts(events).size, 2000)
     await conn.close()
   })
@@ -104,8 +110,12 @@ describe('publisher confirms', () => {
     const conn = await connect(t)
     const ch = await confirmChannel(conn)
     const order: string[] = []
-    ch.on('return', (m: { fields: { replyCode: number; replyText: string; exchange: string; routingKey: string } }) =>
-      order.push(`return ${m.fields.replyCode} ${m.fields.replyText} '${m.fields.exchange}' ${m.fields.routingKey}`),
+    ch.on(
+      'return',
+      (m: { fields: { replyCode: number; replyText: string; exchange: string; routingKey: string } }) =>
+        order.push(
+          `return ${m.fields.replyCode} ${m.fields.replyText} '${m.fields.exchange}' ${m.fields.routingKey}`,
+        ),
     )
     ch.on('ack', (f: { deliveryTag: number }) => order.push(`ack ${f.deliveryTag}`))
     const key = uniqueName('nobody-home')
@@ -129,7 +139,15 @@ describe('publisher confirms', () => {
     }
     await ch.waitForConfirms().catch(() => {})
     const v = verdicts(events)
-    assert.deepEqual([...v.entries()], [[1, 'ack'], [2, 'ack'], [3, 'nack'], [4, 'nack']])
+    assert.deepEqual(
+      [...v.entries()],
+      [
+        [1, 'ack'],
+        [2, 'ack'],
+        [3, 'nack'],
+        [4, 'nack'],
+      ],
+    )
     assert.deepEqual(results, ['a:ack', 'b:ack', 'c:nack', 'd:nack'])
     assert.deepEqual(await drain(ch, queue), ['a', 'b'])
     await conn.close()
@@ -139,9 +157,7 @@ describe('publisher confirms', () => {
     const conn = await connect(t)
     const ch = await channel(conn)
     await rpc(ch, M.txSelect, {}, M.txSelectOk)
-    const err = await rejection(() =>
-      rpc(ch, (85 << 16) | 10, { nowait: false }, (85 << 16) | 11),
-    )
+    const err = await rejection(() => rpc(ch, (85 << 16) | 10, { nowait: false }, (85 << 16) | 11))
     assert.deepEqual(err, { code: 406, text: 'PRECONDITION_FAILED - cannot switch from tx to confirm mode' })
     await conn.close()
   })

@@ -49,7 +49,17 @@ describe('priority queues (x-max-priority)', () => {
       if (!m) break
       order.push(`${m.content.toString()}:${m.properties.priority ?? '-'}`)
     }
-    assert.deepEqual(order, ['p5:5', 'p9:9', 'p200:200', 'p5b:5', 'p3:3', 'p1:1', 'none-a:-', 'p0:0', 'none-b:-'])
+    assert.deepEqual(order, [
+      'p5:5',
+      'p9:9',
+      'p200:200',
+      'p5b:5',
+      'p3:3',
+      'p1:1',
+      'none-a:-',
+      'p0:0',
+      'none-b:-',
+    ])
     await conn.close()
   })
 
@@ -140,7 +150,13 @@ describe('single active consumer', () => {
     for (const b of ['4', '5']) ch.sendToQueue(queue, Buffer.from(b))
     await second.count(2)
     await sleep(20)
-    assert.deepEqual([first.bodies, second.bodies], [['1', '2', '3'], ['4', '5']])
+    assert.deepEqual(
+      [first.bodies, second.bodies],
+      [
+        ['1', '2', '3'],
+        ['4', '5'],
+      ],
+    )
     await conn.close()
   })
 
@@ -161,7 +177,10 @@ describe('single active consumer', () => {
     await ch1.close()
     const got = await second.count(2)
     assert.deepEqual(second.bodies, ['1', '2'])
-    assert.deepEqual(got.map((m) => m.fields.redelivered), [true, true])
+    assert.deepEqual(
+      got.map((m) => m.fields.redelivered),
+      [true, true],
+    )
     await conn.close()
   })
 })

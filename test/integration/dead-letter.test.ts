@@ -63,7 +63,10 @@ function withoutTime(death: unknown, from: number, to: number): Headers {
   const d = { ...(death as Headers) }
   const time = d['time'] as { '!': string; value: number }
   assert.equal(time['!'], 'timestamp', 'x-death time is a timestamp field')
-  assert.ok(time.value >= Math.floor(from / 1000) && time.value <= Math.ceil(to / 1000), 'time in seconds, now')
+  assert.ok(
+    time.value >= Math.floor(from / 1000) && time.value <= Math.ceil(to / 1000),
+    'time in seconds, now',
+  )
   d['time'] = 'checked'
   return d
 }
@@ -144,7 +147,10 @@ describe('dead-letter reasons', () => {
     await waitForCount(s.ch, s.dlq, 3)
     const got: amqp.GetMessage[] = []
     for (let i = 0; i < 3; i++) got.push(await getOne(s.ch, s.dlq, true))
-    assert.deepEqual(got.map((m) => m.content.toString()), ['1', '2', '3'])
+    assert.deepEqual(
+      got.map((m) => m.content.toString()),
+      ['1', '2', '3'],
+    )
     for (const m of got) {
       const [death] = deaths(m) as Headers[]
       assert.equal(death?.['reason'], 'rejected')
@@ -281,7 +287,10 @@ describe('dead-letter routing', () => {
     s.ch.reject(await getOne(s.ch, s.source), false)
     await waitForCount(s.ch, s.dlq, 2)
     const viaK1 = [await getOne(s.ch, s.dlq, true), await getOne(s.ch, s.dlq, true)]
-    assert.deepEqual(viaK1.map((m) => m.content.toString()), ['cc', 'bcc'])
+    assert.deepEqual(
+      viaK1.map((m) => m.content.toString()),
+      ['cc', 'bcc'],
+    )
     assert.deepEqual(await drain(s.ch, s.dlq2), ['cc'])
     const viaBcc = await getOne(s.ch, dlqBcc, true)
     assert.equal(viaBcc.content.toString(), 'bcc')
@@ -347,7 +356,14 @@ describe('repeated deaths and cycles', () => {
     ])
     const [death, ...more] = deaths(m) as Headers[]
     assert.equal(more.length, 0)
-    assert.deepEqual(Object.keys(death as Headers), ['count', 'exchange', 'queue', 'reason', 'routing-keys', 'time'])
+    assert.deepEqual(Object.keys(death as Headers), [
+      'count',
+      'exchange',
+      'queue',
+      'reason',
+      'routing-keys',
+      'time',
+    ])
     assert.equal(death?.['count'], 3)
     assert.equal(death?.['reason'], 'rejected')
     assert.equal(headers['x-first-death-reason'], 'rejected')
@@ -385,15 +401,21 @@ describe('repeated deaths and cycles', () => {
     ch.sendToQueue(a, Buffer.from('m'), { expiration: '5000' })
     const first = await getOne(ch, b)
     const d1 = deaths(first) as Headers[]
-    assert.deepEqual(d1.map((d) => [d['queue'], d['reason'], d['count']]), [[a, 'expired', 1]])
+    assert.deepEqual(
+      d1.map((d) => [d['queue'], d['reason'], d['count']]),
+      [[a, 'expired', 1]],
+    )
     assert.equal(d1[0]?.['original-expiration'], '5000')
     ch.reject(first, false)
     const second = await getOne(ch, b)
     const d2 = deaths(second) as Headers[]
-    assert.deepEqual(d2.map((d) => [d['queue'], d['reason'], d['count']]), [
-      [a, 'expired', 2],
-      [b, 'rejected', 1],
-    ])
+    assert.deepEqual(
+      d2.map((d) => [d['queue'], d['reason'], d['count']]),
+      [
+        [a, 'expired', 2],
+        [b, 'rejected', 1],
+      ],
+    )
     assert.deepEqual(Object.keys(d2[0] as Headers), [
       'count',
       'exchange',
@@ -403,7 +425,14 @@ describe('repeated deaths and cycles', () => {
       'routing-keys',
       'time',
     ])
-    assert.deepEqual(Object.keys(d2[1] as Headers), ['count', 'exchange', 'queue', 'reason', 'routing-keys', 'time'])
+    assert.deepEqual(Object.keys(d2[1] as Headers), [
+      'count',
+      'exchange',
+      'queue',
+      'reason',
+      'routing-keys',
+      'time',
+    ])
     assert.deepEqual((d2[1] as Headers)['routing-keys'], [b])
     const h = second.properties.headers as Headers
     assert.equal(h['x-first-death-queue'], a)

@@ -70,7 +70,10 @@ describe('direct reply-to', () => {
     const replies = new Inbox()
     await client.consume(REPLY_TO, replies.onMessage, { noAck: true })
     client.sendToQueue(queue, Buffer.from('far'), { replyTo: REPLY_TO })
-    assert.deepEqual((await replies.count(1)).map((m) => m.content.toString()), ['FAR'])
+    assert.deepEqual(
+      (await replies.count(1)).map((m) => m.content.toString()),
+      ['FAR'],
+    )
     await clientConn.close()
     await serverConn.close()
   })
@@ -98,7 +101,10 @@ describe('direct reply-to', () => {
     const ch = await channel(conn)
     const closed = channelClosed(ch)
     ch.sendToQueue('whatever', Buffer.from('x'), { replyTo: REPLY_TO })
-    assert.deepEqual(await closed, { code: 406, text: 'PRECONDITION_FAILED - fast reply consumer does not exist' })
+    assert.deepEqual(await closed, {
+      code: 406,
+      text: 'PRECONDITION_FAILED - fast reply consumer does not exist',
+    })
     await conn.close()
   })
 
@@ -128,7 +134,11 @@ describe('direct reply-to', () => {
     const conn = await connect(t)
     const server = await channel(conn)
     const client = await channel(conn)
-    assert.deepEqual(await server.checkQueue(REPLY_TO), { queue: REPLY_TO, messageCount: 0, consumerCount: 1 })
+    assert.deepEqual(await server.checkQueue(REPLY_TO), {
+      queue: REPLY_TO,
+      messageCount: 0,
+      consumerCount: 1,
+    })
     const { queue } = await server.assertQueue('', { exclusive: true })
     const seen = await startServer(server, queue)
     const replies = new Inbox()

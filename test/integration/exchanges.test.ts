@@ -290,7 +290,10 @@ describe('headers exchange', () => {
     const q = await exclusiveQueue(ch)
     const err = await rejection(() => ch.bindQueue(q, ex, '', { 'x-match': 'some' }))
     assert.equal(err.code, 406)
-    assert.equal(err.text, 'PRECONDITION_FAILED - Invalid x-match field value <<"some">>; expected all, any, all-with-x, or any-with-x')
+    assert.equal(
+      err.text,
+      'PRECONDITION_FAILED - Invalid x-match field value <<"some">>; expected all, any, all-with-x, or any-with-x',
+    )
     const ch2 = await channel(conn)
     await ch2.deleteExchange(ex)
     await conn.close()
@@ -356,7 +359,8 @@ describe('topic exchange', () => {
     for (let i = 0; i < 5000; i++) binds.push(ch.bindQueue(queues[i % nQueues] as string, ex, pattern(i)))
     await Promise.all(binds)
     const samples = [0, 1, 2, 17, 30, 31, 999, 1000, 2501, 4998, 4999]
-    const keyFor = (i: number): string => (i % 10 === 0 ? `s.${i}.deep.er` : i % 10 === 1 ? `s.any.${i}` : `s.${i}.w${i % 7}`)
+    const keyFor = (i: number): string =>
+      i % 10 === 0 ? `s.${i}.deep.er` : i % 10 === 1 ? `s.any.${i}` : `s.${i}.w${i % 7}`
     for (const i of samples) ch.publish(ex, keyFor(i), Buffer.from(String(i)))
     ch.publish(ex, 's.1.w2', Buffer.from('nobody')) // i=1 is 's.*.1'; 's.1.w2' matches no pattern
     await sync(ch)

@@ -22,7 +22,9 @@ const t = useTarget()
 async function publishConfirmed(ch: amqp.ConfirmChannel, queue: string, bodies: string[]): Promise<string[]> {
   const out = bodies.map(
     (b) =>
-      new Promise<string>((resolve) => ch.sendToQueue(queue, Buffer.from(b), {}, (err) => resolve(err ? 'nack' : 'ack'))),
+      new Promise<string>((resolve) =>
+        ch.sendToQueue(queue, Buffer.from(b), {}, (err) => resolve(err ? 'nack' : 'ack')),
+      ),
   )
   return Promise.all(out)
 }
@@ -32,7 +34,13 @@ describe('x-max-length', () => {
     const conn = await connect(t)
     const ch = await confirmChannel(conn)
     const { queue } = await ch.assertQueue('', { exclusive: true, arguments: { 'x-max-length': 2 } })
-    assert.deepEqual(await publishConfirmed(ch, queue, ['1', '2', '3', '4', '5']), ['ack', 'ack', 'ack', 'ack', 'ack'])
+    assert.deepEqual(await publishConfirmed(ch, queue, ['1', '2', '3', '4', '5']), [
+      'ack',
+      'ack',
+      'ack',
+      'ack',
+      'ack',
+    ])
     assert.deepEqual(await drain(ch, queue), ['4', '5'])
     await conn.close()
   })
@@ -144,7 +152,9 @@ describe('overflow argument validation', () => {
     const ch = await channel(conn)
     const name = uniqueName('bad-overflow')
     assert.deepEqual(
-      await rejection(() => ch.assertQueue(name, { exclusive: true, arguments: { 'x-overflow': 'drop-tail' } })),
+      await rejection(() =>
+        ch.assertQueue(name, { exclusive: true, arguments: { 'x-overflow': 'drop-tail' } }),
+      ),
       {
         code: 406,
         text: `PRECONDITION_FAILED - invalid arg 'x-overflow' for queue '${name}' in vhost '/': invalid_overflow`,

@@ -23,7 +23,10 @@ const commit = (ch: amqp.Channel): Promise<unknown> => rpc(ch, M.txCommit, {}, M
 const rollback = (ch: amqp.Channel): Promise<unknown> => rpc(ch, M.txRollback, {}, M.txRollbackOk)
 
 /** A queue holding the given messages, taken with basic.get in ack mode on `ch`. */
-async function fetched(ch: amqp.Channel, bodies: string[]): Promise<{ queue: string; msgs: amqp.GetMessage[] }> {
+async function fetched(
+  ch: amqp.Channel,
+  bodies: string[],
+): Promise<{ queue: string; msgs: amqp.GetMessage[] }> {
   const { queue } = await ch.assertQueue('', { exclusive: true })
   for (const b of bodies) ch.sendToQueue(queue, Buffer.from(b))
   const msgs: amqp.GetMessage[] = []

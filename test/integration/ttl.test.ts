@@ -44,8 +44,10 @@ describe('message TTL', () => {
   test('the smaller of x-message-ttl and expiration wins, either way round', async () => {
     const conn = await connect(t)
     const ch = await channel(conn)
-    const queueShort = (await ch.assertQueue('', { exclusive: true, arguments: { 'x-message-ttl': 40 } })).queue
-    const queueLong = (await ch.assertQueue('', { exclusive: true, arguments: { 'x-message-ttl': 60000 } })).queue
+    const queueShort = (await ch.assertQueue('', { exclusive: true, arguments: { 'x-message-ttl': 40 } }))
+      .queue
+    const queueLong = (await ch.assertQueue('', { exclusive: true, arguments: { 'x-message-ttl': 60000 } }))
+      .queue
     ch.sendToQueue(queueShort, Buffer.from('msg-long'), { expiration: '60000' })
     ch.sendToQueue(queueLong, Buffer.from('msg-short'), { expiration: '40' })
     ch.sendToQueue(queueLong, Buffer.from('stays'))
@@ -111,6 +113,23 @@ describe('message TTL', () => {
     assert.equal((await ch.checkQueue(queue)).messageCount, 2)
     assert.deepEqual(await drain(ch, queue), ['long'])
     assert.equal((await ch.checkQueue(queue)).messageCount, 0)
+    await conn.close()
+  })
+
+  test('once basic.get takes the head, expired messages now at the head are dropped at once', async () => {
+    const conn = await connect(t)
+    const ch = await channel(conn)
+    const { queue } = await ch.assertQueue('', { exclusive: true })
+    ch.sendToQueue(queue, Buffer.from('a'))
+    ch.sendToQueue(queue, Buffer.from('b'), { expiration: '20' })
+    ch.sendToQueue(queue, Buffer.from('c'))
+    await sleep(100)
+    assert.equal((await ch.checkQueue(queue)).messageCount, 3)
+    const a = await getOne(ch, queue, true)
+    assert.equal(a.content.toString(), 'a')
+    assert.equal(a.fields.messageCount, 1, 'basic.get-ok message count')
+    assert.equal((await ch.checkQueue(queue)).messageCount, 1)
+    assert.deepEqual(await drain(ch, queue), ['c'])
     await conn.close()
   })
 
