@@ -222,6 +222,8 @@ export class Channel implements ConsumerOwner {
     this.validateProperties(props)
     const raw = props === p.properties ? p.rawProperties : undefined
     const msg = new Message(p.exchange.name, p.routingKey, props, body, raw, this.conn.ctx.clock.now())
+    // Under a resource alarm the connection is blocked once this message is in.
+    this.conn.blocking.onPublish()
     if (this.txMode) {
       this.tx.publishes.push({ exchange: p.exchange, msg, mandatory: p.mandatory })
       return
@@ -485,12 +487,9 @@ export class Channel implements ConsumerOwner {
     if (this.consumers.get(c.tag) !== c) return
     this.consumers.delete(c.tag)
     if (this.closed) return
-    const caps = this.conn.clientProperties['capabilities']
-    const notify =
-      typeof caps === 'object' &&
-      caps !== null &&
-      (caps as Record<string, unknown>)['consumer_cancel_notify'] === true
-    if (notify) this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
+    if (this.conn.clientCapabilities['consumer_cancel_notify'] === true) {
+      this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
+    }
   }
 
   // ---- closing ----

@@ -33,6 +33,7 @@ import {
 import { Channel } from './channel.js'
 import type { AmqpContext } from './context.js'
 import { Handshake } from './handshake.js'
+import { Blocking } from './blocking.js'
 import { Heartbeat } from './heartbeat.js'
 
 /** Pending output above which consumers stop being fed until the socket drains. */
@@ -70,6 +71,9 @@ export class Connection implements FrameHandler {
   /** Set when a consumer was refused for back-pressure; cleared by resuming delivery. */
   private deliveryStalled = false
   private closeTimer: ReturnType<typeof setTimeout> | undefined
+  private readPauses = 0
+  readonly blocking = new Blocking(this)
+  private stopWatchingAlarms: (() => void) | undefined
   private cleanedUp = false
   private readonly onClosed: (c: Connection) => void
 
@@ -179,12 +183,12 @@ export class Connection implements FrameHandler {
    */
   private suspendUntil(work: Promise<void>, channel: number, method: readonly [number, number]): void {
     this.decoder.pause()
-    this.socket.pause()
+    this.pauseReading()
     work
       .catch((err: unknown) => this.fail(err, channel, method))
       .finally(() => {
         if (this.state === 'closed') return
-        this.socket.resume()
+        this.resumeReading()
         try {
           this.decoder.resume()
         } catch (err) {
@@ -264,6 +268,33 @@ export class Connection implements FrameHandler {
   /** Called by a channel that processed channel.close from the client. */
   channelClosed(id: number): void {
     this.channels.delete(id)
+  }
+
+  /** Reading stops while anything asks it to (a handler's I/O, a resource alarm). */
+  pauseReading(): void {
+    if (this.readPauses++ === 0) this.socket.pause()
+  }
+
+  resumeReading(): void {
+    if (this.readPauses > 0 && --this.readPauses === 0) this.socket.resume()
+  }
+
+  /** While reading is paused the client's heartbeats cannot be seen, so they are not expected. */
+  get readingPaused(): boolean {
+    return this.readPauses > 0
+  }
+
+  get clientCapabilities(): Record<string, unknown> {
+    const caps = this.clientProperties['capabilities']
+    return typeof caps === 'object' && caps !== null && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {}
+  }
+
+  sendBlocked(reason: string): void {
+    this.send(0, { name: 'connection.blocked', reason })
+  }
+
+  sendUnblocked(): void {
+    this.send(0, { name: 'connection.unblocked' })
   }
 
   // ---- errors ----
@@ -379,6 +410,8 @@ export class Connection implements FrameHandler {
     this.state = 'open'
     this.decoder.maxFrameSize = this.frameMax
     this.heartbeat.start(this.heartbeatSeconds)
+    this.stopWatchingAlarms = this.ctx.broker.onAlarmsChanged((alarms) => this.blocking.alarmsChanged(alarms))
+    this.blocking.alarmsChanged(this.ctx.broker.alarms)
     this.logger.info({ user: user.name, vhost: vhost.name }, 'connection opened')
   }
 
@@ -410,6 +443,7 @@ export class Connection implements FrameHandler {
     this.cleanedUp = true
     if (this.closeTimer) clearTimeout(this.closeTimer)
     this.heartbeat.stop()
+    this.stopWatchingAlarms?.()
     this.handshake.stopTimer()
     const wasOpen = this.vhost !== undefined
     this.state = 'closed'

@@ -3,6 +3,7 @@
 
 interface HeartbeatHost {
   readonly writer: { length: number }
+  readonly readingPaused: boolean
   writeHeartbeat(): void
   terminate(): void
   readonly logger: { warn(obj: object, msg: string): void }
@@ -28,6 +29,7 @@ export class Heartbeat {
 
   private tick(intervalMs: number): void {
     const now = Date.now()
+    if (this.host.readingPaused) this.lastReceived = now
     if (now - this.lastReceived > 2 * intervalMs) {
       this.host.logger.warn(
         { timeoutSeconds: intervalMs / 1000 },

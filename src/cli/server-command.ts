@@ -6,6 +6,7 @@ import {
   configFromEnv,
   DEFAULTS,
   parseLogLevel,
+  parsePositive,
   parsePort,
   resolveConfig,
   type WarrenConfig,
@@ -40,6 +41,18 @@ export function serverCommand(): Command {
       new Option('--log-level <level>', `log level (default ${DEFAULTS.logLevel})`).argParser((v) =>
         wrap(() => parseLogLevel(v)),
       ),
+    )
+    .addOption(
+      new Option(
+        '--memory-high-watermark <n>',
+        `block publishers above this much memory: a fraction of RAM (≤ 1) or bytes (default ${DEFAULTS.memoryHighWatermark})`,
+      ).argParser((v) => wrap(() => parsePositive(v, '--memory-high-watermark'))),
+    )
+    .addOption(
+      new Option(
+        '--disk-free-limit <bytes>',
+        `block publishers when free disk is below this (default ${DEFAULTS.diskFreeLimit})`,
+      ).argParser((v) => wrap(() => parsePositive(v, '--disk-free-limit'))),
     )
     .action(async (flags: Partial<WarrenConfig>) => {
       let config: WarrenConfig

@@ -16,6 +16,10 @@ export interface WarrenConfig {
   defaultPass: string
   defaultVhost: string
   loopbackUsers: string[]
+  /** Memory alarm threshold: a fraction of total RAM (≤ 1) or bytes (> 1). RabbitMQ's default: 0.4. */
+  memoryHighWatermark: number
+  /** Free disk below which publishers are blocked, bytes. RabbitMQ's default: 50 MB. */
+  diskFreeLimit: number
 }
 
 export const DEFAULTS: WarrenConfig = {
@@ -32,6 +36,8 @@ export const DEFAULTS: WarrenConfig = {
   defaultPass: 'guest',
   defaultVhost: '/',
   loopbackUsers: ['guest'],
+  memoryHighWatermark: 0.4,
+  diskFreeLimit: 50_000_000,
 }
 
 export class ConfigError extends Error {}
@@ -40,6 +46,12 @@ export function parsePort(value: string, what: string): number {
   const n = Number(value)
   if (!/^\d+$/.test(value) || n > 65535)
     throw new ConfigError(`invalid ${what} '${value}': expected a port number 0-65535`)
+  return n
+}
+
+export function parsePositive(value: string, what: string): number {
+  const n = Number(value)
+  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`invalid ${what} '${value}': expected a non-negative number`)
   return n
 }
 
@@ -58,6 +70,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<WarrenConfig> {
   if (env['WARREN_BIND']) out.bind = env['WARREN_BIND']
   if (env['WARREN_DATA_DIR']) out.dataDir = env['WARREN_DATA_DIR']
   if (env['WARREN_LOG_LEVEL']) out.logLevel = parseLogLevel(env['WARREN_LOG_LEVEL'])
+  if (env['WARREN_MEMORY_HIGH_WATERMARK']) {
+    out.memoryHighWatermark = parsePositive(env['WARREN_MEMORY_HIGH_WATERMARK'], 'WARREN_MEMORY_HIGH_WATERMARK')
+  }
+  if (env['WARREN_DISK_FREE_LIMIT']) out.diskFreeLimit = parsePositive(env['WARREN_DISK_FREE_LIMIT'], 'WARREN_DISK_FREE_LIMIT')
   return out
 }
 

@@ -8,8 +8,13 @@ export interface BrokerLimits {
   maxMessageSize: number
 }
 
+/** Resource alarms, as RabbitMQ names them: publishers are blocked while any is set. */
+export type Alarm = 'memory' | 'disk'
+
 export class Broker {
   readonly vhosts = new Map<string, VHost>()
+  readonly alarms = new Set<Alarm>()
+  private readonly alarmListeners = new Set<(alarms: ReadonlySet<Alarm>) => void>()
 
   /** Set by the composition root when definitions and messages are stored. */
   durability: DurabilityListener | undefined
@@ -19,6 +24,19 @@ export class Broker {
     readonly logger: Logger,
     readonly limits: BrokerLimits,
   ) {}
+
+  setAlarm(alarm: Alarm, on: boolean): void {
+    if (on === this.alarms.has(alarm)) return
+    if (on) this.alarms.add(alarm)
+    else this.alarms.delete(alarm)
+    this.logger[on ? 'warn' : 'info']({ alarm }, on ? `${alarm} resource alarm set: publishers blocked` : `${alarm} resource alarm cleared`)
+    for (const fn of this.alarmListeners) fn(this.alarms)
+  }
+
+  onAlarmsChanged(fn: (alarms: ReadonlySet<Alarm>) => void): () => void {
+    this.alarmListeners.add(fn)
+    return () => this.alarmListeners.delete(fn)
+  }
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name)

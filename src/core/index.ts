@@ -1,5 +1,5 @@
 // The broker model. Imports only ../shared; never sees the wire.
-export { Broker, type BrokerLimits } from './broker.js'
+export { Broker, type BrokerLimits, type Alarm } from './broker.js'
 export {
   VHost,
   generateName,
