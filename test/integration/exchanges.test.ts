@@ -1,7 +1,8 @@
 // Routing through exchanges as RabbitMQ does it: exchange-to-exchange bindings (loops included),
 // alternate exchanges, auto-delete exchanges, the headers exchange's match modes, topic patterns.
 import assert from 'node:assert/strict'
-import { describe, test } from 'node:test'
+import { after, describe, test } from 'node:test'
+import { type CloseInfo, RawClient, type Table, typed } from '../helpers/raw-client.js'
 import {
   type amqp,
   channel,
@@ -372,5 +373,537 @@ describe('topic exchange', () => {
     assert.deepEqual(got.sort(), want.sort())
     await ch.deleteExchange(ex)
     await conn.close()
+  })
+})
+
+// ---------------------------------------------------------------------------------------------------
+// exchange.declare / exchange.delete answers, headers matching of typed values and more topic cases,
+// recorded from RabbitMQ 3.10.8 by a differential probe. Raw frames, so the close frame's class/method
+// ids and the kind of close (channel or connection) are checked too.
+
+const rawClients = new Set<RawClient>()
+after(() => {
+  for (const c of rawClients) c.destroy()
+})
+
+async function rawOpen(channels: readonly number[] = [1]): Promise<RawClient> {
+  const c = await RawClient.openUrl(t.url, {}, channels)
+  rawClients.add(c)
+  void c.ended.then(() => rawClients.delete(c))
+  return c
+}
+
+function chClose(
+  replyCode: number,
+  replyText: string,
+  classId: number,
+  methodId: number,
+  channel = 1,
+): CloseInfo {
+  return { kind: 'channel', channel, replyCode, replyText, classId, methodId }
+}
+
+async function closeOf(c: RawClient): Promise<CloseInfo> {
+  const info = await c.waitClose(3000)
+  assert.ok(info, `no close frame arrived; unread frames: ${c.describePending()}`)
+  return info
+}
+
+async function xDeclare(
+  c: RawClient,
+  exchange: string,
+  type: string,
+  opts: Record<string, unknown> = {},
+  ch = 1,
+): Promise<void> {
+  await c.call(ch, 'exchange.declare', { exchange, type, ...opts }, 'exchange.declare-ok')
+}
+
+async function xDeleteLater(exchange: string): Promise<void> {
+  const c = await rawOpen()
+  await c.call(1, 'exchange.delete', { exchange }, 'exchange.delete-ok')
+  await c.close()
+}
+
+describe('exchange.declare', () => {
+  test('each built-in type can be declared and deleted', async () => {
+    const c = await rawOpen()
+    for (const type of ['direct', 'fanout', 'topic', 'headers']) {
+      const x = uniqueName('type-' + type)
+      await xDeclare(c, x, type)
+      await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
+    }
+  })
+
+  test('passive declare of a missing exchange: 404 on the channel', async () => {
+    const c = await rawOpen()
+    const x = uniqueName('missing')
+    c.send(1, 'exchange.declare', { exchange: x, type: 'direct', passive: true })
+    assert.deepEqual(await closeOf(c), chClose(404, `NOT_FOUND - no exchange '${x}' in vhost '/'`, 40, 10))
+    assert.equal(await c.endsWithin(100), false)
+  })
+
+  test('passive declare ignores the type (another type, or none)', async () => {
+    const c = await rawOpen()
+    const x = uniqueName('passive')
+    await xDeclare(c, x, 'direct')
+    await xDeclare(c, x, 'fanout', { passive: true })
+    await xDeclare(c, x, '', { passive: true })
+    await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
+  })
+
+  const inequivalent: Array<[string, Record<string, unknown>, Record<string, unknown>, string]> = [
+    [
+      'type',
+      { type: 'direct' },
+      { type: 'fanout' },
+      "inequivalent arg 'type' for exchange '%X' in vhost '/': received 'fanout' but current is 'direct'",
+    ],
+    [
+      'durable (false, then true)',
+      {},
+      { durable: true },
+      "inequivalent arg 'durable' for exchange '%X' in vhost '/': received 'true' but current is 'false'",
+    ],
+    [
+      'durable (true, then false)',
+      { durable: true },
+      {},
+      "inequivalent arg 'durable' for exchange '%X' in vhost '/': received 'false' but current is 'true'",
+    ],
+    [
+      'auto-delete',
+      {},
+      { autoDelete: true },
+      "inequivalent arg 'auto_delete' for exchange '%X' in vhost '/': received 'true' but current is 'false'",
+    ],
+    [
+      'internal',
+      {},
+      { internal: true },
+      "inequivalent arg 'internal' for exchange '%X' in vhost '/': received 'true' but current is 'false'",
+    ],
+    [
+      'alternate-exchange (added)',
+      {},
+      { arguments: { 'alternate-exchange': 'ae' } },
+      "inequivalent arg 'alternate-exchange' for exchange '%X' in vhost '/': received the value 'ae' of type 'longstr' but current is none",
+    ],
+    [
+      'alternate-exchange (removed)',
+      { arguments: { 'alternate-exchange': 'ae' } },
+      {},
+      "inequivalent arg 'alternate-exchange' for exchange '%X' in vhost '/': received none but current is the value 'ae' of type 'longstr'",
+    ],
+    [
+      'alternate-exchange (changed)',
+      { arguments: { 'alternate-exchange': 'ae' } },
+      { arguments: { 'alternate-exchange': 'ae2' } },
+      "inequivalent arg 'alternate-exchange' for exchange '%X' in vhost '/': received 'ae2' but current is 'ae'",
+    ],
+  ]
+  for (const [what, first, second, text] of inequivalent) {
+    test(`redeclare with another ${what}: 406 with RabbitMQ's text`, async () => {
+      const c = await rawOpen()
+      const x = uniqueName('ineq')
+      await xDeclare(c, x, 'direct', first)
+      c.send(1, 'exchange.declare', { exchange: x, type: 'direct', ...second })
+      assert.deepEqual(
+        await closeOf(c),
+        chClose(406, `PRECONDITION_FAILED - ${text.replace('%X', x)}`, 40, 10),
+      )
+      await xDeleteLater(x)
+    })
+  }
+
+  test('redeclare with the same alternate-exchange, or other arguments changed, is equivalent', async () => {
+    const c = await rawOpen()
+    const x = uniqueName('eq')
+    await xDeclare(c, x, 'direct', { arguments: { 'alternate-exchange': 'ae', 'x-foo': 'a' } })
+    await xDeclare(c, x, 'direct', { arguments: { 'alternate-exchange': 'ae', 'x-foo': 'b', bar: 1 } })
+    await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
+  })
+
+  test('an unknown type closes the connection with 503, even for an existing exchange', async () => {
+    for (const name of [uniqueName('unknown'), 'amq.direct']) {
+      const c = await rawOpen()
+      c.send(1, 'exchange.declare', { exchange: name, type: 'nosuchtype', durable: true })
+      assert.deepEqual(await closeOf(c), {
+        kind: 'connection',
+        channel: 0,
+        replyCode: 503,
+        replyText: "COMMAND_INVALID - unknown exchange type 'nosuchtype'",
+        classId: 40,
+        methodId: 10,
+      })
+      assert.equal(await c.endsWithin(1000), true)
+    }
+  })
+
+  test("an empty type on a non-passive declare: 503 invalid exchange type ''", async () => {
+    const c = await rawOpen()
+    c.send(1, 'exchange.declare', { exchange: uniqueName('notype'), type: '' })
+    assert.deepEqual(await closeOf(c), {
+      kind: 'connection',
+      channel: 0,
+      replyCode: 503,
+      replyText: "COMMAND_INVALID - invalid exchange type ''",
+      classId: 40,
+      methodId: 10,
+    })
+  })
+
+  test('the default exchange cannot be declared, not even passively: 403', async () => {
+    const c = await rawOpen([1, 2])
+    c.send(1, 'exchange.declare', { exchange: '', type: 'direct', durable: true })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(403, 'ACCESS_REFUSED - operation not permitted on the default exchange', 40, 10),
+    )
+    c.send(2, 'exchange.declare', { exchange: '', type: 'direct', passive: true })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(403, 'ACCESS_REFUSED - operation not permitted on the default exchange', 40, 10, 2),
+    )
+  })
+
+  test("a new name starting with 'amq.': 403; passive: 404; the prefix check is case-sensitive", async () => {
+    const c = await rawOpen([1, 2, 3])
+    c.send(1, 'exchange.declare', { exchange: 'amq.foo', type: 'direct' })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(403, "ACCESS_REFUSED - exchange name 'amq.foo' contains reserved prefix 'amq.*'", 40, 10),
+    )
+    c.send(2, 'exchange.declare', { exchange: 'amq.foo', type: 'direct', passive: true })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(404, "NOT_FOUND - no exchange 'amq.foo' in vhost '/'", 40, 10, 2),
+    )
+    const upper = 'AMQ.' + uniqueName('upper')
+    await xDeclare(c, upper, 'direct', {}, 3)
+    await c.call(3, 'exchange.delete', { exchange: upper }, 'exchange.delete-ok')
+  })
+
+  test('the amq.* exchanges exist (amq.match and amq.rabbitmq.trace included) and redeclare equivalently', async () => {
+    const c = await rawOpen()
+    for (const x of [
+      'amq.direct',
+      'amq.fanout',
+      'amq.topic',
+      'amq.headers',
+      'amq.match',
+      'amq.rabbitmq.trace',
+    ]) {
+      await xDeclare(c, x, '', { passive: true })
+    }
+    await xDeclare(c, 'amq.direct', 'direct', { durable: true })
+    await xDeclare(c, 'amq.topic', 'topic', { durable: true })
+    await xDeclare(c, 'amq.match', 'headers', { durable: true })
+  })
+
+  test('redeclaring amq.direct non-durable or as fanout: 406', async () => {
+    const c = await rawOpen([1, 2])
+    c.send(1, 'exchange.declare', { exchange: 'amq.direct', type: 'direct' })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(
+        406,
+        "PRECONDITION_FAILED - inequivalent arg 'durable' for exchange 'amq.direct' in vhost '/': received 'false' but current is 'true'",
+        40,
+        10,
+      ),
+    )
+    c.send(2, 'exchange.declare', { exchange: 'amq.direct', type: 'fanout', durable: true })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(
+        406,
+        "PRECONDITION_FAILED - inequivalent arg 'type' for exchange 'amq.direct' in vhost '/': received 'fanout' but current is 'direct'",
+        40,
+        10,
+        2,
+      ),
+    )
+  })
+
+  test('an alternate-exchange argument that is not a string: 406, exchange not created', async () => {
+    const c = await rawOpen([1, 2])
+    const x = uniqueName('ae-type')
+    c.send(1, 'exchange.declare', { exchange: x, type: 'direct', arguments: { 'alternate-exchange': 5 } })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(
+        406,
+        `PRECONDITION_FAILED - invalid type 'signedint' for arg 'alternate-exchange' in exchange '${x}' in vhost '/'`,
+        40,
+        10,
+      ),
+    )
+    c.send(2, 'exchange.declare', { exchange: x, type: 'direct', passive: true })
+    assert.equal((await closeOf(c)).replyCode, 404)
+  })
+})
+
+describe('exchange.delete', () => {
+  test('deleting a missing exchange is delete-ok', async () => {
+    const c = await rawOpen()
+    await c.call(1, 'exchange.delete', { exchange: uniqueName('missing') }, 'exchange.delete-ok')
+    await c.call(
+      1,
+      'exchange.delete',
+      { exchange: uniqueName('missing'), ifUnused: true },
+      'exchange.delete-ok',
+    )
+  })
+
+  test('if-unused with a queue bound to it: 406 in use; without bindings it is deleted', async () => {
+    const c = await rawOpen([1, 2])
+    const x = uniqueName('inuse')
+    await xDeclare(c, x, 'direct')
+    const q = uniqueName('q')
+    await c.call(1, 'queue.declare', { queue: q, exclusive: true }, 'queue.declare-ok')
+    await c.call(1, 'queue.bind', { queue: q, exchange: x, routingKey: 'k' }, 'queue.bind-ok')
+    c.send(1, 'exchange.delete', { exchange: x, ifUnused: true })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(406, `PRECONDITION_FAILED - exchange '${x}' in vhost '/' in use`, 40, 20),
+    )
+    await c.call(2, 'queue.unbind', { queue: q, exchange: x, routingKey: 'k' }, 'queue.unbind-ok')
+    await c.call(2, 'exchange.delete', { exchange: x, ifUnused: true }, 'exchange.delete-ok')
+    await c.call(2, 'exchange.declare', { exchange: x, type: 'fanout' }, 'exchange.declare-ok')
+    await c.call(2, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
+  })
+
+  test('if-unused only looks at bindings where the exchange is the source', async () => {
+    const c = await rawOpen()
+    const [src, dst] = [uniqueName('src'), uniqueName('dst')]
+    await xDeclare(c, src, 'direct')
+    await xDeclare(c, dst, 'direct')
+    await c.call(1, 'exchange.bind', { destination: dst, source: src, routingKey: 'k' }, 'exchange.bind-ok')
+    await c.call(1, 'exchange.delete', { exchange: dst, ifUnused: true }, 'exchange.delete-ok')
+    await c.call(1, 'exchange.delete', { exchange: src, ifUnused: true }, 'exchange.delete-ok')
+  })
+
+  test('amq.* names (existing or not) cannot be deleted: 403 deletion of system exchange', async () => {
+    const c = await rawOpen([1, 2])
+    c.send(1, 'exchange.delete', { exchange: 'amq.direct' })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(
+        403,
+        "ACCESS_REFUSED - deletion of system exchange 'amq.direct' in vhost '/' not allowed",
+        40,
+        20,
+      ),
+    )
+    c.send(2, 'exchange.delete', { exchange: 'amq.foo' })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(
+        403,
+        "ACCESS_REFUSED - deletion of system exchange 'amq.foo' in vhost '/' not allowed",
+        40,
+        20,
+        2,
+      ),
+    )
+  })
+
+  test('the default exchange cannot be deleted: 403', async () => {
+    const c = await rawOpen()
+    c.send(1, 'exchange.delete', { exchange: '' })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(403, 'ACCESS_REFUSED - operation not permitted on the default exchange', 40, 20),
+    )
+  })
+})
+
+describe('headers exchange: typed values', () => {
+  // Bindings and messages built with explicit AMQP field types; the expected matches were recorded
+  // from RabbitMQ 3.10.8. Numbers compare by value across integer and float types; a longstr matches
+  // a byte array with the same bytes; a void binding value only asks for the key to be present.
+  const bindings: Record<string, Table> = {
+    byte: { a: typed('b', 1) },
+    long: { a: typed('l', 1n) },
+    double: { a: typed('d', 1.0) },
+    string: { a: '1' },
+    bool: { a: true },
+    decimal: { a: typed('D', [0, 1]) },
+    table: { a: { n: 1 } },
+    array: { a: [1, 2] },
+    voidAll: { 'x-match': 'all', a: null },
+    voidAny: { 'x-match': 'any', a: null, z: 'q' },
+    allWithXKeyIgnored: { 'x-match': 'all', 'x-foo': '1', a: 1 },
+    anyOnlyXKeys: { 'x-match': 'any', 'x-foo': '1' },
+    anyNoKeys: { 'x-match': 'any' },
+    allNoKeys: { 'x-match': 'all' },
+  }
+  const messages: Array<[string, Table | undefined]> = [
+    ['ab', { a: 1, b: 'x' }],
+    ['a', { a: 1 }],
+    ['b', { b: 'x' }],
+    ['a2', { a: 2 }],
+    ['empty', {}],
+    ['none', undefined],
+    ['long', { a: typed('l', 1n) }],
+    ['byte', { a: typed('b', 1) }],
+    ['ushort', { a: typed('u', 1) }],
+    ['double', { a: typed('d', 1.0) }],
+    ['float', { a: typed('f', 1.0) }],
+    ['string', { a: '1' }],
+    ['bytes', { a: typed('x', Buffer.from('1')) }],
+    ['xfoo+a', { 'x-foo': '1', a: 1 }],
+    ['xfoo', { 'x-foo': '1' }],
+    ['void', { a: null }],
+    ['true', { a: true }],
+    ['decimal', { a: typed('D', [0, 1]) }],
+    ['table', { a: { n: 1 } }],
+    ['array', { a: [1, 2] }],
+  ]
+  const numeric = 'ab a long byte ushort double float xfoo+a'
+  const withA = 'ab a a2 long byte ushort double float string bytes xfoo+a void true decimal table array'
+  const expected: Record<string, string> = {
+    byte: numeric,
+    long: numeric,
+    double: numeric,
+    string: 'string bytes',
+    bool: 'true',
+    decimal: 'decimal',
+    table: 'table',
+    array: 'array',
+    voidAll: withA,
+    voidAny: withA,
+    allWithXKeyIgnored: numeric,
+    anyOnlyXKeys: '',
+    anyNoKeys: '',
+    allNoKeys: messages.map(([n]) => n).join(' '),
+  }
+
+  test('which typed header values match which typed binding values', async () => {
+    const c = await rawOpen()
+    const x = uniqueName('hdr-typed')
+    await xDeclare(c, x, 'headers', { autoDelete: false })
+    const queues: Record<string, string> = {}
+    for (const [name, args] of Object.entries(bindings)) {
+      queues[name] = (
+        (await c.call(1, 'queue.declare', { queue: '', exclusive: true }, 'queue.declare-ok')) as {
+          queue: string
+        }
+      ).queue
+      await c.call(
+        1,
+        'queue.bind',
+        { queue: queues[name], exchange: x, routingKey: '', arguments: args },
+        'queue.bind-ok',
+      )
+    }
+    for (const [name, headers] of messages) c.publish(1, x, '', name, headers ? { headers } : {})
+    await c.call(1, 'basic.qos', {}, 'basic.qos-ok')
+    const got: Record<string, string> = {}
+    for (const [name, q] of Object.entries(queues)) {
+      const bodies: string[] = []
+      for (;;) {
+        c.send(1, 'basic.get', { queue: q, noAck: true })
+        const f = await c.next((m) => m.method === 'basic.get-ok' || m.method === 'basic.get-empty')
+        if (f?.method !== 'basic.get-ok') break
+        bodies.push((await c.next((m) => m.type === 3))?.payload.toString() ?? '')
+      }
+      got[name] = bodies.join(' ')
+    }
+    assert.deepEqual(got, expected)
+    await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
+  })
+
+  test('x-match that is not a string: 406 invalid x-match field type', async () => {
+    const c = await rawOpen()
+    const x = uniqueName('hdr-xmatch')
+    await xDeclare(c, x, 'headers', { autoDelete: true })
+    const q = uniqueName('q')
+    await c.call(1, 'queue.declare', { queue: q, exclusive: true }, 'queue.declare-ok')
+    c.send(1, 'queue.bind', { queue: q, exchange: x, routingKey: '', arguments: { 'x-match': 1, a: 1 } })
+    assert.deepEqual(
+      await closeOf(c),
+      chClose(
+        406,
+        'PRECONDITION_FAILED - Invalid x-match field type signedint (value 1); expected longstr',
+        50,
+        20,
+      ),
+    )
+    await xDeleteLater(x)
+  })
+})
+
+describe('topic exchange: more patterns (table recorded from RabbitMQ)', () => {
+  const keys = [
+    '',
+    'a',
+    'b',
+    'a.b',
+    'a..b',
+    '.',
+    'a.b.c',
+    'a.x.y.b',
+    '.a',
+    'a.',
+    '..',
+    'a.b.b',
+    'x.a.y',
+    'a.b.a.b',
+  ]
+  const all = keys.map((k) => JSON.stringify(k)).join(' ')
+  const allButEmpty = keys
+    .filter((k) => k !== '')
+    .map((k) => JSON.stringify(k))
+    .join(' ')
+  const expected: Record<string, string> = {
+    '#': all,
+    '#.#': all,
+    '*.#': allButEmpty,
+    '#.*': allButEmpty,
+    '*': '"a" "b"',
+    a: '"a"',
+    'a.*': '"a.b" "a."',
+    'a.#': '"a" "a.b" "a..b" "a.b.c" "a.x.y.b" "a." "a.b.b" "a.b.a.b"',
+    '#.b': '"b" "a.b" "a..b" "a.x.y.b" "a.b.b" "a.b.a.b"',
+    'a.#.b': '"a.b" "a..b" "a.x.y.b" "a.b.b" "a.b.a.b"',
+    'a.#.#.b': '"a.b" "a..b" "a.x.y.b" "a.b.b" "a.b.a.b"',
+    '*.*': '"a.b" "." ".a" "a."',
+    'a..b': '"a..b"',
+    '': '""',
+    'a.*.#': '"a.b" "a..b" "a.b.c" "a.x.y.b" "a." "a.b.b" "a.b.a.b"',
+    '*.b.*': '"a.b.c" "a.b.b"',
+    '#.a.#': '"a" "a.b" "a..b" "a.b.c" "a.x.y.b" ".a" "a." "a.b.b" "x.a.y" "a.b.a.b"',
+  }
+
+  test('each pattern receives exactly the keys RabbitMQ routes to it, in publish order', async () => {
+    const c = await rawOpen()
+    const x = uniqueName('topic-table')
+    await xDeclare(c, x, 'topic', { autoDelete: false })
+    const queues: Record<string, string> = {}
+    for (const p of Object.keys(expected)) {
+      queues[p] = (
+        (await c.call(1, 'queue.declare', { queue: '', exclusive: true }, 'queue.declare-ok')) as {
+          queue: string
+        }
+      ).queue
+      await c.call(1, 'queue.bind', { queue: queues[p], exchange: x, routingKey: p }, 'queue.bind-ok')
+    }
+    for (const k of keys) c.publish(1, x, k, JSON.stringify(k))
+    await c.call(1, 'basic.qos', {}, 'basic.qos-ok')
+    const got: Record<string, string> = {}
+    for (const [p, q] of Object.entries(queues)) {
+      const bodies: string[] = []
+      for (;;) {
+        c.send(1, 'basic.get', { queue: q, noAck: true })
+        const f = await c.next((m) => m.method === 'basic.get-ok' || m.method === 'basic.get-empty')
+        if (f?.method !== 'basic.get-ok') break
+        bodies.push((await c.next((m) => m.type === 3))?.payload.toString() ?? '')
+      }
+      got[p] = bodies.join(' ')
+    }
+    assert.deepEqual(got, expected)
+    await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
   })
 })
