@@ -40,7 +40,7 @@ export class Broker {
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name)
-    if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability)))
+    if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability, this.logger)))
     return v
   }
 

@@ -45,6 +45,8 @@ export interface QueueStore {
   flush(): Promise<void>
   /** Reads a message back (for bodies paged out of memory). */
   read(id: number): Promise<PersistedMessage>
+  /** Reads several messages back, ids ascending, in as few reads as their placement allows. */
+  readBatch(ids: readonly number[]): Promise<PersistedMessage[]>
   /** Calls onMessage for every message not removed, in id order. */
   recover(onMessage: (m: RecoveredMessage) => void): Promise<void>
   /** Messages held and their body bytes. */

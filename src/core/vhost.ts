@@ -7,6 +7,7 @@ import {
   type Clock,
   type FieldTable,
   type FieldValue,
+  type Logger,
   NotFoundError,
   PreconditionFailedError,
   ResourceLockedError,
@@ -108,6 +109,7 @@ export class VHost implements QueueHost {
     readonly name: string,
     readonly clock: Clock,
     private readonly durability?: DurabilityListener,
+    private readonly logger?: Logger,
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type] of STANDARD_EXCHANGES) {
@@ -402,6 +404,10 @@ export class VHost implements QueueHost {
     d.routeMark = this.epoch
     if (d instanceof Queue) this.routed.push(d)
     else this.routeKeys(d, this.routingMessage as Message, this.routingExtraKeys)
+  }
+
+  storeFailed(q: Queue, err: unknown): void {
+    this.logger?.error({ err, vhost: this.name, queue: q.name }, 'reading paged-out messages back from the store failed')
   }
 
   // ---- dead-lettering ----

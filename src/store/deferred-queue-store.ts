@@ -74,6 +74,12 @@ export class DeferredQueueStore implements QueueStore {
     return this.real.read(this.id(id))
   }
 
+  async readBatch(ids: readonly number[]): Promise<PersistedMessage[]> {
+    await this.ready
+    if (!this.real) throw this.failure
+    return this.real.readBatch(ids.map((id) => this.id(id)))
+  }
+
   async recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
     await this.ready
     if (!this.real) throw this.failure

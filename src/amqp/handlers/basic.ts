@@ -45,12 +45,17 @@ export const basicHandlers: HandlerTable = {
   },
   'basic.get': (ch, m) => {
     const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
-    const entry = q.get(m.noAck)
-    if (entry) ch.deliverGet(q, entry, m.noAck)
-    else {
-      ch.stats.getEmpty++
-      ch.send({ name: 'basic.get-empty' })
+    const answer = (): void => {
+      const entry = q.get(m.noAck)
+      if (entry) ch.deliverGet(q, entry, m.noAck)
+      else {
+        ch.stats.getEmpty++
+        ch.send({ name: 'basic.get-empty' })
+      }
     }
+    // The head of a long durable queue may be on disk only: read it back before answering.
+    if (q.waitingForPageIn) return q.pageIn().then(answer)
+    return answer()
   },
   'basic.ack': (ch, m) => ch.ack(m.deliveryTag, m.multiple),
   'basic.nack': (ch, m) => ch.reject(m.deliveryTag, m.multiple, m.requeue),

@@ -15,7 +15,8 @@ import type { Binding } from '../exchange/exchange.js'
 import { MessageStats } from '../stats.js'
 import { Message, type QueueEntry } from '../message.js'
 import type { QueueStore, RecoveredMessage } from '../ports.js'
-import { FifoList, type MessageList, PriorityList } from './message-list.js'
+import { FifoList, PriorityList } from './message-list.js'
+import { ReadyMessages } from './ready-messages.js'
 import { type QueueSettings, settingsFromArgs } from './queue-settings.js'
 
 export interface QueueOptions {
@@ -37,6 +38,8 @@ export interface QueueHost {
   autoDeleteQueue(q: Queue): void
   /** Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. */
   deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): void
+  /** The queue's store failed (a read of paged-out messages): report it. */
+  storeFailed(q: Queue, err: unknown): void
 }
 
 export class Queue {
@@ -58,11 +61,10 @@ export class Queue {
   /** The durable log of a durable queue; persistent messages are appended to it. */
   store: QueueStore | undefined
 
-  private readonly ready: MessageList
+  private readonly ready: ReadyMessages
   private nextSeq = 0
   private rr = 0
   private unacked = 0
-  private readyBytes = 0
   private unackedBytes = 0
   private hadConsumer = false
   private dispatching = false
@@ -84,7 +86,20 @@ export class Queue {
     this.args = opts.args
     this.settings = settingsFromArgs(opts.args)
     const maxPriority = this.settings.maxPriority
-    this.ready = maxPriority !== undefined && maxPriority > 0 ? new PriorityList(maxPriority) : new FifoList()
+    const prioritised = maxPriority !== undefined && maxPriority > 0
+    const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
+    // Priority and length-limited queues keep every ready message in memory (a limit bounds the latter).
+    const pageable = !prioritised && this.settings.maxLength === undefined && this.settings.maxLengthBytes === undefined
+    this.ready = new ReadyMessages(list, {
+      pagingStore: () => (pageable ? this.store : undefined),
+      revive: (m) => new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties),
+      pagedIn: () => {
+        if (this.deleted) return
+        this.expireHead()
+        this.dispatch()
+      },
+      pageInFailed: (err) => this.host.storeFailed(this, err),
+    })
     this.touch()
   }
 
@@ -98,7 +113,11 @@ export class Queue {
     return this.ready.length + this.unacked
   }
   get readyByteCount(): number {
-    return this.readyBytes
+    return this.ready.bytes
+  }
+  /** Ready messages whose bodies are on disk only. */
+  get pagedOutCount(): number {
+    return this.ready.pagedOut
   }
   get unackedByteCount(): number {
     return Math.max(0, this.unackedBytes)
@@ -113,7 +132,7 @@ export class Queue {
     if (s.overflow === 'drop-head') return false
     return (
       (s.maxLength !== undefined && this.ready.length >= s.maxLength) ||
-      (s.maxLengthBytes !== undefined && this.readyBytes + message.size > s.maxLengthBytes)
+      (s.maxLengthBytes !== undefined && this.ready.bytes + message.size > s.maxLengthBytes)
     )
   }
 
@@ -146,7 +165,6 @@ export class Queue {
       }
     }
     this.ready.push(entry)
-    this.readyBytes += message.size
     if (this.consumers.length > 0) this.dispatch()
     if (entry.expiresAt !== Infinity) this.expireHead()
     this.enforceMaxLength()
@@ -170,7 +188,7 @@ export class Queue {
     while (
       this.ready.length > 0 &&
       ((s.maxLength !== undefined && this.ready.length > s.maxLength) ||
-        (s.maxLengthBytes !== undefined && this.readyBytes > s.maxLengthBytes))
+        (s.maxLengthBytes !== undefined && this.ready.bytes > s.maxLengthBytes))
     ) {
       dropped.push(this.forget(this.takeReady() as QueueEntry))
     }
@@ -178,6 +196,16 @@ export class Queue {
   }
 
   /** basic.get: the head message, or undefined. In ack mode it counts as unacked until settled. */
+  /** Whether basic.get must first wait for pageIn(): the head of the queue is on disk only. */
+  get waitingForPageIn(): boolean {
+    return this.ready.waitingForPageIn
+  }
+
+  /** Reads the next paged-out messages back into memory. */
+  pageIn(): Promise<void> {
+    return this.ready.pageIn()
+  }
+
   get(noAck: boolean): QueueEntry | undefined {
     this.touch()
     this.expireHead()
@@ -232,7 +260,6 @@ export class Queue {
       if (this.deleted) continue
       e.redelivered = true
       this.ready.restore(e)
-      this.readyBytes += e.message.size
     }
     if (this.deleted) return
     this.dispatch()
@@ -275,14 +302,19 @@ export class Queue {
 
   /** Drops every ready message; returns how many. Unacked messages are untouched, as in RabbitMQ. */
   purge(): number {
-    const purged = this.ready.clear()
-    for (const e of purged) this.forget(e)
-    this.readyBytes = 0
-    return purged.length
+    const { entries, storeIds } = this.ready.clear()
+    for (const e of entries) this.forget(e)
+    for (const id of storeIds) this.store?.remove(id)
+    return entries.length + storeIds.length
   }
 
   /** Puts back a message recovered from the store, in store order, at startup. */
   recover(m: RecoveredMessage): void {
+    // Transient messages reach the store only when paged out; a restart drops them, as in RabbitMQ.
+    if (m.properties.deliveryMode !== 2) {
+      this.store?.remove(m.id)
+      return
+    }
     const message = new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties)
     const entry: QueueEntry = {
       message,
@@ -292,7 +324,6 @@ export class Queue {
       storeId: m.id,
     }
     this.ready.push(entry)
-    this.readyBytes += message.size
   }
 
   /** Checks delete's if-unused/if-empty conditions (RabbitMQ's wording). */
@@ -309,7 +340,6 @@ export class Queue {
   destroy(): void {
     this.deleted = true
     this.ready.clear()
-    this.readyBytes = 0
     this.clearTimers()
     const consumers = this.consumers.splice(0)
     this.exclusiveConsumer = undefined
@@ -403,9 +433,7 @@ export class Queue {
   }
 
   private takeReady(): QueueEntry | undefined {
-    const entry = this.ready.shift()
-    if (entry) this.readyBytes -= entry.message.size
-    return entry
+    return this.ready.shift()
   }
 
   // ---- expiry ----
@@ -422,7 +450,7 @@ export class Queue {
   }
 
   private armExpiryTimer(): void {
-    const next = this.ready.peek()?.expiresAt ?? Infinity
+    const next = this.ready.headExpiresAt()
     if (next === this.expiryAt || this.deleted) return
     if (this.expiryTimer) this.host.clock.clearTimeout(this.expiryTimer)
     this.expiryTimer = undefined

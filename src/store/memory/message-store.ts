@@ -65,6 +65,12 @@ export class MemoryQueueStore implements QueueStore {
     return Promise.resolve(e.msg)
   }
 
+  async readBatch(ids: readonly number[]): Promise<PersistedMessage[]> {
+    const out: PersistedMessage[] = []
+    for (const id of ids) out.push(await this.read(id))
+    return out
+  }
+
   recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
     if (this.isClosed) return Promise.reject(this.closedError())
     const endId = this.data.nextId

@@ -170,6 +170,42 @@ export class SegmentQueueStore implements QueueStore {
     }
   }
 
+  /** Ids ascending: the records of each segment are read with one read covering them. */
+  async readBatch(ids: readonly number[]): Promise<PersistedMessage[]> {
+    this.assertOpen()
+    const out: PersistedMessage[] = []
+    let i = 0
+    while (i < ids.length) {
+      const seg = this.find(ids[i] as number)
+      if (!seg) throw new Error(`message ${ids[i]} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
+      let j = i
+      while (j < ids.length && (ids[j] as number) < seg.baseId + seg.count) j++
+      if (j === i) throw new Error(`message ${ids[i]} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
+      out.push(...(await this.readFromSegment(seg, ids.slice(i, j))))
+      i = j
+    }
+    return out
+  }
+
+  private async readFromSegment(seg: Segment, ids: readonly number[]): Promise<PersistedMessage[]> {
+    const ks = ids.map((id) => seg.indexOf(id))
+    if (ks.some((k) => k < 0)) throw new Error(`a requested message is not stored in ${seg.path}`)
+    const from = seg.offsets[ks[0] as number] as number
+    seg.busy++
+    try {
+      const buf = await this.readRange(seg, from, seg.recordEnd(ks[ks.length - 1] as number))
+      return ks.map((k, n) => {
+        const at = (seg.offsets[k] as number) - from
+        if (parseRecord(buf, at, buf.length, this.view, true) < 0 || this.view.id !== ids[n]) {
+          throw new Error(`message ${ids[n]} of queue '${this.queue}' in vhost '${this.vhost}' is corrupt in ${seg.path}`)
+        }
+        return this.decoder.decode(buf, this.view, false, ((seg.flags[k] as number) & FLAG.delivered) !== 0)
+      })
+    } finally {
+      this.release(seg)
+    }
+  }
+
   async recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
     this.assertOpen()
     const endId = this.nextId
