@@ -1,0 +1,122 @@
+// What the management API is given by the composition root, and the read-only views of the AMQP layer
+// it lists. The views are structural: boot passes the AMQP server's live connection set, and the
+// management code never imports the amqp or protocol folders.
+import type { UserRegistry } from '../auth/index.js'
+import type { Broker, MessageStats, Queue } from '../core/index.js'
+import type { Clock, FieldTable, Logger } from '../shared/index.js'
+import type { RateSampler } from './rates.js'
+
+export interface ConsumerView {
+  readonly tag: string
+  readonly queue: Queue
+  readonly noAck: boolean
+  readonly exclusive: boolean
+  readonly prefetch: number
+  readonly args: FieldTable
+}
+
+export interface ChannelView {
+  readonly id: number
+  readonly consumers: ReadonlyMap<string, ConsumerView>
+  readonly unacked: { readonly count: number }
+  readonly prefetchCount: number
+  readonly globalPrefetch: number
+  readonly confirmMode: boolean
+  readonly txMode: boolean
+  readonly flowActive: boolean
+  readonly stats: MessageStats
+}
+
+export interface SocketView {
+  readonly remoteAddress?: string | undefined
+  readonly remotePort?: number | undefined
+  readonly localAddress?: string | undefined
+  readonly localPort?: number | undefined
+  readonly bytesRead: number
+  readonly bytesWritten: number
+  readonly writableLength: number
+}
+
+export interface ConnectionView {
+  readonly id: number
+  readonly name: string
+  readonly connectedAt: number
+  readonly state: string
+  readonly frameMax: number
+  readonly channelMax: number
+  readonly heartbeatSeconds: number
+  readonly vhost: { readonly name: string } | undefined
+  readonly user: { readonly name: string } | undefined
+  readonly clientProperties: FieldTable
+  readonly channels: ReadonlyMap<number, ChannelView>
+  readonly socket: SocketView
+  /** Closes with 320 CONNECTION_FORCED and `reason` as the reply text's detail. */
+  forceClose(reason: string): void
+}
+
+export interface ListenerInfo {
+  readonly protocol: string
+  readonly host: string
+  readonly port: number
+}
+
+export interface ManagementOptions {
+  /** HTTP port; 0 picks a free one. */
+  port: number
+  /** Address to listen on; undefined means every interface. */
+  host?: string | undefined
+  broker: Broker
+  users: UserRegistry
+  /** The live AMQP connections (the AMQP server's own set, read on every request). */
+  connections: Iterable<ConnectionView>
+  /** Other listeners, reported by /api/overview and checked by the port-listener health check. */
+  listeners?: readonly ListenerInfo[]
+  /** Node name reported as `node` (RabbitMQ's rabbit@host). */
+  nodeName?: string
+  /** The RabbitMQ release whose behaviour is followed, reported as rabbitmq_version. */
+  rabbitmqVersion?: string
+  /** Warren's own version, reported as product_version. */
+  productVersion?: string
+  /** Users that may log in only from loopback addresses (RabbitMQ: guest). */
+  loopbackUsers?: readonly string[]
+  logger?: Logger
+  clock?: Clock
+  /** How often message rates are sampled, ms (RabbitMQ: 5000). */
+  statsIntervalMs?: number
+  /** Told after users, vhosts or permissions changed, so that they can be stored. */
+  onDefinitionsChanged?: () => void
+}
+
+/** Options with defaults filled in, plus state that lives as long as the HTTP server. */
+export interface ManagementContext {
+  readonly broker: Broker
+  readonly users: UserRegistry
+  readonly connections: Iterable<ConnectionView>
+  readonly listeners: ListenerInfo[]
+  readonly nodeName: string
+  readonly rabbitmqVersion: string
+  readonly productVersion: string
+  readonly loopbackUsers: readonly string[]
+  readonly logger: Logger | undefined
+  readonly clock: Clock
+  readonly startedAt: number
+  /** Vhost descriptions and tags (the core keeps none). */
+  readonly vhostMeta: Map<string, VhostMeta>
+  readonly rates: RateSampler
+  definitionsChanged(): void
+}
+
+export interface VhostMeta {
+  description: string
+  tags: string[]
+}
+
+/** Opened connections only: ones still in the handshake have no user or vhost to show. */
+export function* openConnections(
+  ctx: ManagementContext,
+): Generator<ConnectionView & { vhost: { name: string }; user: { name: string } }> {
+  for (const c of ctx.connections) {
+    if (c.vhost && c.user && c.state !== 'closed')
+      yield c as ConnectionView & { vhost: { name: string }; user: { name: string } }
+  }
+}

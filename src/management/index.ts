@@ -1,0 +1,66 @@
+// The management HTTP API: RabbitMQ 3.10's paths, methods, status codes and snake_case JSON, served
+// by fastify. It reads the broker model and the AMQP layer's live connections (through the structural
+// views of context.ts) and never touches the wire. See docs/management.md.
+import { systemClock } from '../shared/index.js'
+import type { ManagementContext, ManagementOptions } from './context.js'
+import { collectRates } from './format/stats.js'
+import { RateSampler } from './rates.js'
+import { registerAccountRoutes } from './routes/accounts.js'
+import { registerBindingRoutes } from './routes/bindings.js'
+import { registerConnectionRoutes } from './routes/connections.js'
+import { registerDefinitionRoutes } from './routes/definitions.js'
+import { registerExchangeRoutes } from './routes/exchanges.js'
+import { registerHealthRoutes } from './routes/health.js'
+import { registerOverviewRoutes } from './routes/overview.js'
+import { registerQueueRoutes } from './routes/queues.js'
+import { createServer } from './server.js'
+
+export type { ManagementOptions, ConnectionView, ChannelView, ConsumerView, ListenerInfo } from './context.js'
+
+export interface RunningManagement {
+  /** The bound HTTP port. */
+  readonly port: number
+  close(): Promise<void>
+}
+
+export async function startManagement(opts: ManagementOptions): Promise<RunningManagement> {
+  const clock = opts.clock ?? systemClock
+  const ctx: ManagementContext = {
+    broker: opts.broker,
+    users: opts.users,
+    connections: opts.connections,
+    listeners: [...(opts.listeners ?? [])],
+    nodeName: opts.nodeName ?? 'warren@localhost',
+    rabbitmqVersion: opts.rabbitmqVersion ?? '3.10.8',
+    productVersion: opts.productVersion ?? '0.0.0',
+    loopbackUsers: opts.loopbackUsers ?? [],
+    logger: opts.logger,
+    clock,
+    startedAt: clock.now(),
+    vhostMeta: new Map([['/', { description: 'Default virtual host', tags: [] }]]),
+    rates: new RateSampler(clock, (s) => collect(s)),
+    definitionsChanged: () => opts.onDefinitionsChanged?.(),
+  }
+  const collect = collectRates(ctx)
+  const { app, routes } = createServer(ctx)
+  registerOverviewRoutes(routes)
+  registerConnectionRoutes(routes)
+  registerExchangeRoutes(routes)
+  registerQueueRoutes(routes)
+  registerBindingRoutes(routes)
+  registerAccountRoutes(routes)
+  registerDefinitionRoutes(routes)
+  registerHealthRoutes(routes)
+  await app.listen({ port: opts.port, host: opts.host ?? '::' })
+  const address = app.server.address()
+  const port = typeof address === 'object' && address ? address.port : opts.port
+  ctx.listeners.push({ protocol: 'http', host: opts.host ?? '::', port })
+  ctx.rates.start(opts.statsIntervalMs ?? 5000)
+  return {
+    port,
+    close: async () => {
+      ctx.rates.stop()
+      await app.close()
+    },
+  }
+}

@@ -1,0 +1,163 @@
+// /api/exchanges: list, declare (PUT), delete, their bindings, and publishing a message over HTTP.
+import { EXCHANGE_TYPES, type Exchange, Message, type VHost } from '../../core/index.js'
+import { BrokerError } from '../../shared/index.js'
+import { checkResource, requireVhostAccess, requireVhostVisible, visibleVhosts } from '../auth.js'
+import type { ManagementContext } from '../context.js'
+import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
+import { accessRefused, badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
+import { jsonBool, jsonToProperties, jsonToTable } from '../json.js'
+import { replyItem, replyList } from '../listing.js'
+import type { Call, Routes } from '../server.js'
+
+/** The vhost named in the URL (404 when missing), after the visibility check for reads. */
+export function vhostForRead(c: Call): VHost {
+  const name = c.params['vhost'] as string
+  requireVhostVisible(c.ctx, c.user, name)
+  const v = c.ctx.broker.vhosts.get(name)
+  if (!v) throw notFound()
+  return v
+}
+
+/** The vhost for a change: RabbitMQ answers a missing one with not_found/vhost_not_found. */
+export function vhostForWrite(c: Call): VHost {
+  const name = c.params['vhost'] as string
+  requireVhostAccess(c.ctx, c.user, name)
+  const v = c.ctx.broker.vhosts.get(name)
+  if (!v) throw new HttpError(404, 'not_found', 'vhost_not_found')
+  return v
+}
+
+function exchangeOf(v: VHost, urlName: string | undefined): Exchange {
+  const ex = v.exchanges.get(exchangeUrlName(urlName ?? ''))
+  if (!ex) throw notFound()
+  return ex
+}
+
+export function registerExchangeRoutes(routes: Routes): void {
+  routes.add('GET', '/api/exchanges', 'management', ({ ctx, user, query }) => {
+    const items = visibleVhosts(ctx, user).flatMap((v) =>
+      [...v.exchanges.values()].map((ex) => formatExchange(ctx, ex)),
+    )
+    return replyList(items, query, { paginate: true })
+  })
+  routes.add('GET', '/api/exchanges/:vhost', 'management', (c) => {
+    const v = vhostForRead(c)
+    return replyList(
+      [...v.exchanges.values()].map((ex) => formatExchange(c.ctx, ex)),
+      c.query,
+      { paginate: true },
+    )
+  })
+  routes.add('GET', '/api/exchanges/:vhost/:name', 'management', (c) => {
+    const ex = exchangeOf(vhostForRead(c), c.params['name'])
+    return replyItem({ ...formatExchange(c.ctx, ex), incoming: [], outgoing: [] }, c.query)
+  })
+  routes.add('PUT', '/api/exchanges/:vhost/:name', 'management', (c) => declareExchange(c))
+  routes.add('DELETE', '/api/exchanges/:vhost/:name', 'management', (c) => {
+    const v = vhostForWrite(c)
+    const ex = exchangeOf(v, c.params['name'])
+    checkResource(c.ctx, c.user, v.name, 'configure', ex.name)
+    orHttp(() => v.deleteExchange(ex.name, c.query['if-unused'] === 'true'))
+  })
+  routes.add('GET', '/api/exchanges/:vhost/:name/bindings/source', 'management', (c) => {
+    const ex = exchangeOf(vhostForRead(c), c.params['name'])
+    return replyList(
+      ex.bindings.map((b) => formatBinding(bindingView(b))),
+      c.query,
+    )
+  })
+  routes.add('GET', '/api/exchanges/:vhost/:name/bindings/destination', 'management', (c) => {
+    const ex = exchangeOf(vhostForRead(c), c.params['name'])
+    return replyList(
+      ex.incoming.map((b) => formatBinding(bindingView(b))),
+      c.query,
+    )
+  })
+  routes.add('POST', '/api/exchanges/:vhost/:name/publish', 'management', (c) => publish(c))
+}
+
+function declareExchange(c: Call): void {
+  const v = vhostForWrite(c)
+  const name = exchangeUrlName(c.params['name'] ?? '')
+  checkResource(c.ctx, c.user, v.name, 'configure', name)
+  if (name === '') throw accessRefused()
+  const body = c.body()
+  const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
+  if (!EXCHANGE_TYPES.includes(type)) throw badRequest(`invalid exchange type '${type}'`)
+  const existed = v.exchanges.has(name)
+  orHttp(() =>
+    v.declareExchange({
+      name,
+      type,
+      passive: false,
+      durable: jsonBool(body['durable'], false),
+      autoDelete: jsonBool(body['auto_delete'], false),
+      internal: jsonBool(body['internal'], false),
+      args: jsonToTable(body['arguments']),
+    }),
+  )
+  if (!existed) c.reply.code(201)
+}
+
+const PUBLISH_KEYS = ['properties', 'routing_key', 'payload', 'payload_encoding']
+
+function publish(c: Call): { routed: boolean } {
+  const vhostName = c.params['vhost'] as string
+  requireVhostAccess(c.ctx, c.user, vhostName)
+  const v = c.ctx.broker.vhosts.get(vhostName)
+  if (!v) throw notFound()
+  const body = c.body()
+  for (const k of PUBLISH_KEYS) if (body[k] === undefined) throw keyMissing(k)
+  const ex = v.exchanges.get(exchangeUrlName(c.params['name'] ?? ''))
+  if (!ex) throw badRequest(`404 NOT_FOUND - no exchange '${c.params['name']}' in vhost '${v.name}'`)
+  checkResource(c.ctx, c.user, v.name, 'write', ex.name)
+  const payload = decodePayload(body['payload'], body['payload_encoding'])
+  const properties = jsonToProperties(body['properties'])
+  try {
+    checkPublish(c.ctx, c.user.name, ex, payload, properties.userId, properties.expiration)
+  } catch (err) {
+    if (err instanceof BrokerError) throw badRequest(`${err.replyCode} ${err.replyText}`)
+    throw err
+  }
+  const msg = new Message(
+    ex.name,
+    String(body['routing_key']),
+    properties,
+    payload,
+    undefined,
+    c.ctx.clock.now(),
+  )
+  const routed = v.publish(ex, msg).queues > 0
+  if (!routed) v.stats.returnUnroutable++
+  return { routed }
+}
+
+function decodePayload(payload: unknown, encoding: unknown): Buffer {
+  const text = typeof payload === 'string' ? payload : JSON.stringify(payload)
+  if (encoding === 'string') return Buffer.from(text, 'utf8')
+  if (encoding === 'base64') return Buffer.from(text, 'base64')
+  throw badRequest(['unsupported_encoding', encoding])
+}
+
+/** The checks basic.publish makes, with the same errors (reported as "<code> <reply text>"). */
+function checkPublish(
+  ctx: ManagementContext,
+  user: string,
+  ex: Exchange,
+  body: Buffer,
+  userId: string | undefined,
+  expiration: string | undefined,
+): void {
+  if (ex.internal) {
+    throw new BrokerError(403, `cannot publish to internal exchange '${ex.name}' in vhost '${ex.vhost}'`)
+  }
+  const max = ctx.broker.limits.maxMessageSize
+  if (body.length > max)
+    throw new BrokerError(406, `message size ${body.length} is larger than configured max size ${max}`)
+  if (userId !== undefined && userId !== user) {
+    throw new BrokerError(406, `user_id property set to '${userId}' but authenticated user was '${user}'`)
+  }
+  if (expiration !== undefined && !/^\d+$/.test(expiration)) {
+    throw new BrokerError(406, `invalid expiration '${expiration}'`)
+  }
+}

@@ -1,0 +1,174 @@
+// /api/overview, /api/whoami, /api/nodes, /api/cluster-name and the endpoints Warren answers with an
+// empty list for now (policies, parameters, limits: see docs/management.md).
+import { statfsSync } from 'node:fs'
+import { availableParallelism, totalmem } from 'node:os'
+import { EXCHANGE_TYPES } from '../../core/index.js'
+import { visibleVhosts } from '../auth.js'
+import { type ManagementContext, openConnections } from '../context.js'
+import { notFound } from '../http-errors.js'
+import { type Item, replyItem, replyList } from '../listing.js'
+import type { Routes } from '../server.js'
+import {
+  addInto,
+  FULL_MESSAGE_STATS,
+  formatMessageStats,
+  trafficByVhost,
+  vhostSample,
+  withDetails,
+} from '../format/stats.js'
+import { canSeeConnection } from './connections.js'
+
+const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
+  direct: 'AMQP direct exchange, as per the AMQP specification',
+  fanout: 'AMQP fanout exchange, as per the AMQP specification',
+  headers: 'AMQP headers exchange, as per the AMQP specification',
+  topic: 'AMQP topic exchange, as per the AMQP specification',
+}
+
+function exchangeTypes(): Item[] {
+  return [...EXCHANGE_TYPES]
+    .sort()
+    .map((name) => ({ name, description: EXCHANGE_TYPE_DESCRIPTIONS[name] ?? name, enabled: true }))
+}
+
+function listeners(ctx: ManagementContext): Item[] {
+  return ctx.listeners.map((l) => ({
+    node: ctx.nodeName,
+    protocol: l.protocol,
+    ip_address: l.host,
+    port: l.port,
+    socket_opts: {},
+  }))
+}
+
+function contexts(ctx: ManagementContext): Item[] {
+  const http = ctx.listeners.find((l) => l.protocol === 'http')
+  return [
+    {
+      node: ctx.nodeName,
+      description: 'RabbitMQ Management',
+      path: '/',
+      ip: http?.host ?? '',
+      port: String(http?.port ?? ''),
+    },
+  ]
+}
+
+export function registerOverviewRoutes(routes: Routes): void {
+  routes.add('GET', '/api/overview', 'management', ({ ctx, user, query }) => {
+    const vhosts = visibleVhosts(ctx, user)
+    const traffic = trafficByVhost(ctx)
+    const values: Record<string, number> = {}
+    const rates: Record<string, number> = {}
+    for (const v of vhosts) {
+      addInto(values, vhostSample(v, traffic.get(v.name)))
+      addInto(rates, ctx.rates.ratesOf(v))
+    }
+    const totals = { channels: 0, connections: 0, consumers: 0, exchanges: 0, queues: 0 }
+    for (const c of openConnections(ctx)) {
+      if (!canSeeConnection(ctx, user, c)) continue
+      totals.connections++
+      totals.channels += c.channels.size
+    }
+    for (const v of vhosts) {
+      totals.exchanges += v.exchanges.size
+      totals.queues += v.queues.size
+      for (const q of v.queues.values()) totals.consumers += q.consumerCount
+    }
+    const queueTotals: Record<string, unknown> = {}
+    withDetails(queueTotals, values, rates, ['messages', 'messages_ready', 'messages_unacknowledged'])
+    return replyItem(
+      {
+        management_version: ctx.rabbitmqVersion,
+        rates_mode: 'basic',
+        sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
+        exchange_types: exchangeTypes(),
+        product_version: ctx.productVersion,
+        product_name: 'Warren',
+        rabbitmq_version: ctx.rabbitmqVersion,
+        cluster_name: ctx.nodeName,
+        disable_stats: false,
+        enable_queue_totals: false,
+        message_stats: formatMessageStats(values, rates, FULL_MESSAGE_STATS),
+        queue_totals: queueTotals,
+        object_totals: totals,
+        statistics_db_event_queue: 0,
+        node: ctx.nodeName,
+        listeners: listeners(ctx),
+        contexts: contexts(ctx),
+      },
+      query,
+    )
+  })
+
+  routes.add('GET', '/api/whoami', 'management', ({ user }) => ({ name: user.name, tags: [...user.tags] }))
+
+  routes.add('GET', '/api/nodes', 'monitoring', ({ ctx, query }) => replyList([nodeInfo(ctx)], query))
+  routes.add('GET', '/api/nodes/:node', 'monitoring', ({ ctx, params }) => {
+    if (params['node'] !== ctx.nodeName) throw notFound()
+    return nodeInfo(ctx)
+  })
+
+  routes.add('GET', '/api/cluster-name', 'management', ({ ctx }) => ({ name: ctx.nodeName }))
+  routes.add('GET', '/api/extensions', 'management', () => [])
+
+  // Not implemented yet: answered as a broker without any would answer (see docs/management.md).
+  for (const path of [
+    '/api/policies',
+    '/api/policies/:vhost',
+    '/api/operator-policies',
+    '/api/operator-policies/:vhost',
+    '/api/vhost-limits',
+    '/api/vhost-limits/:vhost',
+    '/api/user-limits',
+  ]) {
+    routes.add('GET', path, 'management', () => [])
+  }
+  for (const path of ['/api/parameters', '/api/parameters/:component', '/api/parameters/:component/:vhost']) {
+    routes.add('GET', path, 'policymaker', () => [])
+  }
+  for (const path of ['/api/global-parameters', '/api/topic-permissions', '/api/feature-flags']) {
+    routes.add('GET', path, 'administrator', () => [])
+  }
+}
+
+function nodeInfo(ctx: ManagementContext): Item {
+  const mem = process.memoryUsage()
+  let diskFree = 0
+  try {
+    const s = statfsSync('.')
+    diskFree = s.bavail * s.bsize
+  } catch {
+    // statfs is unavailable on some platforms; report 0 rather than fail the request
+  }
+  let sockets = 0
+  for (const _ of openConnections(ctx)) sockets++
+  return {
+    name: ctx.nodeName,
+    type: 'disc',
+    running: true,
+    os_pid: String(process.pid),
+    mem_used: mem.rss,
+    mem_limit: Math.floor(totalmem() * 0.4),
+    mem_alarm: false,
+    mem_calculation_strategy: 'rss',
+    disk_free: diskFree,
+    disk_free_limit: 50_000_000,
+    disk_free_alarm: false,
+    sockets_used: sockets,
+    uptime: ctx.clock.now() - ctx.startedAt,
+    run_queue: 0,
+    processors: availableParallelism(),
+    rates_mode: 'basic',
+    exchange_types: exchangeTypes(),
+    auth_mechanisms: [
+      { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
+      { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },
+    ],
+    applications: [],
+    contexts: contexts(ctx),
+    partitions: [],
+    enabled_plugins: ['rabbitmq_management'],
+    net_ticktime: 60,
+  }
+}

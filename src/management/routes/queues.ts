@@ -1,0 +1,158 @@
+// /api/queues: list, declare (PUT), delete, purge (DELETE .../contents), their bindings, and getting
+// messages over HTTP (POST .../get), which takes messages in ack mode and then acks, requeues or
+// rejects them all as `ackmode` says, exactly as a basic.get client would.
+import type { Queue, QueueEntry, VHost } from '../../core/index.js'
+import { checkResource, requireVhostAccess, visibleVhosts } from '../auth.js'
+import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
+import { bindingView, defaultBinding, formatBinding, formatQueue } from '../format/objects.js'
+import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
+import { jsonBool, jsonToTable, propertiesToJson } from '../json.js'
+import { type Item, replyItem, replyList } from '../listing.js'
+import type { Call, Routes } from '../server.js'
+import { queueConsumers } from './connections.js'
+import { vhostForRead, vhostForWrite } from './exchanges.js'
+
+/** Connections by id, to show the owners of exclusive queues. */
+function owners(ctx: ManagementContext): Map<number, ConnectionView> {
+  const out = new Map<number, ConnectionView>()
+  for (const c of openConnections(ctx)) out.set(c.id, c)
+  return out
+}
+
+function queueOf(v: VHost, name: string | undefined): Queue {
+  const q = v.queues.get(name ?? '')
+  if (!q) throw notFound()
+  return q
+}
+
+function listQueues(ctx: ManagementContext, vhosts: VHost[]): Item[] {
+  const byId = owners(ctx)
+  return vhosts.flatMap((v) => [...v.queues.values()].map((q) => formatQueue(ctx, q, byId)))
+}
+
+export function registerQueueRoutes(routes: Routes): void {
+  routes.add('GET', '/api/queues', 'management', ({ ctx, user, query }) =>
+    replyList(listQueues(ctx, visibleVhosts(ctx, user)), query, { paginate: true }),
+  )
+  routes.add('GET', '/api/queues/:vhost', 'management', (c) =>
+    replyList(listQueues(c.ctx, [vhostForRead(c)]), c.query, { paginate: true }),
+  )
+  routes.add('GET', '/api/queues/:vhost/:name', 'management', (c) => {
+    const v = vhostForRead(c)
+    const q = queueOf(v, c.params['name'])
+    const item = formatQueue(c.ctx, q, owners(c.ctx))
+    const details = {
+      consumer_details: queueConsumers(c.ctx, c.user, v.name, q.name),
+      deliveries: [],
+      incoming: [],
+    }
+    return replyItem({ ...details, ...item }, c.query)
+  })
+  routes.add('PUT', '/api/queues/:vhost/:name', 'management', (c) => declareQueue(c))
+  routes.add('DELETE', '/api/queues/:vhost/:name', 'management', (c) => {
+    const v = vhostForWrite(c)
+    const q = queueOf(v, c.params['name'])
+    checkResource(c.ctx, c.user, v.name, 'configure', q.name)
+    orHttp(() => v.deleteQueue(q.name, -1, c.query['if-unused'] === 'true', c.query['if-empty'] === 'true'))
+  })
+  routes.add('DELETE', '/api/queues/:vhost/:name/contents', 'management', (c) => {
+    const v = vhostForWrite(c)
+    const q = queueOf(v, c.params['name'])
+    checkResource(c.ctx, c.user, v.name, 'read', q.name)
+    orHttp(() => v.getQueue(q.name, -1)).purge()
+  })
+  routes.add('GET', '/api/queues/:vhost/:name/bindings', 'management', (c) => {
+    const q = queueOf(vhostForRead(c), c.params['name'])
+    const list = [defaultBinding(q), ...q.incoming.map(bindingView)]
+    return replyList(list.map(formatBinding), c.query)
+  })
+  routes.add('POST', '/api/queues/:vhost/:name/get', 'management', (c) => getMessages(c))
+}
+
+function declareQueue(c: Call): void {
+  const v = vhostForWrite(c)
+  const name = c.params['name'] ?? ''
+  checkResource(c.ctx, c.user, v.name, 'configure', name)
+  const body = c.body()
+  const existed = v.queues.has(name)
+  orHttp(() =>
+    v.declareQueue(
+      {
+        name,
+        passive: false,
+        durable: jsonBool(body['durable'], false),
+        exclusiveOwner: undefined,
+        autoDelete: jsonBool(body['auto_delete'], false),
+        args: jsonToTable(body['arguments']),
+      },
+      -1,
+    ),
+  )
+  if (!existed) c.reply.code(201)
+}
+
+const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false']
+
+function getMessages(c: Call): Item[] {
+  const vhostName = c.params['vhost'] as string
+  requireVhostAccess(c.ctx, c.user, vhostName)
+  const v = c.ctx.broker.vhosts.get(vhostName)
+  if (!v) throw notFound()
+  const body = c.body()
+  for (const k of ['count', 'ackmode', 'encoding']) if (body[k] === undefined) throw keyMissing(k)
+  const name = c.params['name'] ?? ''
+  if (!v.queues.has(name))
+    throw new HttpError(404, 'not_found', `NOT_FOUND - no queue '${name}' in vhost '${v.name}'`)
+  checkResource(c.ctx, c.user, v.name, 'read', name)
+  const { ackmode, encoding } = body
+  if (encoding !== 'auto' && encoding !== 'base64')
+    throw badRequest('Unsupported encoding. Please use auto or base64.')
+  if (typeof ackmode !== 'string' || !ACK_MODES.includes(ackmode))
+    throw badRequest(`Unsupported ackmode '${String(ackmode)}'`)
+  const count = Number(body['count'])
+  const truncate = body['truncate'] === undefined ? undefined : Number(body['truncate'])
+  if (!Number.isInteger(count) || count < 0) throw badRequest('count must be a non-negative integer')
+  const q = orHttp(() => v.getQueue(name, -1))
+  const taken: QueueEntry[] = []
+  const out: Item[] = []
+  for (let i = 0; i < count; i++) {
+    const e = q.get(false)
+    if (!e) break
+    taken.push(e)
+    out.push(formatMessage(e, q.readyCount, encoding, truncate))
+  }
+  if (ackmode.endsWith('requeue_true')) q.requeue(taken)
+  else if (ackmode === 'ack_requeue_false') for (const e of taken) q.settle(e)
+  else q.discard(taken)
+  return out
+}
+
+const utf8 = new TextDecoder('utf-8', { fatal: true })
+
+function formatMessage(
+  e: QueueEntry,
+  remaining: number,
+  encoding: string,
+  truncate: number | undefined,
+): Item {
+  const m = e.message
+  const body = truncate !== undefined && truncate >= 0 ? m.body.subarray(0, truncate) : m.body
+  let payload: string | undefined
+  if (encoding === 'auto') {
+    try {
+      payload = utf8.decode(body)
+    } catch {
+      payload = undefined
+    }
+  }
+  return {
+    payload_bytes: m.body.length,
+    redelivered: e.redelivered,
+    exchange: m.exchange,
+    routing_key: m.routingKey,
+    message_count: remaining,
+    properties: propertiesToJson(m.properties),
+    payload: payload ?? body.toString('base64'),
+    payload_encoding: payload === undefined ? 'base64' : 'string',
+  }
+}

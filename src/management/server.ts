@@ -1,0 +1,102 @@
+// The HTTP server: fastify with one error mapping, RabbitMQ's 404 body, bodies read as JSON whatever
+// their content type (RabbitMQ's clients do not always send one), and a small route table helper that
+// authenticates every request at the level its route needs.
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
+import type { User } from '../auth/index.js'
+import { BrokerError } from '../shared/index.js'
+import { authenticate, type Level } from './auth.js'
+import type { ManagementContext } from './context.js'
+import { badRequest, fromBrokerError, HttpError, notFound } from './http-errors.js'
+import type { Query } from './listing.js'
+
+/** Largest request body: definitions files and published messages (RabbitMQ: 20 MiB). */
+const BODY_LIMIT = 20 * 1024 * 1024
+
+export interface Call {
+  readonly ctx: ManagementContext
+  readonly user: User
+  readonly params: Readonly<Record<string, string>>
+  readonly query: Query
+  readonly req: FastifyRequest
+  readonly reply: FastifyReply
+  /** The JSON body as an object ({} when empty); 400 with `reason` when it is not JSON. */
+  body(reason?: unknown): Record<string, unknown>
+}
+
+/** Returns the JSON to send (200), or undefined for 204 (or the status the handler set, e.g. 201). */
+export type Handler = (c: Call) => unknown
+
+export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
+
+export interface Routes {
+  add(method: Method, url: string, level: Level, handler: Handler): void
+}
+
+export function createServer(ctx: ManagementContext): { app: FastifyInstance; routes: Routes } {
+  const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } })
+  app.removeAllContentTypeParsers()
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  app.setNotFoundHandler((_req, reply) => sendError(reply, notFound()))
+  app.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(ctx, err)))
+  const routes: Routes = {
+    add(method, url, level, handler) {
+      app.route({
+        method,
+        url,
+        handler: async (req, reply) => {
+          const user = authenticate(ctx, { headers: req.headers, ip: req.ip }, level)
+          const call = makeCall(ctx, user, req, reply)
+          const result = await handler(call)
+          if (reply.sent) return reply
+          if (result === undefined)
+            return reply.code(reply.statusCode === 200 ? 204 : reply.statusCode).send()
+          return reply.type('application/json').send(JSON.stringify(result))
+        },
+      })
+    },
+  }
+  return { app, routes }
+}
+
+function makeCall(ctx: ManagementContext, user: User, req: FastifyRequest, reply: FastifyReply): Call {
+  return {
+    ctx,
+    user,
+    params: req.params as Record<string, string>,
+    query: req.query as Query,
+    req,
+    reply,
+    body: (reason = 'not_json') => parseBody(req.body, reason),
+  }
+}
+
+function parseBody(raw: unknown, reason: unknown): Record<string, unknown> {
+  if (raw === undefined || raw === null || (typeof raw === 'string' && raw.trim() === '')) return {}
+  if (typeof raw !== 'string') return raw as Record<string, unknown>
+  let parsed: unknown
+  try {
+    parsed = JSON.parse(raw)
+  } catch {
+    throw badRequest(reason)
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) throw badRequest(reason)
+  return parsed as Record<string, unknown>
+}
+
+function toHttpError(ctx: ManagementContext, err: unknown): HttpError {
+  if (err instanceof HttpError) return err
+  if (err instanceof BrokerError) return fromBrokerError(err)
+  const status = (err as { statusCode?: number }).statusCode
+  if (typeof status === 'number' && status >= 400 && status < 500) {
+    return new HttpError(status, 'bad_request', (err as Error).message)
+  }
+  ctx.logger?.error({ err }, 'management API request failed')
+  return new HttpError(500, 'internal_server_error', err instanceof Error ? err.message : String(err))
+}
+
+function sendError(reply: FastifyReply, e: HttpError): FastifyReply {
+  reply.code(e.status).headers(e.headers)
+  // An unauthenticated request gets RabbitMQ's empty 401 with the realm header only.
+  if (e.error === '') return reply.send()
+  return reply.type('application/json').send(JSON.stringify(e.body))
+}
