@@ -1,9 +1,10 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
 import type { AddressInfo } from 'node:net'
 import { UserRegistry } from '../auth/index.js'
-import { AmqpServer, serverProperties } from '../amqp/index.js'
+import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker } from '../core/index.js'
+import { startManagement } from '../management/index.js'
 import { type Clock, createLogger, type Logger, type LogLevel, systemClock } from '../shared/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
@@ -16,6 +17,9 @@ export interface RunningBroker {
   /** amqp://guest:guest@host:port/ for the bound listener. */
   readonly amqpUrl: string
   readonly amqpPort: number
+  /** http://host:port/ of the management HTTP API. */
+  readonly httpUrl: string
+  readonly httpPort: number
   readonly host: string
   readonly broker: Broker
   readonly users: UserRegistry
@@ -60,17 +64,43 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     { port: address.port, address: address.address },
     `AMQP 0-9-1 listener started on ${host}:${address.port}`,
   )
+  // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
+  const management = await startManagement({
+    port: opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort),
+    host: config.bind,
+    broker,
+    users,
+    connections: server.connections,
+    listeners: [{ protocol: 'amqp', host: address.address, port: address.port }],
+    nodeName: `warren@${process.env['HOSTNAME'] ?? 'localhost'}`,
+    rabbitmqVersion: RABBITMQ_COMPAT_VERSION,
+    productVersion: WARREN_VERSION,
+    loopbackUsers: config.loopbackUsers,
+    logger,
+    clock,
+  }).catch(async (err: unknown) => {
+    await server.close()
+    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
+    throw new ListenError(`HTTP port ${config.bind ?? '0.0.0.0'}:${config.httpPort} is already in use`)
+  })
+  logger.info({ port: management.port }, `HTTP API listener started on ${host}:${management.port}`)
   let closing: Promise<void> | undefined
   return {
     amqpUrl: `amqp://${config.defaultUser}:${config.defaultPass}@${host}:${address.port}/`,
     amqpPort: address.port,
+    httpUrl: `http://${host}:${management.port}/`,
+    httpPort: management.port,
     host,
     broker,
     users,
     config,
     logger,
     server,
-    close: () => (closing ??= server.close().then(() => logger.info('broker stopped'))),
+    close: () =>
+      (closing ??= management
+        .close()
+        .then(() => server.close())
+        .then(() => logger.info('broker stopped'))),
   }
 }
 
