@@ -131,13 +131,9 @@ export class Channel implements ConsumerOwner {
 
   /** Handles a method; a returned promise means the connection must wait for it before going on. */
   onMethod(m: Method): void | Promise<void> {
-    if (this.pending) {
-      throw new UnexpectedFrameError(
-        `expected content header for class 60, got non content header frame instead`,
-      )
-    }
+    if (this.pending) throw this.contentExpected()
     const handler = HANDLERS[m.name] as ((ch: Channel, m: Method) => void | Promise<void>) | undefined
-    if (!handler) throw new CommandInvalidError(`unimplemented method ${m.name}`)
+    if (!handler) throw new CommandInvalidError('unimplemented method')
     return handler(this, m)
   }
 
@@ -149,6 +145,22 @@ export class Channel implements ConsumerOwner {
     const d = this.conn.ctx.durability
     if (!d?.busy) return reply()
     return d.settled().then(reply)
+  }
+
+  /** RabbitMQ's 505 for a frame where the pending publish expects its content header or body. */
+  private contentExpected(): UnexpectedFrameError {
+    const err = new UnexpectedFrameError(
+      (this.pending?.bodySize ?? -1) < 0
+        ? 'expected content header for class 60, got non content header frame instead'
+        : 'expected content body, got non content body frame instead',
+    )
+    err.method = [60, 40]
+    return err
+  }
+
+  /** Class and method ids to report for an error in content frames: the pending basic.publish. */
+  pendingMethodIds(): readonly [number, number] {
+    return this.pending ? [60, 40] : [0, 0]
   }
 
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
@@ -175,8 +187,8 @@ export class Channel implements ConsumerOwner {
 
   onHeaderFrame(payload: Buffer): void {
     const p = this.pending
-    if (!p || p.bodySize >= 0)
-      throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    if (p.bodySize >= 0) throw this.contentExpected()
     reader.reset(payload, 0, payload.length)
     const classId = reader.short()
     if (classId !== 60) {
@@ -202,11 +214,14 @@ export class Channel implements ConsumerOwner {
 
   onBodyFrame(payload: Buffer): void {
     const p = this.pending
-    if (!p || p.bodySize < 0)
-      throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
+    if (p.bodySize < 0) throw this.contentExpected()
     p.received += payload.length
+    // Like RabbitMQ, a body longer than its header said never completes: the publish is not routed and
+    // the next method frame is an UNEXPECTED_FRAME.
     if (p.received > p.bodySize) {
-      throw new FrameError(`content body exceeds the size of ${p.bodySize} bytes announced in its header`)
+      p.parts.length = 0
+      return
     }
     if (p.received === p.bodySize && p.parts.length === 0) {
       // Single-frame body: one copy out of the socket chunk.

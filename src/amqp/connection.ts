@@ -8,9 +8,10 @@ import {
   FRAME,
   FrameDecoder,
   type FrameHandler,
+  describeFrame,
+  erlangBinary,
   HEARTBEAT_FRAME,
   type Method,
-  methodName,
   PROTOCOL_HEADER,
   Reader,
   writeMethodFrame,
@@ -44,6 +45,8 @@ const CLOSE_OK_TIMEOUT_MS = 3000
 type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed'
 
 const reader = new Reader()
+/** The header 0-9 clients sent before 0-9-1 ("AMQP" 1 1 0 9): RabbitMQ answers it with 0-9-1. */
+const LEGACY_0_9_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 1, 1, 0, 9])
 
 let nextConnectionId = 1
 
@@ -120,10 +123,12 @@ export class Connection implements FrameHandler {
     const need = 8 - this.headerBytes.length
     this.headerBytes = Buffer.concat([this.headerBytes, chunk.subarray(0, need)])
     if (this.headerBytes.length < 8) {
-      if (!PROTOCOL_HEADER.subarray(0, this.headerBytes.length).equals(this.headerBytes)) this.refuseHeader()
+      const n = this.headerBytes.length
+      const plausible = [PROTOCOL_HEADER, LEGACY_0_9_HEADER].some((h) => h.subarray(0, n).equals(this.headerBytes))
+      if (!plausible) this.refuseHeader()
       return Buffer.alloc(0)
     }
-    if (!this.headerBytes.equals(PROTOCOL_HEADER)) {
+    if (!this.headerBytes.equals(PROTOCOL_HEADER) && !this.headerBytes.equals(LEGACY_0_9_HEADER)) {
       this.refuseHeader()
       return Buffer.alloc(0)
     }
@@ -148,33 +153,43 @@ export class Connection implements FrameHandler {
       case FRAME.BODY:
         return this.onContentFrame(type, channel, payload)
       case FRAME.HEARTBEAT:
-        if (channel !== 0) throw new FrameError(`heartbeat frame on channel ${channel}`)
+        if (payload.length > 0) throw new FrameError(`${describeFrame(type, payload)}: unknown_frame`)
+        if (channel !== 0) throw new UnexpectedFrameError(describeFrame(type, payload))
         return
       default:
-        throw new FrameError(`unknown frame type ${type}`)
+        throw new FrameError(`${describeFrame(type, payload)}: unknown_frame`)
     }
   }
 
   private onMethodFrame(channel: number, payload: Buffer): void {
-    reader.reset(payload, 0, payload.length)
-    const classId = reader.short()
-    const methodId = reader.short()
-    const method = decodeMethod(reader, classId, methodId)
-    if (!method) throw new NotImplementedError(`unknown method class ${classId} method ${methodId}`)
+    if (this.state === 'handshake' && channel !== 0) throw new UnexpectedFrameError(describeFrame(FRAME.METHOD, payload))
+    if (payload.length < 4) throw new FrameError(`${describeFrame(FRAME.METHOD, payload)}: cannot decode`)
+    const classId = payload.readUInt16BE(0)
+    const methodId = payload.readUInt16BE(2)
+    const ids = [classId, methodId] as const
+    let method: Method | undefined
+    try {
+      method = decodeMethod(reader.reset(payload, 4, payload.length), classId, methodId)
+    } catch {
+      return this.fail(new FrameError(`cannot decode ${erlangBinary(payload.subarray(4))}`), 0, ids)
+    }
+    if (!method) return this.fail(new NotImplementedError(`unknown method class ${classId} method ${methodId}`), 0, ids)
+    try {
+      this.dispatchMethod(channel, method, ids)
+    } catch (err) {
+      this.fail(err, channel, ids)
+    }
+  }
+
+  private dispatchMethod(channel: number, method: Method, ids: readonly [number, number]): void {
     if (this.state === 'closing') return this.onMethodWhileClosing(channel, method)
-    if (channel === 0) return this.onConnectionMethod(method, classId, methodId)
-    if (this.state !== 'open')
-      throw new UnexpectedFrameError(`${method.name} on channel ${channel} before connection.open`)
+    if (channel === 0) return this.onConnectionMethod(method)
     if (this.closingChannels.has(channel)) return this.onMethodWhileChannelClosing(channel, method)
     const ch = this.channels.get(channel)
     if (method.name === 'channel.open') return this.openChannel(channel, ch)
-    if (!ch) throw new ChannelError(`expected 'channel.open' on channel ${channel}`)
-    try {
-      const waiting = ch.onMethod(method)
-      if (waiting) this.suspendUntil(waiting, channel, [classId, methodId])
-    } catch (err) {
-      this.fail(err, channel, [classId, methodId])
-    }
+    if (!ch) throw new ChannelError(`expected 'channel.open'`)
+    const waiting = ch.onMethod(method)
+    if (waiting) this.suspendUntil(waiting, channel, ids)
   }
 
   /**
@@ -199,20 +214,18 @@ export class Connection implements FrameHandler {
 
   private onContentFrame(type: number, channel: number, payload: Buffer): void {
     if (this.state === 'closing' || this.closingChannels.has(channel)) return
-    if (channel === 0 || this.state !== 'open') {
-      throw new UnexpectedFrameError(`content frame on channel ${channel} where none was expected`)
-    }
+    if (channel === 0 || this.state !== 'open') throw new UnexpectedFrameError(describeFrame(type, payload))
     const ch = this.channels.get(channel)
-    if (!ch) throw new ChannelError(`expected 'channel.open' on channel ${channel}`)
+    if (!ch) throw new ChannelError(`expected 'channel.open'`)
     try {
       if (type === FRAME.HEADER) ch.onHeaderFrame(payload)
       else ch.onBodyFrame(payload)
     } catch (err) {
-      this.fail(err, channel, [60, 40])
+      this.fail(err, channel, ch.pendingMethodIds())
     }
   }
 
-  private onConnectionMethod(m: Method, classId: number, methodId: number): void {
+  private onConnectionMethod(m: Method): void {
     if (this.state === 'handshake') return this.handshake.onMethod(m)
     switch (m.name) {
       case 'connection.close':
@@ -229,9 +242,7 @@ export class Connection implements FrameHandler {
       case 'connection.unblocked':
         return // clients may echo these; nothing to do
       default:
-        throw classId === 10
-          ? new CommandInvalidError(`unexpected method ${m.name} on an open connection`)
-          : new CommandInvalidError(`${methodName(classId, methodId)} on channel 0`)
+        throw new ChannelError('unexpected method in connection state running')
     }
   }
 
@@ -254,12 +265,18 @@ export class Connection implements FrameHandler {
     }
   }
 
+  /**
+   * RabbitMQ accepts any channel number and enforces channel_max as the number of channels open at
+   * once; so does Warren.
+   */
   private openChannel(id: number, existing: Channel | undefined): void {
-    if (existing) throw new ChannelError(`second 'channel.open' seen on channel ${id}`)
-    if (id > this.channelMax) {
-      throw new NotAllowedError(
-        `channel number ${id} exceeds the negotiated channel_max of ${this.channelMax}`,
+    if (existing) throw new ChannelError(`second 'channel.open' seen`)
+    if (this.channels.size >= this.channelMax) {
+      const err = new NotAllowedError(
+        `number of channels opened (${this.channels.size}) has reached the negotiated channel_max (${this.channelMax})`,
       )
+      err.method = [0, 0] // as RabbitMQ reports it
+      throw err
     }
     this.channels.set(id, new Channel(this, id))
     this.send(id, { name: 'channel.open-ok' })
@@ -302,7 +319,7 @@ export class Connection implements FrameHandler {
   /** Maps an error to a channel or connection close, as the spec's soft/hard classes say. */
   fail(err: unknown, channel: number, method: readonly [number, number] | undefined): void {
     const e = err instanceof BrokerError ? err : this.internalError(err)
-    const [classId, methodId] = method ?? [0, 0]
+    const [classId, methodId] = e.method ?? method ?? [0, 0]
     const ch = channel > 0 ? this.channels.get(channel) : undefined
     if (!e.hard && ch) {
       this.logger.info({ channel, code: e.replyCode }, `closing channel: ${e.replyText}`)

@@ -65,9 +65,13 @@ export class Handshake {
     const user = creds && this.conn.ctx.users.authenticate(creds.username, creds.password)
     if (!creds || !user) {
       this.conn.logger.warn({ user: creds?.username, mechanism }, 'login refused: invalid credentials')
-      throw new AccessRefusedError(
+      // Clients that do not announce authentication_failure_close expect the socket to just close.
+      if (this.conn.clientCapabilities['authentication_failure_close'] !== true) return this.conn.terminate()
+      const refused = new AccessRefusedError(
         `Login was refused using authentication mechanism ${mechanism}. For details see the broker logfile.`,
       )
+      refused.method = [0, 0] // RabbitMQ names no method in this close
+      throw refused
     }
     if (this.conn.ctx.settings.loopbackUsers.includes(user.name) && !isLoopback(this.conn.remoteAddress)) {
       this.conn.logger.warn({ user: user.name }, 'login refused: user can only connect via localhost')
@@ -86,12 +90,13 @@ export class Handshake {
 
   private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {
     const s = this.conn.ctx.settings
-    if (frameMax !== 0 && frameMax < FRAME.MIN_SIZE) {
+    // 0 asks for "no limit", which a server with limits refuses, as RabbitMQ does.
+    if ((frameMax === 0 && s.frameMax !== 0) || (frameMax !== 0 && frameMax < FRAME.MIN_SIZE)) {
       throw new NotAllowedError(`frame_max=${frameMax} < ${FRAME.MIN_SIZE} min size`)
     }
     if (s.frameMax !== 0 && frameMax > s.frameMax)
       throw new NotAllowedError(`frame_max=${frameMax} > ${s.frameMax} max size`)
-    if (s.channelMax !== 0 && channelMax > s.channelMax) {
+    if (s.channelMax !== 0 && (channelMax > s.channelMax || channelMax === 0)) {
       throw new NotAllowedError(`channel_max=${channelMax} > ${s.channelMax} max size`)
     }
     this.conn.setNegotiatedFrameMax(frameMax === 0 ? s.frameMax : frameMax)

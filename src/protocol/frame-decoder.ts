@@ -3,6 +3,7 @@
 // of its bytes are there. A frame larger than the negotiated frame_max is a FRAME_ERROR before its
 // payload is buffered, so a lying size field cannot make the broker allocate.
 import { FrameError } from '../shared/errors.js'
+import { describeFrame } from './erlang-format.js'
 import { FRAME } from './generated/constants.js'
 
 export interface FrameHandler {
@@ -24,7 +25,7 @@ export class FrameDecoder {
 
   constructor(
     private readonly handler: FrameHandler,
-    /** Largest frame accepted, header and end octet included. */
+    /** The negotiated frame_max: the largest payload accepted. */
     public maxFrameSize: number,
   ) {}
 
@@ -89,12 +90,17 @@ export class FrameDecoder {
     }
   }
 
+  /**
+   * Total size of the frame starting at `at`. Like RabbitMQ, a payload may be as large as frame_max (it
+   * lets the 8 octets of framing come on top), and the error names the limit as frame_max - 8.
+   */
   private frameSize(buf: Buffer, at: number): number {
-    const size = buf.readUInt32BE(at + 3) + HEADER_SIZE + 1
-    if (size > this.maxFrameSize) {
-      throw new FrameError(`frame size ${size} exceeds the negotiated maximum of ${this.maxFrameSize} bytes`)
+    const payload = buf.readUInt32BE(at + 3)
+    if (payload > this.maxFrameSize) {
+      const limit = this.maxFrameSize - 8
+      throw new FrameError(`type ${buf[at]}, all octets = <<>>: {frame_too_large,${payload},${limit}}`)
     }
-    return size
+    return payload + HEADER_SIZE + 1
   }
 
   private parse(buf: Buffer): void {
@@ -105,7 +111,8 @@ export class FrameDecoder {
       if (len - at < size) break
       const end = at + size - 1
       if (buf[end] !== FRAME.END) {
-        throw new FrameError(`bad frame end octet 0x${(buf[end] as number).toString(16)} (expected 0xce)`)
+        const frame = describeFrame(buf[at] as number, buf.subarray(at + HEADER_SIZE, end))
+        throw new FrameError(`${frame}: {invalid_frame_end_marker,${buf[end]}}`)
       }
       this.handler.onFrame(buf[at] as number, buf.readUInt16BE(at + 1), buf.subarray(at + HEADER_SIZE, end))
       at += size

@@ -26,3 +26,4 @@ export {
   encodeProperties,
 } from './frames.js'
 export const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1')
+export { erlangBinary, describeFrame } from './erlang-format.js'

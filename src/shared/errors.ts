@@ -29,6 +29,8 @@ export class BrokerError extends Error {
   /** Stable machine-readable code, e.g. 'NOT_FOUND'. */
   readonly code: string
   readonly hard: boolean
+  /** Class and method ids to report when they are not those of the method being handled. */
+  method: readonly [number, number] | undefined
   constructor(
     readonly replyCode: number,
     detail: string,
