@@ -17,9 +17,31 @@ export interface ListOptions {
 
 /** Sorts, pages and trims a list the way RabbitMQ's list endpoints do. */
 export function replyList(items: Item[], query: Query, opts: ListOptions = {}): unknown {
+  return replyFormatted(items, (i) => i, query, opts)
+}
+
+/**
+ * replyList for objects formatted on demand: when the sort key is the name (or the default vhost and
+ * name), sorting, filtering and paging use the raw objects and only the page returned is formatted, so
+ * a page of 100 out of 20,000 queues costs 100 formats.
+ */
+export function replyLazyList<T extends { readonly name: string; readonly vhost: string }>(
+  source: readonly T[],
+  format: (t: T) => Item,
+  query: Query,
+  opts: ListOptions = {},
+): unknown {
+  const sort = query['sort']
+  if (sort !== undefined && sort !== '' && sort !== 'name' && sort !== 'vhost') {
+    return replyList(source.map(format), query, opts)
+  }
+  return replyFormatted(source as unknown as Item[], (t) => format(t as unknown as T), query, opts)
+}
+
+function replyFormatted(items: Item[], format: (i: Item) => Item, query: Query, opts: ListOptions): unknown {
   const sorted = sortItems(items, query['sort'], query['sort_reverse'] === 'true')
   const columns = parseColumns(query['columns'])
-  if (!opts.paginate || query['page'] === undefined) return sorted.map((i) => pick(i, columns))
+  if (!opts.paginate || query['page'] === undefined) return sorted.map((i) => pick(format(i), columns))
   const { page, pageSize } = pagination(query)
   const filtered = filterByName(sorted, query['name'], query['use_regex'] === 'true')
   const pageCount = Math.ceil(filtered.length / pageSize)
@@ -30,7 +52,7 @@ export function replyList(items: Item[], query: Query, opts: ListOptions = {}): 
       `Page out of range, page: ${page} page size: ${pageSize}, len: ${filtered.length}`,
     )
   }
-  const slice = filtered.slice((page - 1) * pageSize, page * pageSize).map((i) => pick(i, columns))
+  const slice = filtered.slice((page - 1) * pageSize, page * pageSize).map((i) => pick(format(i), columns))
   return {
     filtered_count: filtered.length,
     item_count: slice.length,

@@ -20,6 +20,15 @@ describe('list parameters: sort, columns, pagination', () => {
     assert.deepEqual(names(rev.json), [...NAMES].reverse())
   })
 
+  test('sorting by a formatted field (not the name) works too', async () => {
+    await m.api('POST', `/api/exchanges/${v()}/amq.default/publish`, {
+      body: { properties: {}, routing_key: 'delta', payload: 'x', payload_encoding: 'string' },
+    })
+    const path = `/api/queues/${v()}?sort=messages&sort_reverse=true&columns=name,messages`
+    await eventually(async () => (await m.api('GET', path)).json[0]?.name === 'delta')
+    assert.deepEqual((await m.api('GET', path)).json[0], { name: 'delta', messages: 1 })
+  })
+
   test('columns keeps only the named fields, dotted paths included', async () => {
     const path = `/api/queues/${v()}?columns=name,messages,arguments.none,no_such_field`
     await eventually(async () => (await m.api('GET', path)).json[0].messages !== undefined)

@@ -1,6 +1,6 @@
 // Counter snapshots and their JSON: `message_stats` objects with a `<name>_details: {rate}` beside
 // every counter, and the sampler's collection pass over every object that has rates.
-import type { Exchange, MessageStats, Queue, VHost } from '../../core/index.js'
+import { type Exchange, MessageStats, type Queue, type VHost } from '../../core/index.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import type { RateSampler, Sample } from '../rates.js'
 
@@ -73,15 +73,19 @@ export function connectionSample(c: ConnectionView): Record<string, number> {
 
 /** A vhost's totals: its own publish-side counters, its queues' deliveries, depths and traffic. */
 export function vhostSample(v: VHost, traffic: Sample | undefined): Record<string, number> {
-  const s = messageSample(v.stats)
+  // Sums the queues' delivery counters into one MessageStats: no allocation per queue.
+  const totals = new MessageStats()
+  totals.addDeliveries(v.stats)
   let messages = 0
   let ready = 0
   for (const q of v.queues.values()) {
-    const qs = messageSample(q.stats)
-    for (const f of DELIVERY_FIELDS) s[f] = (s[f] as number) + (qs[f] as number)
+    totals.addDeliveries(q.stats)
     messages += q.messageCount
     ready += q.readyCount
   }
+  const s = messageSample(v.stats)
+  const d = messageSample(totals)
+  for (const f of DELIVERY_FIELDS) s[f] = d[f] as number
   s['messages'] = messages
   s['messages_ready'] = ready
   s['messages_unacknowledged'] = messages - ready

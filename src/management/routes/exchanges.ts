@@ -6,7 +6,7 @@ import type { ManagementContext } from '../context.js'
 import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
 import { accessRefused, badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
 import { jsonBool, jsonToProperties, jsonToTable } from '../json.js'
-import { replyItem, replyList } from '../listing.js'
+import { replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
 
 /** The vhost named in the URL (404 when missing), after the visibility check for reads. */
@@ -35,18 +35,12 @@ function exchangeOf(v: VHost, urlName: string | undefined): Exchange {
 
 export function registerExchangeRoutes(routes: Routes): void {
   routes.add('GET', '/api/exchanges', 'management', ({ ctx, user, query }) => {
-    const items = visibleVhosts(ctx, user).flatMap((v) =>
-      [...v.exchanges.values()].map((ex) => formatExchange(ctx, ex)),
-    )
-    return replyList(items, query, { paginate: true })
+    const exchanges = visibleVhosts(ctx, user).flatMap((v) => [...v.exchanges.values()])
+    return replyLazyList(exchanges, (ex) => formatExchange(ctx, ex), query, { paginate: true })
   })
   routes.add('GET', '/api/exchanges/:vhost', 'management', (c) => {
-    const v = vhostForRead(c)
-    return replyList(
-      [...v.exchanges.values()].map((ex) => formatExchange(c.ctx, ex)),
-      c.query,
-      { paginate: true },
-    )
+    const exchanges = [...vhostForRead(c).exchanges.values()]
+    return replyLazyList(exchanges, (ex) => formatExchange(c.ctx, ex), c.query, { paginate: true })
   })
   routes.add('GET', '/api/exchanges/:vhost/:name', 'management', (c) => {
     const ex = exchangeOf(vhostForRead(c), c.params['name'])

@@ -7,7 +7,7 @@ import { type ConnectionView, type ManagementContext, openConnections } from '..
 import { bindingView, defaultBinding, formatBinding, formatQueue } from '../format/objects.js'
 import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
 import { jsonBool, jsonToTable, propertiesToJson } from '../json.js'
-import { type Item, replyItem, replyList } from '../listing.js'
+import { type Item, type Query, replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
 import { queueConsumers } from './connections.js'
 import { vhostForRead, vhostForWrite } from './exchanges.js'
@@ -25,18 +25,17 @@ function queueOf(v: VHost, name: string | undefined): Queue {
   return q
 }
 
-function listQueues(ctx: ManagementContext, vhosts: VHost[]): Item[] {
+function listQueues(ctx: ManagementContext, vhosts: VHost[], query: Query): unknown {
   const byId = owners(ctx)
-  return vhosts.flatMap((v) => [...v.queues.values()].map((q) => formatQueue(ctx, q, byId)))
+  const queues = vhosts.flatMap((v) => [...v.queues.values()])
+  return replyLazyList(queues, (q) => formatQueue(ctx, q, byId), query, { paginate: true })
 }
 
 export function registerQueueRoutes(routes: Routes): void {
   routes.add('GET', '/api/queues', 'management', ({ ctx, user, query }) =>
-    replyList(listQueues(ctx, visibleVhosts(ctx, user)), query, { paginate: true }),
+    listQueues(ctx, visibleVhosts(ctx, user), query),
   )
-  routes.add('GET', '/api/queues/:vhost', 'management', (c) =>
-    replyList(listQueues(c.ctx, [vhostForRead(c)]), c.query, { paginate: true }),
-  )
+  routes.add('GET', '/api/queues/:vhost', 'management', (c) => listQueues(c.ctx, [vhostForRead(c)], c.query))
   routes.add('GET', '/api/queues/:vhost/:name', 'management', (c) => {
     const v = vhostForRead(c)
     const q = queueOf(v, c.params['name'])
