@@ -287,6 +287,21 @@ describe('channel numbers and the connection/channel split', () => {
     assert.deepEqual(await closeOf(d), connectionClose(503, 'COMMAND_INVALID - unimplemented method', 50, 11))
   })
 
+  test('a client-sent basic.deliver is a content-bearing method: a method frame after it is 505', async () => {
+    const c = await open()
+    c.send(1, 'basic.deliver', { consumerTag: 'x', deliveryTag: 1, exchange: '', routingKey: 'q' })
+    c.send(1, 'basic.qos', { prefetchCount: 1 })
+    assert.deepEqual(
+      await closeOf(c),
+      connectionClose(
+        505,
+        'UNEXPECTED_FRAME - expected content header for class 60, got non content header frame instead',
+        60,
+        60,
+      ),
+    )
+  })
+
   const unknown: Array<[string, number, number, number]> = [
     ['an unknown method of a known class', 1, 60, 999],
     ['an unknown class', 1, 999, 1],
