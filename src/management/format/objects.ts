@@ -28,6 +28,9 @@ export function formatQueue(
   const bytesReady = q.readyByteCount
   const bytesUnacked = q.unackedByteCount
   const exclusiveConsumer = q.consumers.find((c) => c.exclusive)
+  // Bodies of long durable queues beyond the in-memory window live on disk only.
+  const pagedOut = q.pagedOutCount
+  const readyBytesInRam = q.readyCount === 0 ? 0 : (bytesReady * (q.readyCount - pagedOut)) / q.readyCount
   const out: Item = {
     arguments: tableToJson(q.args),
     auto_delete: q.autoDelete,
@@ -39,20 +42,18 @@ export function formatQueue(
     exclusive: q.exclusiveOwner !== undefined,
     exclusive_consumer_tag: exclusiveConsumer?.tag ?? null,
     head_message_timestamp: null,
-    memory: QUEUE_OVERHEAD + q.messageCount * ENTRY_OVERHEAD + bytesReady + bytesUnacked,
+    memory: Math.round(QUEUE_OVERHEAD + q.messageCount * ENTRY_OVERHEAD + readyBytesInRam + bytesUnacked),
     message_bytes: bytesReady + bytesUnacked,
-    message_bytes_ram: bytesReady + bytesUnacked,
     message_bytes_ready: bytesReady,
-    message_bytes_paged_out: 0,
     message_bytes_unacknowledged: bytesUnacked,
   }
   const stats = formatMessageStats(values, rates, QUEUE_GROUPS)
   if (stats) out['message_stats'] = stats
   withDetails(out, values, rates, ['messages'])
-  out['messages_paged_out'] = 0
-  out['messages_ram'] = q.messageCount
+  out['messages_paged_out'] = pagedOut
+  out['messages_ram'] = q.messageCount - pagedOut
   withDetails(out, values, rates, ['messages_ready'])
-  out['messages_ready_ram'] = q.readyCount
+  out['messages_ready_ram'] = q.readyCount - pagedOut
   withDetails(out, values, rates, ['messages_unacknowledged'])
   out['messages_unacknowledged_ram'] = q.unackedCount
   Object.assign(out, {
