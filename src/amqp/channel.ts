@@ -290,7 +290,9 @@ export class Channel implements ConsumerOwner {
     }
     const user = this.conn.user?.name
     if (props.userId !== undefined && props.userId !== user) {
-      throw new PreconditionFailedError(`user_id property set to '${props.userId}' but authenticated user was '${user}'`)
+      throw new PreconditionFailedError(
+        `user_id property set to '${props.userId}' but authenticated user was '${user}'`,
+      )
     }
   }
 
@@ -316,7 +318,8 @@ export class Channel implements ConsumerOwner {
     this.confirmMode = true
     const w = this.conn.writer
     this.confirms = new ConfirmTracker({
-      writeAck: (deliveryTag, multiple) => writeMethodFrame(w, this.id, { name: 'basic.ack', deliveryTag, multiple }),
+      writeAck: (deliveryTag, multiple) =>
+        writeMethodFrame(w, this.id, { name: 'basic.ack', deliveryTag, multiple }),
       writeNack: (deliveryTag) =>
         writeMethodFrame(w, this.id, { name: 'basic.nack', deliveryTag, multiple: false, requeue: false }),
       requestFlush: () => {
@@ -439,7 +442,8 @@ export class Channel implements ConsumerOwner {
     const { publishes, settles } = this.tx
     this.tx = { publishes: [], settles: [] }
     const stores = new Set<QueueStore>()
-    for (const p of publishes) for (const s of this.routePublish(p.exchange, p.msg, p.mandatory).stores) stores.add(s)
+    for (const p of publishes)
+      for (const s of this.routePublish(p.exchange, p.msg, p.mandatory).stores) stores.add(s)
     for (const s of settles) {
       if (s.ack) this.settleAcked(s.taken)
       else this.settleOrRequeue(s.taken, s.requeue)

@@ -21,7 +21,6 @@ import {
 import {
   BrokerError,
   ChannelError,
-  CommandInvalidError,
   ConnectionForcedError,
   FrameError,
   InternalError,
@@ -124,7 +123,9 @@ export class Connection implements FrameHandler {
     this.headerBytes = Buffer.concat([this.headerBytes, chunk.subarray(0, need)])
     if (this.headerBytes.length < 8) {
       const n = this.headerBytes.length
-      const plausible = [PROTOCOL_HEADER, LEGACY_0_9_HEADER].some((h) => h.subarray(0, n).equals(this.headerBytes))
+      const plausible = [PROTOCOL_HEADER, LEGACY_0_9_HEADER].some((h) =>
+        h.subarray(0, n).equals(this.headerBytes),
+      )
       if (!plausible) this.refuseHeader()
       return Buffer.alloc(0)
     }
@@ -162,7 +163,8 @@ export class Connection implements FrameHandler {
   }
 
   private onMethodFrame(channel: number, payload: Buffer): void {
-    if (this.state === 'handshake' && channel !== 0) throw new UnexpectedFrameError(describeFrame(FRAME.METHOD, payload))
+    if (this.state === 'handshake' && channel !== 0)
+      throw new UnexpectedFrameError(describeFrame(FRAME.METHOD, payload))
     if (payload.length < 4) throw new FrameError(`${describeFrame(FRAME.METHOD, payload)}: cannot decode`)
     const classId = payload.readUInt16BE(0)
     const methodId = payload.readUInt16BE(2)
@@ -173,7 +175,8 @@ export class Connection implements FrameHandler {
     } catch {
       return this.fail(new FrameError(`cannot decode ${erlangBinary(payload.subarray(4))}`), 0, ids)
     }
-    if (!method) return this.fail(new NotImplementedError(`unknown method class ${classId} method ${methodId}`), 0, ids)
+    if (!method)
+      return this.fail(new NotImplementedError(`unknown method class ${classId} method ${methodId}`), 0, ids)
     try {
       this.dispatchMethod(channel, method, ids)
     } catch (err) {
@@ -303,7 +306,9 @@ export class Connection implements FrameHandler {
 
   get clientCapabilities(): Record<string, unknown> {
     const caps = this.clientProperties['capabilities']
-    return typeof caps === 'object' && caps !== null && !Array.isArray(caps) ? (caps as Record<string, unknown>) : {}
+    return typeof caps === 'object' && caps !== null && !Array.isArray(caps)
+      ? (caps as Record<string, unknown>)
+      : {}
   }
 
   sendBlocked(reason: string): void {

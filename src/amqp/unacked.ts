@@ -60,7 +60,9 @@ export class UnackedTracker {
   /** Puts entries back (a rolled-back transaction's acks), keeping tag order. */
   restore(entries: readonly Unacked[]): void {
     if (entries.length === 0) return
-    const all = [...this.items.filter((u): u is Unacked => u !== undefined), ...entries].sort((a, b) => a.tag - b.tag)
+    const all = [...this.items.filter((u): u is Unacked => u !== undefined), ...entries].sort(
+      (a, b) => a.tag - b.tag,
+    )
     const first = (all[0] as Unacked).tag
     const last = (all[all.length - 1] as Unacked).tag
     this.base = first

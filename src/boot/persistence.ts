@@ -39,7 +39,14 @@ export class Persistence implements DurabilityListener {
   queueDeleted(q: Queue): void {
     const store = q.store
     q.store = undefined
-    if (store) this.track(store.destroy().catch((err: unknown) => this.logger.error({ err, queue: q.name }, 'failed to delete stored messages')))
+    if (store)
+      this.track(
+        store
+          .destroy()
+          .catch((err: unknown) =>
+            this.logger.error({ err, queue: q.name }, 'failed to delete stored messages'),
+          ),
+      )
   }
 
   definitionsChanged(): void {
@@ -132,7 +139,10 @@ export class Persistence implements DurabilityListener {
       const store = await this.messages.openQueue(vhost, queue)
       await store.destroy()
     }
-    this.logger.info({ queues, messages, ms: Date.now() - started }, `recovered ${messages} messages in ${queues} durable queues`)
+    this.logger.info(
+      { queues, messages, ms: Date.now() - started },
+      `recovered ${messages} messages in ${queues} durable queues`,
+    )
   }
 
   async close(): Promise<void> {
@@ -144,5 +154,8 @@ export class Persistence implements DurabilityListener {
 
 function normalizeTags(tags: string | string[]): string[] {
   if (Array.isArray(tags)) return tags
-  return tags.split(',').map((t) => t.trim()).filter((t) => t !== '')
+  return tags
+    .split(',')
+    .map((t) => t.trim())
+    .filter((t) => t !== '')
 }

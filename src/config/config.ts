@@ -51,7 +51,8 @@ export function parsePort(value: string, what: string): number {
 
 export function parsePositive(value: string, what: string): number {
   const n = Number(value)
-  if (!Number.isFinite(n) || n < 0) throw new ConfigError(`invalid ${what} '${value}': expected a non-negative number`)
+  if (!Number.isFinite(n) || n < 0)
+    throw new ConfigError(`invalid ${what} '${value}': expected a non-negative number`)
   return n
 }
 
@@ -71,9 +72,13 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<WarrenConfig> {
   if (env['WARREN_DATA_DIR']) out.dataDir = env['WARREN_DATA_DIR']
   if (env['WARREN_LOG_LEVEL']) out.logLevel = parseLogLevel(env['WARREN_LOG_LEVEL'])
   if (env['WARREN_MEMORY_HIGH_WATERMARK']) {
-    out.memoryHighWatermark = parsePositive(env['WARREN_MEMORY_HIGH_WATERMARK'], 'WARREN_MEMORY_HIGH_WATERMARK')
+    out.memoryHighWatermark = parsePositive(
+      env['WARREN_MEMORY_HIGH_WATERMARK'],
+      'WARREN_MEMORY_HIGH_WATERMARK',
+    )
   }
-  if (env['WARREN_DISK_FREE_LIMIT']) out.diskFreeLimit = parsePositive(env['WARREN_DISK_FREE_LIMIT'], 'WARREN_DISK_FREE_LIMIT')
+  if (env['WARREN_DISK_FREE_LIMIT'])
+    out.diskFreeLimit = parsePositive(env['WARREN_DISK_FREE_LIMIT'], 'WARREN_DISK_FREE_LIMIT')
   return out
 }
 

@@ -29,7 +29,10 @@ export class Broker {
     if (on === this.alarms.has(alarm)) return
     if (on) this.alarms.add(alarm)
     else this.alarms.delete(alarm)
-    this.logger[on ? 'warn' : 'info']({ alarm }, on ? `${alarm} resource alarm set: publishers blocked` : `${alarm} resource alarm cleared`)
+    this.logger[on ? 'warn' : 'info'](
+      { alarm },
+      on ? `${alarm} resource alarm set: publishers blocked` : `${alarm} resource alarm cleared`,
+    )
     for (const fn of this.alarmListeners) fn(this.alarms)
   }
 

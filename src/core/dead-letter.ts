@@ -70,7 +70,13 @@ function countOf(t: FieldTable): number {
 }
 
 function isTable(v: FieldValue): v is FieldTable {
-  return typeof v === 'object' && v !== null && !Array.isArray(v) && !Buffer.isBuffer(v) && v.constructor === Object
+  return (
+    typeof v === 'object' &&
+    v !== null &&
+    !Array.isArray(v) &&
+    !Buffer.isBuffer(v) &&
+    v.constructor === Object
+  )
 }
 
 /** RabbitMQ sorts the tables it rewrites by key. */

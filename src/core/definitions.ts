@@ -43,8 +43,13 @@ export function jsonToTable(o: Record<string, unknown> | undefined): FieldTable 
 const isBuiltInExchange = (name: string): boolean => name === '' || name.startsWith('amq.')
 
 /** Durable exchanges, queues and bindings of every vhost (or one), in RabbitMQ's shape. */
-export function exportTopology(broker: Broker, onlyVhost?: string): Required<Pick<Definitions, 'exchanges' | 'queues' | 'bindings'>> {
-  const defs = { exchanges: [], queues: [], bindings: [] } as Required<Pick<Definitions, 'exchanges' | 'queues' | 'bindings'>>
+export function exportTopology(
+  broker: Broker,
+  onlyVhost?: string,
+): Required<Pick<Definitions, 'exchanges' | 'queues' | 'bindings'>> {
+  const defs = { exchanges: [], queues: [], bindings: [] } as Required<
+    Pick<Definitions, 'exchanges' | 'queues' | 'bindings'>
+  >
   for (const v of broker.vhosts.values()) {
     if (onlyVhost !== undefined && v.name !== onlyVhost) continue
     for (const ex of v.exchanges.values()) {
@@ -74,7 +79,13 @@ export function exportTopology(broker: Broker, onlyVhost?: string): Required<Pic
     }
     for (const q of v.queues.values()) {
       if (!q.durable || q.exclusiveOwner !== undefined) continue
-      defs.queues.push({ name: q.name, vhost: v.name, durable: true, auto_delete: q.autoDelete, arguments: tableToJson(q.args) })
+      defs.queues.push({
+        name: q.name,
+        vhost: v.name,
+        durable: true,
+        auto_delete: q.autoDelete,
+        arguments: tableToJson(q.args),
+      })
     }
   }
   return defs
@@ -98,10 +109,19 @@ export function importTopology(broker: Broker, defs: Definitions): void {
     })
   }
   for (const q of defs.queues ?? []) {
-    broker.addVhost(q.vhost).declareQueue(
-      { name: q.name, passive: false, durable: q.durable, exclusiveOwner: undefined, autoDelete: q.auto_delete, args: jsonToTable(q.arguments) },
-      -1,
-    )
+    broker
+      .addVhost(q.vhost)
+      .declareQueue(
+        {
+          name: q.name,
+          passive: false,
+          durable: q.durable,
+          exclusiveOwner: undefined,
+          autoDelete: q.auto_delete,
+          args: jsonToTable(q.arguments),
+        },
+        -1,
+      )
   }
   for (const b of defs.bindings ?? []) {
     const v = broker.addVhost(b.vhost)

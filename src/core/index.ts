@@ -15,5 +15,12 @@ export { MessageStats } from './stats.js'
 export type { Consumer, ConsumerOwner } from './consumer.js'
 export * from './exchange/index.js'
 export type * from './ports.js'
-export { exportTopology, importTopology, tableToJson, jsonToTable, fieldToJson, jsonToField } from './definitions.js'
+export {
+  exportTopology,
+  importTopology,
+  tableToJson,
+  jsonToTable,
+  fieldToJson,
+  jsonToField,
+} from './definitions.js'
 export type { DeadLetterReason } from './queue/queue.js'

@@ -11,7 +11,8 @@ import {
   NotFoundError,
   PreconditionFailedError,
   ResourceLockedError,
-  tableEquals,
+  describeType,
+  fieldEquals,
 } from '../shared/index.js'
 import {
   type Binding,
@@ -26,7 +27,7 @@ import type { DurabilityListener, QueueStore } from './ports.js'
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
 import { MessageStats } from './stats.js'
 import { type DeadLetterReason, Queue, type QueueHost } from './queue/queue.js'
-import { checkQueueEquivalence, validateQueueArgs } from './queue/queue-args.js'
+import { checkQueueEquivalence, inequivalence, validateQueueArgs } from './queue/queue-args.js'
 
 export interface ExchangeDeclare {
   name: string
@@ -70,12 +71,15 @@ class DefaultExchange extends Exchange {
   protected indexRemove(): void {}
 }
 
-const STANDARD_EXCHANGES: ReadonlyArray<[string, string]> = [
-  ['amq.direct', 'direct'],
-  ['amq.fanout', 'fanout'],
-  ['amq.topic', 'topic'],
-  ['amq.headers', 'headers'],
-  ['amq.match', 'headers'],
+/** The exchanges RabbitMQ creates in every vhost: name, type, internal. */
+const STANDARD_EXCHANGES: ReadonlyArray<[string, string, boolean]> = [
+  ['amq.direct', 'direct', false],
+  ['amq.fanout', 'fanout', false],
+  ['amq.topic', 'topic', false],
+  ['amq.headers', 'headers', false],
+  ['amq.match', 'headers', false],
+  // The firehose tracer publishes here when tracing is on for the vhost.
+  ['amq.rabbitmq.trace', 'topic', true],
 ]
 
 export function generateName(prefix: string): string {
@@ -112,17 +116,10 @@ export class VHost implements QueueHost {
     private readonly logger?: Logger,
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
-    for (const [n, type] of STANDARD_EXCHANGES) {
+    for (const [n, type, internal] of STANDARD_EXCHANGES) {
       this.exchanges.set(
         n,
-        createExchange(type, {
-          name: n,
-          vhost: name,
-          durable: true,
-          autoDelete: false,
-          internal: false,
-          args: {},
-        }),
+        createExchange(type, { name: n, vhost: name, durable: true, autoDelete: false, internal, args: {} }),
       )
     }
   }
@@ -130,19 +127,24 @@ export class VHost implements QueueHost {
   // ---- exchanges ----
 
   declareExchange(d: ExchangeDeclare): Exchange {
+    if (d.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
     const existing = this.exchanges.get(d.name)
     if (d.passive) {
       if (!existing) throw new NotFoundError(`no ${quote(d.name, this.name, 'exchange')}`)
       return existing
     }
-    if (d.name.startsWith('amq.') || d.name === '') {
-      if (!existing || d.name === '') {
-        throw new AccessRefusedError(`exchange name '${d.name}' contains reserved prefix 'amq.*'`)
-      }
-    }
     if (existing) {
       this.checkExchangeEquivalence(existing, d)
       return existing
+    }
+    if (d.name.startsWith('amq.')) {
+      throw new AccessRefusedError(`exchange name '${d.name}' contains reserved prefix 'amq.*'`)
+    }
+    const ae = d.args['alternate-exchange']
+    if (ae !== undefined && typeof ae !== 'string') {
+      throw new PreconditionFailedError(
+        `invalid type '${describeType(ae)}' for arg 'alternate-exchange' in ${quote(d.name, this.name, 'exchange')}`,
+      )
     }
     const ex = createExchange(d.type, { ...d, vhost: this.name })
     this.exchanges.set(d.name, ex)
@@ -160,9 +162,15 @@ export class VHost implements QueueHost {
     if (ex.durable !== d.durable) differ('durable', d.durable, ex.durable)
     if (ex.autoDelete !== d.autoDelete) differ('auto_delete', d.autoDelete, ex.autoDelete)
     if (ex.internal !== d.internal) differ('internal', d.internal, ex.internal)
-    if (!tableEquals(ex.args, d.args)) {
+    // Of an exchange's arguments RabbitMQ compares only alternate-exchange.
+    const have = ex.args['alternate-exchange']
+    const got = d.args['alternate-exchange']
+    if (
+      (have !== undefined || got !== undefined) &&
+      !(have !== undefined && got !== undefined && fieldEquals(have, got))
+    ) {
       throw new PreconditionFailedError(
-        `inequivalent arg 'arguments' for ${quote(ex.name, this.name, 'exchange')}`,
+        `inequivalent arg 'alternate-exchange' for ${quote(ex.name, this.name, 'exchange')}: ${inequivalence(have, got)}`,
       )
     }
   }
@@ -176,7 +184,7 @@ export class VHost implements QueueHost {
   deleteExchange(name: string, ifUnused: boolean): void {
     if (name === '') throw new AccessRefusedError('operation not permitted on the default exchange')
     if (name.startsWith('amq.')) {
-      throw new AccessRefusedError(`operation not permitted on ${quote(name, this.name, 'exchange')}`)
+      throw new AccessRefusedError(`deletion of system ${quote(name, this.name, 'exchange')} not allowed`)
     }
     const ex = this.exchanges.get(name)
     if (!ex) return // RabbitMQ answers delete-ok for an exchange that does not exist
@@ -272,7 +280,8 @@ export class VHost implements QueueHost {
   /** Removes a queue with its bindings; returns how many ready messages it held. */
   removeQueue(q: Queue): number {
     if (q.deleted) return 0
-    const n = q.messageCount
+    // delete-ok reports the ready messages, as RabbitMQ does (unacked ones are not counted).
+    const n = q.readyCount
     this.queues.delete(q.name)
     for (const b of [...q.incoming]) this.removeBinding(b)
     q.destroy()
@@ -297,7 +306,14 @@ export class VHost implements QueueHost {
 
   openReplyQueue(key: string, connectionId: number): Queue {
     const q = new Queue(
-      { name: REPLY_TO, vhost: this.name, durable: false, autoDelete: false, exclusiveOwner: connectionId, args: {} },
+      {
+        name: REPLY_TO,
+        vhost: this.name,
+        durable: false,
+        autoDelete: false,
+        exclusiveOwner: connectionId,
+        args: {},
+      },
       this,
     )
     this.replyQueues.set(key, q)
@@ -313,7 +329,10 @@ export class VHost implements QueueHost {
 
   /** Passive declares of the pseudo-queue and of live reply keys succeed, as in RabbitMQ. */
   isReplyQueueName(name: string): boolean {
-    return name === REPLY_TO || (name.startsWith(REPLY_TO_PREFIX) && this.replyQueues.has(name.slice(REPLY_TO_PREFIX.length)))
+    return (
+      name === REPLY_TO ||
+      (name.startsWith(REPLY_TO_PREFIX) && this.replyQueues.has(name.slice(REPLY_TO_PREFIX.length)))
+    )
   }
 
   // ---- bindings ----
@@ -321,7 +340,8 @@ export class VHost implements QueueHost {
   bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {
     if (source.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
     if (source.type === 'headers') validateHeadersBindingArgs(args)
-    if (source.bind(dest, routingKey, args) && source.durable && dest.durable) this.durability?.definitionsChanged()
+    if (source.bind(dest, routingKey, args) && source.durable && dest.durable)
+      this.durability?.definitionsChanged()
   }
 
   unbind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {
@@ -407,7 +427,10 @@ export class VHost implements QueueHost {
   }
 
   storeFailed(q: Queue, err: unknown): void {
-    this.logger?.error({ err, vhost: this.name, queue: q.name }, 'reading paged-out messages back from the store failed')
+    this.logger?.error(
+      { err, vhost: this.name, queue: q.name },
+      'reading paged-out messages back from the store failed',
+    )
   }
 
   // ---- dead-lettering ----

@@ -12,7 +12,17 @@ export function erlangBinary(b: Buffer): string {
     }
   }
   if (!printable) return `<<${[...b].join(',')}>>`
-  const escapes: Record<number, string> = { 8: '\\b', 9: '\\t', 10: '\\n', 11: '\\v', 12: '\\f', 13: '\\r', 27: '\\e', 34: '\\"', 92: '\\\\' }
+  const escapes: Record<number, string> = {
+    8: '\\b',
+    9: '\\t',
+    10: '\\n',
+    11: '\\v',
+    12: '\\f',
+    13: '\\r',
+    27: '\\e',
+    34: '\\"',
+    92: '\\\\',
+  }
   return `<<"${[...b].map((c) => escapes[c] ?? String.fromCharCode(c)).join('')}">>`
 }
 

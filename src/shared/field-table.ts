@@ -104,3 +104,28 @@ export function tableEquals(a: FieldTable, b: FieldTable): boolean {
   if (ka.length !== Object.keys(b).length) return false
   return ka.every((k) => Object.hasOwn(b, k) && fieldEquals(a[k], b[k]))
 }
+
+/** RabbitMQ's names for field types, as its error messages print them. */
+export function describeType(v: FieldValue): string {
+  if (typeof v === 'string') return 'longstr'
+  if (typeof v === 'boolean') return 'bool'
+  if (typeof v === 'number') return Number.isInteger(v) ? 'signedint' : 'double'
+  if (typeof v === 'bigint') return 'long'
+  if (v === null) return 'void'
+  if (Buffer.isBuffer(v)) return 'binary'
+  if (v instanceof TypedValue) {
+    const names = {
+      b: 'byte',
+      B: 'unsignedbyte',
+      s: 'short',
+      u: 'unsignedshort',
+      i: 'unsignedint',
+      l: 'long',
+      f: 'float',
+      d: 'double',
+    }
+    return names[v.type]
+  }
+  if (Array.isArray(v)) return 'array'
+  return 'table'
+}

@@ -9,7 +9,11 @@ test('memory alarm follows resident memory across the high watermark', () => {
   let rss = 100
   const seen: boolean[] = []
   broker.onAlarmsChanged((a) => seen.push(a.has('memory')))
-  const monitor = new ResourceMonitor(broker, { memoryHighWatermark: 1000, diskFreeLimit: 0, dataDir: undefined }, () => rss)
+  const monitor = new ResourceMonitor(
+    broker,
+    { memoryHighWatermark: 1000, diskFreeLimit: 0, dataDir: undefined },
+    () => rss,
+  )
   monitor.checkMemory()
   rss = 2000
   monitor.checkMemory()

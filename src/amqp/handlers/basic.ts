@@ -32,7 +32,15 @@ export const basicHandlers: HandlerTable = {
     const c =
       name === REPLY_TO
         ? ch.directReply.consume(tag, m.noAck, m.arguments)
-        : new ChannelConsumer(ch, ch.vhost.getQueue(name, ch.connectionId), tag, m.noAck, m.exclusive, ch.prefetchCount, m.arguments)
+        : new ChannelConsumer(
+            ch,
+            ch.vhost.getQueue(name, ch.connectionId),
+            tag,
+            m.noAck,
+            m.exclusive,
+            ch.prefetchCount,
+            m.arguments,
+          )
     c.queue.checkConsumable(c)
     ch.addConsumer(c)
     // consume-ok must precede the first delivery, so it is written before the queue is told.
@@ -62,8 +70,9 @@ export const basicHandlers: HandlerTable = {
   'basic.reject': (ch, m) => ch.reject(m.deliveryTag, false, m.requeue),
   'basic.recover': (ch, m) => {
     if (!m.requeue) throw new NotImplementedError('requeue=false')
-    ch.recover()
+    // recover-ok comes first; the redeliveries follow it, as RabbitMQ sends them.
     ch.send({ name: 'basic.recover-ok' })
+    ch.recover()
   },
   'basic.recover-async': (ch, m) => {
     if (!m.requeue) throw new NotImplementedError('requeue=false')

@@ -1,13 +1,13 @@
 // exchange class: declare, delete, bind, unbind (exchange-to-exchange).
 import { EXCHANGE_TYPES } from '../../core/index.js'
-import { AccessRefusedError, CommandInvalidError } from '../../shared/index.js'
+import { CommandInvalidError } from '../../shared/index.js'
 import type { HandlerTable } from '../channel.js'
 
 export const exchangeHandlers: HandlerTable = {
   'exchange.declare': (ch, m) => {
     if (!m.passive) {
+      if (m.type === '') throw new CommandInvalidError(`invalid exchange type ''`)
       if (!EXCHANGE_TYPES.includes(m.type)) throw new CommandInvalidError(`unknown exchange type '${m.type}'`)
-      if (m.exchange === '') throw new AccessRefusedError('operation not permitted on the default exchange')
     }
     ch.vhost.declareExchange({
       name: m.exchange,

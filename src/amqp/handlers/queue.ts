@@ -22,7 +22,12 @@ export const queueHandlers: HandlerTable = {
     ch.lastQueue = q.name
     return ch.afterDurable(() => {
       if (m.noWait) return
-      ch.send({ name: 'queue.declare-ok', queue: q.name, messageCount: q.readyCount, consumerCount: q.consumerCount })
+      ch.send({
+        name: 'queue.declare-ok',
+        queue: q.name,
+        messageCount: q.readyCount,
+        consumerCount: q.consumerCount,
+      })
     })
   },
   'queue.bind': (ch, m) => {
@@ -35,10 +40,11 @@ export const queueHandlers: HandlerTable = {
     })
   },
   'queue.unbind': (ch, m) => {
+    // RabbitMQ 3.10 answers unbind-ok even when the queue, the exchange or the binding is missing.
     const v = ch.vhost
-    const ex = v.getExchange(m.exchange)
-    const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
-    v.unbind(ex, q, m.routingKey, m.arguments)
+    const name = ch.queueName(m.queue)
+    const ex = v.exchanges.get(m.exchange)
+    if (ex && v.queues.has(name)) v.unbind(ex, v.getQueue(name, ch.connectionId), m.routingKey, m.arguments)
     return ch.afterDurable(() => ch.send({ name: 'queue.unbind-ok' }))
   },
   'queue.purge': (ch, m) => {

@@ -1,7 +1,13 @@
 // Headers exchange: matches on message headers against binding arguments. x-match is all (default),
 // any, all-with-x or any-with-x; the -with-x variants also compare x- prefixed keys. A binding value of
 // void (null) asks only that the header be present, as in RabbitMQ.
-import { type FieldTable, type FieldValue, fieldEquals, PreconditionFailedError } from '../../shared/index.js'
+import {
+  describeType,
+  type FieldTable,
+  type FieldValue,
+  fieldEquals,
+  PreconditionFailedError,
+} from '../../shared/index.js'
 import type { Message } from '../message.js'
 import { type Binding, Exchange, type RouteSink } from './exchange.js'
 
@@ -11,7 +17,12 @@ const MATCH_KINDS: readonly string[] = ['all', 'any', 'all-with-x', 'any-with-x'
 export function validateHeadersBindingArgs(args: FieldTable): void {
   const m = args['x-match']
   if (m === undefined) return
-  if (typeof m !== 'string' || !MATCH_KINDS.includes(m)) {
+  if (typeof m !== 'string') {
+    throw new PreconditionFailedError(
+      `Invalid x-match field type ${describeType(m)} (value ${erlangTerm(m)}); expected longstr`,
+    )
+  }
+  if (!MATCH_KINDS.includes(m)) {
     throw new PreconditionFailedError(
       `Invalid x-match field value ${erlangTerm(m)}; expected all, any, all-with-x, or any-with-x`,
     )
@@ -34,7 +45,7 @@ export function headersMatch(args: FieldTable, headers: FieldTable | undefined):
 
 function valueMatches(want: FieldValue, headers: FieldTable | undefined, key: string): boolean {
   if (!headers || !Object.hasOwn(headers, key)) return false
-  return want === null || fieldEquals(want, headers[key])
+  return want === null || headerValueEquals(want, headers[key] as FieldValue)
 }
 
 export class HeadersExchange extends Exchange {
@@ -56,4 +67,17 @@ export class HeadersExchange extends Exchange {
 /** How RabbitMQ's messages print a value (Erlang ~p): binaries as <<"text">>. */
 function erlangTerm(v: FieldValue | undefined): string {
   return typeof v === 'string' ? `<<"${v}">>` : String(v)
+}
+
+/**
+ * RabbitMQ compares header values by type class: integers and floats by number, and a longstr and a
+ * byte array by their octets.
+ */
+function headerValueEquals(want: FieldValue, got: FieldValue): boolean {
+  const bytes = (v: FieldValue): Buffer | undefined =>
+    typeof v === 'string' ? Buffer.from(v) : Buffer.isBuffer(v) ? v : undefined
+  const a = bytes(want)
+  const b = bytes(got)
+  if (a && b) return a.equals(b)
+  return fieldEquals(want, got)
 }

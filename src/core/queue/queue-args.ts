@@ -1,6 +1,7 @@
 // Queue arguments: validation of the x- arguments RabbitMQ understands, and the equivalence check on
 // redeclare. RabbitMQ compares only the arguments it knows; unknown ones are accepted and ignored.
 import {
+  describeType,
   type FieldTable,
   type FieldValue,
   fieldEquals,
@@ -12,9 +13,18 @@ import {
 type Check = (v: FieldValue) => string | undefined
 
 /** RabbitMQ's ?INTEGER_ARG_TYPES: a double or a string is not an integer argument, whatever its value. */
-const INTEGER_TYPES = new Set(['byte', 'short', 'signedint', 'long', 'unsignedbyte', 'unsignedshort', 'unsignedint'])
+const INTEGER_TYPES = new Set([
+  'byte',
+  'short',
+  'signedint',
+  'long',
+  'unsignedbyte',
+  'unsignedshort',
+  'unsignedint',
+])
 
-const int: Check = (v) => (INTEGER_TYPES.has(describeType(v)) ? undefined : `{unacceptable_type,${describeType(v)}}`)
+const int: Check = (v) =>
+  INTEGER_TYPES.has(describeType(v)) ? undefined : `"expected integer, got ${describeType(v)}"`
 const nonNegInt: Check = (v) => {
   const e = int(v)
   if (e) return e
@@ -28,12 +38,12 @@ const positiveInt: Check = (v) => {
   return n === 0 ? `{value_zero,0}` : n < 0 ? `{value_negative,${n}}` : undefined
 }
 const str: Check = (v) => (typeof v === 'string' ? undefined : `{unacceptable_type,${describeType(v)}}`)
-/** A string from a fixed set; RabbitMQ names the failure per argument (invalid_overflow, ...). */
+/** A string from a fixed set; RabbitMQ names the failure per argument. */
 const oneOf =
-  (failure: string, ...allowed: string[]): Check =>
+  (failure: (v: string) => string, ...allowed: string[]): Check =>
   (v) => {
     if (typeof v !== 'string') return `{unacceptable_type,${describeType(v)}}`
-    return allowed.includes(v) ? undefined : failure
+    return allowed.includes(v) ? undefined : failure(v)
   }
 const bool: Check = (v) => (typeof v === 'boolean' ? undefined : `{unacceptable_type,${describeType(v)}}`)
 const priority: Check = (v) => {
@@ -44,9 +54,11 @@ const priority: Check = (v) => {
 }
 /** Warren has classic queues only; quorum and stream queues are refused rather than faked. */
 const queueType: Check = (v) => {
-  const e = oneOf('invalid_queue_type', 'classic', 'quorum', 'stream')(v)
+  const e = oneOf((t) => `"unsupported queue type '${t}'"`, 'classic', 'quorum', 'stream')(v)
   if (e) return e
-  return v === 'classic' ? undefined : `{unsupported_queue_type,${String(v)}} (Warren supports classic queues only)`
+  return v === 'classic'
+    ? undefined
+    : `"unsupported queue type '${String(v)}'" (Warren supports classic queues only)`
 }
 
 /** Arguments RabbitMQ 3.10 validates for classic queues, and how. */
@@ -56,16 +68,46 @@ export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
   'x-max-length': nonNegInt,
   'x-max-length-bytes': nonNegInt,
   'x-max-priority': priority,
-  'x-overflow': oneOf('invalid_overflow', 'drop-head', 'reject-publish', 'reject-publish-dlx'),
+  'x-overflow': oneOf(() => 'invalid_overflow', 'drop-head', 'reject-publish', 'reject-publish-dlx'),
   'x-dead-letter-exchange': str,
   'x-dead-letter-routing-key': str,
   'x-single-active-consumer': bool,
-  'x-queue-mode': oneOf('invalid_queue_mode', 'default', 'lazy'),
+  'x-queue-mode': oneOf((m) => `"unsupported queue mode '${m}'"`, 'default', 'lazy'),
   'x-queue-type': queueType,
   'x-queue-master-locator': str,
 }
 
+/** Arguments of quorum and stream queues, which RabbitMQ refuses on a classic queue. */
+const OTHER_QUEUE_TYPE_ARGS = [
+  'x-max-in-memory-length',
+  'x-max-in-memory-bytes',
+  'x-quorum-initial-group-size',
+  'x-max-age',
+  'x-stream-max-segment-size-bytes',
+  'x-initial-cluster-size',
+  'x-queue-leader-locator',
+]
+
 export function validateQueueArgs(queue: string, vhost: string, args: FieldTable): void {
+  const where = `queue '${queue}' in vhost '${vhost}'`
+  const dlx = args['x-dead-letter-exchange']
+  if (dlx !== undefined && typeof dlx !== 'string') {
+    throw new PreconditionFailedError(
+      `invalid type '${describeType(dlx)}' for arg 'x-dead-letter-exchange' in ${where}`,
+    )
+  }
+  for (const key of OTHER_QUEUE_TYPE_ARGS) {
+    if (Object.hasOwn(args, key)) {
+      throw new PreconditionFailedError(
+        `invalid arg '${key}' for ${where} of queue type rabbit_classic_queue`,
+      )
+    }
+  }
+  if (args['x-dead-letter-routing-key'] !== undefined && dlx === undefined) {
+    throw new PreconditionFailedError(
+      `invalid arg 'x-dead-letter-routing-key' for ${where}: routing_key_but_no_dlx_defined`,
+    )
+  }
   for (const [key, check] of Object.entries(QUEUE_ARGS)) {
     if (!Object.hasOwn(args, key)) continue
     const problem = check(args[key] as FieldValue)
@@ -86,9 +128,17 @@ export function checkQueueEquivalence(queue: string, vhost: string, have: FieldT
     if (key === 'x-queue-type' && (a ?? 'classic') === (b ?? 'classic')) continue
     if (a !== undefined && b !== undefined && fieldEquals(a, b)) continue
     throw new PreconditionFailedError(
-      `inequivalent arg '${key}' for queue '${queue}' in vhost '${vhost}': received ${describe(b)} but current is ${describe(a)}`,
+      `inequivalent arg '${key}' for queue '${queue}' in vhost '${vhost}': ${inequivalence(a, b)}`,
     )
   }
+}
+
+/** RabbitMQ names plain values when both sides have one, and value and type when one side has none. */
+export function inequivalence(have: FieldValue | undefined, got: FieldValue | undefined): string {
+  if (have !== undefined && got !== undefined) {
+    return `received '${renderValue(got)}' but current is '${renderValue(have)}'`
+  }
+  return `received ${describe(got)} but current is ${describe(have)}`
 }
 
 function describe(v: FieldValue | undefined): string {
@@ -99,29 +149,4 @@ function describe(v: FieldValue | undefined): string {
 function renderValue(v: FieldValue): string {
   if (v instanceof TypedValue) return String(v.value)
   return typeof v === 'object' && v !== null && !Buffer.isBuffer(v) ? JSON.stringify(v) : String(v)
-}
-
-/** RabbitMQ's names for field types, as its error messages print them. */
-export function describeType(v: FieldValue): string {
-  if (typeof v === 'string') return 'longstr'
-  if (typeof v === 'boolean') return 'bool'
-  if (typeof v === 'number') return Number.isInteger(v) ? 'signedint' : 'double'
-  if (typeof v === 'bigint') return 'long'
-  if (v === null) return 'void'
-  if (Buffer.isBuffer(v)) return 'binary'
-  if (v instanceof TypedValue) {
-    const names = {
-      b: 'byte',
-      B: 'unsignedbyte',
-      s: 'short',
-      u: 'unsignedshort',
-      i: 'unsignedint',
-      l: 'long',
-      f: 'float',
-      d: 'double',
-    }
-    return names[v.type]
-  }
-  if (Array.isArray(v)) return 'array'
-  return 'table'
 }

@@ -18,7 +18,8 @@ export interface QueueSettings {
 
 export function settingsFromArgs(args: FieldTable): QueueSettings {
   const num = (k: string): number | undefined => fieldNumber(args[k])
-  const str = (k: string): string | undefined => (typeof args[k] === 'string' ? (args[k] as string) : undefined)
+  const str = (k: string): string | undefined =>
+    typeof args[k] === 'string' ? (args[k] as string) : undefined
   return {
     messageTtl: num('x-message-ttl'),
     expires: num('x-expires'),

@@ -89,7 +89,8 @@ export class Queue {
     const prioritised = maxPriority !== undefined && maxPriority > 0
     const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
     // Priority and length-limited queues keep every ready message in memory (a limit bounds the latter).
-    const pageable = !prioritised && this.settings.maxLength === undefined && this.settings.maxLengthBytes === undefined
+    const pageable =
+      !prioritised && this.settings.maxLength === undefined && this.settings.maxLengthBytes === undefined
     this.ready = new ReadyMessages(list, {
       pagingStore: () => (pageable ? this.store : undefined),
       revive: (m) => new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties),
@@ -331,7 +332,8 @@ export class Queue {
     if (ifUnused && this.consumers.length > 0) {
       throw new PreconditionFailedError(`queue '${this.name}' in vhost '${this.vhost}' in use`)
     }
-    if (ifEmpty && this.messageCount > 0) {
+    // Only ready messages count, as in RabbitMQ: unacked ones do not make a queue "not empty".
+    if (ifEmpty && this.readyCount > 0) {
       throw new PreconditionFailedError(`queue '${this.name}' in vhost '${this.vhost}' not empty`)
     }
   }
@@ -408,7 +410,7 @@ export class Queue {
       const active = cs[0]
       return active?.canTake() ? active : undefined
     }
-    for (let start = 0; start < cs.length; ) {
+    for (let start = 0; start < cs.length;) {
       const priority = (cs[start] as Consumer).priority
       let end = start + 1
       while (end < cs.length && (cs[end] as Consumer).priority === priority) end++

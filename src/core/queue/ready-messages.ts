@@ -144,6 +144,12 @@ export class ReadyMessages {
 
   private revived(t: TailEntry, m: PersistedMessage): QueueEntry {
     this.windowBytes += t.size
-    return { message: this.host.revive(m), seq: t.seq, redelivered: t.redelivered, expiresAt: t.expiresAt, storeId: t.storeId }
+    return {
+      message: this.host.revive(m),
+      seq: t.seq,
+      redelivered: t.redelivered,
+      expiresAt: t.expiresAt,
+      storeId: t.storeId,
+    }
   }
 }

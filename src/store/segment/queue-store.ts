@@ -177,10 +177,12 @@ export class SegmentQueueStore implements QueueStore {
     let i = 0
     while (i < ids.length) {
       const seg = this.find(ids[i] as number)
-      if (!seg) throw new Error(`message ${ids[i]} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
+      if (!seg)
+        throw new Error(`message ${ids[i]} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
       let j = i
       while (j < ids.length && (ids[j] as number) < seg.baseId + seg.count) j++
-      if (j === i) throw new Error(`message ${ids[i]} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
+      if (j === i)
+        throw new Error(`message ${ids[i]} is not stored for queue '${this.queue}' in vhost '${this.vhost}'`)
       out.push(...(await this.readFromSegment(seg, ids.slice(i, j))))
       i = j
     }
@@ -197,7 +199,9 @@ export class SegmentQueueStore implements QueueStore {
       return ks.map((k, n) => {
         const at = (seg.offsets[k] as number) - from
         if (parseRecord(buf, at, buf.length, this.view, true) < 0 || this.view.id !== ids[n]) {
-          throw new Error(`message ${ids[n]} of queue '${this.queue}' in vhost '${this.vhost}' is corrupt in ${seg.path}`)
+          throw new Error(
+            `message ${ids[n]} of queue '${this.queue}' in vhost '${this.vhost}' is corrupt in ${seg.path}`,
+          )
         }
         return this.decoder.decode(buf, this.view, false, ((seg.flags[k] as number) & FLAG.delivered) !== 0)
       })
