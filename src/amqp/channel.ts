@@ -12,7 +12,9 @@ import {
   type VHost,
 } from '../core/index.js'
 import {
+  CONTENT_METHODS,
   decodeBasicProperties,
+  METHOD_IDS,
   type Method,
   type MethodName,
   type MethodOf,
@@ -36,6 +38,7 @@ import {
 import type { Connection } from './connection.js'
 import { MessageStats } from '../core/index.js'
 import { HANDLERS } from './handlers/index.js'
+import { type Access, checkPermitted, type ResourceKind, type User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
 import { DirectReply } from './direct-reply.js'
 import { type Unacked, UnackedTracker } from './unacked.js'
@@ -49,7 +52,11 @@ const reader = new Reader()
 const propsWriter = new Writer(4096)
 
 interface PendingPublish {
-  exchange: Exchange
+  /** Undefined for a content-bearing method a client may not send (basic.deliver, say): its content is
+   * read, as RabbitMQ does, and then refused. */
+  exchange: Exchange | undefined
+  /** Class and method ids of the method that announced the content. */
+  methodIds: readonly [number, number]
   routingKey: string
   mandatory: boolean
   bodySize: number
@@ -133,7 +140,12 @@ export class Channel implements ConsumerOwner {
   onMethod(m: Method): void | Promise<void> {
     if (this.pending) throw this.contentExpected()
     const handler = HANDLERS[m.name] as ((ch: Channel, m: Method) => void | Promise<void>) | undefined
-    if (!handler) throw new CommandInvalidError('unimplemented method')
+    if (!handler) {
+      // A server-only method with content (basic.deliver, basic.return, basic.get-ok) is followed by its
+      // content frames, which are read before the method is refused, as RabbitMQ's frame assembler does.
+      if (CONTENT_METHODS.has(m.name)) return this.startPublish(undefined, '', false, METHOD_IDS[m.name])
+      throw new CommandInvalidError('unimplemented method')
+    }
     return handler(this, m)
   }
 
@@ -154,13 +166,18 @@ export class Channel implements ConsumerOwner {
         ? 'expected content header for class 60, got non content header frame instead'
         : 'expected content body, got non content body frame instead',
     )
-    err.method = [60, 40]
+    err.method = this.pendingMethodIds()
     return err
   }
 
-  /** Class and method ids to report for an error in content frames: the pending basic.publish. */
+  /** Class and method ids to report for an error in content frames: the pending content method. */
   pendingMethodIds(): readonly [number, number] {
-    return this.pending ? [60, 40] : [0, 0]
+    return this.pending ? this.pending.methodIds : [0, 0]
+  }
+
+  /** RabbitMQ's permission check for the connection's user on a resource of this vhost (403 when refused). */
+  permit(access: Access, kind: ResourceKind, name: string): void {
+    checkPermitted(this.conn.ctx.users, (this.conn.user as User).name, this.vhost.name, access, kind, name)
   }
 
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
@@ -172,9 +189,15 @@ export class Channel implements ConsumerOwner {
 
   // ---- publishing ----
 
-  startPublish(exchange: Exchange, routingKey: string, mandatory: boolean): void {
+  startPublish(
+    exchange: Exchange | undefined,
+    routingKey: string,
+    mandatory: boolean,
+    methodIds: readonly [number, number] = [60, 40],
+  ): void {
     this.pending = {
       exchange,
+      methodIds,
       routingKey,
       mandatory,
       bodySize: -1,
@@ -233,17 +256,23 @@ export class Channel implements ConsumerOwner {
 
   private completePublish(p: PendingPublish, body: Buffer): void {
     this.pending = undefined
+    if (!p.exchange) {
+      const refused = new CommandInvalidError('unimplemented method')
+      refused.method = p.methodIds
+      throw refused
+    }
+    const exchange = p.exchange
     const props = this.directReply.rewriteReplyTo(p.properties as BasicProperties)
     this.validateProperties(props)
     const raw = props === p.properties ? p.rawProperties : undefined
-    const msg = new Message(p.exchange.name, p.routingKey, props, body, raw, this.conn.ctx.clock.now())
+    const msg = new Message(exchange.name, p.routingKey, props, body, raw, this.conn.ctx.clock.now())
     // Under a resource alarm the connection is blocked once this message is in.
     this.conn.blocking.onPublish()
     if (this.txMode) {
-      this.tx.publishes.push({ exchange: p.exchange, msg, mandatory: p.mandatory })
+      this.tx.publishes.push({ exchange, msg, mandatory: p.mandatory })
       return
     }
-    this.routePublish(p.exchange, msg, p.mandatory)
+    this.routePublish(exchange, msg, p.mandatory)
   }
 
   private routePublish(exchange: Exchange, msg: Message, mandatory: boolean): PublishResult {

@@ -1,5 +1,5 @@
 // Users, their tags and per-vhost permissions. Permissions are RabbitMQ's configure/write/read regular
-// expressions; enforcement on AMQP operations arrives with the operations issue.
+// expressions (enforced by ./authorize.ts).
 import { checkPassword, hashPassword } from './password.js'
 
 export interface User {

@@ -6,6 +6,7 @@ import { ChannelConsumer, type HandlerTable } from '../channel.js'
 export const basicHandlers: HandlerTable = {
   'basic.publish': (ch, m) => {
     if (m.immediate) throw new NotImplementedError('immediate=true')
+    ch.permit('write', 'exchange', m.exchange)
     const ex = ch.vhost.getExchange(m.exchange)
     if (ex.internal) {
       throw new AccessRefusedError(
@@ -29,6 +30,7 @@ export const basicHandlers: HandlerTable = {
     const tag = m.consumerTag === '' ? generateName('amq.ctag-') : m.consumerTag
     if (ch.consumers.has(tag)) throw new NotAllowedError(`attempt to reuse consumer tag '${tag}'`)
     const name = ch.queueName(m.queue)
+    if (name !== REPLY_TO) ch.permit('read', 'queue', name)
     const c =
       name === REPLY_TO
         ? ch.directReply.consume(tag, m.noAck, m.arguments)
@@ -52,6 +54,7 @@ export const basicHandlers: HandlerTable = {
     if (!m.noWait) ch.send({ name: 'basic.cancel-ok', consumerTag: m.consumerTag })
   },
   'basic.get': (ch, m) => {
+    ch.permit('read', 'queue', ch.queueName(m.queue))
     const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
     const answer = (): void => {
       const entry = q.get(m.noAck)

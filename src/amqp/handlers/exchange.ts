@@ -8,6 +8,12 @@ export const exchangeHandlers: HandlerTable = {
     if (!m.passive) {
       if (m.type === '') throw new CommandInvalidError(`invalid exchange type ''`)
       if (!EXCHANGE_TYPES.includes(m.type)) throw new CommandInvalidError(`unknown exchange type '${m.type}'`)
+      if (m.exchange !== '') ch.permit('configure', 'exchange', m.exchange)
+      const ae = m.arguments['alternate-exchange']
+      if (typeof ae === 'string') {
+        ch.permit('read', 'exchange', m.exchange)
+        ch.permit('write', 'exchange', ae)
+      }
     }
     ch.vhost.declareExchange({
       name: m.exchange,
@@ -23,12 +29,15 @@ export const exchangeHandlers: HandlerTable = {
     })
   },
   'exchange.delete': (ch, m) => {
+    if (m.exchange !== '' && !m.exchange.startsWith('amq.')) ch.permit('configure', 'exchange', m.exchange)
     ch.vhost.deleteExchange(m.exchange, m.ifUnused)
     return ch.afterDurable(() => {
       if (!m.noWait) ch.send({ name: 'exchange.delete-ok' })
     })
   },
   'exchange.bind': (ch, m) => {
+    ch.permit('write', 'exchange', m.destination)
+    ch.permit('read', 'exchange', m.source)
     const v = ch.vhost
     v.bind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
     return ch.afterDurable(() => {
@@ -36,6 +45,8 @@ export const exchangeHandlers: HandlerTable = {
     })
   },
   'exchange.unbind': (ch, m) => {
+    ch.permit('write', 'exchange', m.destination)
+    ch.permit('read', 'exchange', m.source)
     const v = ch.vhost
     v.unbind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
     return ch.afterDurable(() => {

@@ -1,4 +1,5 @@
 // queue class: declare, bind, unbind, purge, delete.
+import { generateName } from '../../core/index.js'
 import type { HandlerTable } from '../channel.js'
 
 export const queueHandlers: HandlerTable = {
@@ -8,9 +9,20 @@ export const queueHandlers: HandlerTable = {
       if (!m.noWait) ch.send({ name: 'queue.declare-ok', queue: m.queue, messageCount: 0, consumerCount: 1 })
       return
     }
+    const serverNamed = m.queue === '' && !m.passive
+    const name = serverNamed ? generateName('amq.gen-') : m.queue
+    if (!m.passive) {
+      ch.permit('configure', 'queue', name)
+      const dlx = m.arguments['x-dead-letter-exchange']
+      if (typeof dlx === 'string') {
+        ch.permit('read', 'queue', name)
+        ch.permit('write', 'exchange', dlx)
+      }
+    }
     const q = ch.vhost.declareQueue(
       {
-        name: m.queue,
+        serverNamed,
+        name,
         passive: m.passive,
         durable: m.durable,
         exclusiveOwner: m.exclusive ? ch.connectionId : undefined,
@@ -31,6 +43,8 @@ export const queueHandlers: HandlerTable = {
     })
   },
   'queue.bind': (ch, m) => {
+    ch.permit('write', 'queue', ch.queueName(m.queue))
+    ch.permit('read', 'exchange', m.exchange)
     const v = ch.vhost
     const ex = v.getExchange(m.exchange)
     const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
@@ -43,16 +57,20 @@ export const queueHandlers: HandlerTable = {
     // RabbitMQ 3.10 answers unbind-ok even when the queue, the exchange or the binding is missing.
     const v = ch.vhost
     const name = ch.queueName(m.queue)
+    ch.permit('write', 'queue', name)
+    ch.permit('read', 'exchange', m.exchange)
     const ex = v.exchanges.get(m.exchange)
     if (ex && v.queues.has(name)) v.unbind(ex, v.getQueue(name, ch.connectionId), m.routingKey, m.arguments)
     return ch.afterDurable(() => ch.send({ name: 'queue.unbind-ok' }))
   },
   'queue.purge': (ch, m) => {
+    ch.permit('read', 'queue', ch.queueName(m.queue))
     const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
     const messageCount = q.purge()
     if (!m.noWait) ch.send({ name: 'queue.purge-ok', messageCount })
   },
   'queue.delete': (ch, m) => {
+    ch.permit('configure', 'queue', ch.queueName(m.queue))
     const messageCount = ch.vhost.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
     return ch.afterDurable(() => {
       if (!m.noWait) ch.send({ name: 'queue.delete-ok', messageCount })
