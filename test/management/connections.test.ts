@@ -11,7 +11,7 @@ async function findConnection(name: string): Promise<Record<string, AnyJson>> {
   await eventually(async () => {
     const list = (await m.api('GET', '/api/connections')).json as Array<Record<string, unknown>>
     found = list.find((c) => c['user_provided_name'] === name)
-    return found !== undefined && found['state'] !== undefined // RabbitMQ adds statistics later
+    return found?.['state'] !== undefined && found['recv_oct'] !== undefined // RabbitMQ adds statistics later
   })
   return found as Record<string, unknown>
 }

@@ -87,9 +87,10 @@ describe('/api/exchanges', () => {
     const ch = await conn.createConfirmChannel()
     for (let i = 0; i < 3; i++) ch.publish('ex-stats', '', Buffer.from('x'))
     await ch.waitForConfirms()
-    await eventually(
-      async () => (await m.api('GET', `/api/exchanges/${v()}/ex-stats`)).json.message_stats?.publish_in === 3,
-    )
+    await eventually(async () => {
+      const stats = (await m.api('GET', `/api/exchanges/${v()}/ex-stats`)).json.message_stats
+      return stats?.publish_in === 3 && stats?.publish_out === 3 // RabbitMQ updates them separately
+    })
     const s = (await m.api('GET', `/api/exchanges/${v()}/ex-stats`)).json.message_stats
     assert.equal(s.publish_out, 3)
     assert.equal(typeof s.publish_in_details.rate, 'number')
@@ -102,7 +103,10 @@ describe('/api/queues', () => {
     const body = { durable: true, auto_delete: false, arguments: { 'x-max-length': 10 } }
     assert.equal((await m.api('PUT', `/api/queues/${v()}/q1`, { body })).status, 201)
     assert.equal((await m.api('PUT', `/api/queues/${v()}/q1`, { body })).status, 204)
-    await eventually(async () => (await m.api('GET', `/api/queues/${v()}/q1`)).json.state !== undefined)
+    // RabbitMQ adds the statistics fields a few seconds after the declare
+    await eventually(
+      async () => typeof (await m.api('GET', `/api/queues/${v()}/q1`)).json.memory === 'number',
+    )
     const q = (await m.api('GET', `/api/queues/${v()}/q1`)).json
     assert.equal(q.name, 'q1')
     assert.equal(q.vhost, vh.name)
