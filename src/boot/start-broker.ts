@@ -1,10 +1,15 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
+import { mkdir } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import { join, resolve } from 'node:path'
 import { UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker } from '../core/index.js'
 import { startManagement } from '../management/index.js'
+import { openDefinitionStore, openSegmentStore } from '../store/index.js'
+import { Persistence } from './persistence.js'
+import { ResourceMonitor } from './resource-monitor.js'
 import { type Clock, createLogger, type Logger, type LogLevel, systemClock } from '../shared/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
@@ -26,6 +31,9 @@ export interface RunningBroker {
   readonly config: WarrenConfig
   readonly logger: Logger
   readonly server: AmqpServer
+  /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
+  readonly persistence: Persistence | undefined
+  readonly monitor: ResourceMonitor
   close(): Promise<void>
 }
 
@@ -40,15 +48,24 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const clock = givenClock ?? systemClock
   const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize })
   const users = new UserRegistry()
-  broker.addVhost(config.defaultVhost)
-  users.addUser(config.defaultUser, config.defaultPass, ['administrator'])
-  users.setPermission(config.defaultUser, config.defaultVhost, { configure: '.*', write: '.*', read: '.*' })
+  // Embedded brokers keep everything in memory unless given a data directory; `warren server` always is.
+  const persistence =
+    opts.dataDir !== undefined ? await openPersistence(config.dataDir, broker, users, logger) : undefined
+  broker.durability = persistence
+  const recovered = persistence ? await persistence.recover() : false
+  if (!recovered) {
+    broker.addVhost(config.defaultVhost)
+    users.addUser(config.defaultUser, config.defaultPass, ['administrator'])
+    users.setPermission(config.defaultUser, config.defaultVhost, { configure: '.*', write: '.*', read: '.*' })
+    persistence?.definitionsChanged()
+  }
 
   const server = new AmqpServer({
     broker,
     users,
     logger,
     clock,
+    durability: persistence,
     serverProperties: serverProperties(`warren@${process.env['HOSTNAME'] ?? 'localhost'}`),
     settings: {
       frameMax: config.frameMax,
@@ -58,7 +75,20 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       loopbackUsers: config.loopbackUsers,
     },
   })
-  const address = await listenOrExplain(server, config)
+  const monitor = new ResourceMonitor(broker, {
+    memoryHighWatermark: config.memoryHighWatermark,
+    diskFreeLimit: config.diskFreeLimit,
+    dataDir: persistence ? resolve(config.dataDir) : undefined,
+  })
+  monitor.start()
+  logger.info(
+    { memoryLimitBytes: monitor.memoryLimit, diskFreeLimitBytes: config.diskFreeLimit },
+    `memory high watermark ${(monitor.memoryLimit / 2 ** 20).toFixed(0)} MiB, disk free limit ${(config.diskFreeLimit / 1e6).toFixed(0)} MB`,
+  )
+  const address = await listenOrExplain(server, config).catch((err: unknown) => {
+    monitor.stop()
+    throw err
+  })
   const host = hostForUrl(address)
   logger.info(
     { port: address.port, address: address.address },
@@ -78,6 +108,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     loopbackUsers: config.loopbackUsers,
     logger,
     clock,
+    onDefinitionsChanged: () => persistence?.definitionsChanged(),
   }).catch(async (err: unknown) => {
     await server.close()
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
@@ -96,11 +127,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     config,
     logger,
     server,
+    persistence,
+    monitor,
     close: () =>
-      (closing ??= management
-        .close()
-        .then(() => server.close())
-        .then(() => logger.info('broker stopped'))),
+      (closing ??= (async () => {
+        monitor.stop()
+        await management.close()
+        await server.close()
+        await persistence?.close()
+        logger.info('broker stopped')
+      })()),
   }
 }
 
@@ -118,6 +154,20 @@ async function listenOrExplain(server: AmqpServer, config: WarrenConfig): Promis
       throw new ListenError(`cannot bind AMQP listener to ${where}: address not available`)
     throw err
   }
+}
+
+async function openPersistence(
+  dataDir: string,
+  broker: Broker,
+  users: UserRegistry,
+  logger: Logger,
+): Promise<Persistence> {
+  const dir = resolve(dataDir)
+  await mkdir(dir, { recursive: true })
+  const definitions = await openDefinitionStore(dir)
+  const messages = await openSegmentStore(join(dir, 'queues'), { logger })
+  logger.info({ dataDir: dir }, `data directory ${dir}`)
+  return new Persistence(broker, users, definitions, messages, logger)
 }
 
 function hostForUrl(a: AddressInfo): string {
