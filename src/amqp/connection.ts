@@ -358,7 +358,8 @@ export class Connection implements FrameHandler {
     this.teardownChannels()
     this.send(0, { name: 'connection.close', replyCode, replyText: clip(replyText), classId, methodId })
     this.flush()
-    this.closeTimer = setTimeout(() => this.terminate(), CLOSE_OK_TIMEOUT_MS)
+    // A client that never answers close-ok loses the socket outright.
+    this.closeTimer = setTimeout(() => this.terminate(true), CLOSE_OK_TIMEOUT_MS)
     this.closeTimer.unref()
   }
 
@@ -451,12 +452,15 @@ export class Connection implements FrameHandler {
    * and discarded until the client closes too (a client may still be writing frames it queued before
    * its close; destroying the socket would hit it with EPIPE), or until a timeout.
    */
-  terminate(): void {
+  terminate(destroy = false): void {
     if (this.state === 'closed') return
     this.state = 'closed'
     this.flush()
-    this.socket.end()
-    setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS).unref()
+    if (destroy) this.socket.destroy()
+    else {
+      this.socket.end()
+      setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS).unref()
+    }
     this.cleanup()
   }
 
