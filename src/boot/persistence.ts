@@ -8,7 +8,9 @@ import {
   type Definitions,
   type DefinitionStore,
   type DurabilityListener,
+  exportPolicies,
   exportTopology,
+  importPolicies,
   importTopology,
   type MessageStore,
   type Queue,
@@ -94,6 +96,8 @@ export class Persistence implements DurabilityListener {
       users,
       permissions,
       ...exportTopology(this.broker),
+      policies: exportPolicies(this.broker, false),
+      operator_policies: exportPolicies(this.broker, true),
     }
   }
 
@@ -110,6 +114,8 @@ export class Persistence implements DurabilityListener {
       for (const u of defs.users ?? []) this.users.restoreUser(u.name, u.password_hash, normalizeTags(u.tags))
       for (const p of defs.permissions ?? []) this.users.setPermission(p.user, p.vhost, p)
       importTopology(this.broker, defs)
+      importPolicies(this.broker, defs.policies, false)
+      importPolicies(this.broker, defs.operator_policies, true)
     } finally {
       this.loading = false
     }

@@ -3,6 +3,7 @@
 // plain JSON there, so field tables are converted both ways.
 import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 import type { Broker } from './broker.js'
+import type { ApplyTo } from './policy.js'
 import type { Definitions } from './ports.js'
 import { Queue } from './queue/queue.js'
 
@@ -109,24 +110,62 @@ export function importTopology(broker: Broker, defs: Definitions): void {
     })
   }
   for (const q of defs.queues ?? []) {
-    broker
-      .addVhost(q.vhost)
-      .declareQueue(
-        {
-          name: q.name,
-          passive: false,
-          durable: q.durable,
-          exclusiveOwner: undefined,
-          autoDelete: q.auto_delete,
-          args: jsonToTable(q.arguments),
-        },
-        -1,
-      )
+    broker.addVhost(q.vhost).declareQueue(
+      {
+        name: q.name,
+        passive: false,
+        durable: q.durable,
+        exclusiveOwner: undefined,
+        autoDelete: q.auto_delete,
+        args: jsonToTable(q.arguments),
+      },
+      -1,
+    )
   }
   for (const b of defs.bindings ?? []) {
     const v = broker.addVhost(b.vhost)
     const source = v.exchanges.get(b.source)
     const dest = b.destination_type === 'queue' ? v.queues.get(b.destination) : v.exchanges.get(b.destination)
     if (source && dest) v.bind(source, dest, b.routing_key, jsonToTable(b.arguments))
+  }
+}
+
+/** Policies (or operator policies) of every vhost (or one), in RabbitMQ's definitions shape. */
+export function exportPolicies(
+  broker: Broker,
+  operator: boolean,
+  onlyVhost?: string,
+): NonNullable<Definitions['policies']> {
+  const out: NonNullable<Definitions['policies']> = []
+  for (const v of broker.vhosts.values()) {
+    if (onlyVhost !== undefined && v.name !== onlyVhost) continue
+    for (const p of (operator ? v.operatorPolicies : v.policies).values()) {
+      out.push({
+        vhost: v.name,
+        name: p.name,
+        pattern: p.pattern,
+        'apply-to': p.applyTo,
+        priority: p.priority,
+        definition: { ...p.definition },
+      })
+    }
+  }
+  return out
+}
+
+/** Sets the policies of a definitions file (a 406 PreconditionFailedError for an invalid one). */
+export function importPolicies(broker: Broker, policies: Definitions['policies'], operator: boolean): void {
+  for (const p of policies ?? []) {
+    broker.addVhost(p.vhost).setPolicy(
+      {
+        vhost: p.vhost,
+        name: p.name,
+        pattern: p.pattern,
+        applyTo: (p['apply-to'] ?? 'all') as ApplyTo,
+        priority: p.priority ?? 0,
+        definition: p.definition,
+      },
+      operator,
+    )
   }
 }

@@ -16,7 +16,9 @@ export type { Consumer, ConsumerOwner } from './consumer.js'
 export * from './exchange/index.js'
 export type * from './ports.js'
 export {
+  exportPolicies,
   exportTopology,
+  importPolicies,
   importTopology,
   tableToJson,
   jsonToTable,
@@ -24,3 +26,4 @@ export {
   jsonToField,
 } from './definitions.js'
 export type { DeadLetterReason } from './queue/queue.js'
+export { type Policy, type ApplyTo, matchPolicy, validatePolicy } from './policy.js'

@@ -68,6 +68,8 @@ export interface Definitions {
   vhosts?: Array<{ name: string; description?: string; tags?: string[] }>
   users?: Array<{ name: string; password_hash: string; hashing_algorithm: string; tags: string | string[] }>
   permissions?: Array<{ user: string; vhost: string; configure: string; write: string; read: string }>
+  /** Warren's own key: RabbitMQ's definitions files do not carry operator policies. */
+  operator_policies?: Definitions['policies']
   policies?: Array<{
     vhost: string
     name: string

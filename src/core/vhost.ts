@@ -6,7 +6,6 @@ import {
   AccessRefusedError,
   type Clock,
   type FieldTable,
-  type FieldValue,
   type Logger,
   NotFoundError,
   PreconditionFailedError,
@@ -25,6 +24,7 @@ import {
 import type { Message } from './message.js'
 import type { DurabilityListener, QueueStore } from './ports.js'
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
+import { matchPolicy, type Policy, validatePolicy } from './policy.js'
 import { MessageStats } from './stats.js'
 import { type DeadLetterReason, Queue, type QueueHost } from './queue/queue.js'
 import { checkQueueEquivalence, inequivalence, validateQueueArgs } from './queue/queue-args.js'
@@ -99,6 +99,8 @@ const quote = (name: string, vhost: string, what: string): string => `${what} '$
 export class VHost implements QueueHost {
   readonly exchanges = new Map<string, Exchange>()
   readonly queues = new Map<string, Queue>()
+  readonly policies = new Map<string, Policy>()
+  readonly operatorPolicies = new Map<string, Policy>()
   /** Direct reply-to consumers' private queues, by the key after 'amq.rabbitmq.reply-to.'. */
   readonly replyQueues = new Map<string, Queue>()
   /** Publish-side counters, plus the delivery counters of deleted queues (see core/stats.ts). */
@@ -149,6 +151,7 @@ export class VHost implements QueueHost {
       )
     }
     const ex = createExchange(d.type, { ...d, vhost: this.name })
+    ex.policy = matchPolicy(this.policies.values(), 'exchange', ex.name)
     this.exchanges.set(d.name, ex)
     if (ex.durable) this.durability?.definitionsChanged()
     return ex
@@ -225,6 +228,7 @@ export class VHost implements QueueHost {
     validateQueueArgs(d.name, this.name, d.args)
     const name = d.name === '' ? generateName('amq.gen-') : d.name
     const q = new Queue({ ...d, name, vhost: this.name }, this)
+    this.applyPoliciesTo(q)
     this.queues.set(name, q)
     if (q.durable && this.durability) {
       this.durability.queueCreated(q)
@@ -302,6 +306,36 @@ export class VHost implements QueueHost {
   /** Exclusive queues die with their connection. */
   connectionClosed(connectionId: number): void {
     for (const q of [...this.queues.values()]) if (q.exclusiveOwner === connectionId) this.removeQueue(q)
+  }
+
+  // ---- policies ----
+
+  /** Adds or replaces a policy (operator: an operator policy) and applies it to existing objects now. */
+  setPolicy(p: Policy, operator: boolean): void {
+    validatePolicy(p, operator)
+    ;(operator ? this.operatorPolicies : this.policies).set(p.name, p)
+    this.reapplyPolicies()
+  }
+
+  /** Removes a policy; returns false when there was none by that name. */
+  clearPolicy(name: string, operator: boolean): boolean {
+    const removed = (operator ? this.operatorPolicies : this.policies).delete(name)
+    if (removed) this.reapplyPolicies()
+    return removed
+  }
+
+  private reapplyPolicies(): void {
+    for (const q of this.queues.values()) this.applyPoliciesTo(q)
+    for (const ex of this.exchanges.values())
+      ex.policy = matchPolicy(this.policies.values(), 'exchange', ex.name)
+    this.durability?.definitionsChanged()
+  }
+
+  private applyPoliciesTo(q: Queue): void {
+    q.applyPolicies(
+      matchPolicy(this.policies.values(), 'queue', q.name),
+      matchPolicy(this.operatorPolicies.values(), 'queue', q.name),
+    )
   }
 
   // ---- direct reply-to ----
@@ -409,8 +443,8 @@ export class VHost implements QueueHost {
       first = false
       from.routeMark = this.epoch
       this.routeKeys(from, msg, extraKeys)
-      const aeName: FieldValue | undefined = from.args['alternate-exchange']
-      from = typeof aeName === 'string' ? this.exchanges.get(aeName) : undefined
+      const aeName: string | undefined = from.alternateExchange
+      from = aeName === undefined ? undefined : this.exchanges.get(aeName)
     }
     this.routingMessage = undefined
     return this.routed

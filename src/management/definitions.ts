@@ -3,7 +3,7 @@
 // bindings. As RabbitMQ 3.10 does, the export includes non-durable queues and exchanges (not exclusive
 // queues, nor the built-in amq.* exchanges). Import is checked first and applied in RabbitMQ's order.
 import { HASHING_ALGORITHM } from '../auth/index.js'
-import { Queue, type VHost } from '../core/index.js'
+import { type Definitions, exportPolicies, importPolicies, Queue, type VHost } from '../core/index.js'
 import { BrokerError } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
 import { FULL_PERMISSION, parseTags, passwordHashOf, vhostMeta } from './format/accounts.js'
@@ -38,13 +38,14 @@ export function exportDefinitions(ctx: ManagementContext): Obj {
     topic_permissions: [],
     parameters: [],
     global_parameters: [],
-    policies: [],
+    policies: exportPolicies(ctx.broker, false),
     ...topology(vhosts, true),
   }
 }
 
 export function exportVhostDefinitions(ctx: ManagementContext, v: VHost): Obj {
-  return { rabbit_version: ctx.rabbitmqVersion, parameters: [], policies: [], ...topology([v], false) }
+  const policies = exportPolicies(ctx.broker, false, v.name).map(({ vhost: _vhost, ...p }) => p)
+  return { rabbit_version: ctx.rabbitmqVersion, parameters: [], policies, ...topology([v], false) }
 }
 
 function topology(vhosts: VHost[], withVhost: boolean): { queues: Obj[]; exchanges: Obj[]; bindings: Obj[] } {
@@ -113,6 +114,11 @@ export function importDefinitions(ctx: ManagementContext, defs: Obj, into?: VHos
   try {
     if (!into) importAccounts(ctx, defs)
     importTopology(ctx, defs, vhostOf)
+    importPolicies(
+      ctx.broker,
+      list(defs, 'policies').map((p) => ({ ...p, vhost: vhostOf(p) })) as Definitions['policies'],
+      false,
+    )
   } catch (err) {
     if (err instanceof BrokerError) throw badRequest(err.message)
     throw err

@@ -12,7 +12,9 @@ import { registerDefinitionRoutes } from './routes/definitions.js'
 import { registerExchangeRoutes } from './routes/exchanges.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerOverviewRoutes } from './routes/overview.js'
+import { registerPolicyRoutes } from './routes/policies.js'
 import { registerQueueRoutes } from './routes/queues.js'
+import { registerUiRoutes } from './routes/ui.js'
 import { createServer } from './server.js'
 
 export type { ManagementOptions, ConnectionView, ChannelView, ConsumerView, ListenerInfo } from './context.js'
@@ -51,6 +53,8 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
   registerAccountRoutes(routes)
   registerDefinitionRoutes(routes)
   registerHealthRoutes(routes)
+  registerUiRoutes(app)
+  registerPolicyRoutes(routes)
   await app.listen({ port: opts.port, host: opts.host ?? '::' })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : opts.port

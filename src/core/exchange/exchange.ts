@@ -3,6 +3,7 @@
 // listings, deletion and persistence need.
 import { type FieldTable, tableEquals } from '../../shared/index.js'
 import type { Message } from '../message.js'
+import type { Policy } from '../policy.js'
 import type { Queue } from '../queue/queue.js'
 import { MessageStats } from '../stats.js'
 
@@ -43,6 +44,8 @@ export abstract class Exchange {
   /** Publish epoch in which this exchange was last visited; stops exchange-to-exchange loops. */
   routeMark = 0
   deleted = false
+  /** The user policy in effect; it may name an alternate exchange. */
+  policy: Policy | undefined
   /** publishIn/publishOut for the management API (see core/stats.ts). */
   readonly stats = new MessageStats()
 
@@ -53,6 +56,14 @@ export abstract class Exchange {
     this.autoDelete = opts.autoDelete
     this.internal = opts.internal
     this.args = opts.args
+  }
+
+  /** The alternate exchange: the argument wins over a policy, as in RabbitMQ. */
+  get alternateExchange(): string | undefined {
+    const arg = this.args['alternate-exchange']
+    if (typeof arg === 'string') return arg
+    const fromPolicy = this.policy?.definition['alternate-exchange']
+    return typeof fromPolicy === 'string' ? fromPolicy : undefined
   }
 
   /** Adds each matching destination of `msg` to `sink`. */

@@ -1,4 +1,4 @@
-// The effective settings of a queue, read once from its arguments (and, later, policies) into plain
+// The effective settings of a queue, read once from its arguments and policies into plain
 // fields so that the hot path never looks into a field table.
 import { type FieldTable, fieldNumber } from '../../shared/index.js'
 
@@ -16,19 +16,42 @@ export interface QueueSettings {
   singleActiveConsumer: boolean
 }
 
-export function settingsFromArgs(args: FieldTable): QueueSettings {
-  const num = (k: string): number | undefined => fieldNumber(args[k])
-  const str = (k: string): string | undefined =>
-    typeof args[k] === 'string' ? (args[k] as string) : undefined
+type Definition = Readonly<Record<string, unknown>> | undefined
+
+/**
+ * A queue's settings from its x- arguments and the definitions of the user policy and the operator
+ * policy that apply to it, resolved as RabbitMQ 3.10 does: for limits and TTLs the smallest value
+ * wins; for the other keys a queue argument wins over a policy, and a policy over an operator policy.
+ */
+export function resolveSettings(args: FieldTable, policy?: Definition, operator?: Definition): QueueSettings {
+  const fromArg = (k: string): number | undefined => fieldNumber(args[`x-${k}`])
+  const fromDef = (d: Definition, k: string): number | undefined =>
+    typeof d?.[k] === 'number' ? (d[k] as number) : undefined
+  const smallest = (k: string): number | undefined => {
+    const values = [fromArg(k), fromDef(policy, k), fromDef(operator, k)].filter(
+      (v): v is number => v !== undefined,
+    )
+    return values.length > 0 ? Math.min(...values) : undefined
+  }
+  const firstString = (k: string): string | undefined => {
+    const arg = args[`x-${k}`]
+    if (typeof arg === 'string') return arg
+    const v = policy?.[k] ?? operator?.[k]
+    return typeof v === 'string' ? v : undefined
+  }
   return {
-    messageTtl: num('x-message-ttl'),
-    expires: num('x-expires'),
-    maxLength: num('x-max-length'),
-    maxLengthBytes: num('x-max-length-bytes'),
-    overflow: (str('x-overflow') as Overflow | undefined) ?? 'drop-head',
-    deadLetterExchange: str('x-dead-letter-exchange'),
-    deadLetterRoutingKey: str('x-dead-letter-routing-key'),
-    maxPriority: num('x-max-priority'),
+    messageTtl: smallest('message-ttl'),
+    expires: smallest('expires'),
+    maxLength: smallest('max-length'),
+    maxLengthBytes: smallest('max-length-bytes'),
+    overflow: (firstString('overflow') as Overflow | undefined) ?? 'drop-head',
+    deadLetterExchange: firstString('dead-letter-exchange'),
+    deadLetterRoutingKey: firstString('dead-letter-routing-key'),
+    maxPriority: fromArg('max-priority'),
     singleActiveConsumer: args['x-single-active-consumer'] === true,
   }
+}
+
+export function settingsFromArgs(args: FieldTable): QueueSettings {
+  return resolveSettings(args)
 }

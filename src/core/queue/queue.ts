@@ -17,7 +17,8 @@ import { Message, type QueueEntry } from '../message.js'
 import type { QueueStore, RecoveredMessage } from '../ports.js'
 import { FifoList, PriorityList } from './message-list.js'
 import { ReadyMessages } from './ready-messages.js'
-import { type QueueSettings, settingsFromArgs } from './queue-settings.js'
+import type { Policy } from '../policy.js'
+import { type QueueSettings, resolveSettings, settingsFromArgs } from './queue-settings.js'
 
 export interface QueueOptions {
   readonly name: string
@@ -49,7 +50,10 @@ export class Queue {
   readonly autoDelete: boolean
   readonly exclusiveOwner: number | undefined
   readonly args: FieldTable
-  readonly settings: QueueSettings
+  settings: QueueSettings
+  /** The user policy and operator policy in effect (see VHost.applyPolicies). */
+  policy: Policy | undefined
+  operatorPolicy: Policy | undefined
   readonly incoming: Binding[] = []
   /** Sorted by consumer priority, highest first; registration order within a priority. */
   readonly consumers: Consumer[] = []
@@ -89,13 +93,15 @@ export class Queue {
     const prioritised = maxPriority !== undefined && maxPriority > 0
     const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
     // Priority and length-limited queues keep every ready message in memory (a limit bounds the latter).
-    const pageable =
+    // Checked on every page-out, since a policy may set a length limit later.
+    const pageable = (): boolean =>
       !prioritised && this.settings.maxLength === undefined && this.settings.maxLengthBytes === undefined
     this.ready = new ReadyMessages(list, {
-      pagingStore: () => (pageable ? this.store : undefined),
+      pagingStore: () => (pageable() ? this.store : undefined),
       revive: (m) => new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties),
       pagedIn: () => {
         if (this.deleted) return
+        this.enforceMaxLength()
         this.expireHead()
         this.dispatch()
       },
@@ -125,6 +131,17 @@ export class Queue {
   }
   get consumerCount(): number {
     return this.consumers.length
+  }
+
+  /** A policy change: settings are recomputed and the new limits and timers take effect now. */
+  applyPolicies(policy: Policy | undefined, operatorPolicy: Policy | undefined): void {
+    this.policy = policy
+    this.operatorPolicy = operatorPolicy
+    this.settings = resolveSettings(this.args, policy?.definition, operatorPolicy?.definition)
+    if (this.deleted) return
+    this.enforceMaxLength()
+    this.expireHead()
+    this.touch()
   }
 
   /** Whether a publish would be refused by reject-publish overflow (checked before enqueueing). */
@@ -191,12 +208,17 @@ export class Queue {
       ((s.maxLength !== undefined && this.ready.length > s.maxLength) ||
         (s.maxLengthBytes !== undefined && this.ready.bytes > s.maxLengthBytes))
     ) {
-      dropped.push(this.forget(this.takeReady() as QueueEntry))
+      const head = this.takeReady()
+      if (!head) {
+        // A limit set by a policy on a queue whose head is paged out: read it back, then trim.
+        void this.ready.pageIn()
+        break
+      }
+      dropped.push(this.forget(head))
     }
     if (dropped.length > 0) this.host.deadLetter(this, dropped, 'maxlen')
   }
 
-  /** basic.get: the head message, or undefined. In ack mode it counts as unacked until settled. */
   /** Whether basic.get must first wait for pageIn(): the head of the queue is on disk only. */
   get waitingForPageIn(): boolean {
     return this.ready.waitingForPageIn
@@ -207,6 +229,7 @@ export class Queue {
     return this.ready.pageIn()
   }
 
+  /** basic.get: the head message, or undefined. In ack mode it counts as unacked until settled. */
   get(noAck: boolean): QueueEntry | undefined {
     this.touch()
     this.expireHead()

@@ -113,15 +113,7 @@ export function registerOverviewRoutes(routes: Routes): void {
   routes.add('GET', '/api/extensions', 'management', () => [])
 
   // Not implemented yet: answered as a broker without any would answer (see docs/management.md).
-  for (const path of [
-    '/api/policies',
-    '/api/policies/:vhost',
-    '/api/operator-policies',
-    '/api/operator-policies/:vhost',
-    '/api/vhost-limits',
-    '/api/vhost-limits/:vhost',
-    '/api/user-limits',
-  ]) {
+  for (const path of ['/api/vhost-limits', '/api/vhost-limits/:vhost', '/api/user-limits']) {
     routes.add('GET', path, 'management', () => [])
   }
   for (const path of ['/api/parameters', '/api/parameters/:component', '/api/parameters/:component/:vhost']) {

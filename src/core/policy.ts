@@ -1,0 +1,111 @@
+// Policies and operator policies, as RabbitMQ applies them: per vhost, a name, a regular expression
+// matched (unanchored) against queue or exchange names, what it applies to, a priority and a definition.
+// Of the matching policies the one with the highest priority applies (one user policy and one operator
+// policy per object). See QueueSettings for how a definition combines with queue arguments.
+import { PreconditionFailedError } from '../shared/index.js'
+
+export type ApplyTo = 'queues' | 'exchanges' | 'all'
+
+export interface Policy {
+  readonly vhost: string
+  readonly name: string
+  readonly pattern: string
+  readonly applyTo: ApplyTo
+  readonly priority: number
+  readonly definition: Readonly<Record<string, unknown>>
+}
+
+/** Definition keys Warren acts on, with the check RabbitMQ applies to their values. */
+const QUEUE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
+  'message-ttl': isNonNegInt,
+  expires: (v) => isNonNegInt(v) && (v as number) > 0,
+  'max-length': isNonNegInt,
+  'max-length-bytes': isNonNegInt,
+  overflow: (v) => v === 'drop-head' || v === 'reject-publish' || v === 'reject-publish-dlx',
+  'dead-letter-exchange': (v) => typeof v === 'string',
+  'dead-letter-routing-key': (v) => typeof v === 'string',
+  'queue-mode': (v) => v === 'default' || v === 'lazy',
+}
+const EXCHANGE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
+  'alternate-exchange': (v) => typeof v === 'string',
+}
+/** Keys that concern clustering or plugins Warren does not have: accepted and ignored. */
+const IGNORED_KEYS = new Set([
+  'ha-mode',
+  'ha-params',
+  'ha-sync-mode',
+  'ha-promote-on-shutdown',
+  'ha-promote-on-failure',
+  'queue-master-locator',
+  'federation-upstream',
+  'federation-upstream-set',
+  'delivery-limit',
+  'max-in-memory-length',
+  'max-in-memory-bytes',
+  'queue-version',
+])
+/** Keys an operator policy may set (RabbitMQ 3.10's list). */
+const OPERATOR_KEYS = new Set([
+  'expires',
+  'message-ttl',
+  'max-length',
+  'max-length-bytes',
+  'max-in-memory-length',
+  'max-in-memory-bytes',
+  'delivery-limit',
+])
+
+function isNonNegInt(v: unknown): boolean {
+  return typeof v === 'number' && Number.isInteger(v) && v >= 0
+}
+
+export function validatePolicy(p: Policy, operator: boolean): void {
+  if (!['queues', 'exchanges', 'all'].includes(p.applyTo)) {
+    throw new PreconditionFailedError(
+      `"${p.applyTo}" is not a valid apply-to value; use queues, exchanges or all`,
+    )
+  }
+  try {
+    new RegExp(p.pattern, 'u')
+  } catch {
+    throw new PreconditionFailedError(`"${p.pattern}" is not a valid regular expression`)
+  }
+  const unknown = Object.keys(p.definition).filter(
+    (k) => !(k in QUEUE_KEYS) && !(k in EXCHANGE_KEYS) && !IGNORED_KEYS.has(k),
+  )
+  if (unknown.length > 0) {
+    throw new PreconditionFailedError(
+      `[${unknown.map((k) => `<<"${k}">>`).join(',')}] are not recognised policy settings`,
+    )
+  }
+  if (operator) {
+    const refused = Object.keys(p.definition).filter((k) => !OPERATOR_KEYS.has(k))
+    if (refused.length > 0)
+      throw new PreconditionFailedError(`[${refused.join(', ')}] are not allowed in operator policies`)
+  }
+  for (const [k, v] of Object.entries(p.definition)) {
+    const check = QUEUE_KEYS[k] ?? EXCHANGE_KEYS[k]
+    if (check && !check(v))
+      throw new PreconditionFailedError(`invalid value ${JSON.stringify(v)} for policy key '${k}'`)
+  }
+  if (Object.keys(p.definition).length === 0) throw new PreconditionFailedError('no policy definition given')
+}
+
+const patterns = new WeakMap<Policy, RegExp>()
+
+/** The highest-priority policy of `policies` that applies to an object of this kind and name. */
+export function matchPolicy(
+  policies: Iterable<Policy>,
+  kind: 'queue' | 'exchange',
+  name: string,
+): Policy | undefined {
+  let best: Policy | undefined
+  for (const p of policies) {
+    if (p.applyTo !== 'all' && p.applyTo !== (kind === 'queue' ? 'queues' : 'exchanges')) continue
+    let re = patterns.get(p)
+    if (!re) patterns.set(p, (re = new RegExp(p.pattern, 'u')))
+    if (!re.test(name)) continue
+    if (!best || p.priority > best.priority) best = p
+  }
+  return best
+}
