@@ -2,6 +2,9 @@
 // deliveries and their acknowledgements, prefetch, and publisher confirms.
 import {
   type Consumer,
+  deliverTrace,
+  publishTrace,
+  type TraceOrigin,
   type ConsumerOwner,
   type Exchange,
   Message,
@@ -280,7 +283,33 @@ export class Channel implements ConsumerOwner {
     this.countPublish(result.queues, result.rejected, mandatory)
     if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
     if (this.confirms) this.confirms.publish(result.rejected, result.stores)
+    if (this.vhost.tracing) {
+      this.vhost.publishTrace(
+        publishTrace(this.vhost.name, msg, result.queueNames, this.traceOrigin(), this.node, msg.publishedAt),
+      )
+    }
     return result
+  }
+
+  private traceOrigin(): TraceOrigin {
+    return { connection: this.conn.name, channel: this.id, user: this.conn.user?.name ?? '' }
+  }
+
+  private get node(): string {
+    return String(this.conn.ctx.serverProperties['cluster_name'] ?? 'warren')
+  }
+
+  private traceDelivery(queue: Queue, entry: QueueEntry): void {
+    const t = deliverTrace(
+      this.vhost.name,
+      queue.name,
+      entry.redelivered,
+      entry.message,
+      this.traceOrigin(),
+      this.node,
+      this.conn.ctx.clock.now(),
+    )
+    this.vhost.publishTrace(t)
   }
 
   private countPublish(queues: number, rejected: boolean, mandatory: boolean): void {
@@ -387,6 +416,7 @@ export class Channel implements ConsumerOwner {
       routingKey: msg.routingKey,
     })
     this.writeContent(msg)
+    if (this.vhost.tracing) this.traceDelivery(queue, entry)
   }
 
   /** basic.get-ok for an entry taken from `queue`. */
@@ -404,6 +434,7 @@ export class Channel implements ConsumerOwner {
       messageCount: queue.readyCount,
     })
     this.writeContent(msg)
+    if (this.vhost.tracing) this.traceDelivery(queue, entry)
   }
 
   private writeContent(msg: Message): void {

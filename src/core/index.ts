@@ -27,3 +27,4 @@ export {
 } from './definitions.js'
 export type { DeadLetterReason } from './queue/queue.js'
 export { type Policy, type ApplyTo, matchPolicy, validatePolicy } from './policy.js'
+export { TRACE_EXCHANGE, publishTrace, deliverTrace, type TraceOrigin } from './trace.js'

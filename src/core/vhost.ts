@@ -25,6 +25,7 @@ import type { Message } from './message.js'
 import type { DurabilityListener, QueueStore } from './ports.js'
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
 import { matchPolicy, type Policy, validatePolicy } from './policy.js'
+import { TRACE_EXCHANGE } from './trace.js'
 import { MessageStats } from './stats.js'
 import { type DeadLetterReason, Queue, type QueueHost } from './queue/queue.js'
 import { checkQueueEquivalence, inequivalence, validateQueueArgs } from './queue/queue-args.js'
@@ -99,6 +100,8 @@ const quote = (name: string, vhost: string, what: string): string => `${what} '$
 export class VHost implements QueueHost {
   readonly exchanges = new Map<string, Exchange>()
   readonly queues = new Map<string, Queue>()
+  /** Firehose tracing (see trace.ts): set through the management API or `warren ctl trace_on`. */
+  tracing = false
   readonly policies = new Map<string, Policy>()
   readonly operatorPolicies = new Map<string, Policy>()
   /** Direct reply-to consumers' private queues, by the key after 'amq.rabbitmq.reply-to.'. */
@@ -409,6 +412,8 @@ export class VHost implements QueueHost {
     result.queues = routed.length
     result.rejected = false
     result.stores.length = 0
+    result.queueNames.length = 0
+    if (this.tracing) for (const q of routed) result.queueNames.push(q.name)
     if (routed.length === 0) return result
     // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
     this.routed = this.spareRouted.pop() ?? []
@@ -423,7 +428,7 @@ export class VHost implements QueueHost {
     return result
   }
   private readonly spareRouted: Queue[][] = []
-  private readonly result: PublishResult = { queues: 0, rejected: false, stores: [] }
+  private readonly result: PublishResult = { queues: 0, rejected: false, stores: [], queueNames: [] }
 
   route(ex: Exchange, msg: Message): Queue[] {
     this.routed.length = 0
@@ -469,6 +474,14 @@ export class VHost implements QueueHost {
     )
   }
 
+  /** Publishes a firehose trace message to amq.rabbitmq.trace, when that exchange exists. */
+  publishTrace(trace: Message | undefined): void {
+    const ex = trace && this.exchanges.get(TRACE_EXCHANGE)
+    if (!ex || !trace) return
+    // Not publish(): a delivery trace happens inside another publish, whose result must stay intact.
+    for (const q of [...this.route(ex, trace)]) q.enqueue(trace)
+  }
+
   // ---- dead-lettering ----
 
   deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): void {
@@ -492,6 +505,8 @@ export interface PublishResult {
   rejected: boolean
   /** Stores of the durable queues a persistent message reached: its confirm waits for them. */
   stores: QueueStore[]
+  /** Names of the queues reached, collected only while tracing is on. */
+  queueNames: string[]
 }
 
 /** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */

@@ -11,6 +11,7 @@ import { registerConnectionRoutes } from './routes/connections.js'
 import { registerDefinitionRoutes } from './routes/definitions.js'
 import { registerExchangeRoutes } from './routes/exchanges.js'
 import { registerHealthRoutes } from './routes/health.js'
+import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerOverviewRoutes } from './routes/overview.js'
 import { registerPolicyRoutes } from './routes/policies.js'
 import { registerQueueRoutes } from './routes/queues.js'
@@ -55,6 +56,7 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
   registerHealthRoutes(routes)
   registerUiRoutes(app)
   registerPolicyRoutes(routes)
+  registerMetricsRoutes(app, ctx)
   await app.listen({ port: opts.port, host: opts.host ?? '::' })
   const address = app.server.address()
   const port = typeof address === 'object' && address ? address.port : opts.port

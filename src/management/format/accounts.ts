@@ -26,7 +26,7 @@ export function formatVhost(ctx: ManagementContext, v: VHost, traffic: Sample | 
   out['name'] = v.name
   withDetails(out, values, rates, ['recv_oct', 'send_oct'])
   out['tags'] = meta.tags
-  out['tracing'] = false
+  out['tracing'] = v.tracing
   return out
 }
 

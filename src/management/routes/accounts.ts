@@ -2,6 +2,7 @@
 // there (as RabbitMQ does, and clients such as rascal rely on); deleting one closes its connections
 // with 320 "vhost '<name>' is deleted" after cancelling the consumers of its queues.
 import type { User } from '../../auth/index.js'
+import type { VHost } from '../../core/index.js'
 import { requireVhostVisible, visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import {
@@ -99,6 +100,8 @@ function putVhost(c: Call): void {
   ctx.broker.addVhost(name)
   const description = typeof body['description'] === 'string' ? body['description'] : ''
   ctx.vhostMeta.set(name, { description, tags: parseTags(body['tags']) })
+  // {"tracing": true} turns the firehose tracer on for the vhost, as rabbitmqctl trace_on does.
+  if (typeof body['tracing'] === 'boolean') (ctx.broker.vhosts.get(name) as VHost).tracing = body['tracing']
   if (created) {
     ctx.users.setPermission(user.name, name, { ...FULL_PERMISSION })
     c.reply.code(201)
