@@ -41,8 +41,9 @@ import {
 import type { Connection } from './connection.js'
 import { MessageStats } from '../core/index.js'
 import { HANDLERS } from './handlers/index.js'
-import { type Access, checkPermitted, type ResourceKind, type User } from '../auth/index.js'
+import { type Access, checkPermitted, type Permission, type ResourceKind, type User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
+import { sharedSlab } from './slab.js'
 import { DirectReply } from './direct-reply.js'
 import { type Unacked, UnackedTracker } from './unacked.js'
 
@@ -52,6 +53,37 @@ interface TxState {
 }
 
 const reader = new Reader()
+const DELIVER: MethodOf<'basic.deliver'> = {
+  name: 'basic.deliver',
+  consumerTag: '',
+  deliveryTag: 0,
+  redelivered: false,
+  exchange: '',
+  routingKey: '',
+}
+
+/** Properties objects are never mutated, so the common flag words share one decoded object each. */
+const EMPTY_PROPERTIES: BasicProperties = Object.freeze({})
+const DELIVERY_MODE_ONLY = 0x1000
+const deliveryModeOnly: BasicProperties[] = [1, 2].map((deliveryMode) => Object.freeze({ deliveryMode }))
+
+/** Decodes the properties that start at `at` (the flags word), with a fast path for the common cases. */
+function decodeProperties(payload: Buffer, at: number): BasicProperties {
+  const flags = payload.length >= at + 2 ? payload.readUInt16BE(at) : -1
+  if (flags === 0) {
+    reader.pos = at + 2
+    return EMPTY_PROPERTIES
+  }
+  if (flags === DELIVERY_MODE_ONLY && payload.length === at + 3) {
+    const mode = payload[at + 2] as number
+    if (mode === 1 || mode === 2) {
+      reader.pos = at + 3
+      return deliveryModeOnly[mode - 1] as BasicProperties
+    }
+  }
+  reader.pos = at
+  return decodeBasicProperties(reader)
+}
 const propsWriter = new Writer(4096)
 
 interface PendingPublish {
@@ -90,6 +122,9 @@ export class ChannelConsumer implements Consumer {
   }
   canTake(): boolean {
     return this.channel.canDeliverTo(this)
+  }
+  socketBound(): boolean {
+    return !this.channel.conn.canDeliver()
   }
   deliver(queue: Queue, entry: QueueEntry): void {
     this.channel.deliver(this, queue, entry)
@@ -183,6 +218,21 @@ export class Channel implements ConsumerOwner {
     checkPermitted(this.conn.ctx.users, (this.conn.user as User).name, this.vhost.name, access, kind, name)
   }
 
+  /**
+   * The write check of basic.publish, which runs per message: the last exchange allowed under the
+   * current permission object is remembered, so repeated publishes skip the regular expression.
+   */
+  permitPublish(exchange: string): void {
+    const perm = this.conn.ctx.users.permission((this.conn.user as User).name, this.vhost.name)
+    if (perm !== undefined && perm === this.publishPermission && exchange === this.publishPermittedExchange)
+      return
+    this.permit('write', 'exchange', exchange)
+    this.publishPermission = perm
+    this.publishPermittedExchange = exchange
+  }
+  private publishPermission: Permission | undefined
+  private publishPermittedExchange: string | undefined
+
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
   queueName(name: string): string {
     if (name !== '') return name
@@ -226,10 +276,10 @@ export class Channel implements ConsumerOwner {
     const bodySize = reader.longlong()
     const max = this.conn.ctx.broker.limits.maxMessageSize
     const propsStart = reader.pos
-    p.properties = decodeBasicProperties(reader)
+    p.properties = decodeProperties(payload, propsStart)
     if (reader.pos !== payload.length) throw new FrameError('content header frame has trailing bytes')
     // One copy of the property bytes, so the message does not pin the socket chunk.
-    p.rawProperties = Buffer.from(payload.subarray(propsStart))
+    p.rawProperties = sharedSlab.copy(payload.subarray(propsStart))
     p.bodySize = bodySize
     if (bodySize > max) {
       this.pending = undefined
@@ -251,7 +301,7 @@ export class Channel implements ConsumerOwner {
     }
     if (p.received === p.bodySize && p.parts.length === 0) {
       // Single-frame body: one copy out of the socket chunk.
-      return this.completePublish(p, Buffer.from(payload))
+      return this.completePublish(p, sharedSlab.copy(payload))
     }
     p.parts.push(Buffer.from(payload))
     if (p.received === p.bodySize) this.completePublish(p, Buffer.concat(p.parts, p.bodySize))
@@ -283,6 +333,7 @@ export class Channel implements ConsumerOwner {
     this.countPublish(result.queues, result.rejected, mandatory)
     if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
     if (this.confirms) this.confirms.publish(result.rejected, result.stores)
+    if (result.congested) this.conn.holdFor(result.congested)
     if (this.vhost.tracing) {
       this.vhost.publishTrace(
         publishTrace(this.vhost.name, msg, result.queueNames, this.traceOrigin(), this.node, msg.publishedAt),
@@ -407,14 +458,13 @@ export class Channel implements ConsumerOwner {
       c.unacked++
     }
     const msg = entry.message
-    writeMethodFrame(this.conn.writer, this.id, {
-      name: 'basic.deliver',
-      consumerTag: c.tag,
-      deliveryTag: tag,
-      redelivered: entry.redelivered,
-      exchange: msg.exchange,
-      routingKey: msg.routingKey,
-    })
+    // One mutable method object for every delivery: this runs per message.
+    DELIVER.consumerTag = c.tag
+    DELIVER.deliveryTag = tag
+    DELIVER.redelivered = entry.redelivered
+    DELIVER.exchange = msg.exchange
+    DELIVER.routingKey = msg.routingKey
+    writeMethodFrame(this.conn.writer, this.id, DELIVER)
     this.writeContent(msg)
     if (this.vhost.tracing) this.traceDelivery(queue, entry)
   }

@@ -3,7 +3,7 @@
 // into a single socket write (see flush()).
 import type { Socket } from 'node:net'
 import type { User } from '../auth/index.js'
-import type { VHost } from '../core/index.js'
+import type { Queue, VHost } from '../core/index.js'
 import {
   FRAME,
   FrameDecoder,
@@ -289,6 +289,18 @@ export class Connection implements FrameHandler {
   channelClosed(id: number): void {
     this.channels.delete(id)
   }
+
+  /** Credit flow: stop reading this publisher until `q` has caught up (one hold per queue at a time). */
+  holdFor(q: Queue): void {
+    if (this.heldBy.has(q)) return
+    this.heldBy.add(q)
+    this.pauseReading()
+    q.whenDrained(() => {
+      this.heldBy.delete(q)
+      this.resumeReading()
+    })
+  }
+  private readonly heldBy = new Set<Queue>()
 
   /** Reading stops while anything asks it to (a handler's I/O, a resource alarm). */
   pauseReading(): void {

@@ -12,6 +12,8 @@ export interface Consumer {
   readonly owner: ConsumerOwner
   /** Whether it can take one more message now: prefetch, channel.flow and socket back-pressure. */
   canTake(): boolean
+  /** Whether it cannot take messages because its connection's socket is full (credit flow, see Queue). */
+  socketBound(): boolean
   /** Hands one message over. In ack mode the entry stays unacked until settled through the queue. */
   deliver(queue: Queue, entry: QueueEntry): void
   /** The queue was deleted under the consumer: tell the client (basic.cancel). */

@@ -413,6 +413,7 @@ export class VHost implements QueueHost {
     result.rejected = false
     result.stores.length = 0
     result.queueNames.length = 0
+    result.congested = undefined
     if (this.tracing) for (const q of routed) result.queueNames.push(q.name)
     if (routed.length === 0) return result
     // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
@@ -422,13 +423,20 @@ export class VHost implements QueueHost {
       const q = routed[i] as Queue
       if (!q.enqueue(stored)) result.rejected = true
       else if (q.store && stored.persistent) result.stores.push(q.store)
+      if (q.congested) result.congested = q
     }
     this.spareRouted.push(this.routed)
     this.routed = routed
     return result
   }
   private readonly spareRouted: Queue[][] = []
-  private readonly result: PublishResult = { queues: 0, rejected: false, stores: [], queueNames: [] }
+  private readonly result: PublishResult = {
+    queues: 0,
+    rejected: false,
+    stores: [],
+    queueNames: [],
+    congested: undefined,
+  }
 
   route(ex: Exchange, msg: Message): Queue[] {
     this.routed.length = 0
@@ -507,6 +515,8 @@ export interface PublishResult {
   stores: QueueStore[]
   /** Names of the queues reached, collected only while tracing is on. */
   queueNames: string[]
+  /** A queue reached whose consumers cannot keep up: the publisher should wait for it (credit flow). */
+  congested: Queue | undefined
 }
 
 /** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */

@@ -6,7 +6,7 @@ import { ChannelConsumer, type HandlerTable } from '../channel.js'
 export const basicHandlers: HandlerTable = {
   'basic.publish': (ch, m) => {
     if (m.immediate) throw new NotImplementedError('immediate=true')
-    ch.permit('write', 'exchange', m.exchange)
+    ch.permitPublish(m.exchange)
     const ex = ch.vhost.getExchange(m.exchange)
     if (ex.internal) {
       throw new AccessRefusedError(

@@ -43,6 +43,15 @@ export interface QueueHost {
   storeFailed(q: Queue, err: unknown): void
 }
 
+/**
+ * Credit flow: when a queue's consumers cannot keep up because their sockets are full and more than
+ * FLOW_HIGH messages wait, publishers into it are held back (their connections stop being read) until
+ * it is down to FLOW_LOW. This keeps memory and latency bounded in floods, as RabbitMQ's credit flow
+ * does; a queue without consumers, or with consumers held back by prefetch, is never a reason.
+ */
+const FLOW_HIGH = 4096
+const FLOW_LOW = 1024
+
 export class Queue {
   readonly name: string
   readonly vhost: string
@@ -77,6 +86,8 @@ export class Queue {
   private expiryTimer: TimerHandle | undefined
   private expiryAt = Infinity
   private unusedTimer: TimerHandle | undefined
+  private consumersSocketBound = false
+  private drainWaiters: Array<() => void> = []
 
   constructor(
     opts: QueueOptions,
@@ -366,6 +377,7 @@ export class Queue {
     this.deleted = true
     this.ready.clear()
     this.clearTimers()
+    this.releasePublishers()
     const consumers = this.consumers.splice(0)
     this.exclusiveConsumer = undefined
     for (const c of consumers) c.cancelledByQueue(this)
@@ -388,11 +400,31 @@ export class Queue {
     }
   }
 
+  /** Publishers into this queue should wait (see FLOW_HIGH). */
+  get congested(): boolean {
+    return this.consumersSocketBound && this.ready.length > FLOW_HIGH
+  }
+
+  /** Runs `resume` once the queue is no longer congested. */
+  whenDrained(resume: () => void): void {
+    this.drainWaiters.push(resume)
+  }
+
+  private releasePublishers(): void {
+    const waiters = this.drainWaiters
+    this.drainWaiters = []
+    for (const w of waiters) w()
+  }
+
   private deliverReady(): void {
     let delivered = false
+    this.consumersSocketBound = false
     while (this.ready.length > 0 && this.consumers.length > 0) {
       const c = this.nextConsumer()
-      if (!c) break
+      if (!c) {
+        this.consumersSocketBound = this.consumers.some((x) => x.socketBound())
+        break
+      }
       const entry = this.takeLive()
       if (!entry) break
       this.handedOut(entry, c.noAck)
@@ -402,6 +434,9 @@ export class Queue {
     }
     // As after a basic.get: expired messages the deliveries exposed at the head go now.
     if (delivered) this.expireHead()
+    if (this.drainWaiters.length > 0 && (this.ready.length <= FLOW_LOW || !this.consumersSocketBound)) {
+      this.releasePublishers()
+    }
   }
 
   private countGet(entry: QueueEntry | undefined, noAck: boolean): void {

@@ -25,20 +25,22 @@ export function registerPolicyRoutes(routes: Routes): void {
     ['/api/policies', false],
     ['/api/operator-policies', true],
   ] as const) {
+    // As in RabbitMQ: management users may read policies; changing them takes the policymaker tag.
     const level = operator ? 'administrator' : 'policymaker'
+    const readLevel = operator ? 'administrator' : 'management'
     const of = (v: VHost): Map<string, Policy> => (operator ? v.operatorPolicies : v.policies)
-    routes.add('GET', base, level, ({ ctx, user, query }) =>
+    routes.add('GET', base, readLevel, ({ ctx, user, query }) =>
       replyList(
         visibleVhosts(ctx, user).flatMap((v) => [...of(v).values()].map(formatPolicy)),
         query,
       ),
     )
-    routes.add('GET', `${base}/:vhost`, level, ({ ctx, user, query, params }) => {
+    routes.add('GET', `${base}/:vhost`, readLevel, ({ ctx, user, query, params }) => {
       const v = vhostOf(ctx, params['vhost'])
       requireVhostVisible(ctx, user, v.name)
       return replyList([...of(v).values()].map(formatPolicy), query)
     })
-    routes.add('GET', `${base}/:vhost/:name`, level, ({ ctx, user, query, params }) => {
+    routes.add('GET', `${base}/:vhost/:name`, readLevel, ({ ctx, user, query, params }) => {
       const v = vhostOf(ctx, params['vhost'])
       requireVhostVisible(ctx, user, v.name)
       const p = of(v).get(params['name'] as string)
