@@ -2,7 +2,7 @@
 // fsync it, rename it over the target, fsync the directory. After a crash the target holds the old or the
 // new contents, never a mix; a temp file left behind is simply overwritten by the next write.
 import { randomBytes } from 'node:crypto'
-import { open, rename, rm, unlink } from 'node:fs/promises'
+import { mkdir, open, rename, rm, unlink } from 'node:fs/promises'
 import { dirname } from 'node:path'
 
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
@@ -16,6 +16,19 @@ export async function writeFileAtomic(path: string, data: string | Buffer): Prom
   }
   await rename(tmp, path)
   await syncDir(dirname(path))
+}
+
+/**
+ * mkdir -p whose result survives a power cut: the parent of every directory it creates is fsynced, since
+ * a directory's entry lives in its parent (fsyncs inside the new directory do not cover it).
+ */
+export async function mkdirDurable(dir: string): Promise<void> {
+  const first = await mkdir(dir, { recursive: true })
+  if (first === undefined) return
+  for (let d = dir; ; d = dirname(d)) {
+    await syncDir(dirname(d))
+    if (d === first || dirname(d) === d) return
+  }
 }
 
 /** Makes creations, renames and deletions in dir durable (fsync of a file does not cover its name). */

@@ -2,10 +2,10 @@
 // it. Each save replaces the file atomically (temp file, fsync, rename, directory fsync): after a crash
 // it holds the old or the new definitions, never a mix. A temp file a crash left behind is ignored by
 // load() and overwritten by the next save().
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { DefinitionStore, Definitions } from '../../core/ports.js'
-import { isNotFound, writeFileAtomic } from '../fs-util.js'
+import { isNotFound, mkdirDurable, writeFileAtomic } from '../fs-util.js'
 
 export const DEFINITIONS_FILE = 'definitions.json'
 
@@ -44,6 +44,6 @@ export class FileDefinitionStore implements DefinitionStore {
 
 /** A definition store at <dir>/definitions.json, creating dir if needed. */
 export async function openDefinitionStore(dir: string): Promise<FileDefinitionStore> {
-  await mkdir(dir, { recursive: true })
+  await mkdirDurable(dir)
   return new FileDefinitionStore(join(dir, DEFINITIONS_FILE))
 }

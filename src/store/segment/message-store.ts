@@ -6,7 +6,7 @@ import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { MessageStore } from '../../core/ports.js'
 import { type Logger, silentLogger } from '../../shared/index.js'
-import { isNotFound, syncDir, writeFileAtomic } from '../fs-util.js'
+import { isNotFound, mkdirDurable, syncDir, writeFileAtomic } from '../fs-util.js'
 import { type SegmentQueueOptions, SegmentQueueStore } from './queue-store.js'
 
 export interface SegmentStoreOptions {
@@ -58,7 +58,7 @@ export class SegmentMessageStore implements MessageStore {
     const segmentSize = opts.segmentSize ?? 8 * 1024 * 1024
     if (!(segmentSize > 0 && segmentSize <= MAX_SEGMENT_SIZE))
       throw new RangeError(`bad segmentSize ${segmentSize}`)
-    await mkdir(dir, { recursive: true })
+    await mkdirDurable(dir)
     // Queue directories whose deletion a crash interrupted.
     for (const name of await readdir(dir)) {
       if (name.includes('.deleting-')) await rm(join(dir, name), { recursive: true, force: true })
