@@ -7,7 +7,7 @@ import type { ApplyTo } from './policy.js'
 import type { Definitions } from './ports.js'
 import { Queue } from './queue/queue.js'
 
-type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
+export type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 
 export function fieldToJson(v: FieldValue): Json {
   if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v
@@ -15,7 +15,8 @@ export function fieldToJson(v: FieldValue): Json {
   if (v instanceof TypedValue) return Number(v.value)
   if (v instanceof Timestamp) return v.seconds
   if (v instanceof Decimal) return v.value / 10 ** v.scale
-  if (Buffer.isBuffer(v)) return v.toString('base64')
+  // RabbitMQ's JSON shows byte strings as text.
+  if (Buffer.isBuffer(v)) return v.toString('utf8')
   if (Array.isArray(v)) return v.map(fieldToJson)
   return tableToJson(v)
 }

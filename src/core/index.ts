@@ -24,6 +24,7 @@ export {
   jsonToTable,
   fieldToJson,
   jsonToField,
+  type Json,
 } from './definitions.js'
 export type { DeadLetterReason } from './queue/queue.js'
 export { type Policy, type ApplyTo, matchPolicy, validatePolicy } from './policy.js'

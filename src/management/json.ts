@@ -1,50 +1,18 @@
 // Field tables as the management API shows them: plain JSON. Typed numbers lose their wire type,
 // timestamps become seconds, byte strings become text; JSON read back becomes long ints, doubles,
 // long strings, booleans, arrays and tables, as RabbitMQ's JSON decoding does.
-import {
-  type BasicProperties,
-  Decimal,
-  type FieldTable,
-  type FieldValue,
-  Timestamp,
-  TypedValue,
-} from '../shared/index.js'
+import { jsonToTable as coreJsonToTable, type Json, tableToJson } from '../core/index.js'
+import type { BasicProperties, FieldTable } from '../shared/index.js'
 import { badRequest } from './http-errors.js'
 
-export type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
-
-export function fieldToJson(v: FieldValue): Json {
-  if (v === null || typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v
-  if (typeof v === 'bigint') return Number(v)
-  if (v instanceof TypedValue) return Number(v.value)
-  if (v instanceof Timestamp) return v.seconds
-  if (v instanceof Decimal) return v.value / 10 ** v.scale
-  if (Buffer.isBuffer(v)) return v.toString('utf8')
-  if (Array.isArray(v)) return v.map(fieldToJson)
-  return tableToJson(v)
-}
-
-export function tableToJson(t: FieldTable): { [k: string]: Json } {
-  const out: { [k: string]: Json } = {}
-  for (const k of Object.keys(t)) out[k] = fieldToJson(t[k] as FieldValue)
-  return out
-}
-
-export function jsonToField(v: unknown): FieldValue {
-  if (v === null || v === undefined) return null
-  if (typeof v === 'string' || typeof v === 'boolean' || typeof v === 'number') return v
-  if (Array.isArray(v)) return v.map(jsonToField)
-  if (typeof v === 'object') return jsonToTable(v)
-  return String(v)
-}
+export type { Json } from '../core/index.js'
+export { fieldToJson, tableToJson, jsonToField } from '../core/index.js'
 
 /** A JSON object as a field table; anything but an object (or nothing) is a 400. */
 export function jsonToTable(v: unknown): FieldTable {
   if (v === undefined || v === null || v === '') return {}
   if (typeof v !== 'object' || Array.isArray(v)) throw badRequest('arguments must be a JSON object')
-  const out: FieldTable = {}
-  for (const [k, x] of Object.entries(v as Record<string, unknown>)) out[k] = jsonToField(x)
-  return out
+  return coreJsonToTable(v as Record<string, unknown>)
 }
 
 /** JSON's `"true"`/`true` and friends, as RabbitMQ's management reads booleans. */
