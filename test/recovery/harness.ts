@@ -149,11 +149,19 @@ export class WarrenProcess {
   }
 }
 
+export interface SpawnOptions {
+  /** Extra node options before the script (--import of a preload, say). */
+  nodeArgs?: readonly string[]
+  /** Extra environment variables. */
+  env?: Readonly<Record<string, string>>
+}
+
 /** Spawns `warren server` on dataDir with free ports (127.0.0.1 only), without waiting for it. */
-export function spawnWarren(dataDir: string): WarrenProcess {
+export function spawnWarren(dataDir: string, opts: SpawnOptions = {}): WarrenProcess {
   const proc = spawn(
     process.execPath,
     [
+      ...(opts.nodeArgs ?? []),
       WARREN_BIN,
       'server',
       '--amqp-port',
@@ -167,18 +175,18 @@ export function spawnWarren(dataDir: string): WarrenProcess {
       '--log-level',
       'info',
     ],
-    { stdio: ['ignore', 'pipe', 'pipe'] },
+    { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   )
   return new WarrenProcess(proc, dataDir)
 }
 
 /**
- * Starts `warren server` on dataDir and resolves once the AMQP listener is up. Rejects, with whatever the
- * process printed, if it exits first or takes longer than timeoutMs.
+ * Starts `warren server` on dataDir and resolves once its listeners are up. Rejects, with whatever the
+ * process printed, if it exits first or takes longer than 20 s.
  */
-export async function startWarren(dataDir: string, timeoutMs = 20_000): Promise<WarrenProcess> {
-  const w = spawnWarren(dataDir)
-  await w.listening(timeoutMs)
+export async function startWarren(dataDir: string, opts: SpawnOptions = {}): Promise<WarrenProcess> {
+  const w = spawnWarren(dataDir, opts)
+  await w.listening()
   return w
 }
 

@@ -1,0 +1,26 @@
+// Preloaded into a `warren server` child (node --import) by the crash test to simulate power loss: every
+// completed fsync/fdatasync is recorded, with the file's path and its size when the sync began, in the
+// file named by WARREN_SYNC_LOG (appended synchronously, so the record is on file before the store goes
+// on to send confirms). After a SIGKILL the test cuts every segment file and ack log back towards its last
+// synced size: bytes no completed sync covered are what a power cut may lose. Linux only (/proc/self/fd).
+import { appendFileSync, fstatSync, readlinkSync } from 'node:fs'
+import { type FileHandle, open } from 'node:fs/promises'
+
+const log = process.env['WARREN_SYNC_LOG']
+if (log) {
+  const probe = await open(process.execPath, 'r')
+  const proto = Object.getPrototypeOf(probe) as Record<
+    'sync' | 'datasync',
+    (this: FileHandle) => Promise<void>
+  >
+  await probe.close()
+  for (const name of ['sync', 'datasync'] as const) {
+    const original = proto[name]
+    proto[name] = async function (this: FileHandle): Promise<void> {
+      const path = readlinkSync(`/proc/self/fd/${this.fd}`)
+      const size = fstatSync(this.fd).size
+      await original.call(this)
+      appendFileSync(log, `${JSON.stringify({ path, size })}\n`)
+    }
+  }
+}
