@@ -1,18 +1,37 @@
 // Accepts TCP connections and hands each to a Connection. Tracks them for listings and shutdown.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
 import type { AmqpContext } from './context.js'
 import { Connection } from './connection.js'
 
 export class AmqpServer {
   readonly connections = new Set<Connection>()
-  private server: Server | undefined
+  private readonly servers: Server[] = []
 
   constructor(private readonly ctx: AmqpContext) {}
 
   /** Listens on host:port (port 0 picks a free one); resolves with the bound address. */
   listen(port: number, host: string | undefined): Promise<AddressInfo> {
-    const server = createServer({ noDelay: true }, (socket) => this.accept(socket))
-    this.server = server
+    return this.start(
+      createServer({ noDelay: true }, (socket) => this.accept(socket)),
+      port,
+      host,
+    )
+  }
+
+  /** An AMQPS listener: the same protocol over TLS (RabbitMQ's port 5671). */
+  listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
+    const server = createTlsServer(options, (socket) => {
+      socket.setNoDelay(true)
+      this.accept(socket)
+    })
+    // A client that fails the TLS handshake never becomes a connection; say why at debug level.
+    server.on('tlsClientError', (err) => this.ctx.logger.debug({ err: err.message }, 'TLS handshake failed'))
+    return this.start(server, port, host)
+  }
+
+  private start(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
+    this.servers.push(server)
     return new Promise((resolve, reject) => {
       server.once('error', reject)
       server.listen({ port, host, backlog: 1024 }, () => {
@@ -31,8 +50,8 @@ export class AmqpServer {
 
   /** Stops accepting, closes every connection with 320 CONNECTION_FORCED, and waits for them to go. */
   async close(reason = 'broker shutdown'): Promise<void> {
-    const closed = new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
+    const closed = Promise.all(
+      this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
     )
     for (const c of this.connections) c.forceClose(reason)
     const deadline = Date.now() + 2000

@@ -1,5 +1,5 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
-import { mkdir } from 'node:fs/promises'
+import { mkdir, readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { UserRegistry } from '../auth/index.js'
@@ -22,6 +22,8 @@ export interface RunningBroker {
   /** amqp://guest:guest@host:port/ for the bound listener. */
   readonly amqpUrl: string
   readonly amqpPort: number
+  /** Port of the AMQPS listener, when tlsPort (with tlsCert and tlsKey) was given. */
+  readonly amqpsPort: number | undefined
   /** http://host:port/ of the management HTTP API. */
   readonly httpUrl: string
   readonly httpPort: number
@@ -94,6 +96,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     { port: address.port, address: address.address },
     `AMQP 0-9-1 listener started on ${host}:${address.port}`,
   )
+  const tlsPort = await listenTls(server, config, host, logger)
   // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
   const management = await startManagement({
     port: opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort),
@@ -119,6 +122,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   return {
     amqpUrl: `amqp://${config.defaultUser}:${config.defaultPass}@${host}:${address.port}/`,
     amqpPort: address.port,
+    amqpsPort: tlsPort,
     httpUrl: `http://${host}:${management.port}/`,
     httpPort: management.port,
     host,
@@ -168,6 +172,37 @@ async function openPersistence(
   const messages = await openSegmentStore(join(dir, 'queues'), { logger })
   logger.info({ dataDir: dir }, `data directory ${dir}`)
   return new Persistence(broker, users, definitions, messages, logger)
+}
+
+async function listenTls(
+  server: AmqpServer,
+  config: WarrenConfig,
+  host: string,
+  logger: Logger,
+): Promise<number | undefined> {
+  if (config.tlsPort === undefined) return undefined
+  const read = (path: string | undefined): Promise<Buffer> | undefined =>
+    path === undefined ? undefined : readFile(path)
+  let options
+  try {
+    const [cert, key, ca] = await Promise.all([read(config.tlsCert), read(config.tlsKey), read(config.tlsCa)])
+    options = { cert, key, ...(ca ? { ca } : {}) }
+  } catch (err) {
+    await server.close()
+    throw new ListenError(`cannot read the TLS certificate or key: ${(err as Error).message}`)
+  }
+  const where = `${config.bind ?? '0.0.0.0'}:${config.tlsPort}`
+  const address = await server.listenTls(config.tlsPort, config.bind, options).catch(async (err: unknown) => {
+    await server.close()
+    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
+      throw new ListenError(`AMQPS port ${where} is already in use`)
+    throw err
+  })
+  logger.info(
+    { port: address.port },
+    `AMQPS (AMQP 0-9-1 over TLS) listener started on ${host}:${address.port}`,
+  )
+  return address.port
 }
 
 function hostForUrl(a: AddressInfo): string {

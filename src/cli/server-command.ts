@@ -54,6 +54,15 @@ export function serverCommand(): Command {
         `block publishers when free disk is below this (default ${DEFAULTS.diskFreeLimit})`,
       ).argParser((v) => wrap(() => parsePositive(v, '--disk-free-limit'))),
     )
+    .addOption(
+      new Option(
+        '--tls-port <port>',
+        'AMQPS (AMQP over TLS) listener port, e.g. 5671 (needs --tls-cert and --tls-key)',
+      ).argParser(asPort('--tls-port')),
+    )
+    .option('--tls-cert <file>', 'PEM certificate (chain) for the AMQPS listener')
+    .option('--tls-key <file>', 'PEM private key for the AMQPS listener')
+    .option('--tls-ca <file>', 'PEM CA certificates for client certificates')
     .action(async (flags: Partial<WarrenConfig>) => {
       let config: WarrenConfig
       try {

@@ -20,6 +20,12 @@ export interface WarrenConfig {
   memoryHighWatermark: number
   /** Free disk below which publishers are blocked, bytes. RabbitMQ's default: 50 MB. */
   diskFreeLimit: number
+  /** AMQPS (AMQP over TLS) listener port; none unless set. Needs tlsCert and tlsKey. */
+  tlsPort: number | undefined
+  /** PEM files of the TLS certificate (chain), its private key and, optionally, CAs for client certificates. */
+  tlsCert: string | undefined
+  tlsKey: string | undefined
+  tlsCa: string | undefined
 }
 
 export const DEFAULTS: WarrenConfig = {
@@ -38,6 +44,10 @@ export const DEFAULTS: WarrenConfig = {
   loopbackUsers: ['guest'],
   memoryHighWatermark: 0.4,
   diskFreeLimit: 50_000_000,
+  tlsPort: undefined,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  tlsCa: undefined,
 }
 
 export class ConfigError extends Error {}
@@ -77,6 +87,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv): Partial<WarrenConfig> {
       'WARREN_MEMORY_HIGH_WATERMARK',
     )
   }
+  if (env['WARREN_TLS_PORT']) out.tlsPort = parsePort(env['WARREN_TLS_PORT'], 'WARREN_TLS_PORT')
+  if (env['WARREN_TLS_CERT']) out.tlsCert = env['WARREN_TLS_CERT']
+  if (env['WARREN_TLS_KEY']) out.tlsKey = env['WARREN_TLS_KEY']
+  if (env['WARREN_TLS_CA']) out.tlsCa = env['WARREN_TLS_CA']
   if (env['WARREN_DISK_FREE_LIMIT'])
     out.diskFreeLimit = parsePositive(env['WARREN_DISK_FREE_LIMIT'], 'WARREN_DISK_FREE_LIMIT')
   return out
@@ -87,6 +101,9 @@ export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenCo
   for (const layer of layers) {
     for (const [k, v] of Object.entries(layer))
       if (v !== undefined) (cfg as unknown as Record<string, unknown>)[k] = v
+  }
+  if (cfg.tlsPort !== undefined && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
+    throw new ConfigError('a TLS port needs a certificate and a key (--tls-cert and --tls-key)')
   }
   return cfg
 }

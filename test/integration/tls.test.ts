@@ -1,0 +1,68 @@
+// The AMQPS listener: the same broker over TLS, with a self-signed certificate made for the test.
+import assert from 'node:assert/strict'
+import { execFileSync } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import amqp from 'amqplib'
+import { type RunningBroker, startBroker } from '../../src/index.js'
+
+const dir = mkdtempSync(join(tmpdir(), 'warren-tls-'))
+let broker: RunningBroker
+
+before(async () => {
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-nodes',
+      '-newkey',
+      'rsa:2048',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-keyout',
+      join(dir, 'key.pem'),
+      '-out',
+      join(dir, 'cert.pem'),
+    ],
+    { stdio: 'ignore' },
+  )
+  broker = await startBroker({
+    amqpPort: 0,
+    bind: '127.0.0.1',
+    logLevel: 'silent',
+    tlsPort: 0,
+    tlsCert: join(dir, 'cert.pem'),
+    tlsKey: join(dir, 'key.pem'),
+  })
+})
+after(async () => {
+  await broker?.close()
+  rmSync(dir, { recursive: true, force: true })
+})
+
+test('clients connect over TLS and publish and consume as over plain TCP', async () => {
+  assert.ok(broker.amqpsPort, 'an AMQPS port is reported')
+  const conn = await amqp.connect(`amqps://guest:guest@127.0.0.1:${broker.amqpsPort}/`, {
+    rejectUnauthorized: false,
+  })
+  const ch = await conn.createChannel()
+  const { queue } = await ch.assertQueue('', { exclusive: true })
+  ch.sendToQueue(queue, Buffer.from('over tls'))
+  const got = await new Promise<string>(
+    (resolve) => void ch.consume(queue, (m) => m && resolve(m.content.toString()), { noAck: true }),
+  )
+  assert.equal(got, 'over tls')
+  await conn.close()
+})
+
+test('a TLS port without a certificate and key is a configuration error', async () => {
+  await assert.rejects(
+    startBroker({ amqpPort: 0, logLevel: 'silent', tlsPort: 0 }),
+    /needs a certificate and a key/,
+  )
+})
