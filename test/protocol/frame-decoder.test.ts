@@ -190,7 +190,8 @@ describe('frame decoder', () => {
     const big = frame(3, 1, Buffer.alloc(max + 1, 7))
     assert.throws(
       () => collectFrames([big], max),
-      (e: unknown) => isFrameError(e) && (e as Error).message === 'type 3, all octets = <<>>: {frame_too_large,4097,4088}',
+      (e: unknown) =>
+        isFrameError(e) && (e as Error).message === 'type 3, all octets = <<>>: {frame_too_large,4097,4088}',
     )
   })
 

@@ -7,6 +7,10 @@ test('docs/errors.md lists every error code Warren uses, with its reply code', (
   const doc = readFileSync(new URL('../../../docs/errors.md', import.meta.url), 'utf8')
   for (const [replyCode, code] of Object.entries(REPLY_CODE_NAMES)) {
     if (replyCode === '200') continue
-    assert.match(doc, new RegExp(`\\| \`${code}\` \\| ${replyCode} \\|`), `${code} (${replyCode}) is missing from docs/errors.md`)
+    assert.match(
+      doc,
+      new RegExp(`\\| \`${code}\` \\| ${replyCode} \\|`),
+      `${code} (${replyCode}) is missing from docs/errors.md`,
+    )
   }
 })
