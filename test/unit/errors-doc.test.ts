@@ -9,7 +9,7 @@ test('docs/errors.md lists every error code Warren uses, with its reply code', (
     if (replyCode === '200') continue
     assert.match(
       doc,
-      new RegExp(`\\| \`${code}\` \\| ${replyCode} \\|`),
+      new RegExp(`\\|\\s*\`${code}\`\\s*\\|\\s*${replyCode}\\s*\\|`),
       `${code} (${replyCode}) is missing from docs/errors.md`,
     )
   }
