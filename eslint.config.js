@@ -13,6 +13,20 @@ export default tseslint.config(
     },
   },
   {
+    // The web console: plain ES modules run by the browser.
+    files: ['ui/**/*.js'],
+    languageOptions: {
+      globals: Object.fromEntries(
+        (
+          'window document location sessionStorage localStorage fetch URL URLSearchParams Blob TextEncoder ' +
+          'Node CustomEvent Intl btoa confirm alert setTimeout clearTimeout'
+        )
+          .split(' ')
+          .map((name) => [name, 'readonly']),
+      ),
+    },
+  },
+  {
     files: ['scripts/**/*.mjs', 'bench/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

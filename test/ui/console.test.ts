@@ -1,0 +1,301 @@
+// The web console in a real browser (Debian's chromium through playwright-core) against an in-process
+// Warren: log in, read the overview, create a queue, publish, get, purge, bind, add a user and
+// permissions, export and import definitions, close a connection, log out. The tests run in order
+// on one page, as a user would click through. Screenshots of the main pages go to a temp directory
+// (printed as a diagnostic); WARREN_UPDATE_SCREENSHOTS=1 also copies them to docs/screenshots/.
+import assert from 'node:assert/strict'
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { after, before, test } from 'node:test'
+import { fileURLToPath } from 'node:url'
+import amqp from 'amqplib'
+import type { Page } from 'playwright-core'
+import { type RunningBroker, startBroker } from '../../src/index.js'
+import { type Browser, launchChromium } from './browser.js'
+
+const DOCS_SHOTS = fileURLToPath(new URL('../../../docs/screenshots/', import.meta.url))
+const shotDir = mkdtempSync(join(tmpdir(), 'warren-console-'))
+const shots: string[] = []
+
+let broker: RunningBroker
+let browser: Browser
+let page: Page
+let conn: amqp.ChannelModel
+let traffic: ReturnType<typeof setInterval> | undefined
+const pageErrors: string[] = []
+
+before(async () => {
+  broker = await startBroker({ amqpPort: 0, httpPort: 0, bind: '127.0.0.1', logLevel: 'silent' })
+  conn = await amqp.connect(broker.amqpUrl, { clientProperties: { connection_name: 'orders-service' } })
+  const ch = await conn.createChannel()
+  await ch.assertQueue('orders', { durable: true })
+  for (let i = 1; i <= 12; i++) ch.sendToQueue('orders', Buffer.from(JSON.stringify({ order: i })))
+  // Steady traffic through a consumed queue, so the rate chart has publish, deliver and ack lines.
+  await ch.assertQueue('work')
+  await ch.prefetch(10)
+  await ch.consume('work', (m) => m && ch.ack(m))
+  traffic = setInterval(() => ch.sendToQueue('work', Buffer.from('tick')), 40)
+  browser = await launchChromium()
+  page = browser.context.pages()[0] ?? (await browser.context.newPage())
+  page.setDefaultTimeout(10_000) // a broken step fails in seconds, not at the 30 s default
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+  page.on('dialog', (d) => void d.accept())
+})
+
+after(async () => {
+  clearInterval(traffic)
+  await browser?.close()
+  await conn?.close().catch(() => {})
+  await broker?.close()
+})
+
+async function shot(name: string, fullPage = false): Promise<void> {
+  const file = join(shotDir, `${name}.png`)
+  // Toasts are dismissed as a user would (one may vanish by itself meanwhile).
+  for (const toast of await page.locator('.toast').all()) await toast.click({ timeout: 500 }).catch(() => {})
+  await page.screenshot({ path: file, fullPage })
+  shots.push(file)
+  if (process.env['WARREN_UPDATE_SCREENSHOTS']) {
+    mkdirSync(DOCS_SHOTS, { recursive: true })
+    copyFileSync(file, join(DOCS_SHOTS, `${name}.png`))
+  }
+}
+
+// Page scripts as strings: the test's TypeScript has no DOM types.
+const go = (hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`)
+const stored = () => page.evaluate(`sessionStorage.getItem('warren.credentials')`)
+const status = (scope: string) => page.locator(`${scope} .status`)
+
+async function api(method: string, path: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(new URL(path, broker.httpUrl), {
+    method,
+    headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') },
+    ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+  })
+  return res.status === 204 ? undefined : res.json()
+}
+
+test('the login form shows the API reason for a refused login, then logs in', async () => {
+  await page.goto(broker.httpUrl)
+  await page.fill('#login input[name=username]', 'guest')
+  await page.fill('#login input[name=password]', 'wrong')
+  await page.click('#login button[type=submit]')
+  await page.locator('#login .status.error').waitFor()
+  assert.match(await status('#login').innerText(), /401 not_authorized: Login failed/)
+  await shot('login')
+  await page.fill('#login input[name=password]', 'guest')
+  await page.click('#login button[type=submit]')
+  await page.locator('nav.tabs a.active', { hasText: 'Overview' }).waitFor()
+  assert.match(String(await stored()), /"user":"guest"/)
+})
+
+test('the overview shows object counts, queued messages and both charts', async () => {
+  await page.locator('[data-total=queues] .count', { hasText: '2' }).waitFor()
+  assert.equal(await page.locator('[data-total=connections] .count').innerText(), '1')
+  assert.equal(await page.locator('[data-total=ready] .count').innerText(), '12')
+  const captions = await page.locator('figure.chart figcaption').allInnerTexts()
+  assert.deepEqual(captions, ['Queued messages', 'Message rates'])
+  assert.equal(await page.locator('figure.chart svg').count(), 2)
+  assert.match(await page.locator('figure.chart').first().locator('.legend').innerText(), /Ready\s+12/)
+})
+
+test('a queue added with the form is listed', async () => {
+  await go('#/queues')
+  const form = page.locator('form.add-queue')
+  await form.locator('input[name=name]').fill('ui-created')
+  await form.locator('select[name=durable]').selectOption('false')
+  await form.locator('.hints a', { hasText: 'Max length' }).first().click() // a typed argument row
+  await form.locator('.kv-value').first().fill('100')
+  await form.locator('button[type=submit]').click()
+  await form.locator('.status.ok', { hasText: "Queue 'ui-created' declared." }).waitFor()
+  await page.locator('tr[data-key=ui-created]').waitFor()
+  const q = (await api('GET', 'api/queues/%2F/ui-created')) as { durable: boolean; arguments: unknown }
+  assert.equal(q.durable, false)
+  assert.deepEqual(q.arguments, { 'x-max-length': 100 })
+  await shot('queues')
+})
+
+test('an API error is shown next to the form that caused it', async () => {
+  const form = page.locator('form.add-queue')
+  await form.locator('input[name=name]').fill('ui-created')
+  await form.locator('select[name=durable]').selectOption('true')
+  await form.locator('button[type=submit]').click()
+  const error = form.locator('.status.error')
+  await error.waitFor()
+  assert.match(await error.innerText(), /^400 bad_request: .*inequivalent arg 'durable'/)
+})
+
+test('the queue page publishes a message, gets it back and purges the queue', async () => {
+  await page.locator('tr[data-key=ui-created] a').click()
+  await page.locator('h1', { hasText: 'Queue ui-created' }).waitFor()
+  const publish = page.locator('form.publish')
+  await publish.locator('.kv-key').first().fill('x-origin') // first header
+  await publish.locator('.kv-value').first().fill('console')
+  await publish.locator('textarea[name=payload]').fill('{"hello":"from the console"}')
+  await publish.locator('button[type=submit]').click()
+  await publish.locator('.status.ok', { hasText: 'Message published.' }).waitFor()
+
+  const get = page.locator('form.get')
+  await get.locator('button[type=submit]').click()
+  await get.locator('.status.ok', { hasText: 'Got 1 message.' }).waitFor()
+  const message = page.locator('.message').first()
+  assert.equal(await message.locator('pre.payload').innerText(), '{"hello":"from the console"}')
+  assert.match(await message.innerText(), /header x-origin\s+console/)
+  await shot('queue', true)
+
+  await page.locator('button.purge').click()
+  await page.locator('.danger-zone + .status.ok', { hasText: 'Queue purged.' }).waitFor()
+  assert.equal(((await api('GET', 'api/queues/%2F/ui-created')) as { messages: number }).messages, 0)
+})
+
+test('an exchange page binds a queue and publishes to it', async () => {
+  await go('#/exchanges/%2F/amq.direct')
+  await page.locator('h1', { hasText: 'Exchange amq.direct' }).waitFor()
+  const bind = page.locator('form.bind')
+  await bind.locator('input[name=other]').fill('ui-created')
+  await bind.locator('input[name=routing_key]').fill('greetings')
+  await bind.locator('button[type=submit]').click()
+  await bind.locator('.status.ok', { hasText: 'Binding added.' }).waitFor()
+  await page.locator('table.list td', { hasText: 'greetings' }).first().waitFor()
+
+  const publish = page.locator('form.publish')
+  await publish.locator('input[name=routing_key]').fill('greetings')
+  await publish.locator('textarea[name=payload]').fill('hello via amq.direct')
+  await publish.locator('button[type=submit]').click()
+  await publish.locator('.status.ok', { hasText: 'Message published.' }).waitFor()
+  await publish.locator('input[name=routing_key]').fill('nowhere')
+  await publish.locator('button[type=submit]').click()
+  await publish.locator('.status.warn', { hasText: 'Message published, but not routed.' }).waitFor()
+  assert.equal(((await api('GET', 'api/queues/%2F/ui-created')) as { messages: number }).messages, 1)
+  await shot('exchange', true)
+})
+
+test('connections and channels list the AMQP client, and a connection can be closed', async () => {
+  const doomed = await amqp.connect(broker.amqpUrl, { clientProperties: { connection_name: 'doomed' } })
+  // amqplib reports a 320 close as the 'close' event's error (it is not 'error'-worthy).
+  const closed = new Promise<Error | undefined>((resolve) => doomed.on('close', resolve))
+  await go('#/connections')
+  await page.locator('td', { hasText: 'orders-service' }).waitFor()
+  await page.locator('td', { hasText: 'doomed' }).waitFor()
+  await shot('connections')
+  await go('#/channels')
+  await page.locator('table.list tbody tr[data-key]').first().waitFor()
+  await shot('channels')
+
+  await go('#/connections')
+  await page.locator('tr', { hasText: 'doomed' }).locator('a').first().click()
+  await page.locator('dl.facts dd', { hasText: 'doomed' }).waitFor()
+  await page.fill('form.close-connection input[name=reason]', 'closed from the console test')
+  await page.click('form.close-connection button[type=submit]')
+  const err = await closed
+  assert.match(String(err?.message), /CONNECTION_FORCED - closed from the console test/)
+})
+
+test('a user added in the console gets permissions on a new vhost', async () => {
+  await go('#/admin/vhosts')
+  const vform = page.locator('form.add-vhost')
+  await vform.locator('input[name=name]').fill('shop')
+  await vform.locator('input[name=description]').fill('Orders and invoices')
+  await vform.locator('button[type=submit]').click()
+  await vform.locator('.status.ok', { hasText: "Virtual host 'shop' added." }).waitFor()
+
+  await go('#/admin/users')
+  const uform = page.locator('form.add-user')
+  await uform.locator('input[name=username]').fill('alice')
+  await uform.locator('input[name=password]').fill('s3cret')
+  await uform.locator('input[name=password2]').fill('s3cret')
+  await uform.locator('.hints a', { hasText: 'monitoring' }).click()
+  await uform.locator('button[type=submit]').click()
+  await uform.locator('.status.ok', { hasText: "User 'alice' added." }).waitFor()
+  await page.locator('tr[data-key=alice] a').click()
+  await page.locator('h1', { hasText: 'User alice' }).waitFor()
+
+  const pform = page.locator('form.set-permission')
+  await pform.locator('select[name=vhost]').selectOption('shop')
+  await pform.locator('input[name=write]').fill('^orders')
+  await pform.locator('button[type=submit]').click()
+  await pform.locator('.status.ok', { hasText: "Permissions of 'alice' in 'shop' set." }).waitFor()
+  await page.locator('table.list td code', { hasText: '^orders' }).waitFor()
+  const perm = (await api('GET', 'api/permissions/shop/alice')) as Record<string, string>
+  assert.deepEqual([perm['configure'], perm['write'], perm['read']], ['.*', '^orders', '.*'])
+  assert.deepEqual(((await api('GET', 'api/users/alice')) as { tags: string[] }).tags, ['monitoring'])
+  await shot('user')
+})
+
+test('definitions export downloads the broker definitions, and import uploads a file', async () => {
+  await go('#/admin/definitions')
+  const [download] = await Promise.all([
+    page.waitForEvent('download'),
+    page.click('form.export button[type=submit]'),
+  ])
+  const defs = JSON.parse(readFileSync(await download.path(), 'utf8')) as {
+    users: Array<{ name: string }>
+    queues: Array<{ name: string }>
+  }
+  assert.ok(defs.users.some((u) => u.name === 'alice'))
+  assert.ok(defs.queues.some((q) => q.name === 'orders'))
+  assert.match(download.suggestedFilename(), /^warren_127\.0\.0\.1_\d{4}-\d\d-\d\d\.json$/)
+
+  const upload = {
+    queues: [{ name: 'imported', vhost: '/', durable: true, auto_delete: false, arguments: {} }],
+  }
+  const iform = page.locator('form.import')
+  await iform.locator('input[type=file]').setInputFiles({
+    name: 'defs.json',
+    mimeType: 'application/json',
+    buffer: Buffer.from(JSON.stringify(upload)),
+  })
+  await iform.locator('button[type=submit]').click()
+  await iform.locator('.status.ok', { hasText: 'Your definitions were imported successfully' }).waitFor()
+  assert.equal(((await api('GET', 'api/queues/%2F/imported')) as { name: string }).name, 'imported')
+
+  await iform
+    .locator('input[type=file]')
+    .setInputFiles({ name: 'bad.json', mimeType: 'text/plain', buffer: Buffer.from('{oops') })
+  await iform.locator('button[type=submit]').click()
+  await iform.locator('.status.error', { hasText: 'bad.json is not JSON' }).waitFor()
+  await shot('definitions')
+})
+
+test('a policy is added and deleted on the policies page', async () => {
+  await go('#/admin/policies')
+  const form = page.locator('form.add-policy')
+  await form.locator('input[name=name]').fill('orders-ttl')
+  await form.locator('input[name=pattern]').fill('^orders$')
+  await form.locator('.hints a', { hasText: 'Message TTL' }).click()
+  await form.locator('.kv-value').first().fill('60000')
+  await form.locator('button[type=submit]').click()
+  await form.locator('.status.ok', { hasText: "Policy 'orders-ttl' set." }).waitFor()
+  const row = page.locator('tr[data-key="//orders-ttl"]')
+  await row.waitFor()
+  assert.match(await row.innerText(), /message-ttl: 60000/)
+  const policy = (await api('GET', 'api/policies/%2F/orders-ttl')) as Record<string, unknown>
+  assert.deepEqual(policy['definition'], { 'message-ttl': 60000 })
+  await shot('policies')
+  await row.locator('button.delete-policy').click()
+  await row.waitFor({ state: 'detached' })
+  assert.equal(((await api('GET', 'api/policies')) as unknown[]).length, 0)
+})
+
+test('the overview charts draw lines once the broker reports rates', async () => {
+  await go('#/')
+  // The broker samples its counters every 5 s; the steady traffic shows once a sample has passed.
+  await page.locator('[data-total=publish] .count', { hasNotText: /^0\/s$/ }).waitFor({ timeout: 12_000 })
+  await page.locator('figure.chart polyline').first().waitFor()
+  assert.ok((await page.locator('figure.chart polyline').count()) >= 2)
+  await shot('overview')
+})
+
+test('logging out returns to the login form and forgets the credentials', async () => {
+  await page.click('button.logout')
+  await page.locator('#login .status.ok', { hasText: 'Logged out.' }).waitFor()
+  assert.equal(await stored(), null)
+  await page.reload()
+  await page.locator('#login').waitFor()
+})
+
+test('the console ran without script errors', (t) => {
+  t.diagnostic(`screenshots in ${shotDir}: ${shots.map((f) => f.slice(shotDir.length + 1)).join(', ')}`)
+  assert.deepEqual(pageErrors, [])
+})

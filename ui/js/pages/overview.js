@@ -1,0 +1,139 @@
+// Overview: object counts, the queued-messages and message-rate charts (from the samples history.js
+// keeps), the node and its listeners.
+import { api } from '../api.js'
+import { lineChart } from '../chart.js'
+import { add, fmtBytes, fmtDuration, fmtNum, fmtRate, h, rateOf, replace } from '../dom.js'
+import { overviewSamples } from '../history.js'
+import { hasTag, isAdmin, state } from '../state.js'
+import { facts, section, table } from '../widgets.js'
+
+const TOTALS = [
+  ['connections', 'Connections', '#/connections'],
+  ['channels', 'Channels', '#/channels'],
+  ['exchanges', 'Exchanges', '#/exchanges'],
+  ['queues', 'Queues', '#/queues'],
+  ['consumers', 'Consumers', '#/queues'],
+]
+
+export function overviewPage(main) {
+  const tiles = h('div', { class: 'tiles' })
+  const depth = lineChart({
+    title: 'Queued messages',
+    series: [
+      { key: 'ready', label: 'Ready' },
+      { key: 'unacked', label: 'Unacked' },
+    ],
+    format: fmtNum,
+    integer: true,
+  })
+  const rates = lineChart({
+    title: 'Message rates',
+    series: [
+      { key: 'publish', label: 'Publish' },
+      { key: 'deliver', label: 'Deliver / get' },
+      { key: 'ack', label: 'Consumer ack' },
+    ],
+    format: fmtRate,
+    tickFormat: (n) => `${Number(n.toFixed(2))}/s`,
+  })
+  const node = h('div')
+  const listeners = h('div')
+  const canSeeNodes = hasTag('monitoring') || isAdmin()
+  add(
+    main,
+    h('h1', {}, 'Overview'),
+    tiles,
+    h('div', { class: 'charts' }, depth.el, rates.el),
+    canSeeNodes ? section('Node', node) : null,
+    section('Ports and contexts', listeners),
+    isAdmin()
+      ? section(
+          'Definitions',
+          h(
+            'p',
+            {},
+            'Export or import users, vhosts, permissions, queues, exchanges and bindings: ',
+            h('a', { href: '#/admin/definitions' }, 'Admin › Definitions'),
+            '.',
+          ),
+        )
+      : null,
+  )
+  return {
+    title: 'Overview',
+    async refresh() {
+      const o = state.overview
+      if (!o) return
+      renderTiles(tiles, o)
+      depth.update(overviewSamples())
+      rates.update(overviewSamples())
+      replace(listeners, listenerTable(o))
+      if (canSeeNodes) replace(node, await nodeFacts())
+    },
+  }
+}
+
+function renderTiles(tiles, o) {
+  const qt = o.queue_totals ?? {}
+  const ms = o.message_stats ?? {}
+  const tile = (label, value, href, id) =>
+    h(
+      'a',
+      { class: 'tile', href, dataset: { total: id } },
+      h('span', { class: 'count' }, value),
+      h('span', { class: 'label' }, label),
+    )
+  replace(
+    tiles,
+    TOTALS.map(([key, label, href]) => tile(label, fmtNum(o.object_totals?.[key] ?? 0), href, key)),
+    tile('Ready', fmtNum(qt.messages_ready ?? 0), '#/queues', 'ready'),
+    tile('Unacked', fmtNum(qt.messages_unacknowledged ?? 0), '#/queues', 'unacked'),
+    tile('Publish', fmtRate(rateOf(ms, 'publish') ?? 0), '#/channels', 'publish'),
+  )
+}
+
+async function nodeFacts() {
+  try {
+    const [n] = await api('GET', 'api/nodes')
+    if (!n) return 'No node information.'
+    const alarm = (on, text) =>
+      on ? h('span', { class: 'badge bad' }, text) : h('span', { class: 'badge good' }, 'OK')
+    return facts([
+      ['Name', n.name],
+      ['Uptime', fmtDuration(n.uptime)],
+      [
+        'Memory',
+        h(
+          'span',
+          {},
+          `${fmtBytes(n.mem_used)} of ${fmtBytes(n.mem_limit)} high watermark `,
+          alarm(n.mem_alarm, 'memory alarm'),
+        ),
+      ],
+      [
+        'Disk free',
+        h(
+          'span',
+          {},
+          `${fmtBytes(n.disk_free)} (limit ${fmtBytes(n.disk_free_limit)}) `,
+          alarm(n.disk_free_alarm, 'disk alarm'),
+        ),
+      ],
+      ['Connections', fmtNum(n.sockets_used)],
+      ['Processors', fmtNum(n.processors)],
+    ])
+  } catch (err) {
+    return h('div', { class: 'status error' }, err.message)
+  }
+}
+
+function listenerTable(o) {
+  return table(
+    [
+      { title: 'Protocol', value: (l) => l.protocol },
+      { title: 'Bound to', value: (l) => l.ip_address },
+      { title: 'Port', value: (l) => String(l.port), className: 'num' },
+    ],
+    o.listeners ?? [],
+  )
+}
