@@ -18,10 +18,10 @@ describe('resource alarms block publishers (connection.blocked)', () => {
     const received: string[] = []
     await sub.consume(queue, (m) => m && received.push(m.content.toString()), { noAck: true })
     pub.sendToQueue(queue, Buffer.from('before'))
-    await eventually(() => received.length === 1)
+    await eventually(() => received.length === 1, 10_000)
 
     broker.setAlarm('memory', true)
-    await eventually(() => events.length === 1)
+    await eventually(() => events.length === 1, 10_000)
     assert.deepEqual(events, ['blocked: low on memory'])
     pub.sendToQueue(queue, Buffer.from('during-1'))
     pub.sendToQueue(queue, Buffer.from('during-2'))
@@ -30,7 +30,7 @@ describe('resource alarms block publishers (connection.blocked)', () => {
     assert.deepEqual(received, ['before'])
 
     broker.setAlarm('memory', false)
-    await eventually(() => received.length === 3)
+    await eventually(() => received.length === 3, 10_000)
     assert.deepEqual(received, ['before', 'during-1', 'during-2'])
     assert.deepEqual(events, ['blocked: low on memory', 'unblocked'])
     await pubConn.close()
