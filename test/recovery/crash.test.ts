@@ -16,7 +16,13 @@
 // Kill moments: a random delay into steady load; right after a burst of publishes (when its first confirm
 // arrives, or a few ms after the burst), so the kill lands while the group commit is writing and
 // fsyncing; during large-message traffic past the 8 MiB segment size, so segments roll (and, with the
-// consumer acking, get deleted); and a second kill while the restarted broker is still recovering.
+// consumer acking, get deleted); once a queue is deep enough to page out of memory; and a second kill
+// while the restarted broker is still recovering.
+//
+// Some iterations also simulate power loss (Linux): the child runs with sync-tracker.ts preloaded, which
+// records what each completed fsync covered, and after the kill every segment file and ack log loses a
+// random part of what no fsync covered (see simulatePowerLoss). A SIGKILL alone loses nothing the kernel
+// has; this is what shows a confirm sent before its fsync completed.
 //
 // Seeded: the seed is printed; WARREN_CRASH_SEED=<seed> repeats the choices (timings still vary).
 // Soak: WARREN_CRASH_ITERATIONS=<n> and/or WARREN_CRASH_SOAK_SECONDS=<s> (runs until s seconds have
@@ -47,17 +53,19 @@ const FANNED = ['crash.f0', 'crash.f1', 'crash.f2']
 const QUEUES = [...DIRECT, ...FANNED]
 const MiB = 1024 * 1024
 
-type Mode = 'burst' | 'random' | 'roll' | 'double'
+type Mode = 'burst' | 'random' | 'roll' | 'double' | 'deep'
 /** What iteration i does: SCHEDULE[i % length]. The default run is the first five. */
 const SCHEDULE: ReadonlyArray<{ mode: Mode; powerLoss: boolean }> = [
-  { mode: 'burst', powerLoss: false },
-  { mode: 'random', powerLoss: true },
+  { mode: 'burst', powerLoss: true },
+  { mode: 'random', powerLoss: false },
   { mode: 'roll', powerLoss: false },
   { mode: 'double', powerLoss: false },
-  { mode: 'burst', powerLoss: true },
+  { mode: 'deep', powerLoss: true },
+  { mode: 'burst', powerLoss: false },
+  { mode: 'random', powerLoss: true },
   { mode: 'roll', powerLoss: true },
   { mode: 'double', powerLoss: true },
-  { mode: 'random', powerLoss: false },
+  { mode: 'deep', powerLoss: false },
 ]
 /** Power loss is simulated with /proc/self/fd (see sync-tracker.ts). */
 const CAN_SIMULATE_POWER_LOSS = process.platform === 'linux'
@@ -85,6 +93,7 @@ class Ledger {
   readonly delivered = new Set<string>()
   readonly acked = new Set<string>()
   readonly confirmedBytes = new Map<string, number>()
+  readonly confirmedCount = new Map<string, number>()
   readonly errors: string[] = []
   /** Queues the consumer consumed from: the broker may have delivered more than the client saw. */
   consumed: readonly string[] = []
@@ -93,7 +102,10 @@ class Ledger {
   confirm(id: string): void {
     const s = this.published.get(id) as Sent
     this.confirmed.add(id)
-    for (const q of s.targets) this.confirmedBytes.set(q, (this.confirmedBytes.get(q) ?? 0) + s.size)
+    for (const q of s.targets) {
+      this.confirmedBytes.set(q, (this.confirmedBytes.get(q) ?? 0) + s.size)
+      this.confirmedCount.set(q, (this.confirmedCount.get(q) ?? 0) + 1)
+    }
   }
 }
 
@@ -120,6 +132,15 @@ const SMALL: Profile = {
   fanout: 0.3,
   direct: DIRECT,
   window: 300,
+}
+
+/** Small messages, mostly into crash.q2 (nobody consumes it): past the core's 4096-message window, so
+ * the queue pages out to the store and recovery rebuilds a paged queue. */
+const DEEP: Profile = {
+  size: (rnd) => rnd.int(20, 400),
+  fanout: 0.05,
+  direct: ['crash.q2', 'crash.q2', 'crash.q2', 'crash.q0'],
+  window: 1000,
 }
 
 const LARGE: Profile = {
@@ -207,6 +228,9 @@ async function burst(w: WarrenProcess, ledger: Ledger, iteration: number, rnd: R
   const delay = rnd.int(0, 15)
   let killNow!: () => void
   const trigger = new Promise<void>((r) => (killNow = r))
+  // Should the channel or the broker go first, there is no confirm to wait for.
+  ch.on('close', () => killNow())
+  void w.exited.then(() => killNow())
   for (let seq = 0; seq < n; seq++) {
     const id = `${iteration}.burst.${seq}`
     const fan = rnd.chance(0.3)
@@ -482,7 +506,7 @@ test(
 
         const ledger = new Ledger()
         const holdBack = mode === 'roll' ? 0 : r.pick([0, 0.1])
-        const profile = mode === 'roll' ? LARGE : SMALL
+        const profile = mode === 'roll' ? LARGE : mode === 'deep' ? DEEP : SMALL
         const publishers = mode === 'roll' ? 2 : 3
         ledger.consumed = mode === 'roll' ? ['crash.q1', 'crash.f0'] : ['crash.q0', 'crash.f0']
         const tasks = [consumer(w, ledger, ledger.consumed, holdBack, r)]
@@ -500,6 +524,10 @@ test(
         if (mode === 'burst') {
           await sleep(r.int(0, 200))
           how = await burst(w, ledger, i, r)
+        } else if (mode === 'deep') {
+          const threshold = Math.round(r.int(6000, 14000) * VOLUME)
+          await until(() => (ledger.confirmedCount.get('crash.q2') ?? 0) >= threshold, 20_000 * VOLUME)
+          how = `killed after ${ledger.confirmedCount.get('crash.q2') ?? 0} messages confirmed into crash.q2 (paged beyond 4096)`
         } else if (mode === 'roll') {
           const threshold = Math.round(r.int(7 * MiB, 14 * MiB) * VOLUME)
           await until(() => (ledger.confirmedBytes.get('crash.q1') ?? 0) >= threshold, 20_000 * VOLUME)
@@ -512,7 +540,11 @@ test(
         const exit = await w.crash()
         ledger.stop = true
         await Promise.allSettled(tasks)
-        assert.equal(exit.signal, 'SIGKILL', `the broker was not killed but exited: ${JSON.stringify(exit)}`)
+        assert.equal(
+          exit.signal,
+          'SIGKILL',
+          `the broker was not killed but exited: ${JSON.stringify(exit)}\n${w.transcript().slice(-5000)}`,
+        )
         if (powerLoss) {
           how += `; ${await simulatePowerLoss(data.dir, baseline, syncLog, r)}`
           await unlink(syncLog).catch(() => undefined)

@@ -48,8 +48,10 @@ export class WarrenProcess {
     readonly dataDir: string,
   ) {
     live.add(this)
+    // 'close' rather than 'exit': it comes once the output has been read too, so that the transcript
+    // of a process that failed is complete.
     this.exited = new Promise((resolve) => {
-      proc.on('exit', (code, signal) => {
+      proc.on('close', (code: number | null, signal: NodeJS.Signals | null) => {
         live.delete(this)
         this.exit = { code, signal }
         resolve(this.exit)
@@ -120,7 +122,7 @@ export class WarrenProcess {
   }
 
   /** Resolves once the AMQP and HTTP listeners are up (url, port, httpUrl set); rejects if the process exits first. */
-  async listening(timeoutMs = 20_000): Promise<void> {
+  async listening(timeoutMs = 60_000): Promise<void> {
     const started = Date.now()
     for (;;) {
       const amqpLine = this.logs.find((l) => /^AMQP 0-9-1 listener started on /.test(l.msg))
@@ -134,8 +136,11 @@ export class WarrenProcess {
         return
       }
       if (!this.running || Date.now() - started > timeoutMs) {
-        await this.crash()
-        throw new Error(`warren did not start on ${this.dataDir}:\n${this.transcript()}`)
+        const how = this.running ? `no listener after ${timeoutMs} ms` : 'exited'
+        const exit = await this.crash()
+        throw new Error(
+          `warren did not start on ${this.dataDir} (${how}: ${JSON.stringify(exit)}):\n${this.transcript()}`,
+        )
       }
       await sleep(10)
     }
@@ -182,7 +187,7 @@ export function spawnWarren(dataDir: string, opts: SpawnOptions = {}): WarrenPro
 
 /**
  * Starts `warren server` on dataDir and resolves once its listeners are up. Rejects, with whatever the
- * process printed, if it exits first or takes longer than 20 s.
+ * process printed, if it exits first or takes longer than 60 s (a busy machine can be very slow).
  */
 export async function startWarren(dataDir: string, opts: SpawnOptions = {}): Promise<WarrenProcess> {
   const w = spawnWarren(dataDir, opts)
