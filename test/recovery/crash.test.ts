@@ -470,6 +470,7 @@ test(
     report(`seed ${seed} (WARREN_CRASH_SEED=${seed} to repeat)`)
     const rnd = new Random(seed)
     const data = await tempDataDir('crash')
+    const syncLogs: string[] = []
     const totals = {
       iterations: 0,
       published: 0,
@@ -490,6 +491,7 @@ test(
         const r = new Random(rnd.int(0, 2 ** 32 - 1))
         const baseline = await storeFiles(data.dir)
         const syncLog = `${data.dir}-sync-${i}.jsonl`
+        syncLogs.push(syncLog)
         let w = await startWarren(
           data.dir,
           powerLoss ? { nodeArgs: ['--import', SYNC_TRACKER], env: { WARREN_SYNC_LOG: syncLog } } : {},
@@ -595,6 +597,7 @@ test(
     } finally {
       await killAll()
       await data.cleanup()
+      for (const f of syncLogs) await unlink(f).catch(() => undefined)
     }
   },
 )
