@@ -617,7 +617,9 @@ export class Channel implements ConsumerOwner {
     this.consumers.delete(c.tag)
     if (this.closed) return
     if (this.conn.clientCapabilities['consumer_cancel_notify'] === true) {
-      this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
+      this.conn.notify(() => {
+        if (!this.closed) this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
+      })
     }
   }
 

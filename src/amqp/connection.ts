@@ -290,6 +290,26 @@ export class Connection implements FrameHandler {
     this.channels.delete(id)
   }
 
+  /**
+   * Server-sent notifications (basic.cancel for a deleted queue) wait while a method of this
+   * connection is being answered, so that RabbitMQ's order holds: the delete-ok first, then the cancel.
+   */
+  notify(send: () => void): void {
+    if (this.heldNotifications) this.heldNotifications.push(send)
+    else send()
+  }
+
+  /** Holds notifications until the returned function is called. */
+  holdNotifications(): () => void {
+    if (this.heldNotifications) return () => {}
+    const held: Array<() => void> = (this.heldNotifications = [])
+    return () => {
+      this.heldNotifications = undefined
+      if (this.state === 'open') for (const send of held) send()
+    }
+  }
+  private heldNotifications: Array<() => void> | undefined
+
   /** Credit flow: stop reading this publisher until `q` has caught up (one hold per queue at a time). */
   holdFor(q: Queue): void {
     if (this.heldBy.has(q)) return

@@ -30,6 +30,8 @@ export class Persistence implements DurabilityListener {
     private readonly definitions: DefinitionStore,
     private readonly messages: MessageStore,
     private readonly logger: Logger,
+    /** Releases the data directory's lock when the broker stops. */
+    private readonly unlock: () => Promise<void> = () => Promise.resolve(),
   ) {}
 
   queueCreated(q: Queue): void {
@@ -155,6 +157,7 @@ export class Persistence implements DurabilityListener {
     await this.settled().catch(() => {})
     for (const v of this.broker.vhosts.values()) for (const q of v.queues.values()) await q.store?.close()
     await this.messages.close()
+    await this.unlock()
   }
 }
 

@@ -1,5 +1,5 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
-import { mkdir, readFile } from 'node:fs/promises'
+import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { UserRegistry } from '../auth/index.js'
@@ -8,6 +8,7 @@ import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker } from '../core/index.js'
 import { startManagement } from '../management/index.js'
 import { openDefinitionStore, openSegmentStore } from '../store/index.js'
+import { DataDirInUseError, lockDataDir } from './data-dir-lock.js'
 import { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
 import { type Clock, createLogger, type Logger, type LogLevel, systemClock } from '../shared/index.js'
@@ -167,11 +168,18 @@ async function openPersistence(
   logger: Logger,
 ): Promise<Persistence> {
   const dir = resolve(dataDir)
-  await mkdir(dir, { recursive: true })
+  // The definition store creates the directory durably (its parent's entry fsynced too).
   const definitions = await openDefinitionStore(dir)
+  let unlock: () => Promise<void>
+  try {
+    unlock = await lockDataDir(dir)
+  } catch (err) {
+    if (err instanceof DataDirInUseError) throw new ListenError(err.message)
+    throw err
+  }
   const messages = await openSegmentStore(join(dir, 'queues'), { logger })
   logger.info({ dataDir: dir }, `data directory ${dir}`)
-  return new Persistence(broker, users, definitions, messages, logger)
+  return new Persistence(broker, users, definitions, messages, logger, unlock)
 }
 
 async function listenTls(

@@ -71,9 +71,23 @@ export const queueHandlers: HandlerTable = {
   },
   'queue.delete': (ch, m) => {
     ch.permit('configure', 'queue', ch.queueName(m.queue))
-    const messageCount = ch.vhost.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
-    return ch.afterDurable(() => {
+    // Consumers of this connection hear of the deletion after delete-ok, as from RabbitMQ.
+    const release = ch.conn.holdNotifications()
+    let messageCount: number
+    try {
+      messageCount = ch.vhost.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
+    } catch (err) {
+      release()
+      throw err
+    }
+    const reply = (): void => {
       if (!m.noWait) ch.send({ name: 'queue.delete-ok', messageCount })
+      release()
+    }
+    const waiting = ch.afterDurable(reply)
+    return waiting?.catch((err: unknown) => {
+      release()
+      throw err
     })
   },
 }

@@ -1,7 +1,7 @@
 // Queues, exchanges and bindings in RabbitMQ's JSON shape. Fields that describe Erlang internals
 // (garbage_collection, reductions, backing_queue_status) are left out; see docs/management.md.
 import { createHash } from 'node:crypto'
-import { type Binding, type Exchange, Queue, type VHost } from '../../core/index.js'
+import { type Binding, type Exchange, type Policy, Queue, type VHost } from '../../core/index.js'
 import type { ConnectionView, ManagementContext } from '../context.js'
 import { tableToJson } from '../json.js'
 import type { Item } from '../listing.js'
@@ -38,7 +38,7 @@ export function formatQueue(
     consumer_utilisation: q.consumerCount > 0 ? 1 : 0,
     consumers: q.consumerCount,
     durable: q.durable,
-    effective_policy_definition: {},
+    effective_policy_definition: effectivePolicy(q.policy, q.operatorPolicy),
     exclusive: q.exclusiveOwner !== undefined,
     exclusive_consumer_tag: exclusiveConsumer?.tag ?? null,
     head_message_timestamp: null,
@@ -59,8 +59,8 @@ export function formatQueue(
   Object.assign(out, {
     name: q.name,
     node: ctx.nodeName,
-    operator_policy: null,
-    policy: null,
+    operator_policy: q.operatorPolicy?.name ?? null,
+    policy: q.policy?.name ?? null,
     recoverable_slaves: null,
     single_active_consumer_tag: q.activeConsumer?.tag ?? null,
     state: 'running',
@@ -90,7 +90,7 @@ export function formatExchange(ctx: ManagementContext, ex: Exchange): Item {
   }
   const stats = formatMessageStats(exchangeSample(ex), ctx.rates.ratesOf(ex), EXCHANGE_GROUPS)
   if (stats) out['message_stats'] = stats
-  Object.assign(out, { name: ex.name, type: ex.type, vhost: ex.vhost })
+  Object.assign(out, { name: ex.name, policy: ex.policy?.name ?? null, type: ex.type, vhost: ex.vhost })
   return out
 }
 
@@ -200,4 +200,14 @@ function unquote(s: string): string {
   } catch {
     return s
   }
+}
+
+/** The definition in force: the policy's, with an operator policy's values where they are lower. */
+function effectivePolicy(policy: Policy | undefined, operator: Policy | undefined): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...(policy?.definition ?? {}) }
+  for (const [k, v] of Object.entries(operator?.definition ?? {})) {
+    const mine = out[k]
+    out[k] = typeof mine === 'number' && typeof v === 'number' ? Math.min(mine, v) : v
+  }
+  return out
 }

@@ -92,7 +92,16 @@ function vhostBindingItems(v: VHost): Record<string, unknown>[] {
   const out: Record<string, unknown>[] = []
   for (const q of v.queues.values()) out.push(formatBinding(defaultBinding(q)))
   for (const ex of v.exchanges.values()) for (const b of ex.bindings) out.push(formatBinding(bindingView(b)))
-  return out
+  // RabbitMQ lists bindings sorted by source, destination, routing key and arguments.
+  const key = (b: Record<string, unknown>): string =>
+    [
+      b['source'],
+      b['destination_type'],
+      b['destination'],
+      b['routing_key'],
+      JSON.stringify(b['arguments']),
+    ].join('\u0000')
+  return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 }
 
 /** RabbitMQ's bind checks: read on the source exchange, write on the destination. */
