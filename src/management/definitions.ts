@@ -36,7 +36,7 @@ export function exportDefinitions(ctx: ManagementContext): Obj {
       [...byUser].map(([user, p]) => ({ user, vhost, configure: p.configure, write: p.write, read: p.read })),
     ),
     topic_permissions: [],
-    parameters: [],
+    parameters: operatorPolicyParameters(ctx),
     global_parameters: [],
     policies: exportPolicies(ctx.broker, false),
     ...topology(vhosts, true),
@@ -45,7 +45,8 @@ export function exportDefinitions(ctx: ManagementContext): Obj {
 
 export function exportVhostDefinitions(ctx: ManagementContext, v: VHost): Obj {
   const policies = exportPolicies(ctx.broker, false, v.name).map(({ vhost: _vhost, ...p }) => p)
-  return { rabbit_version: ctx.rabbitmqVersion, parameters: [], policies, ...topology([v], false) }
+  const parameters = operatorPolicyParameters(ctx, v.name).map(({ vhost: _vhost, ...p }) => p)
+  return { rabbit_version: ctx.rabbitmqVersion, parameters, policies, ...topology([v], false) }
 }
 
 function topology(vhosts: VHost[], withVhost: boolean): { queues: Obj[]; exchanges: Obj[]; bindings: Obj[] } {
@@ -114,6 +115,17 @@ export function importDefinitions(ctx: ManagementContext, defs: Obj, into?: VHos
   try {
     if (!into) importAccounts(ctx, defs)
     importTopology(ctx, defs, vhostOf)
+    importPolicies(
+      ctx.broker,
+      list(defs, 'parameters')
+        .filter((p) => p['component'] === 'operator_policy')
+        .map((p) => ({
+          ...(p['value'] as Obj),
+          name: p['name'],
+          vhost: vhostOf(p),
+        })) as Definitions['policies'],
+      true,
+    )
     importPolicies(
       ctx.broker,
       list(defs, 'policies').map((p) => ({ ...p, vhost: vhostOf(p) })) as Definitions['policies'],
@@ -206,4 +218,14 @@ function importTopology(ctx: ManagementContext, defs: Obj, vhostOf: (o: Obj) => 
       jsonToTable(b['arguments']),
     )
   }
+}
+
+/** RabbitMQ's definitions carry operator policies as runtime parameters of component operator_policy. */
+function operatorPolicyParameters(ctx: ManagementContext, onlyVhost?: string): Obj[] {
+  return exportPolicies(ctx.broker, true, onlyVhost).map((p) => ({
+    value: { pattern: p.pattern, definition: p.definition, priority: p.priority, 'apply-to': p['apply-to'] },
+    vhost: p.vhost,
+    component: 'operator_policy',
+    name: p.name,
+  }))
 }

@@ -202,17 +202,18 @@ describe('definitions exported by RabbitMQ 3.10 imported into Warren', () => {
     assert.deepEqual(await drain(ch, 'app.unrouted'), ['no match'])
   })
 
+  test('operator policies, exported by RabbitMQ as parameters of component operator_policy, arrive', async () => {
+    const op = (await api('GET', `/api/operator-policies/${V}`)).json as Obj[]
+    assert.deepEqual(
+      op.map((p) => [p['name'], p['pattern'], p['definition']]),
+      [['op-cap', '^app\\.', { 'max-length': 5000 }]],
+    )
+  })
+
   test(
-    'RabbitMQ exports operator policies and vhost limits as parameters, and topic permissions; all arrive',
-    {
-      todo: 'Warren ignores parameters (component operator_policy, vhost-limits) and topic_permissions on import',
-    },
+    'vhost limits (parameters) and topic permissions arrive',
+    { todo: 'Warren has no vhost limits or topic permissions yet (docs/compatibility.md)' },
     async () => {
-      const op = (await api('GET', `/api/operator-policies/${V}`)).json as Obj[]
-      assert.deepEqual(
-        op.map((p) => p['name']),
-        ['op-cap'],
-      )
       const limits = (await api('GET', `/api/vhost-limits/${V}`)).json as Obj[]
       assert.deepEqual(limits[0]?.['value'], { 'max-connections': 100 })
       const tp = inVhost((await api('GET', '/api/topic-permissions')).json as Obj[])
