@@ -303,17 +303,13 @@ function suite(script: string): void {
       await ok(['purge', 'queue', 'name=q1'], { vh: vhost })
     })
 
-    test(
-      'list queues shows the policy that applies',
-      { todo: 'Warren lists policy: null and effective_policy_definition: {} for every queue and exchange' },
-      async () => {
-        const queues = await list('queues', ['name', 'policy', 'effective_policy_definition'], vhost)
-        assert.deepEqual(
-          queues.find((q) => q['name'] === 'q1'),
-          { name: 'q1', policy: 'limit', effective_policy_definition: { 'max-length': 2 } },
-        )
-      },
-    )
+    test('list queues shows the policy that applies', async () => {
+      const queues = await list('queues', ['name', 'policy', 'effective_policy_definition'], vhost)
+      assert.deepEqual(
+        queues.find((q) => q['name'] === 'q1'),
+        { name: 'q1', policy: 'limit', effective_policy_definition: { 'max-length': 2 } },
+      )
+    })
 
     test('publish, get (ackmodes, encodings, properties), purge', async () => {
       const vh = { vh: vhost }
