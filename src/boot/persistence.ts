@@ -130,15 +130,29 @@ export class Persistence implements DurabilityListener {
     let queues = 0
     let messages = 0
     const live = new Set<string>()
+    // Progress for large stores: at most one line a second, checked every 64k messages.
+    let lastReport = started
+    let seen = 0
+    const progress = (): void => {
+      if ((++seen & 0xffff) !== 0 || Date.now() - lastReport < 1000) return
+      lastReport = Date.now()
+      this.logger.info(
+        { queues, messages: seen },
+        `recovering: ${seen} messages read in ${queues} queues so far`,
+      )
+    }
     for (const v of this.broker.vhosts.values()) {
       for (const q of v.queues.values()) {
         if (!q.store) continue
         live.add(`${v.name}\u0000${q.name}`)
         const before = q.readyCount
-        await q.store.recover((m) => q.recover(m))
+        await q.store.recover((m) => {
+          q.recover(m)
+          progress()
+        })
         messages += q.readyCount - before
         queues++
-        if (queues % 100 === 0) this.logger.info({ queues, messages }, 'recovering queues')
+        if (queues % 100 === 0) this.logger.info({ queues, messages }, `recovering: ${queues} queues done`)
       }
     }
     for (const { vhost, queue } of await this.messages.listQueues()) {
