@@ -4,43 +4,14 @@
 //   WARREN_TEST_URL=amqp://guest:guest@127.0.0.1:5676 node --test dist/test/integration/errors.test.js
 // Frames are sent with the raw client so that nothing a client library does hides the broker's answer.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { type CloseInfo, RawClient, type Table, typed } from '../helpers/raw-client.js'
-import { sleep, uniqueName, useTarget } from '../helpers/target.js'
+import { describe, test } from 'node:test'
+import type { RawClient, Table } from '../helpers/raw-client.js'
+import { typed } from '../helpers/raw-client.js'
+import { channelClose, closeOf, connectionClose, useRawTarget } from '../helpers/raw-target.js'
+import { sleep, uniqueName } from '../helpers/target.js'
 
-const t = useTarget()
-const clients = new Set<RawClient>()
-after(() => {
-  for (const c of clients) c.destroy()
-})
-
-/** A connection with channel 1 (and any other `channels`) open. */
-async function open(channels: readonly number[] = [1]): Promise<RawClient> {
-  const c = await RawClient.openUrl(t.url, {}, channels)
-  clients.add(c)
-  void c.ended.then(() => clients.delete(c))
-  return c
-}
-
-function channelClose(
-  replyCode: number,
-  replyText: string,
-  classId: number,
-  methodId: number,
-  channel = 1,
-): CloseInfo {
-  return { kind: 'channel', channel, replyCode, replyText, classId, methodId }
-}
-
-function connectionClose(replyCode: number, replyText: string, classId: number, methodId: number): CloseInfo {
-  return { kind: 'connection', channel: 0, replyCode, replyText, classId, methodId }
-}
-
-async function closeOf(c: RawClient, ms = 3000): Promise<CloseInfo> {
-  const info = await c.waitClose(ms)
-  assert.ok(info, `no channel.close/connection.close arrived; unread frames: ${c.describePending()}`)
-  return info
-}
+const t = useRawTarget()
+const open = (channels: readonly number[] = [1]): Promise<RawClient> => t.open(channels)
 
 const RESOURCE_LOCKED = (q: string): string =>
   `RESOURCE_LOCKED - cannot obtain exclusive access to locked queue '${q}' in vhost '/'. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`

@@ -1,8 +1,9 @@
 // Routing through exchanges as RabbitMQ does it: exchange-to-exchange bindings (loops included),
 // alternate exchanges, auto-delete exchanges, the headers exchange's match modes, topic patterns.
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
-import { type CloseInfo, RawClient, type Table, typed } from '../helpers/raw-client.js'
+import { describe, test } from 'node:test'
+import { type RawClient, type Table, typed } from '../helpers/raw-client.js'
+import { channelClose, closeOf, useRawTarget } from '../helpers/raw-target.js'
 import {
   type amqp,
   channel,
@@ -381,33 +382,9 @@ describe('topic exchange', () => {
 // recorded from RabbitMQ 3.10.8 by a differential probe. Raw frames, so the close frame's class/method
 // ids and the kind of close (channel or connection) are checked too.
 
-const rawClients = new Set<RawClient>()
-after(() => {
-  for (const c of rawClients) c.destroy()
-})
-
-async function rawOpen(channels: readonly number[] = [1]): Promise<RawClient> {
-  const c = await RawClient.openUrl(t.url, {}, channels)
-  rawClients.add(c)
-  void c.ended.then(() => rawClients.delete(c))
-  return c
-}
-
-function chClose(
-  replyCode: number,
-  replyText: string,
-  classId: number,
-  methodId: number,
-  channel = 1,
-): CloseInfo {
-  return { kind: 'channel', channel, replyCode, replyText, classId, methodId }
-}
-
-async function closeOf(c: RawClient): Promise<CloseInfo> {
-  const info = await c.waitClose(3000)
-  assert.ok(info, `no close frame arrived; unread frames: ${c.describePending()}`)
-  return info
-}
+const raw = useRawTarget(t)
+const rawOpen = (channels: readonly number[] = [1]): Promise<RawClient> => raw.open(channels)
+const chClose = channelClose
 
 async function xDeclare(
   c: RawClient,

@@ -6,7 +6,7 @@
 // <<...>>: Reason" (bytes as a list, or a quoted string when all are printable; "first 16 octets" when
 // the payload is longer than 16 bytes).
 import assert from 'node:assert/strict'
-import { after, describe, test } from 'node:test'
+import { describe, test } from 'node:test'
 import {
   bodyFrame,
   type CloseInfo,
@@ -15,42 +15,16 @@ import {
   headerFrame,
   heartbeatFrame,
   methodFrame,
-  RawClient,
+  type RawClient,
   rawMethodFrame,
 } from '../helpers/raw-client.js'
-import { uniqueName, useTarget } from '../helpers/target.js'
+import { closeOf, connectionClose, useRawTarget } from '../helpers/raw-target.js'
+import { uniqueName } from '../helpers/target.js'
 
-const t = useTarget()
-const clients = new Set<RawClient>()
-after(() => {
-  for (const c of clients) c.destroy()
-})
-
-function track(c: RawClient): RawClient {
-  clients.add(c)
-  void c.ended.then(() => clients.delete(c))
-  return c
-}
-
-/** A connection past the handshake, with `channels` open. */
-async function open(channels: readonly number[] = [1], opts: HandshakeOptions = {}): Promise<RawClient> {
-  return track(await RawClient.openUrl(t.url, opts, channels))
-}
-
-/** A bare TCP connection to the broker (nothing sent yet). */
-async function connect(): Promise<RawClient> {
-  return track(await RawClient.connectUrl(t.url))
-}
-
-function connectionClose(replyCode: number, replyText: string, classId = 0, methodId = 0): CloseInfo {
-  return { kind: 'connection', channel: 0, replyCode, replyText, classId, methodId }
-}
-
-async function closeOf(c: RawClient, ms = 3000): Promise<CloseInfo> {
-  const info = await c.waitClose(ms)
-  assert.ok(info, `no close frame arrived; unread frames: ${c.describePending()}`)
-  return info
-}
+const t = useRawTarget()
+const open = (channels: readonly number[] = [1], opts: HandshakeOptions = {}): Promise<RawClient> =>
+  t.open(channels, opts)
+const connect = (): Promise<RawClient> => t.connect()
 
 async function declare(
   c: RawClient,
