@@ -3,6 +3,7 @@ import { Command } from 'commander'
 import { WARREN_VERSION } from '../amqp/index.js'
 import { serverCommand } from './server-command.js'
 import { ctlCommand } from './ctl/index.js'
+import { perfCommand } from '../perf/index.js'
 
 export function buildCli(): Command {
   return new Command('warren')
@@ -10,5 +11,6 @@ export function buildCli(): Command {
     .version(WARREN_VERSION, '-v, --version')
     .addCommand(serverCommand())
     .addCommand(ctlCommand())
+    .addCommand(perfCommand())
     .showHelpAfterError()
 }
