@@ -196,7 +196,7 @@ export class VHost implements QueueHost {
     }
     const ex = this.exchanges.get(name)
     if (!ex) return // RabbitMQ answers delete-ok for an exchange that does not exist
-    if (ifUnused && ex.bindings.length > 0) {
+    if (ifUnused && ex.bindingCount > 0) {
       throw new PreconditionFailedError(`${quote(name, this.name, 'exchange')} in use`)
     }
     this.removeExchange(ex)
@@ -205,8 +205,8 @@ export class VHost implements QueueHost {
   private removeExchange(ex: Exchange): void {
     ex.deleted = true
     this.exchanges.delete(ex.name)
-    for (const b of [...ex.bindings]) this.removeBinding(b)
-    for (const b of [...ex.incoming]) this.removeBinding(b)
+    for (const b of ex.bindings) this.removeBinding(b)
+    for (const b of ex.incoming) this.removeBinding(b)
     if (ex.durable) this.durability?.definitionsChanged()
   }
 
@@ -292,7 +292,7 @@ export class VHost implements QueueHost {
     // delete-ok reports the ready messages, as RabbitMQ does (unacked ones are not counted).
     const n = q.readyCount
     this.queues.delete(q.name)
-    for (const b of [...q.incoming]) this.removeBinding(b)
+    for (const b of q.incoming) this.removeBinding(b)
     q.destroy()
     this.stats.addDeliveries(q.stats)
     if (q.durable && this.durability) {
@@ -393,7 +393,7 @@ export class VHost implements QueueHost {
     b.source.unbind(b)
     if (b.source.durable && b.destination.durable) this.durability?.definitionsChanged()
     const src = b.source
-    if (src.autoDelete && !src.deleted && src.bindings.length === 0) this.removeExchange(src)
+    if (src.autoDelete && !src.deleted && src.bindingCount === 0) this.removeExchange(src)
   }
 
   // ---- publishing ----

@@ -1,7 +1,7 @@
 // An exchange routes a message to destinations (queues and, through exchange-to-exchange bindings,
 // other exchanges). Each type keeps its own binding index; this base class keeps the binding list that
 // listings, deletion and persistence need.
-import { type FieldTable, tableEquals } from '../../shared/index.js'
+import { type FieldTable, type FieldValue, fieldNumber } from '../../shared/index.js'
 import type { Message } from '../message.js'
 import type { Policy } from '../policy.js'
 import type { Queue } from '../queue/queue.js'
@@ -38,9 +38,10 @@ export abstract class Exchange {
   readonly autoDelete: boolean
   readonly internal: boolean
   readonly args: FieldTable
-  readonly bindings: Binding[] = []
+  /** Bindings from this exchange by identity key: binding and unbinding stay O(1) with many bindings. */
+  private readonly bindingsByKey = new Map<string, Binding>()
   /** Bindings in which this exchange is the destination (exchange-to-exchange). */
-  readonly incoming: Binding[] = []
+  readonly incomingSet = new Set<Binding>()
   /** Publish epoch in which this exchange was last visited; stops exchange-to-exchange loops. */
   routeMark = 0
   deleted = false
@@ -71,27 +72,70 @@ export abstract class Exchange {
   protected abstract indexAdd(b: Binding): void
   protected abstract indexRemove(b: Binding): void
 
-  findBinding(dest: Destination, routingKey: string, args: FieldTable): Binding | undefined {
-    return this.bindings.find(
-      (b) => b.destination === dest && b.routingKey === routingKey && tableEquals(b.args, args),
-    )
+  /** This exchange's bindings, in the order they were made (a copy). */
+  get bindings(): Binding[] {
+    return [...this.bindingsByKey.values()]
   }
 
-  /** Adds a binding; returns false when an equal one exists already. */
+  get bindingCount(): number {
+    return this.bindingsByKey.size
+  }
+
+  get incoming(): Binding[] {
+    return [...this.incomingSet]
+  }
+
+  findBinding(dest: Destination, routingKey: string, args: FieldTable): Binding | undefined {
+    return this.bindingsByKey.get(bindingKey(dest, routingKey, args))
+  }
+
+  /** Adds a binding; returns undefined when an equal one exists already. */
   bind(dest: Destination, routingKey: string, args: FieldTable): Binding | undefined {
-    if (this.findBinding(dest, routingKey, args)) return undefined
+    const key = bindingKey(dest, routingKey, args)
+    if (this.bindingsByKey.has(key)) return undefined
     const b: Binding = { source: this, destination: dest, routingKey, args }
-    this.bindings.push(b)
-    dest.incoming.push(b)
+    this.bindingsByKey.set(key, b)
+    dest.incomingSet.add(b)
     this.indexAdd(b)
     return b
   }
 
   unbind(b: Binding): void {
-    removeFrom(this.bindings, b)
-    removeFrom(b.destination.incoming, b)
+    if (!this.bindingsByKey.delete(bindingKey(b.destination, b.routingKey, b.args))) return
+    b.destination.incomingSet.delete(b)
     this.indexRemove(b)
   }
+}
+
+const destinationIds = new WeakMap<Destination, number>()
+let nextDestinationId = 1
+
+/**
+ * Identity of a binding: destination, routing key and arguments. Arguments are compared as RabbitMQ
+ * compares them, by value: numbers of any width are equal when their values are (fieldToJson-like).
+ */
+function bindingKey(dest: Destination, routingKey: string, args: FieldTable): string {
+  let id = destinationIds.get(dest)
+  if (id === undefined) destinationIds.set(dest, (id = nextDestinationId++))
+  const keys = Object.keys(args)
+  const argsKey =
+    keys.length === 0 ? '' : JSON.stringify(keys.sort().map((k) => [k, argKey(args[k] as FieldValue)]))
+  return `${id}\u0000${routingKey}\u0000${argsKey}`
+}
+
+function argKey(v: FieldValue): unknown {
+  const n = fieldNumber(v)
+  if (n !== undefined) return n
+  if (v === null || typeof v === 'string' || typeof v === 'boolean') return v
+  if (Buffer.isBuffer(v)) return { bytes: v.toString('base64') }
+  if (Array.isArray(v)) return v.map(argKey)
+  if (typeof v === 'object' && v.constructor === Object) {
+    const t = v as FieldTable
+    return Object.keys(t)
+      .sort()
+      .map((k) => [k, argKey(t[k] as FieldValue)])
+  }
+  return String(v)
 }
 
 export function removeFrom<T>(list: T[], item: T): void {

@@ -9,7 +9,7 @@ import {
   PreconditionFailedError,
 } from '../../shared/index.js'
 import type { Message } from '../message.js'
-import { type Binding, Exchange, type RouteSink } from './exchange.js'
+import { type Binding, Exchange, removeFrom, type RouteSink } from './exchange.js'
 
 export type MatchKind = 'all' | 'any' | 'all-with-x' | 'any-with-x'
 const MATCH_KINDS: readonly string[] = ['all', 'any', 'all-with-x', 'any-with-x']
@@ -51,17 +51,25 @@ function valueMatches(want: FieldValue, headers: FieldTable | undefined, key: st
 export class HeadersExchange extends Exchange {
   readonly type: string = 'headers'
 
+  /** Its own list: the base class hands out copies, and this runs per publish. */
+  private readonly all: Binding[] = []
+
   route(msg: Message, _routingKey: string, sink: RouteSink): void {
     const headers = msg.properties.headers
-    const bs = this.bindings
+    const bs = this.all
     for (let i = 0; i < bs.length; i++) {
       const b = bs[i] as Binding
       if (headersMatch(b.args, headers)) sink.add(b.destination)
     }
   }
 
-  protected indexAdd(): void {}
-  protected indexRemove(): void {}
+  protected indexAdd(b: Binding): void {
+    this.all.push(b)
+  }
+
+  protected indexRemove(b: Binding): void {
+    removeFrom(this.all, b)
+  }
 }
 
 /** How RabbitMQ's messages print a value (Erlang ~p): binaries as <<"text">>. */

@@ -63,7 +63,7 @@ export class Queue {
   /** The user policy and operator policy in effect (see VHost.applyPolicies). */
   policy: Policy | undefined
   operatorPolicy: Policy | undefined
-  readonly incoming: Binding[] = []
+  readonly incomingSet = new Set<Binding>()
   /** Sorted by consumer priority, highest first; registration order within a priority. */
   readonly consumers: Consumer[] = []
   /** Publish epoch in which this queue was last routed to; dedupes fan-in without a Set. */
@@ -153,6 +153,11 @@ export class Queue {
     this.enforceMaxLength()
     this.expireHead()
     this.touch()
+  }
+
+  /** Bindings to this queue (a copy). */
+  get incoming(): Binding[] {
+    return [...this.incomingSet]
   }
 
   /** Whether a publish would be refused by reject-publish overflow (checked before enqueueing). */
