@@ -113,6 +113,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     logger,
     clock,
     onDefinitionsChanged: () => persistence?.definitionsChanged(),
+    durableSettled: () => persistence?.settled() ?? Promise.resolve(),
   }).catch(async (err: unknown) => {
     await server.close()
     if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err

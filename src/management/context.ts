@@ -85,6 +85,8 @@ export interface ManagementOptions {
   statsIntervalMs?: number
   /** Told after users, vhosts or permissions changed, so that they can be stored. */
   onDefinitionsChanged?: () => void
+  /** Resolves once every durable change made so far is on disk; changing requests are answered after it. */
+  durableSettled?: () => Promise<void>
 }
 
 /** Options with defaults filled in, plus state that lives as long as the HTTP server. */
@@ -104,6 +106,8 @@ export interface ManagementContext {
   readonly vhostMeta: Map<string, VhostMeta>
   readonly rates: RateSampler
   definitionsChanged(): void
+  /** See ManagementOptions.durableSettled. */
+  durableSettled(): Promise<void>
 }
 
 export interface VhostMeta {

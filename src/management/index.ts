@@ -43,6 +43,7 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
     vhostMeta: new Map([['/', { description: 'Default virtual host', tags: [] }]]),
     rates: new RateSampler(clock, (s) => collect(s)),
     definitionsChanged: () => opts.onDefinitionsChanged?.(),
+    durableSettled: () => opts.durableSettled?.() ?? Promise.resolve(),
   }
   const collect = collectRates(ctx)
   const { app, routes } = createServer(ctx)

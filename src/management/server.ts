@@ -47,6 +47,8 @@ export function createServer(ctx: ManagementContext): { app: FastifyInstance; ro
           const user = authenticate(ctx, { headers: req.headers, ip: req.ip }, level)
           const call = makeCall(ctx, user, req, reply)
           const result = await handler(call)
+          // Like a declare over AMQP, a change over HTTP is answered once it is on disk.
+          if (method !== 'GET') await ctx.durableSettled()
           if (reply.sent) return reply
           if (result === undefined)
             return reply.code(reply.statusCode === 200 ? 204 : reply.statusCode).send()
