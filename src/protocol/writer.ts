@@ -139,6 +139,26 @@ export class Writer {
   }
 
   shortstr(s: string): void {
+    // Names, keys and tags are short ASCII in practice: copying their char codes beats a native UTF-8
+    // encode, and this runs several times per delivery.
+    const n = s.length
+    if (n <= 64) {
+      this.ensure(1 + n)
+      const b = this.buf
+      const at = this.pos + 1
+      let i = 0
+      for (; i < n; i++) {
+        const c = s.charCodeAt(i)
+        if (c > 0x7f) break
+        b[at + i] = c
+      }
+      if (i === n) {
+        this.bitPos = -1
+        b[this.pos] = n
+        this.pos += 1 + n
+        return
+      }
+    }
     const len = Buffer.byteLength(s)
     if (len > 255) throw new AmqpSyntaxError(`short string too long (${len} bytes)`)
     this.ensure(1 + len)
