@@ -318,7 +318,8 @@ export class Channel implements ConsumerOwner {
     const props = this.directReply.rewriteReplyTo(p.properties as BasicProperties)
     this.validateProperties(props)
     const raw = props === p.properties ? p.rawProperties : undefined
-    const msg = new Message(exchange.name, p.routingKey, props, body, raw, this.conn.ctx.clock.now())
+    // No clock read per publish: TTLs read the clock only for queues and messages that have one.
+    const msg = new Message(exchange.name, p.routingKey, props, body, raw)
     // Under a resource alarm the connection is blocked once this message is in.
     this.conn.blocking.onPublish()
     if (this.txMode) {
@@ -336,7 +337,14 @@ export class Channel implements ConsumerOwner {
     if (result.congested) this.conn.holdFor(result.congested)
     if (this.vhost.tracing) {
       this.vhost.publishTrace(
-        publishTrace(this.vhost.name, msg, result.queueNames, this.traceOrigin(), this.node, msg.publishedAt),
+        publishTrace(
+          this.vhost.name,
+          msg,
+          result.queueNames,
+          this.traceOrigin(),
+          this.node,
+          this.conn.ctx.clock.now(),
+        ),
       )
     }
     return result
