@@ -67,6 +67,28 @@ export function select(name, options, value) {
 
 export const vhostSelect = (name = 'vhost') => select(name, state.vhosts, defaultVhost())
 
+/** A No/Yes choice sent as 'false'/'true' (auto delete, internal, ...). */
+export const yesNoSelect = (name, value = 'false') =>
+  select(
+    name,
+    [
+      ['false', 'No'],
+      ['true', 'Yes'],
+    ],
+    value,
+  )
+
+/** Durable or transient, durable by default, as RabbitMQ's console offers it. */
+export const durabilitySelect = () =>
+  select(
+    'durable',
+    [
+      ['true', 'Durable'],
+      ['false', 'Transient'],
+    ],
+    'true',
+  )
+
 /** After a change the open page and the overview refresh at once (main.js listens). */
 const changed = () => document.dispatchEvent(new CustomEvent('warren:changed'))
 

@@ -19,6 +19,8 @@ import {
   select,
   statusBox,
   vhostSelect,
+  durabilitySelect,
+  yesNoSelect,
 } from '../widgets.js'
 
 const urlName = (name) => name || 'amq.default'
@@ -67,30 +69,9 @@ function addExchangeForm(onAdded) {
   const name = input({ name: 'name', required: true })
   const types = (state.overview?.exchange_types ?? []).map((t) => t.name)
   const type = select('type', types.length ? types : ['direct', 'fanout', 'headers', 'topic'], 'direct')
-  const durable = select(
-    'durable',
-    [
-      ['true', 'Durable'],
-      ['false', 'Transient'],
-    ],
-    'true',
-  )
-  const autoDelete = select(
-    'auto_delete',
-    [
-      ['false', 'No'],
-      ['true', 'Yes'],
-    ],
-    'false',
-  )
-  const internal = select(
-    'internal',
-    [
-      ['false', 'No'],
-      ['true', 'Yes'],
-    ],
-    'false',
-  )
+  const durable = durabilitySelect()
+  const autoDelete = yesNoSelect('auto_delete')
+  const internal = yesNoSelect('internal')
   const args = kvEditor()
   return actionForm({
     className: 'add-exchange',

@@ -18,10 +18,11 @@ import {
   kvEditor,
   listView,
   section,
-  select,
   statusBox,
   table,
   vhostSelect,
+  durabilitySelect,
+  yesNoSelect,
 } from '../widgets.js'
 
 const QUEUE_ARGS = [
@@ -84,22 +85,8 @@ export function queuesPage(main) {
 function addQueueForm(onAdded) {
   const vhost = vhostSelect()
   const name = input({ name: 'name', required: true })
-  const durable = select(
-    'durable',
-    [
-      ['true', 'Durable'],
-      ['false', 'Transient'],
-    ],
-    'true',
-  )
-  const autoDelete = select(
-    'auto_delete',
-    [
-      ['false', 'No'],
-      ['true', 'Yes'],
-    ],
-    'false',
-  )
+  const durable = durabilitySelect()
+  const autoDelete = yesNoSelect('auto_delete')
   const args = kvEditor()
   return actionForm({
     className: 'add-queue',
