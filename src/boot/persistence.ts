@@ -150,6 +150,8 @@ export class Persistence implements DurabilityListener {
           q.recover(m)
           progress()
         })
+        // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.
+        q.expireHead()
         messages += q.readyCount - before
         queues++
         if (queues % 100 === 0) this.logger.info({ queues, messages }, `recovering: ${queues} queues done`)

@@ -140,6 +140,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
         monitor.stop()
         await management.close()
         await server.close()
+        broker.stop()
         await persistence?.close()
         logger.info('broker stopped')
       })()),

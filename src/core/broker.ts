@@ -41,6 +41,11 @@ export class Broker {
     return () => this.alarmListeners.delete(fn)
   }
 
+  /** Stops every queue's timers (TTL, x-expires) before the stores close. */
+  stop(): void {
+    for (const v of this.vhosts.values()) for (const q of v.queues.values()) q.stop()
+  }
+
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name)
     if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability, this.logger)))

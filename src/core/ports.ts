@@ -30,6 +30,8 @@ export interface RecoveredMessage extends PersistedMessage {
   readonly id: number
   /** True when markDelivered() was recorded for it: the consumer-visible `redelivered` flag. */
   readonly delivered: boolean
+  /** When it expires (clock ms), if it was appended with an expiry. */
+  readonly expiresAt?: number | undefined
 }
 
 /**
@@ -38,7 +40,8 @@ export interface RecoveredMessage extends PersistedMessage {
  * and one fsync covers every call made meanwhile (group commit).
  */
 export interface QueueStore {
-  append(msg: PersistedMessage): number
+  /** `expiresAt` (clock ms) is kept so that a message's TTL runs on across restarts, as in RabbitMQ. */
+  append(msg: PersistedMessage, expiresAt?: number): number
   markDelivered(id: number): void
   /** The message is gone for good: acked, dropped, expired, purged or dead-lettered. */
   remove(id: number): void

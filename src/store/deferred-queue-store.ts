@@ -5,7 +5,7 @@
 import type { PersistedMessage, QueueStore, RecoveredMessage } from '../core/ports.js'
 
 type Op =
-  | { kind: 'append'; provisional: number; msg: PersistedMessage }
+  | { kind: 'append'; provisional: number; msg: PersistedMessage; expiresAt: number | undefined }
   | { kind: 'delivered' | 'remove'; id: number }
 
 export class DeferredQueueStore implements QueueStore {
@@ -29,7 +29,7 @@ export class DeferredQueueStore implements QueueStore {
   private opened(store: QueueStore): void {
     this.real = store
     for (const op of this.ops) {
-      if (op.kind === 'append') this.translated.set(op.provisional, store.append(op.msg))
+      if (op.kind === 'append') this.translated.set(op.provisional, store.append(op.msg, op.expiresAt))
       else if (op.kind === 'delivered') store.markDelivered(this.id(op.id))
       else this.removeReal(op.id)
     }
@@ -45,10 +45,10 @@ export class DeferredQueueStore implements QueueStore {
     if (id < -1) this.translated.delete(id)
   }
 
-  append(msg: PersistedMessage): number {
-    if (this.real) return this.real.append(msg)
+  append(msg: PersistedMessage, expiresAt?: number): number {
+    if (this.real) return this.real.append(msg, expiresAt)
     const provisional = this.nextProvisional--
-    this.ops.push({ kind: 'append', provisional, msg })
+    this.ops.push({ kind: 'append', provisional, msg, expiresAt })
     return provisional
   }
 

@@ -204,6 +204,27 @@ function runRecoveryTests(open: OpenStore, reopen: ReopenStore): void {
     }
   })
 
+  test('after a restart, messages keep the expiry they were appended with', async () => {
+    let s = await open()
+    const q = await s.openQueue('v', 'ttl')
+    const withTtl = q.append(message(1), 1_795_000_000_123.5)
+    const without = q.append(message(2))
+    await q.flush()
+    s = await restart(s)
+    try {
+      const got = await recoverAll(await s.openQueue('v', 'ttl'))
+      assert.deepEqual(
+        got.map((m) => [m.id, m.expiresAt]),
+        [
+          [withTtl, 1_795_000_000_123.5],
+          [without, undefined],
+        ],
+      )
+    } finally {
+      await s.close()
+    }
+  })
+
   test('after a restart, new ids are greater than recovered ones and removals persist', async () => {
     let s = await open()
     let q = await s.openQueue('/', 'ids')

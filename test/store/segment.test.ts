@@ -115,7 +115,7 @@ describe('segment store recovery', () => {
       )
       assert.equal(q.recoveryIssues.length, 1)
       assert.match(q.recoveryIssues[0]!.reason, /truncated record/)
-      assert.equal(q.recoveryIssues[0]!.droppedBytes, 100 + 8 + 16 + 2 + 4 + 3 - 7)
+      assert.equal(q.recoveryIssues[0]!.droppedBytes, 100 + 8 + 24 + 2 + 4 + 3 - 7)
       assert.equal(logger.warnings.length, 1)
       // The queue goes on: appends land in a new segment and survive the next restart.
       q.append(message(99))
@@ -138,7 +138,7 @@ describe('segment store recovery', () => {
       assert.equal((await recoverAll(q)).length, 4)
       assert.match(q.recoveryIssues[0]!.reason, /checksum mismatch/)
     })
-    await writeFile(seg!, Buffer.concat([bytes.subarray(0, bytes.length - 133), Buffer.alloc(4096)]))
+    await writeFile(seg!, Buffer.concat([bytes.subarray(0, bytes.length - 141), Buffer.alloc(4096)]))
     await withQueue(dir, {}, async (q) => {
       assert.equal((await recoverAll(q)).length, 4)
       assert.match(q.recoveryIssues[0]!.reason, /bad record length 0/)

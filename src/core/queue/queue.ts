@@ -179,12 +179,13 @@ export class Queue {
       if (this.settings.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [message], 'maxlen')
       return false
     }
+    const expiresAt = this.expiryFor(message)
     const entry: QueueEntry = {
       message,
       seq: this.nextSeq++,
       redelivered: false,
-      expiresAt: this.expiryFor(message),
-      storeId: this.store && message.persistent ? this.store.append(message) : -1,
+      expiresAt,
+      storeId: this.store && message.persistent ? this.store.append(message, storedExpiry(expiresAt)) : -1,
     }
     this.stats.publish++
     // A message that a consumer can take right away is delivered, whatever its TTL (TTL 0 means
@@ -360,7 +361,8 @@ export class Queue {
       message,
       seq: this.nextSeq++,
       redelivered: m.delivered,
-      expiresAt: this.expiryFor(message),
+      // The expiry stored with it: a TTL keeps running across restarts, as in RabbitMQ.
+      expiresAt: m.expiresAt ?? Infinity,
       storeId: m.id,
     }
     this.ready.push(entry)
@@ -544,6 +546,11 @@ export class Queue {
     this.unusedTimer.unref?.()
   }
 
+  /** The broker is stopping: no timer of this queue may fire after its store has closed. */
+  stop(): void {
+    this.clearTimers()
+  }
+
   private clearTimers(): void {
     if (this.expiryTimer) this.host.clock.clearTimeout(this.expiryTimer)
     if (this.unusedTimer) this.host.clock.clearTimeout(this.unusedTimer)
@@ -552,3 +559,7 @@ export class Queue {
 }
 
 const messageOf = (e: QueueEntry): Message => e.message
+
+/** The expiry as stores keep it: undefined for none. */
+export const storedExpiry = (expiresAt: number): number | undefined =>
+  expiresAt === Infinity ? undefined : expiresAt

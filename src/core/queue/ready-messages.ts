@@ -59,7 +59,10 @@ export class ReadyMessages {
     const store = this.host.pagingStore()
     if (store && (this.pagedOut > 0 || this.window.length >= WINDOW_MAX)) {
       // Transient messages are written too when paged out; recovery drops them (deliveryMode != 2).
-      const id = e.storeId !== -1 ? e.storeId : store.append(e.message)
+      const id =
+        e.storeId !== -1
+          ? e.storeId
+          : store.append(e.message, e.expiresAt === Infinity ? undefined : e.expiresAt)
       this.tail ??= new PagedTail()
       this.tail.push(id, e.seq, e.message.size, e.expiresAt, e.redelivered)
       return

@@ -6,6 +6,7 @@ import type { MessageStore, PersistedMessage, QueueStore, RecoveredMessage } fro
 interface Entry {
   msg: PersistedMessage
   delivered: boolean
+  expiresAt: number | undefined
 }
 
 /** One queue's data, shared by the handles opened on it over time. */
@@ -32,10 +33,10 @@ export class MemoryQueueStore implements QueueStore {
     return this.isClosed
   }
 
-  append(msg: PersistedMessage): number {
+  append(msg: PersistedMessage, expiresAt?: number): number {
     this.assertOpen()
     const id = this.data.nextId++
-    this.data.entries.set(id, { msg, delivered: false })
+    this.data.entries.set(id, { msg, delivered: false, expiresAt })
     this.data.bytes += msg.body.length
     return id
   }
@@ -78,7 +79,7 @@ export class MemoryQueueStore implements QueueStore {
       if (id >= endId) break
       // Removed by onMessage itself while we iterate a snapshot: the disk store would skip it too.
       if (!this.data.entries.has(id)) continue
-      onMessage({ ...e.msg, id, delivered: e.delivered })
+      onMessage({ ...e.msg, id, delivered: e.delivered, expiresAt: e.expiresAt })
     }
     return RESOLVED
   }

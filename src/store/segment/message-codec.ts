@@ -75,6 +75,7 @@ export class MessageDecoder {
       properties: decodeBasicProperties(this.reader.reset(raw, 0, raw.length)),
       rawProperties: raw,
       body,
+      expiresAt: v.expiresAt > 0 ? v.expiresAt : undefined,
     }
   }
 

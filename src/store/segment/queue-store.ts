@@ -92,7 +92,7 @@ export class SegmentQueueStore implements QueueStore {
     return this.writer.buf.pending
   }
 
-  append(msg: PersistedMessage): number {
+  append(msg: PersistedMessage, expiresAt?: number): number {
     this.assertOpen()
     const props = msg.rawProperties ?? this.propsEncoder.encode(msg.properties)
     const exLen = Buffer.byteLength(msg.exchange)
@@ -108,7 +108,19 @@ export class SegmentQueueStore implements QueueStore {
     const buf = this.writer.buf
     const slab = buf.reserve(inline ? total : head)
     buf.commit(
-      writeRecordHead(slab, buf.pos, id, msg.exchange, exLen, msg.routingKey, rkLen, props, body, inline),
+      writeRecordHead(
+        slab,
+        buf.pos,
+        id,
+        msg.exchange,
+        exLen,
+        msg.routingKey,
+        rkLen,
+        props,
+        body,
+        inline,
+        expiresAt ?? 0,
+      ),
     )
     if (!inline) buf.ref(body)
     seg.push(seg.size, body.length)

@@ -5,15 +5,15 @@ import { crc32 } from './crc32.js'
 
 const TWO_32 = 2 ** 32
 
-/** "WRNSEG", a zero byte and the format version. */
-const SEGMENT_MAGIC = Buffer.from('WRNSEG\x00\x01', 'latin1')
+/** "WRNSEG", a zero byte and the format version (2: records carry the message's expiry). */
+const SEGMENT_MAGIC = Buffer.from('WRNSEG\x00\x02', 'latin1')
 /** Magic (8 bytes) and the segment's base id (u64). */
 export const SEGMENT_HEADER_SIZE = 16
 /** u32 payload length, u32 CRC-32 of the payload. */
 export const RECORD_HEADER_SIZE = 8
 /** Payload without names, properties or body: id (u64), exchange length (u16), routing key length (u16),
- * properties length (u32). */
-export const RECORD_FIXED_PAYLOAD = 16
+ * properties length (u32), expiry (f64 clock ms; 0 for none). */
+export const RECORD_FIXED_PAYLOAD = 24
 /** u32 entry word (kind bit + index in segment), u32 CRC-32 of the word. */
 export const ACK_ENTRY_SIZE = 8
 
@@ -63,6 +63,8 @@ export interface RecordView {
   propertiesEnd: number
   /** End of the body, which starts at propertiesEnd. */
   end: number
+  /** When the message expires (clock ms), or 0 when it has no TTL. */
+  expiresAt: number
 }
 
 /**
@@ -88,12 +90,13 @@ export function parseRecord(
   out.exchangeEnd = out.exchangeStart + buf.readUInt16BE(start + 8)
   out.routingKeyEnd = out.exchangeEnd + buf.readUInt16BE(start + 10)
   out.propertiesEnd = out.routingKeyEnd + buf.readUInt32BE(start + 12)
+  out.expiresAt = buf.readDoubleBE(start + 16)
   out.end = end
   return out.propertiesEnd <= end ? end : -1
 }
 
 export function newRecordView(): RecordView {
-  return { id: 0, exchangeStart: 0, exchangeEnd: 0, routingKeyEnd: 0, propertiesEnd: 0, end: 0 }
+  return { id: 0, exchangeStart: 0, exchangeEnd: 0, routingKeyEnd: 0, propertiesEnd: 0, end: 0, expiresAt: 0 }
 }
 
 /**
@@ -112,9 +115,11 @@ export function writeRecordHead(
   properties: Buffer,
   body: Buffer,
   bodyInline: boolean,
+  expiresAt = 0,
 ): number {
   const start = pos + RECORD_HEADER_SIZE
   writeU64(buf, start, id)
+  buf.writeDoubleBE(expiresAt, start + 16)
   buf.writeUInt16BE(exLen, start + 8)
   buf.writeUInt16BE(rkLen, start + 10)
   buf.writeUInt32BE(properties.length, start + 12)
