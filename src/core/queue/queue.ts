@@ -331,6 +331,10 @@ export class Queue {
     this.consumers.splice(i, 1)
     if (this.exclusiveConsumer === c) this.exclusiveConsumer = undefined
     if (this.rr > i) this.rr--
+    // Publishers held back for this queue's consumers are let go: the one that blocked may be this one
+    // (they are held again at their next publish if the queue is still congested).
+    this.consumersSocketBound = false
+    this.releasePublishers()
     this.touch()
     if (this.autoDelete && this.hadConsumer && this.consumers.length === 0) this.host.autoDeleteQueue(this)
     else if (this.settings.singleActiveConsumer && i === 0) this.dispatch()
