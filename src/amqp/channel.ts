@@ -143,7 +143,6 @@ export class Channel implements ConsumerOwner {
   lastQueue = ''
   prefetchCount = 0
   globalPrefetch = 0
-  confirmMode = false
   txMode = false
   flowActive = true
   private confirms: ConfirmTracker | undefined
@@ -430,9 +429,13 @@ export class Channel implements ConsumerOwner {
     if (!this.closed) this.confirms?.beforeFlush()
   }
 
+  /** In confirm mode: confirm.select was received (there is a confirm tracker). */
+  get confirmMode(): boolean {
+    return this.confirms !== undefined
+  }
+
   enableConfirms(): void {
     if (this.confirms) return
-    this.confirmMode = true
     const w = this.conn.writer
     this.confirms = new ConfirmTracker({
       writeAck: (deliveryTag, multiple) =>

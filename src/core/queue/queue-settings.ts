@@ -51,7 +51,3 @@ export function resolveSettings(args: FieldTable, policy?: Definition, operator?
     singleActiveConsumer: args['x-single-active-consumer'] === true,
   }
 }
-
-export function settingsFromArgs(args: FieldTable): QueueSettings {
-  return resolveSettings(args)
-}

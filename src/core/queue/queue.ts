@@ -18,7 +18,7 @@ import type { QueueStore, RecoveredMessage } from '../ports.js'
 import { FifoList, PriorityList } from './message-list.js'
 import { ReadyMessages } from './ready-messages.js'
 import type { Policy } from '../policy.js'
-import { type QueueSettings, resolveSettings, settingsFromArgs } from './queue-settings.js'
+import { type QueueSettings, resolveSettings } from './queue-settings.js'
 
 export interface QueueOptions {
   readonly name: string
@@ -99,7 +99,7 @@ export class Queue {
     this.autoDelete = opts.autoDelete
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
-    this.settings = settingsFromArgs(opts.args)
+    this.settings = resolveSettings(opts.args)
     const maxPriority = this.settings.maxPriority
     const prioritised = maxPriority !== undefined && maxPriority > 0
     const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
