@@ -112,7 +112,7 @@ export function registerOverviewRoutes(routes: Routes): void {
   routes.add('GET', '/api/cluster-name', 'management', ({ ctx }) => ({ name: ctx.nodeName }))
   routes.add('GET', '/api/extensions', 'management', () => [])
 
-  // Not implemented yet: answered as a broker without any would answer (see docs/management.md).
+  // Warren has no vhost or user limits (docs/compatibility.md): the lists are empty, as on a RabbitMQ node without any.
   for (const path of ['/api/vhost-limits', '/api/vhost-limits/:vhost', '/api/user-limits']) {
     routes.add('GET', path, 'management', () => [])
   }
