@@ -1,9 +1,12 @@
 // Cursor over a frame payload. Bounds are checked on every read so that a truncated or lying frame
 // raises a SYNTAX_ERROR instead of reading past the payload into the next frame.
 import { AmqpSyntaxError } from '../shared/errors.js'
+import { MAX_CACHED_LENGTH, ShortStringCache } from './short-string-cache.js'
 import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/field-table.js'
 
 const TWO_32 = 2 ** 32
+/** Shared by every reader: the broker decodes on one thread. */
+const shortStrings = new ShortStringCache()
 /** Field tables nested deeper than this are refused: recursion depth is attacker controlled. */
 const MAX_TABLE_DEPTH = 64
 
@@ -68,13 +71,23 @@ export class Reader {
 
   shortstr(): string {
     const len = this.octet()
+    if (len === 0) return ''
     this.need(len)
+    const cacheable = len <= MAX_CACHED_LENGTH
+    if (cacheable) {
+      const known = shortStrings.get(this.buf, this.pos, len)
+      if (known !== undefined) {
+        this.pos += len
+        return known
+      }
+    }
     const s = this.buf.toString('utf8', this.pos, this.pos + len)
     // Names and keys must survive a round trip: bytes that are not UTF-8 would come back altered (and
     // possibly longer than 255 bytes), so they are refused rather than silently changed.
     if (s.includes('\ufffd') && !Buffer.from(s).equals(this.buf.subarray(this.pos, this.pos + len))) {
       throw new AmqpSyntaxError('short string is not valid UTF-8')
     }
+    if (cacheable) shortStrings.put(this.buf, this.pos, len, s)
     this.pos += len
     return s
   }
