@@ -48,14 +48,14 @@ function decodeAll(stream, chunk) {
   let methods = 0
   const dec = new FrameDecoder(
     {
-      onFrame(type, _ch, payload) {
+      onFrame(type, _ch, buf, start, end) {
         if (type === 1) {
-          reader.reset(payload, 0, payload.length)
+          reader.reset(buf, start, end)
           const c = reader.short()
           const m = reader.short()
           if (decodeMethod(reader, c, m)) methods++
         } else if (type === 2) {
-          reader.reset(payload, 12, payload.length)
+          reader.reset(buf, start + 12, end)
           decodeBasicProperties(reader)
         }
       },

@@ -32,7 +32,8 @@ const r = new Reader()
 let decoded = []
 const dec = new FrameDecoder(
   {
-    onFrame(type, ch, payload) {
+    onFrame(type, ch, buf, start, end) {
+      const payload = buf.subarray(start, end)
       if (type === 1) {
         r.reset(payload, 4, payload.length)
         decoded.push(decodeMethod(r, payload.readUInt16BE(0), payload.readUInt16BE(2)))

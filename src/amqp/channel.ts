@@ -23,6 +23,8 @@ import {
   type MethodOf,
   Reader,
   writeBodyFrames,
+  writeDelivery,
+  encodeShortString,
   writeMethodFrame,
   writeRawHeaderFrame,
   Writer,
@@ -30,6 +32,7 @@ import {
 } from '../protocol/index.js'
 import {
   type BasicProperties,
+  clearArray,
   CommandInvalidError,
   type FieldTable,
   fieldNumber,
@@ -53,36 +56,43 @@ interface TxState {
 }
 
 const reader = new Reader()
-const DELIVER: MethodOf<'basic.deliver'> = {
-  name: 'basic.deliver',
-  consumerTag: '',
-  deliveryTag: 0,
-  redelivered: false,
-  exchange: '',
-  routingKey: '',
-}
 
-/** Properties objects are never mutated, so the common flag words share one decoded object each. */
+/**
+ * Properties objects and raw property bytes are never mutated, so the common flag words share one decoded
+ * object and one raw buffer each: most publishers send no properties or only a delivery mode.
+ */
 const EMPTY_PROPERTIES: BasicProperties = Object.freeze({})
+const EMPTY_RAW = Buffer.from([0, 0])
 const DELIVERY_MODE_ONLY = 0x1000
+const EMPTY_BODY = Buffer.alloc(0)
+const BASIC_PUBLISH_IDS = [60, 40] as const
 const deliveryModeOnly: BasicProperties[] = [1, 2].map((deliveryMode) => Object.freeze({ deliveryMode }))
+const deliveryModeOnlyRaw: Buffer[] = [1, 2].map((mode) => Buffer.from([0x10, 0x00, mode]))
 
-/** Decodes the properties that start at `at` (the flags word), with a fast path for the common cases. */
-function decodeProperties(payload: Buffer, at: number): BasicProperties {
-  const flags = payload.length >= at + 2 ? payload.readUInt16BE(at) : -1
-  if (flags === 0) {
-    reader.pos = at + 2
-    return EMPTY_PROPERTIES
+/**
+ * Decodes the properties in `buf[at, end)` (from the flags word on) into the pending publish, with its
+ * raw bytes: a shared constant for the common cases, else one copy out of the socket chunk (so that the
+ * message does not pin the chunk).
+ */
+function decodeProperties(p: PendingPublish, buf: Buffer, at: number, end: number): void {
+  const flags = end - at >= 2 ? ((buf[at] as number) << 8) | (buf[at + 1] as number) : -1
+  if (flags === 0 && end === at + 2) {
+    p.properties = EMPTY_PROPERTIES
+    p.rawProperties = EMPTY_RAW
+    return
   }
-  if (flags === DELIVERY_MODE_ONLY && payload.length === at + 3) {
-    const mode = payload[at + 2] as number
+  if (flags === DELIVERY_MODE_ONLY && end === at + 3) {
+    const mode = buf[at + 2] as number
     if (mode === 1 || mode === 2) {
-      reader.pos = at + 3
-      return deliveryModeOnly[mode - 1] as BasicProperties
+      p.properties = deliveryModeOnly[mode - 1] as BasicProperties
+      p.rawProperties = deliveryModeOnlyRaw[mode - 1] as Buffer
+      return
     }
   }
-  reader.pos = at
-  return decodeBasicProperties(reader)
+  reader.reset(buf, at, end)
+  p.properties = decodeBasicProperties(reader)
+  if (reader.pos !== end) throw new FrameError('content header frame has trailing bytes')
+  p.rawProperties = sharedSlab.copy(buf, at, end)
 }
 const propsWriter = new Writer(4096)
 
@@ -105,6 +115,8 @@ interface PendingPublish {
 export class ChannelConsumer implements Consumer {
   unacked = 0
   readonly priority: number
+  /** The tag as written in every basic.deliver. */
+  readonly tagBytes: Buffer
   constructor(
     readonly channel: Channel,
     readonly queue: Queue,
@@ -116,6 +128,7 @@ export class ChannelConsumer implements Consumer {
     readonly args: FieldTable,
   ) {
     this.priority = fieldNumber(args['x-priority']) ?? 0
+    this.tagBytes = encodeShortString(tag)
   }
   get owner(): ConsumerOwner {
     return this.channel
@@ -245,26 +258,38 @@ export class Channel implements ConsumerOwner {
     exchange: Exchange | undefined,
     routingKey: string,
     mandatory: boolean,
-    methodIds: readonly [number, number] = [60, 40],
+    methodIds: readonly [number, number] = BASIC_PUBLISH_IDS,
   ): void {
-    this.pending = {
-      exchange,
-      methodIds,
-      routingKey,
-      mandatory,
-      bodySize: -1,
-      properties: undefined,
-      rawProperties: undefined,
-      parts: [],
-      received: 0,
-    }
+    // One publish is assembled at a time per channel, so its state object is reused: this runs per message.
+    const p = this.publishing
+    p.exchange = exchange
+    p.methodIds = methodIds
+    p.routingKey = routingKey
+    p.mandatory = mandatory
+    p.bodySize = -1
+    p.properties = undefined
+    p.rawProperties = undefined
+    clearArray(p.parts)
+    p.received = 0
+    this.pending = p
+  }
+  private readonly publishing: PendingPublish = {
+    exchange: undefined,
+    methodIds: BASIC_PUBLISH_IDS,
+    routingKey: '',
+    mandatory: false,
+    bodySize: -1,
+    properties: undefined,
+    rawProperties: undefined,
+    parts: [],
+    received: 0,
   }
 
-  onHeaderFrame(payload: Buffer): void {
+  onHeaderFrame(buf: Buffer, start: number, end: number): void {
     const p = this.pending
     if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
     if (p.bodySize >= 0) throw this.contentExpected()
-    reader.reset(payload, 0, payload.length)
+    reader.reset(buf, start, end)
     const classId = reader.short()
     if (classId !== 60) {
       throw new UnexpectedFrameError(
@@ -274,36 +299,36 @@ export class Channel implements ConsumerOwner {
     reader.short() // weight, unused
     const bodySize = reader.longlong()
     const max = this.conn.ctx.broker.limits.maxMessageSize
-    const propsStart = reader.pos
-    p.properties = decodeProperties(payload, propsStart)
-    if (reader.pos !== payload.length) throw new FrameError('content header frame has trailing bytes')
-    // One copy of the property bytes, so the message does not pin the socket chunk.
-    p.rawProperties = sharedSlab.copy(payload.subarray(propsStart))
+    decodeProperties(p, buf, reader.pos, end)
     p.bodySize = bodySize
     if (bodySize > max) {
       this.pending = undefined
       throw new PreconditionFailedError(`message size ${bodySize} is larger than configured max size ${max}`)
     }
-    if (bodySize === 0) this.completePublish(p, Buffer.alloc(0))
+    if (bodySize === 0) this.completePublish(p, EMPTY_BODY)
   }
 
-  onBodyFrame(payload: Buffer): void {
+  onBodyFrame(buf: Buffer, start: number, end: number): void {
     const p = this.pending
     if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
     if (p.bodySize < 0) throw this.contentExpected()
-    p.received += payload.length
+    p.received += end - start
     // Like RabbitMQ, a body longer than its header said never completes: the publish is not routed and
     // the next method frame is an UNEXPECTED_FRAME.
     if (p.received > p.bodySize) {
-      p.parts.length = 0
+      clearArray(p.parts)
       return
     }
     if (p.received === p.bodySize && p.parts.length === 0) {
       // Single-frame body: one copy out of the socket chunk.
-      return this.completePublish(p, sharedSlab.copy(payload))
+      return this.completePublish(p, sharedSlab.copy(buf, start, end))
     }
-    p.parts.push(Buffer.from(payload))
-    if (p.received === p.bodySize) this.completePublish(p, Buffer.concat(p.parts, p.bodySize))
+    p.parts.push(Buffer.from(buf.subarray(start, end)))
+    if (p.received === p.bodySize) {
+      const body = Buffer.concat(p.parts, p.bodySize)
+      clearArray(p.parts)
+      this.completePublish(p, body)
+    }
   }
 
   private completePublish(p: PendingPublish, body: Buffer): void {
@@ -469,14 +494,20 @@ export class Channel implements ConsumerOwner {
       c.unacked++
     }
     const msg = entry.message
-    // One mutable method object for every delivery: this runs per message.
-    DELIVER.consumerTag = c.tag
-    DELIVER.deliveryTag = tag
-    DELIVER.redelivered = entry.redelivered
-    DELIVER.exchange = msg.exchange
-    DELIVER.routingKey = msg.routingKey
-    writeMethodFrame(this.conn.writer, this.id, DELIVER)
-    this.writeContent(msg)
+    const w = this.conn.writer
+    writeDelivery(
+      w,
+      this.id,
+      c.tagBytes,
+      tag,
+      entry.redelivered,
+      msg.exchange,
+      msg.routingKey,
+      this.rawPropertiesOf(msg),
+      msg.body,
+      this.conn.frameMax,
+    )
+    this.conn.scheduleFlush()
     if (this.vhost.tracing) this.traceDelivery(queue, entry)
   }
 
@@ -500,14 +531,19 @@ export class Channel implements ConsumerOwner {
 
   private writeContent(msg: Message): void {
     const w = this.conn.writer
+    writeRawHeaderFrame(w, this.id, msg.body.length, this.rawPropertiesOf(msg))
+    if (msg.body.length > 0) writeBodyFrames(w, this.id, msg.body, this.conn.frameMax)
+    this.conn.scheduleFlush()
+  }
+
+  /** The property bytes to send: those received, or encoded once for a message made by the broker. */
+  private rawPropertiesOf(msg: Message): Buffer {
     let raw = msg.rawProperties
     if (!raw) {
       encodeBasicProperties(propsWriter, msg.properties)
       raw = msg.rawProperties = Buffer.concat(propsWriter.take())
     }
-    writeRawHeaderFrame(w, this.id, msg.body.length, raw)
-    if (msg.body.length > 0) writeBodyFrames(w, this.id, msg.body, this.conn.frameMax)
-    this.conn.scheduleFlush()
+    return raw
   }
 
   /** Acks free prefetch room: let the queues of this channel's consumers deliver again. */

@@ -145,46 +145,50 @@ export class Connection implements FrameHandler {
     this.socket.end(PROTOCOL_HEADER)
   }
 
-  onFrame(type: number, channel: number, payload: Buffer): void {
+  onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'closed') return
     switch (type) {
       case FRAME.METHOD:
-        return this.onMethodFrame(channel, payload)
+        return this.onMethodFrame(channel, buf, start, end)
       case FRAME.HEADER:
       case FRAME.BODY:
-        return this.onContentFrame(type, channel, payload)
+        return this.onContentFrame(type, channel, buf, start, end)
       case FRAME.HEARTBEAT:
-        if (payload.length > 0) throw new FrameError(`${describeFrame(type, payload)}: unknown_frame`)
-        if (channel !== 0) throw new UnexpectedFrameError(describeFrame(type, payload))
+        if (end > start)
+          throw new FrameError(`${describeFrame(type, buf.subarray(start, end))}: unknown_frame`)
+        if (channel !== 0) throw new UnexpectedFrameError(describeFrame(type, buf.subarray(start, end)))
         return
       default:
-        throw new FrameError(`${describeFrame(type, payload)}: unknown_frame`)
+        throw new FrameError(`${describeFrame(type, buf.subarray(start, end))}: unknown_frame`)
     }
   }
 
-  private onMethodFrame(channel: number, payload: Buffer): void {
+  private onMethodFrame(channel: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'handshake' && channel !== 0)
-      throw new UnexpectedFrameError(describeFrame(FRAME.METHOD, payload))
-    if (payload.length < 4) throw new FrameError(`${describeFrame(FRAME.METHOD, payload)}: cannot decode`)
-    const classId = payload.readUInt16BE(0)
-    const methodId = payload.readUInt16BE(2)
-    const ids = [classId, methodId] as const
+      throw new UnexpectedFrameError(describeFrame(FRAME.METHOD, buf.subarray(start, end)))
+    if (end - start < 4)
+      throw new FrameError(`${describeFrame(FRAME.METHOD, buf.subarray(start, end))}: cannot decode`)
+    const classId = ((buf[start] as number) << 8) | (buf[start + 1] as number)
+    const methodId = ((buf[start + 2] as number) << 8) | (buf[start + 3] as number)
     let method: Method | undefined
     try {
-      method = decodeMethod(reader.reset(payload, 4, payload.length), classId, methodId)
+      method = decodeMethod(reader.reset(buf, start + 4, end), classId, methodId)
     } catch {
-      return this.fail(new FrameError(`cannot decode ${erlangBinary(payload.subarray(4))}`), 0, ids)
+      const err = new FrameError(`cannot decode ${erlangBinary(buf.subarray(start + 4, end))}`)
+      return this.fail(err, 0, [classId, methodId])
     }
-    if (!method)
-      return this.fail(new NotImplementedError(`unknown method class ${classId} method ${methodId}`), 0, ids)
+    if (!method) {
+      const err = new NotImplementedError(`unknown method class ${classId} method ${methodId}`)
+      return this.fail(err, 0, [classId, methodId])
+    }
     try {
-      this.dispatchMethod(channel, method, ids)
+      this.dispatchMethod(channel, method, classId, methodId)
     } catch (err) {
-      this.fail(err, channel, ids)
+      this.fail(err, channel, [classId, methodId])
     }
   }
 
-  private dispatchMethod(channel: number, method: Method, ids: readonly [number, number]): void {
+  private dispatchMethod(channel: number, method: Method, classId: number, methodId: number): void {
     if (this.state === 'closing') return this.onMethodWhileClosing(channel, method)
     if (channel === 0) return this.onConnectionMethod(method)
     if (this.closingChannels.has(channel)) return this.onMethodWhileChannelClosing(channel, method)
@@ -192,7 +196,7 @@ export class Connection implements FrameHandler {
     if (method.name === 'channel.open') return this.openChannel(channel, ch)
     if (!ch) throw new ChannelError(`expected 'channel.open'`)
     const waiting = ch.onMethod(method)
-    if (waiting) this.suspendUntil(waiting, channel, ids)
+    if (waiting) this.suspendUntil(waiting, channel, [classId, methodId])
   }
 
   /**
@@ -215,14 +219,15 @@ export class Connection implements FrameHandler {
       })
   }
 
-  private onContentFrame(type: number, channel: number, payload: Buffer): void {
+  private onContentFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
     if (this.state === 'closing' || this.closingChannels.has(channel)) return
-    if (channel === 0 || this.state !== 'open') throw new UnexpectedFrameError(describeFrame(type, payload))
+    if (channel === 0 || this.state !== 'open')
+      throw new UnexpectedFrameError(describeFrame(type, buf.subarray(start, end)))
     const ch = this.channels.get(channel)
     if (!ch) throw new ChannelError(`expected 'channel.open'`)
     try {
-      if (type === FRAME.HEADER) ch.onHeaderFrame(payload)
-      else ch.onBodyFrame(payload)
+      if (type === FRAME.HEADER) ch.onHeaderFrame(buf, start, end)
+      else ch.onBodyFrame(buf, start, end)
     } catch (err) {
       this.fail(err, channel, ch.pendingMethodIds())
     }

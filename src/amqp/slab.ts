@@ -11,15 +11,21 @@ export class Slab {
   private buf = Buffer.allocUnsafe(SLAB_SIZE)
   private pos = 0
 
-  copy(src: Buffer): Buffer {
-    const n = src.length
-    if (n >= OWN_BUFFER_FROM) return Buffer.from(src)
+  /** Copies `src[start, end)`. */
+  copy(src: Buffer, start: number, end: number): Buffer {
+    const n = end - start
+    if (n >= OWN_BUFFER_FROM) return Buffer.from(src.subarray(start, end))
     if (this.pos + n > this.buf.length) {
       this.buf = Buffer.allocUnsafe(SLAB_SIZE)
       this.pos = 0
     }
     const out = this.buf.subarray(this.pos, this.pos + n)
-    src.copy(this.buf, this.pos)
+    if (n <= 64) {
+      // A JS loop beats Buffer.copy's native call for the few bytes of small bodies and properties.
+      const dst = this.buf
+      const at = this.pos - start
+      for (let i = start; i < end; i++) dst[at + i] = src[i] as number
+    } else src.copy(this.buf, this.pos, start, end)
     // Keep copies 8-byte aligned: typed-array views over them stay cheap and slabs waste little.
     this.pos += (n + 7) & ~7
     return out

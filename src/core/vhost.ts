@@ -10,6 +10,7 @@ import {
   NotFoundError,
   PreconditionFailedError,
   ResourceLockedError,
+  clearArray,
   describeType,
   fieldEquals,
 } from '../shared/index.js'
@@ -411,8 +412,8 @@ export class VHost implements QueueHost {
     const result = this.result
     result.queues = routed.length
     result.rejected = false
-    result.stores.length = 0
-    result.queueNames.length = 0
+    clearArray(result.stores)
+    clearArray(result.queueNames)
     result.congested = undefined
     if (this.tracing) for (const q of routed) result.queueNames.push(q.name)
     if (routed.length === 0) return result
@@ -439,7 +440,7 @@ export class VHost implements QueueHost {
   }
 
   route(ex: Exchange, msg: Message): Queue[] {
-    this.routed.length = 0
+    clearArray(this.routed)
     this.epoch++
     this.routingMessage = msg
     const headers = msg.properties.headers

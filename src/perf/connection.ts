@@ -169,7 +169,8 @@ export class PerfConnection implements FrameHandler {
     if (this.writer.length > 0) this.flush()
   }
 
-  onFrame(type: number, channel: number, payload: Buffer): void {
+  onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void {
+    const payload = buf.subarray(start, end)
     if (type === FRAME.METHOD) return this.onMethodFrame(channel, payload)
     if (type === FRAME.HEADER) {
       if (!this.inReturn) this.content?.onHeader(payload)

@@ -1,5 +1,6 @@
 // Streaming frame splitter. Socket chunks arrive cut anywhere; complete frames are handed out as
-// views into the chunk (no copy), and only a frame that straddles chunks is assembled, once, when all
+// offsets into the chunk (no copy, and no view object per frame: creating a Buffer view per frame cost
+// about 6 % of the publish path), and only a frame that straddles chunks is assembled, once, when all
 // of its bytes are there. A frame larger than the negotiated frame_max is a FRAME_ERROR before its
 // payload is buffered, so a lying size field cannot make the broker allocate.
 import { FrameError } from '../shared/errors.js'
@@ -7,8 +8,11 @@ import { describeFrame } from './erlang-format.js'
 import { FRAME } from './generated/constants.js'
 
 export interface FrameHandler {
-  /** Called once per complete frame. `payload` is only valid during the call unless copied. */
-  onFrame(type: number, channel: number, payload: Buffer): void
+  /**
+   * Called once per complete frame; its payload is `buf[start, end)`. The bytes are only valid during the
+   * call unless copied.
+   */
+  onFrame(type: number, channel: number, buf: Buffer, start: number, end: number): void
 }
 
 const HEADER_SIZE = 7
@@ -95,7 +99,9 @@ export class FrameDecoder {
    * lets the 8 octets of framing come on top), and the error names the limit as frame_max - 8.
    */
   private frameSize(buf: Buffer, at: number): number {
-    const payload = buf.readUInt32BE(at + 3)
+    const payload =
+      (buf[at + 3] as number) * 0x1000000 +
+      (((buf[at + 4] as number) << 16) | ((buf[at + 5] as number) << 8) | (buf[at + 6] as number))
     if (payload > this.maxFrameSize) {
       const limit = this.maxFrameSize - 8
       throw new FrameError(`type ${buf[at]}, all octets = <<>>: {frame_too_large,${payload},${limit}}`)
@@ -114,7 +120,8 @@ export class FrameDecoder {
         const frame = describeFrame(buf[at] as number, buf.subarray(at + HEADER_SIZE, end))
         throw new FrameError(`${frame}: {invalid_frame_end_marker,${buf[end]}}`)
       }
-      this.handler.onFrame(buf[at] as number, buf.readUInt16BE(at + 1), buf.subarray(at + HEADER_SIZE, end))
+      const channel = ((buf[at + 1] as number) << 8) | (buf[at + 2] as number)
+      this.handler.onFrame(buf[at] as number, channel, buf, at + HEADER_SIZE, end)
       at += size
       if (this.paused) {
         if (at < len) this.held.unshift(buf.subarray(at))

@@ -23,6 +23,8 @@ export {
   writeHeaderFrame,
   writeRawHeaderFrame,
   writeBodyFrames,
+  writeDelivery,
+  encodeShortString,
   encodeProperties,
 } from './frames.js'
 export const PROTOCOL_HEADER = Buffer.from('AMQP\x00\x00\x09\x01', 'latin1')

@@ -78,7 +78,7 @@ test('template: one publish as method, header and body frames, with the stamp at
     const t = buildTemplate({ exchange: 'x', routingKey: 'k', size, persistent: size === 16 }, 131072)
     const frames: Array<[number, number]> = []
     const d = new FrameDecoder(
-      { onFrame: (type, _ch, payload) => frames.push([type, payload.length]) },
+      { onFrame: (type, _ch, _buf, start, end) => frames.push([type, end - start]) },
       131072,
     )
     d.push(t.bytes)

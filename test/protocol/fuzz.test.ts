@@ -86,7 +86,8 @@ function decodeHeaderPayload(payload: Buffer): void {
 function decodeStream(chunks: readonly Buffer[]): void {
   const decoder = new FrameDecoder(
     {
-      onFrame(type, _channel, payload) {
+      onFrame(type, _channel, buf, start, end) {
+        const payload = buf.subarray(start, end)
         if (type === 1) decodeMethodPayload(payload)
         else if (type === 2) decodeHeaderPayload(payload)
       },

@@ -27,8 +27,8 @@ export function collectFrames(chunks: readonly Buffer[], maxFrameSize = 1 << 20)
   const frames: Frame[] = []
   const decoder = new FrameDecoder(
     {
-      onFrame(type, channel, payload) {
-        frames.push({ type, channel, payload: Buffer.from(payload) })
+      onFrame(type, channel, buf, start, end) {
+        frames.push({ type, channel, payload: Buffer.from(buf.subarray(start, end)) })
       },
     },
     maxFrameSize,
