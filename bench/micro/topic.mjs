@@ -44,8 +44,8 @@ function exchange(k, bindings) {
     args: {},
   })
   for (let i = 0; i < bindings; i++) {
-    // Each binding gets a destination of its own; it only needs the `incoming` list bind() appends to.
-    const dest = { name: `q${i % 500}`, incoming: [] }
+    // Each binding gets a destination of its own; it only needs the `incomingSet` bind() adds to.
+    const dest = { name: `q${i % 500}`, incomingSet: new Set() }
     x.bind(dest, pattern(k), {})
   }
   return x
