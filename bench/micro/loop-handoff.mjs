@@ -6,6 +6,7 @@
 // read index. Reported: nanoseconds per message on each side, both sides running at once on their own
 // core, for a 16-byte body plus ~40 bytes of routing facts, as S1's messages would cross.
 // Run from bench/micro: node loop-handoff.mjs [--json]
+import { Buffer } from 'node:buffer'
 import { Worker, isMainThread, parentPort, workerData } from 'node:worker_threads'
 
 const RING = 1 << 20 // bytes
