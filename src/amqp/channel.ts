@@ -47,6 +47,7 @@ import { HANDLERS } from './handlers/index.js'
 import { type Access, checkPermitted, type Permission, type ResourceKind, type User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
 import { sharedSlab } from './slab.js'
+import { MAX_CACHED_PROPERTIES, PropertiesCache } from './properties-cache.js'
 import { DirectReply } from './direct-reply.js'
 import { type Unacked, UnackedTracker } from './unacked.js'
 
@@ -69,10 +70,12 @@ const BASIC_PUBLISH_IDS = [60, 40] as const
 const deliveryModeOnly: BasicProperties[] = [1, 2].map((deliveryMode) => Object.freeze({ deliveryMode }))
 const deliveryModeOnlyRaw: Buffer[] = [1, 2].map((mode) => Buffer.from([0x10, 0x00, mode]))
 
+const propertiesCache = new PropertiesCache()
+
 /**
  * Decodes the properties in `buf[at, end)` (from the flags word on) into the pending publish, with its
- * raw bytes: a shared constant for the common cases, else one copy out of the socket chunk (so that the
- * message does not pin the chunk).
+ * raw bytes: shared constants for the commonest cases, a shared cached decoding for repeated short
+ * property sets, else one copy out of the socket chunk (so that the message does not pin the chunk).
  */
 function decodeProperties(p: PendingPublish, buf: Buffer, at: number, end: number): void {
   const flags = end - at >= 2 ? ((buf[at] as number) << 8) | (buf[at + 1] as number) : -1
@@ -89,9 +92,25 @@ function decodeProperties(p: PendingPublish, buf: Buffer, at: number, end: numbe
       return
     }
   }
+  const cacheable = end - at <= MAX_CACHED_PROPERTIES
+  if (cacheable) {
+    const known = propertiesCache.get(buf, at, end)
+    if (known) {
+      p.properties = known.properties
+      p.rawProperties = known.raw
+      return
+    }
+  }
   reader.reset(buf, at, end)
-  p.properties = decodeBasicProperties(reader)
+  const properties = decodeBasicProperties(reader)
   if (reader.pos !== end) throw new FrameError('content header frame has trailing bytes')
+  if (cacheable) {
+    const cached = propertiesCache.put(buf, at, end, properties)
+    p.properties = cached.properties
+    p.rawProperties = cached.raw
+    return
+  }
+  p.properties = properties
   p.rawProperties = sharedSlab.copy(buf, at, end)
 }
 const propsWriter = new Writer(4096)
