@@ -1,14 +1,14 @@
-// The ready messages of a queue. A plain queue keeps one ordered deque; a priority queue (x-max-priority)
-// keeps one deque per priority level and serves the highest level first. Both keep requeued entries at
-// their original position (by sequence number) within their level.
+// The ready messages of a queue. A plain queue keeps one ring of entries; a priority queue
+// (x-max-priority) keeps one ring per priority level and serves the highest level first. Both keep
+// requeued entries at their original position (by sequence number) within their level.
 import type { QueueEntry } from '../message.js'
-import { Deque } from './deque.js'
+import { EntryRing } from './entry-ring.js'
 
 export interface MessageList {
   readonly length: number
   push(e: QueueEntry): void
-  /** The entry to deliver next. */
-  peek(): QueueEntry | undefined
+  /** Expiry of the entry shift() would return, or Infinity when there is none. */
+  headExpiresAt(): number
   shift(): QueueEntry | undefined
   /** Puts a requeued entry back where it was. */
   restore(e: QueueEntry): void
@@ -18,13 +18,7 @@ export interface MessageList {
   [Symbol.iterator](): Iterator<QueueEntry>
 }
 
-const seqOf = (e: QueueEntry): number => e.seq
-
-export class FifoList extends Deque<QueueEntry> implements MessageList {
-  restore(e: QueueEntry): void {
-    this.insertSorted(e, seqOf)
-  }
-}
+export class FifoList extends EntryRing implements MessageList {}
 
 export class PriorityList implements MessageList {
   private readonly levels: FifoList[]
@@ -49,12 +43,12 @@ export class PriorityList implements MessageList {
     this.count++
   }
 
-  peek(): QueueEntry | undefined {
+  headExpiresAt(): number {
     for (let p = this.maxPriority; p >= 0; p--) {
-      const e = (this.levels[p] as FifoList).peek()
-      if (e) return e
+      const level = this.levels[p] as FifoList
+      if (level.length > 0) return level.headExpiresAt()
     }
-    return undefined
+    return Infinity
   }
 
   shift(): QueueEntry | undefined {

@@ -513,7 +513,7 @@ export class Queue {
   expireHead(): void {
     const now = this.host.clock.now()
     let expired: Message[] | undefined
-    for (let head = this.ready.peek(); head && head.expiresAt <= now; head = this.ready.peek()) {
+    while (this.ready.windowHeadExpiresAt() <= now) {
       ;(expired ??= []).push(this.forget(this.takeReady() as QueueEntry))
     }
     if (expired) this.host.deadLetter(this, expired, 'expired')

@@ -71,8 +71,9 @@ export class ReadyMessages {
     this.windowBytes += e.message.size
   }
 
-  peek(): QueueEntry | undefined {
-    return this.window.peek()
+  /** Expiry of the entry shift() would return (Infinity when the window is empty). */
+  windowHeadExpiresAt(): number {
+    return this.window.headExpiresAt()
   }
 
   shift(): QueueEntry | undefined {
@@ -89,8 +90,7 @@ export class ReadyMessages {
 
   /** Expiry of the message that is next at the head, paged out or not. */
   headExpiresAt(): number {
-    const head = this.window.peek()
-    if (head) return head.expiresAt
+    if (this.window.length > 0) return this.window.headExpiresAt()
     return this.inFlight[0]?.expiresAt ?? this.tail?.headExpiresAt() ?? Infinity
   }
 
