@@ -58,41 +58,20 @@ interface TxState {
 
 const reader = new Reader()
 
-/**
- * Properties objects and raw property bytes are never mutated, so the common flag words share one decoded
- * object and one raw buffer each: most publishers send no properties or only a delivery mode.
- */
-const EMPTY_PROPERTIES: BasicProperties = Object.freeze({})
-const EMPTY_RAW = Buffer.from([0, 0])
-const DELIVERY_MODE_ONLY = 0x1000
 const EMPTY_BODY = Buffer.alloc(0)
 const BASIC_PUBLISH_IDS = [60, 40] as const
-const deliveryModeOnly: BasicProperties[] = [1, 2].map((deliveryMode) => Object.freeze({ deliveryMode }))
-const deliveryModeOnlyRaw: Buffer[] = [1, 2].map((mode) => Buffer.from([0x10, 0x00, mode]))
 
+/** Decoded property sets shared between the messages that repeat them (see properties-cache.ts). */
 const propertiesCache = new PropertiesCache()
 
 /**
  * Decodes the properties in `buf[at, end)` (from the flags word on) into the pending publish, with its
- * raw bytes: shared constants for the commonest cases, a shared cached decoding for repeated short
- * property sets, else one copy out of the socket chunk (so that the message does not pin the chunk).
+ * raw bytes: for a short property set (most publishers send none, a delivery mode or a content type),
+ * the decoding shared by every message with the same bytes; else a decoding of its own and one copy out
+ * of the socket chunk (so that the message does not pin the chunk).
  */
 function decodeProperties(p: PendingPublish, buf: Buffer, at: number, end: number): void {
-  const flags = end - at >= 2 ? ((buf[at] as number) << 8) | (buf[at + 1] as number) : -1
-  if (flags === 0 && end === at + 2) {
-    p.properties = EMPTY_PROPERTIES
-    p.rawProperties = EMPTY_RAW
-    return
-  }
-  if (flags === DELIVERY_MODE_ONLY && end === at + 3) {
-    const mode = buf[at + 2] as number
-    if (mode === 1 || mode === 2) {
-      p.properties = deliveryModeOnly[mode - 1] as BasicProperties
-      p.rawProperties = deliveryModeOnlyRaw[mode - 1] as Buffer
-      return
-    }
-  }
-  const cacheable = end - at <= MAX_CACHED_PROPERTIES
+  const cacheable = end - at >= 2 && end - at <= MAX_CACHED_PROPERTIES
   if (cacheable) {
     const known = propertiesCache.get(buf, at, end)
     if (known) {

@@ -2,6 +2,7 @@
 // that a message costs one memcpy instead of one allocation: allocating per message dominated the
 // publish path's profile (buffer creation and the garbage collection behind it). A slab is freed when
 // the last message in it is gone, as a socket chunk would be; large bodies get their own buffer.
+import { copyBytes } from '../shared/index.js'
 
 const SLAB_SIZE = 256 * 1024
 /** Buffers at least this large are copied into a buffer of their own. */
@@ -20,12 +21,7 @@ export class Slab {
       this.pos = 0
     }
     const out = this.buf.subarray(this.pos, this.pos + n)
-    if (n <= 64) {
-      // A JS loop beats Buffer.copy's native call for the few bytes of small bodies and properties.
-      const dst = this.buf
-      const at = this.pos - start
-      for (let i = start; i < end; i++) dst[at + i] = src[i] as number
-    } else src.copy(this.buf, this.pos, start, end)
+    copyBytes(src, start, end, this.buf, this.pos)
     // Keep copies 8-byte aligned: typed-array views over them stay cheap and slabs waste little.
     this.pos += (n + 7) & ~7
     return out

@@ -8,6 +8,7 @@ import {
   type Method,
 } from './generated/methods.js'
 import type { Writer } from './writer.js'
+import { copyBytes } from '../shared/bytes.js'
 
 export const HEARTBEAT_FRAME = Buffer.from([FRAME.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME.END])
 
@@ -85,7 +86,7 @@ export function writeDelivery(
   o.writeUInt32BE(0, p + 11) // body size, high half: n < SMALL_CONTENT
   o.writeUInt32BE(n, p + 15)
   p += 19
-  copySmall(rawProperties, o, p)
+  copyBytes(rawProperties, 0, propsLen, o, p)
   p += propsLen
   o[p++] = FRAME.END
   o[p] = FRAME.BODY
@@ -93,8 +94,7 @@ export function writeDelivery(
   o[p + 2] = channel & 0xff
   o.writeUInt32BE(n, p + 3)
   p += 7
-  if (n <= 64) copySmall(body, o, p)
-  else body.copy(o, p)
+  copyBytes(body, 0, n, o, p)
   p += n
   o[p++] = FRAME.END
   w.pos = p
@@ -102,15 +102,6 @@ export function writeDelivery(
 
 /** Bodies below this size are written with the frames around them in one go (and not by reference). */
 const SMALL_CONTENT = 16 * 1024
-
-/** A JS loop beats Buffer.copy's native call for the few bytes of typical properties and tiny bodies. */
-function copySmall(src: Uint8Array, dst: Uint8Array, at: number): void {
-  if (src.length > 64) {
-    dst.set(src, at)
-    return
-  }
-  for (let i = 0; i < src.length; i++) dst[at + i] = src[i] as number
-}
 
 /** A short string as sent on the wire (length octet, then UTF-8 bytes), for values written per message. */
 export function encodeShortString(s: string): Buffer {
