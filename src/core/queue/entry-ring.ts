@@ -98,10 +98,6 @@ export class EntryRing {
     return out
   }
 
-  [Symbol.iterator](): Iterator<QueueEntry> {
-    return this.toArray()[Symbol.iterator]()
-  }
-
   private entryAt(i: number): QueueEntry {
     return {
       message: this.messages[i] as Message,

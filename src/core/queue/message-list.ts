@@ -15,7 +15,6 @@ export interface MessageList {
   /** Removes and returns the entry that overflow drops first (drop-head: the head). */
   clear(): QueueEntry[]
   removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[]
-  [Symbol.iterator](): Iterator<QueueEntry>
 }
 
 export class FifoList extends EntryRing implements MessageList {}
@@ -68,26 +67,21 @@ export class PriorityList implements MessageList {
   }
 
   clear(): QueueEntry[] {
-    const all = this.toArray()
-    for (const l of this.levels) l.clear()
+    const all: QueueEntry[] = []
+    for (let p = this.maxPriority; p >= 0; p--) appendAll(all, (this.levels[p] as FifoList).clear())
     this.count = 0
     return all
   }
 
   removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[] {
     const out: QueueEntry[] = []
-    for (const l of this.levels) out.push(...l.removeWhere(drop))
+    for (const l of this.levels) appendAll(out, l.removeWhere(drop))
     this.count -= out.length
     return out
   }
+}
 
-  private toArray(): QueueEntry[] {
-    const out: QueueEntry[] = []
-    for (let p = this.maxPriority; p >= 0; p--) out.push(...(this.levels[p] as FifoList))
-    return out
-  }
-
-  [Symbol.iterator](): Iterator<QueueEntry> {
-    return this.toArray()[Symbol.iterator]()
-  }
+/** `to.push(...from)` without spreading: a purge can hand over more entries than a call takes arguments. */
+function appendAll(to: QueueEntry[], from: readonly QueueEntry[]): void {
+  for (let i = 0; i < from.length; i++) to.push(from[i] as QueueEntry)
 }

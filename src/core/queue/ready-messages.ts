@@ -110,10 +110,6 @@ export class ReadyMessages {
     return removed
   }
 
-  [Symbol.iterator](): Iterator<QueueEntry> {
-    return this.window[Symbol.iterator]()
-  }
-
   private pageInDone: Promise<void> | undefined
 
   /** Reads the next batch of paged-out messages into the window (one read per segment). */
