@@ -32,7 +32,7 @@ export function writeMethodFrame(w: Writer, channel: number, m: Method): void {
 export function writeDelivery(
   w: Writer,
   channel: number,
-  consumerTag: Uint8Array,
+  consumerTag: Buffer,
   deliveryTag: number,
   redelivered: boolean,
   exchange: string,
@@ -50,7 +50,7 @@ export function writeDelivery(
   b[p + 2] = 0
   b[p + 3] = 60 // method deliver
   p += 4
-  for (let i = 0; i < consumerTag.length; i++) b[p + i] = consumerTag[i] as number
+  copyBytes(consumerTag, 0, consumerTag.length, b, p)
   p += consumerTag.length
   w.pos = p
   w.longlong(deliveryTag)
