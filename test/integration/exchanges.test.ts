@@ -396,6 +396,22 @@ async function xDeclare(
   await c.call(ch, 'exchange.declare', { exchange, type, ...opts }, 'exchange.declare-ok')
 }
 
+/** Empties each queue with basic.get on channel 1; returns its bodies joined by spaces, per name. */
+async function drainBodies(c: RawClient, queues: Record<string, string>): Promise<Record<string, string>> {
+  const got: Record<string, string> = {}
+  for (const [name, q] of Object.entries(queues)) {
+    const bodies: string[] = []
+    for (;;) {
+      c.send(1, 'basic.get', { queue: q, noAck: true })
+      const f = await c.next((m) => m.method === 'basic.get-ok' || m.method === 'basic.get-empty')
+      if (f?.method !== 'basic.get-ok') break
+      bodies.push((await c.next((m) => m.type === 3))?.payload.toString() ?? '')
+    }
+    got[name] = bodies.join(' ')
+  }
+  return got
+}
+
 async function xDeleteLater(exchange: string): Promise<void> {
   const c = await rawOpen()
   await c.call(1, 'exchange.delete', { exchange }, 'exchange.delete-ok')
@@ -777,18 +793,7 @@ describe('headers exchange: typed values', () => {
     }
     for (const [name, headers] of messages) c.publish(1, x, '', name, headers ? { headers } : {})
     await c.call(1, 'basic.qos', {}, 'basic.qos-ok')
-    const got: Record<string, string> = {}
-    for (const [name, q] of Object.entries(queues)) {
-      const bodies: string[] = []
-      for (;;) {
-        c.send(1, 'basic.get', { queue: q, noAck: true })
-        const f = await c.next((m) => m.method === 'basic.get-ok' || m.method === 'basic.get-empty')
-        if (f?.method !== 'basic.get-ok') break
-        bodies.push((await c.next((m) => m.type === 3))?.payload.toString() ?? '')
-      }
-      got[name] = bodies.join(' ')
-    }
-    assert.deepEqual(got, expected)
+    assert.deepEqual(await drainBodies(c, queues), expected)
     await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
   })
 
@@ -869,18 +874,7 @@ describe('topic exchange: more patterns (table recorded from RabbitMQ)', () => {
     }
     for (const k of keys) c.publish(1, x, k, JSON.stringify(k))
     await c.call(1, 'basic.qos', {}, 'basic.qos-ok')
-    const got: Record<string, string> = {}
-    for (const [p, q] of Object.entries(queues)) {
-      const bodies: string[] = []
-      for (;;) {
-        c.send(1, 'basic.get', { queue: q, noAck: true })
-        const f = await c.next((m) => m.method === 'basic.get-ok' || m.method === 'basic.get-empty')
-        if (f?.method !== 'basic.get-ok') break
-        bodies.push((await c.next((m) => m.type === 3))?.payload.toString() ?? '')
-      }
-      got[p] = bodies.join(' ')
-    }
-    assert.deepEqual(got, expected)
+    assert.deepEqual(await drainBodies(c, queues), expected)
     await c.call(1, 'exchange.delete', { exchange: x }, 'exchange.delete-ok')
   })
 })
