@@ -10,10 +10,49 @@ export interface TimerHandle {
   unref?(): unknown
 }
 
+/** Node's timers take at most 2^31-1 ms; a longer delay overflows to 1 ms and fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1
+
+/**
+ * A timer for any delay: past MAX_TIMER_MS it waits in steps, so a 30-day x-expires or message TTL (RabbitMQ
+ * accepts up to 2^32-1 ms) waits 30 days instead of firing at once, or spinning every millisecond.
+ */
+class LongTimer implements TimerHandle {
+  private timer: NodeJS.Timeout
+  private unrefed = false
+
+  constructor(
+    private readonly fn: () => void,
+    private readonly at: number,
+  ) {
+    this.timer = this.arm()
+  }
+
+  private arm(): NodeJS.Timeout {
+    const left = this.at - Date.now()
+    const t =
+      left > MAX_TIMER_MS
+        ? setTimeout(() => (this.timer = this.arm()), MAX_TIMER_MS)
+        : setTimeout(this.fn, Math.max(0, left))
+    if (this.unrefed) t.unref()
+    return t
+  }
+
+  unref(): this {
+    this.unrefed = true
+    this.timer.unref()
+    return this
+  }
+
+  clear(): void {
+    clearTimeout(this.timer)
+  }
+}
+
 export const systemClock: Clock = {
   now: () => Date.now(),
-  setTimeout: (fn, ms) => setTimeout(fn, ms),
-  clearTimeout: (h) => clearTimeout(h as NodeJS.Timeout),
+  setTimeout: (fn, ms) => (ms > MAX_TIMER_MS ? new LongTimer(fn, Date.now() + ms) : setTimeout(fn, ms)),
+  clearTimeout: (h) => (h instanceof LongTimer ? h.clear() : clearTimeout(h as NodeJS.Timeout)),
 }
 
 interface ManualTimer extends TimerHandle {

@@ -190,3 +190,49 @@ describe('queue TTL (x-expires)', () => {
     await conn.close()
   })
 })
+
+describe('TTLs longer than a Node timer can wait (2^31-1 ms)', () => {
+  const THIRTY_DAYS = 30 * 24 * 3600 * 1000
+  /** Node emits a TimeoutOverflowWarning for every timer it had to cut to 1 ms. */
+  const overflowWarnings = (): { count: number; stop: () => void } => {
+    const seen = { count: 0, stop: () => process.off('warning', listener) }
+    const listener = (w: Error): void => {
+      if (w.name === 'TimeoutOverflowWarning') seen.count++
+    }
+    process.on('warning', listener)
+    return seen
+  }
+
+  test('a durable queue with a 30-day x-expires keeps its confirmed messages', async () => {
+    const warnings = overflowWarnings()
+    const conn = await connect(t)
+    const ch = await conn.createConfirmChannel()
+    const name = uniqueName('expires-30d')
+    await ch.assertQueue(name, { durable: true, arguments: { 'x-expires': THIRTY_DAYS } })
+    for (let i = 0; i < 10; i++) ch.sendToQueue(name, Buffer.from(`m${i}`), { persistent: true })
+    await ch.waitForConfirms()
+    await sleep(300)
+    assert.equal((await ch.checkQueue(name)).messageCount, 10)
+    await ch.deleteQueue(name)
+    await conn.close()
+    warnings.stop()
+    if (!t.external) assert.equal(warnings.count, 0)
+  })
+
+  test('a message with a 30-day TTL stays, and no timer spins while it waits', async () => {
+    const warnings = overflowWarnings()
+    const conn = await connect(t)
+    const ch = await channel(conn)
+    const { queue } = await ch.assertQueue('', {
+      exclusive: true,
+      arguments: { 'x-message-ttl': THIRTY_DAYS },
+    })
+    ch.sendToQueue(queue, Buffer.from('queue ttl'))
+    ch.sendToQueue(queue, Buffer.from('message ttl'), { expiration: String(THIRTY_DAYS) })
+    await sleep(300)
+    assert.deepEqual(await drain(ch, queue), ['queue ttl', 'message ttl'])
+    await conn.close()
+    warnings.stop()
+    if (!t.external) assert.equal(warnings.count, 0)
+  })
+})
