@@ -476,11 +476,8 @@ export class VHost implements QueueHost {
     else this.routeKeys(d, this.routingMessage as Message, this.routingExtraKeys)
   }
 
-  storeFailed(q: Queue, err: unknown): void {
-    this.logger?.error(
-      { err, vhost: this.name, queue: q.name },
-      'reading paged-out messages back from the store failed',
-    )
+  storeFailed(q: Queue, err: unknown, doing: string): void {
+    this.logger?.error({ err, vhost: this.name, queue: q.name }, `message store failed: ${doing}`)
   }
 
   /** Publishes a firehose trace message to amq.rabbitmq.trace, when that exchange exists. */
@@ -493,17 +490,27 @@ export class VHost implements QueueHost {
 
   // ---- dead-lettering ----
 
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): void {
+  /**
+   * Routes dead letters to the queue's dead-letter exchange. Returns what the originals must wait for
+   * before they leave the source queue's store: the stores of the durable queues that took persistent
+   * copies (a crash in between would otherwise lose a message confirmed to its publisher).
+   */
+  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined {
     const dlxName = q.settings.deadLetterExchange
-    if (dlxName === undefined) return
+    if (dlxName === undefined) return undefined
     const dlx = this.exchanges.get(dlxName)
-    if (!dlx) return // RabbitMQ drops dead letters whose exchange does not exist
+    if (!dlx) return undefined // RabbitMQ drops dead letters whose exchange does not exist
     const now = this.clock.now()
+    let copies: Set<QueueStore> | undefined
     for (const msg of messages) {
       const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
       const targets = [...this.route(dlx, dead)]
-      for (const t of targets) if (!isDeadLetterCycle(dead, t.name)) t.enqueue(dead)
+      for (const t of targets) {
+        if (isDeadLetterCycle(dead, t.name) || !t.enqueue(dead)) continue
+        if (t.store && dead.persistent) (copies ??= new Set()).add(t.store)
+      }
     }
+    return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)
   }
 }
 

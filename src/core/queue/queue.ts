@@ -37,10 +37,13 @@ export interface QueueHost {
   readonly clock: Clock
   /** The queue is unused (auto-delete or x-expires) and should go. */
   autoDeleteQueue(q: Queue): void
-  /** Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. */
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): void
-  /** The queue's store failed (a read of paged-out messages): report it. */
-  storeFailed(q: Queue, err: unknown): void
+  /**
+   * Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. A returned
+   * promise resolves once the copies are durable: only then may the originals leave the queue's store.
+   */
+  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined
+  /** The queue's store failed while `doing` something: report it. */
+  storeFailed(q: Queue, err: unknown, doing: string): void
 }
 
 /**
@@ -116,7 +119,7 @@ export class Queue {
         this.expireHead()
         this.dispatch()
       },
-      pageInFailed: (err) => this.host.storeFailed(this, err),
+      pageInFailed: (err) => this.host.storeFailed(this, err, 'reading paged-out messages back'),
     })
     this.touch()
   }
@@ -176,7 +179,8 @@ export class Queue {
    */
   enqueue(message: Message): boolean {
     if (this.wouldRejectPublish(message)) {
-      if (this.settings.overflow === 'reject-publish-dlx') this.host.deadLetter(this, [message], 'maxlen')
+      if (this.settings.overflow === 'reject-publish-dlx')
+        void this.host.deadLetter(this, [message], 'maxlen')
       return false
     }
     const expiresAt = this.expiryFor(message)
@@ -219,7 +223,7 @@ export class Queue {
   private enforceMaxLength(): void {
     const s = this.settings
     if (s.maxLength === undefined && s.maxLengthBytes === undefined) return
-    const dropped: Message[] = []
+    let dropped: QueueEntry[] | undefined
     while (
       this.ready.length > 0 &&
       ((s.maxLength !== undefined && this.ready.length > s.maxLength) ||
@@ -231,9 +235,31 @@ export class Queue {
         void this.ready.pageIn()
         break
       }
-      dropped.push(this.forget(head))
+      ;(dropped ??= []).push(head)
     }
-    if (dropped.length > 0) this.host.deadLetter(this, dropped, 'maxlen')
+    if (dropped) this.moveOut(dropped, 'maxlen')
+  }
+
+  /**
+   * Entries leave the queue for good as dead letters. Their stored copies are removed only once the
+   * dead-lettered copies are durable, so that no crash loses them in between (a crash after both may
+   * leave the message in both queues: at least once, never lost).
+   */
+  private moveOut(entries: readonly QueueEntry[], reason: DeadLetterReason): void {
+    const copied = this.host.deadLetter(this, entries.map(messageOf), reason)
+    if (!copied) {
+      for (const e of entries) this.forget(e)
+      return
+    }
+    const store = this.store
+    const ids = entries.filter((e) => e.storeId !== -1).map((e) => e.storeId)
+    if (!store || ids.length === 0) return
+    copied
+      .then(() => {
+        // A queue deleted meanwhile has dropped its store; one stopped keeps both copies (at least once).
+        if (this.store === store && !this.deleted) for (const id of ids) store.remove(id)
+      })
+      .catch((err: unknown) => this.host.storeFailed(this, err, 'dead-lettering (the originals are kept)'))
   }
 
   /** Whether basic.get must first wait for pageIn(): the head of the queue is on disk only. */
@@ -285,12 +311,12 @@ export class Queue {
 
   /** An unacked entry was rejected or nacked without requeue: dead-letter it as 'rejected'. */
   discard(entries: readonly QueueEntry[]): void {
-    for (const e of entries) this.unackedBytes -= e.message.size
     for (const e of entries) {
+      this.unackedBytes -= e.message.size
       if (this.unacked > 0) this.unacked--
-      this.forget(e)
     }
-    if (!this.deleted && entries.length > 0) this.host.deadLetter(this, entries.map(messageOf), 'rejected')
+    if (this.deleted) for (const e of entries) this.forget(e)
+    else if (entries.length > 0) this.moveOut(entries, 'rejected')
   }
 
   /** Unacked entries go back to their original places, flagged redelivered. */
@@ -512,11 +538,9 @@ export class Queue {
   /** Drops expired messages at the head (dead-lettered as 'expired') and arms a timer for the next. */
   expireHead(): void {
     const now = this.host.clock.now()
-    let expired: Message[] | undefined
-    while (this.ready.windowHeadExpiresAt() <= now) {
-      ;(expired ??= []).push(this.forget(this.takeReady() as QueueEntry))
-    }
-    if (expired) this.host.deadLetter(this, expired, 'expired')
+    let expired: QueueEntry[] | undefined
+    while (this.ready.windowHeadExpiresAt() <= now) (expired ??= []).push(this.takeReady() as QueueEntry)
+    if (expired) this.moveOut(expired, 'expired')
     this.armExpiryTimer()
   }
 
