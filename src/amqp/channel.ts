@@ -137,7 +137,8 @@ export class ChannelConsumer implements Consumer {
   socketBound(): boolean {
     return !this.channel.conn.canDeliver()
   }
-  deliver(queue: Queue, entry: QueueEntry): void {
+  deliver(queue: Queue, entry: QueueEntry, wait: Promise<void> | undefined): void {
+    if (wait) this.channel.conn.holdOutputUntil(wait)
     this.channel.deliver(this, queue, entry)
   }
   cancelledByQueue(): void {

@@ -426,6 +426,7 @@ export class Connection implements FrameHandler {
       this.confirmingChannels.clear()
     }
     if (this.writer.length === 0 || this.socket.destroyed) return
+    if (this.outputHolds.size > 0 && this.state === 'open') return
     this.heartbeat.sent()
     const chunks = this.writer.take()
     if (chunks.length === 1) this.socket.write(chunks[0] as Buffer)
@@ -437,6 +438,23 @@ export class Connection implements FrameHandler {
     if (this.deliveryStalled && this.socket.writableLength < WRITE_HIGH_WATER)
       setImmediate(() => this.resumeDelivery())
   }
+
+  /**
+   * Nothing leaves for the client until `wait` resolves: a delivery written meanwhile must not reach the
+   * consumer before its message's delivered-mark can survive a crash (see Queue.handedOut). Rare: a
+   * store's delivery lease covers many deliveries ahead.
+   */
+  holdOutputUntil(wait: Promise<void>): void {
+    if (this.outputHolds.has(wait)) return
+    this.outputHolds.add(wait)
+    wait
+      .catch((err: unknown) => this.logger.error({ err }, 'a delivered-mark could not be stored'))
+      .finally(() => {
+        this.outputHolds.delete(wait)
+        this.scheduleFlush()
+      })
+  }
+  private readonly outputHolds = new Set<Promise<void>>()
 
   /** Channels with confirms to write at the next flush. */
   private readonly confirmingChannels = new Set<Channel>()

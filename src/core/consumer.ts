@@ -14,8 +14,11 @@ export interface Consumer {
   canTake(): boolean
   /** Whether it cannot take messages because its connection's socket is full (credit flow, see Queue). */
   socketBound(): boolean
-  /** Hands one message over. In ack mode the entry stays unacked until settled through the queue. */
-  deliver(queue: Queue, entry: QueueEntry): void
+  /**
+   * Hands one message over. In ack mode the entry stays unacked until settled through the queue. When
+   * `wait` is given, the delivery must not leave the broker before it resolves (see Queue.handedOut).
+   */
+  deliver(queue: Queue, entry: QueueEntry, wait: Promise<void> | undefined): void
   /** The queue was deleted under the consumer: tell the client (basic.cancel). */
   cancelledByQueue(queue: Queue): void
 }

@@ -42,7 +42,11 @@ export interface RecoveredMessage extends PersistedMessage {
 export interface QueueStore {
   /** `expiresAt` (clock ms) is kept so that a message's TTL runs on across restarts, as in RabbitMQ. */
   append(msg: PersistedMessage, expiresAt?: number): number
-  markDelivered(id: number): void
+  /**
+   * Records that the message is being delivered. A returned promise means the delivery must not leave
+   * the broker before it resolves: until then a crash could bring the message back as never delivered.
+   */
+  markDelivered(id: number): Promise<void> | undefined
   /** The message is gone for good: acked, dropped, expired, purged or dead-lettered. */
   remove(id: number): void
   flush(): Promise<void>

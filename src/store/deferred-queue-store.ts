@@ -6,7 +6,8 @@ import type { PersistedMessage, QueueStore, RecoveredMessage } from '../core/por
 
 type Op =
   | { kind: 'append'; provisional: number; msg: PersistedMessage; expiresAt: number | undefined }
-  | { kind: 'delivered' | 'remove'; id: number }
+  | { kind: 'delivered'; id: number; covered: (wait: Promise<void> | undefined) => void }
+  | { kind: 'remove'; id: number }
 
 export class DeferredQueueStore implements QueueStore {
   private real: QueueStore | undefined
@@ -22,6 +23,9 @@ export class DeferredQueueStore implements QueueStore {
       (store) => this.opened(store),
       (err: unknown) => {
         this.failure = err
+        // Nothing will be stored: deliveries waiting for their marks go on (the failure is reported).
+        for (const op of this.ops) if (op.kind === 'delivered') op.covered(undefined)
+        this.ops = []
       },
     )
   }
@@ -30,7 +34,7 @@ export class DeferredQueueStore implements QueueStore {
     this.real = store
     for (const op of this.ops) {
       if (op.kind === 'append') this.translated.set(op.provisional, store.append(op.msg, op.expiresAt))
-      else if (op.kind === 'delivered') store.markDelivered(this.id(op.id))
+      else if (op.kind === 'delivered') op.covered(store.markDelivered(this.id(op.id)))
       else this.removeReal(op.id)
     }
     this.ops = []
@@ -52,9 +56,13 @@ export class DeferredQueueStore implements QueueStore {
     return provisional
   }
 
-  markDelivered(id: number): void {
-    if (this.real) this.real.markDelivered(this.id(id))
-    else this.ops.push({ kind: 'delivered', id })
+  markDelivered(id: number): Promise<void> | undefined {
+    if (this.real) return this.real.markDelivered(this.id(id))
+    if (this.failure !== undefined) return undefined
+    // Until the store is open nothing is on disk, so the delivery waits for the mark's own wait.
+    return new Promise<Promise<void> | undefined>((covered) =>
+      this.ops.push({ kind: 'delivered', id, covered }),
+    ).then((wait) => wait)
   }
 
   remove(id: number): void {

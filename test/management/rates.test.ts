@@ -52,12 +52,12 @@ describe('message rates', () => {
       [v.stats.publish, ex.stats.publishIn, ex.stats.publishOut, q.stats.publish],
       [2, 2, 1, 1],
     )
-    const e = q.get(false)
+    const e = q.get(false)?.entry
     assert.ok(e)
     assert.equal(q.unackedByteCount, 3)
     q.requeue([e])
     assert.equal(q.unackedByteCount, 0)
-    const again = q.get(false)
+    const again = q.get(false)?.entry
     assert.ok(again)
     q.settle(again)
     assert.equal(q.get(true), undefined)

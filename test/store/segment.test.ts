@@ -1,7 +1,7 @@
 // Segment store behaviour the conformance suite cannot see: files on disk, torn writes, reclamation,
 // rolling, group commit, and a timing smoke test.
 import assert from 'node:assert/strict'
-import { appendFile, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
+import { appendFile, cp, mkdtemp, readdir, readFile, rm, stat, truncate, writeFile } from 'node:fs/promises'
 import { spawn } from 'node:child_process'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -298,6 +298,41 @@ async function runKilledWriter(
   })
   return seen
 }
+
+describe('segment store delivery lease', () => {
+  test('after a crash every message up to the lease is delivered; after a clean close only the marked', async () => {
+    const dir = await tempDir()
+    const s = await openSegmentStore(dir)
+    const q = await s.openQueue('/', 'q')
+    for (let n = 1; n <= 10; n++) q.append(message(n))
+    await q.flush()
+    const wait = q.markDelivered(3)
+    assert.ok(wait, 'the first delivery waits for a lease')
+    await wait
+    assert.equal(q.markDelivered(7), undefined, 'later deliveries are covered by it')
+    // What a SIGKILL leaves: the files as they are now, without the buffered delivered-marks.
+    const crashed = await tempDir()
+    await cp(dir, crashed, { recursive: true })
+    await withQueue(crashed, {}, async (c) => {
+      assert.deepEqual(
+        (await recoverAll(c)).filter((m) => !m.delivered),
+        [],
+      )
+    })
+    await withQueue(crashed, {}, async (c) => {
+      assert.equal(
+        (await recoverAll(c)).filter((m) => m.delivered).length,
+        10,
+        'flags kept after a clean close',
+      )
+    })
+    await s.close()
+    await withQueue(dir, {}, async (c) => {
+      const delivered = (await recoverAll(c)).filter((m) => m.delivered).map((m) => m.id)
+      assert.deepEqual(delivered, [3, 7])
+    })
+  })
+})
 
 describe('segment store crash', () => {
   test('a writer killed mid-stream loses nothing flush() confirmed and revives nothing it removed', async () => {

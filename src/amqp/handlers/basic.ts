@@ -57,9 +57,11 @@ export const basicHandlers: HandlerTable = {
     ch.permit('read', 'queue', ch.queueName(m.queue))
     const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
     const answer = (): void => {
-      const entry = q.get(m.noAck)
-      if (entry) ch.deliverGet(q, entry, m.noAck)
-      else {
+      const taken = q.get(m.noAck)
+      if (taken) {
+        if (taken.wait) ch.conn.holdOutputUntil(taken.wait)
+        ch.deliverGet(q, taken.entry, m.noAck)
+      } else {
         ch.stats.getEmpty++
         ch.send({ name: 'basic.get-empty' })
       }

@@ -20,6 +20,12 @@ import { ReadyMessages } from './ready-messages.js'
 import type { Policy } from '../policy.js'
 import { type QueueSettings, resolveSettings } from './queue-settings.js'
 
+/** A message taken by basic.get, and what its delivery must wait for (see Queue.get). */
+export interface Taken {
+  readonly entry: QueueEntry
+  readonly wait: Promise<void> | undefined
+}
+
 export interface QueueOptions {
   readonly name: string
   readonly vhost: string
@@ -197,9 +203,9 @@ export class Queue {
     if (this.ready.length === 0 && this.consumers.length > 0 && !this.dispatching) {
       const c = this.nextConsumer()
       if (c) {
-        this.handedOut(entry, c.noAck)
+        const wait = this.handedOut(entry, c.noAck)
         this.countDelivery(entry, c.noAck)
-        c.deliver(this, entry)
+        c.deliver(this, entry, wait)
         return true
       }
     }
@@ -272,27 +278,33 @@ export class Queue {
     return this.ready.pageIn()
   }
 
-  /** basic.get: the head message, or undefined. In ack mode it counts as unacked until settled. */
-  get(noAck: boolean): QueueEntry | undefined {
+  /**
+   * basic.get: the head message, or undefined. In ack mode it counts as unacked until settled. The
+   * delivery must not leave the broker before `wait` (if any) resolves (see handedOut).
+   */
+  get(noAck: boolean): Taken | undefined {
     this.touch()
     this.expireHead()
     const entry = this.takeReady()
-    if (entry) {
-      this.handedOut(entry, noAck)
-      // Expired messages that are now at the head go before get-ok reports the remaining count.
-      this.expireHead()
-    }
     this.countGet(entry, noAck)
-    return entry
+    if (!entry) return undefined
+    const wait = this.handedOut(entry, noAck)
+    // Expired messages that are now at the head go before get-ok reports the remaining count.
+    this.expireHead()
+    return { entry, wait }
   }
 
-  /** An entry left for a consumer: counted unacked, or gone for good when no ack will come. */
-  private handedOut(entry: QueueEntry, noAck: boolean): void {
+  /**
+   * An entry left for a consumer: counted unacked, or gone for good when no ack will come. A stored
+   * message is marked delivered first; the returned promise, if any, is what the delivery must wait for
+   * so that a crash cannot bring it back flagged as never delivered.
+   */
+  private handedOut(entry: QueueEntry, noAck: boolean): Promise<void> | undefined {
+    const wait =
+      entry.storeId !== -1 && !entry.redelivered ? this.store?.markDelivered(entry.storeId) : undefined
     if (noAck) this.forget(entry)
-    else {
-      this.unacked++
-      if (entry.storeId !== -1 && !entry.redelivered) this.store?.markDelivered(entry.storeId)
-    }
+    else this.unacked++
+    return wait
   }
 
   /** The entry leaves the queue for good: its stored copy is dropped. Returns its message. */
@@ -464,9 +476,9 @@ export class Queue {
       }
       const entry = this.takeLive()
       if (!entry) break
-      this.handedOut(entry, c.noAck)
+      const wait = this.handedOut(entry, c.noAck)
       this.countDelivery(entry, c.noAck)
-      c.deliver(this, entry)
+      c.deliver(this, entry, wait)
       delivered = true
     }
     // As after a basic.get: expired messages the deliveries exposed at the head go now.

@@ -37,7 +37,7 @@ export function registerHealthRoutes(routes: Routes): void {
     )
     v.publish(v.getExchange(''), msg)
     const got = q.get(true)
-    if (got?.message.body.toString() !== 'test_message') {
+    if (got?.entry.message.body.toString() !== 'test_message') {
       c.reply.code(503)
       return { status: 'failed', reason: 'aliveness test message not received' }
     }

@@ -92,7 +92,7 @@ function declareQueue(c: Call): void {
 
 const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false']
 
-function getMessages(c: Call): Item[] {
+async function getMessages(c: Call): Promise<Item[]> {
   const vhostName = c.params['vhost'] as string
   requireVhostAccess(c.ctx, c.user, vhostName)
   const v = c.ctx.broker.vhosts.get(vhostName)
@@ -114,15 +114,19 @@ function getMessages(c: Call): Item[] {
   const q = orHttp(() => v.getQueue(name, -1))
   const taken: QueueEntry[] = []
   const out: Item[] = []
+  const waits: Array<Promise<void>> = []
   for (let i = 0; i < count; i++) {
-    const e = q.get(false)
-    if (!e) break
-    taken.push(e)
-    out.push(formatMessage(e, q.readyCount, encoding, truncate))
+    const got = q.get(false)
+    if (!got) break
+    taken.push(got.entry)
+    if (got.wait) waits.push(got.wait)
+    out.push(formatMessage(got.entry, q.readyCount, encoding, truncate))
   }
   if (ackmode.endsWith('requeue_true')) q.requeue(taken)
   else if (ackmode === 'ack_requeue_false') for (const e of taken) q.settle(e)
   else q.discard(taken)
+  // The messages leave the broker in the reply: not before their delivered-marks are safe.
+  await Promise.all(waits)
   return out
 }
 

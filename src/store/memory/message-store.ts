@@ -41,10 +41,11 @@ export class MemoryQueueStore implements QueueStore {
     return id
   }
 
-  markDelivered(id: number): void {
+  markDelivered(id: number): undefined {
     this.assertOpen()
     const e = this.data.entries.get(id)
     if (e) e.delivered = true
+    return undefined
   }
 
   remove(id: number): void {

@@ -15,6 +15,7 @@ import {
   SEGMENT_HEADER_SIZE,
   writeRecordHead,
 } from './record.js'
+import { DeliveryLease, readLease } from './delivery-lease.js'
 import { type RecoveryIssue, scanQueueDir } from './recovery.js'
 import { FLAG, Segment } from './segment.js'
 import { SegmentWriter, type WriterOptions } from './writer.js'
@@ -43,6 +44,7 @@ export class SegmentQueueStore implements QueueStore {
   private readonly propsEncoder = new PropertiesEncoder()
   private readonly decoder = new MessageDecoder()
   private readonly view = newRecordView()
+  private readonly lease: DeliveryLease
 
   static async open(
     dir: string,
@@ -58,7 +60,8 @@ export class SegmentQueueStore implements QueueStore {
         `message store recovery dropped ${i.droppedBytes} bytes: ${i.reason}`,
       )
     }
-    return new SegmentQueueStore(dir, vhost, queue, opts, scan.segments, scan.nextId, scan.issues, onGone)
+    const lease = await readLease(dir)
+    return new SegmentQueueStore(dir, vhost, queue, opts, scan, lease, onGone)
   }
 
   private constructor(
@@ -66,16 +69,18 @@ export class SegmentQueueStore implements QueueStore {
     readonly vhost: string,
     readonly queue: string,
     private readonly opts: SegmentQueueOptions,
-    segments: Segment[],
-    nextId: number,
-    issues: RecoveryIssue[],
+    scan: { segments: Segment[]; nextId: number; issues: RecoveryIssue[] },
+    /** The delivery lease found on disk: after a crash, messages up to it may have been delivered. */
+    private readonly crashLease: number,
     private readonly onGone: (finished: Promise<void>) => void,
   ) {
-    this.segments = segments
-    this.nextId = nextId
-    this.recoveryIssues = issues
+    this.segments = scan.segments
+    this.nextId = scan.nextId
+    this.recoveryIssues = scan.issues
     this.writer = new SegmentWriter(dir, opts)
-    for (const s of segments) {
+    // Ids restart at 1 when no segment is left: a lease from before must not cover the new ones.
+    this.lease = new DeliveryLease(dir, Math.min(crashLease, scan.nextId - 1))
+    for (const s of this.segments) {
       this.messages += s.live
       for (let k = 0; k < s.count; k++)
         if ((s.flags[k] as number) & FLAG.live) this.bytes += s.bodySizes[k] as number
@@ -131,14 +136,18 @@ export class SegmentQueueStore implements QueueStore {
     return id
   }
 
-  markDelivered(id: number): void {
+  /** The exact mark goes with the next group commit; the returned wait covers a crash before that. */
+  markDelivered(id: number): Promise<void> | undefined {
     this.assertOpen()
     const seg = this.find(id)
     const k = seg ? seg.indexOf(id) : -1
-    if (!seg || k < 0 || (seg.flags[k] as number) & FLAG.delivered) return
-    seg.flags[k] = (seg.flags[k] as number) | FLAG.delivered
-    seg.addAck(ACK_KIND.delivered, k)
-    this.writer.acked(seg)
+    if (!seg || k < 0) return undefined
+    if (((seg.flags[k] as number) & FLAG.delivered) === 0) {
+      seg.flags[k] = (seg.flags[k] as number) | FLAG.delivered
+      seg.addAck(ACK_KIND.delivered, k)
+      this.writer.acked(seg)
+    }
+    return this.lease.cover(id)
   }
 
   remove(id: number): void {
@@ -261,11 +270,15 @@ export class SegmentQueueStore implements QueueStore {
     this.state = 'closing'
     const run = async (): Promise<void> => {
       try {
-        if (!destroy) await this.writer.commit.flush()
+        if (!destroy) {
+          await this.writer.commit.flush()
+          await this.lease.release()
+        }
       } finally {
         this.writer.stop()
         await this.writer.commit.idle()
         await this.writer.closeHandles(this.segments)
+        await this.lease.close()
         this.state = 'closed'
       }
       if (destroy) await removeDirDurably(this.dir)
@@ -323,8 +336,22 @@ export class SegmentQueueStore implements QueueStore {
       if (parseRecord(buf, (seg.offsets[k] as number) - from, buf.length, this.view, false) < 0) {
         throw new Error(`segment ${seg.path} changed under the store at offset ${seg.offsets[k]}`)
       }
-      onMessage(this.decoder.decode(buf, this.view, true, (f & FLAG.delivered) !== 0))
+      onMessage(this.decoder.decode(buf, this.view, true, this.recoveredDelivered(seg, k)))
     }
+  }
+
+  /**
+   * Whether a recovered message may have been delivered: marked so, or covered by the lease of a run that
+   * crashed. The latter gets its mark now, so that it keeps the flag after a later clean close.
+   */
+  private recoveredDelivered(seg: Segment, k: number): boolean {
+    const f = seg.flags[k] as number
+    if ((f & FLAG.delivered) !== 0) return true
+    if (seg.baseId + k > this.crashLease) return false
+    seg.flags[k] = f | FLAG.delivered
+    seg.addAck(ACK_KIND.delivered, k)
+    this.writer.acked(seg)
+    return true
   }
 
   /** Bytes [from, to) of a segment, waiting for the writer when part of them is still buffered. */
