@@ -14,6 +14,7 @@ import {
   importTopology,
   type MessageStore,
   type Queue,
+  type QueueStore,
 } from '../core/index.js'
 import type { Logger } from '../shared/index.js'
 import { DeferredQueueStore } from '../store/index.js'
@@ -24,6 +25,9 @@ export class Persistence implements DurabilityListener {
   private queued: Promise<void> | undefined
   private readonly inFlight = new Set<Promise<unknown>>()
 
+  /** Paging stores of non-durable queues (see pagingStoreFor). */
+  private readonly pagingStores = new Map<Queue, QueueStore>()
+
   constructor(
     private readonly broker: Broker,
     private readonly users: UserRegistry,
@@ -32,6 +36,8 @@ export class Persistence implements DurabilityListener {
     private readonly logger: Logger,
     /** Releases the data directory's lock when the broker stops. */
     private readonly unlock: () => Promise<void> = () => Promise.resolve(),
+    /** Where non-durable queues page messages out under memory pressure; wiped at every start. */
+    private readonly paging?: MessageStore,
   ) {}
 
   queueCreated(q: Queue): void {
@@ -41,8 +47,9 @@ export class Persistence implements DurabilityListener {
   }
 
   queueDeleted(q: Queue): void {
-    const store = q.store
+    const store = q.store ?? this.pagingStores.get(q)
     q.store = undefined
+    this.pagingStores.delete(q)
     if (store)
       this.track(
         store
@@ -51,6 +58,17 @@ export class Persistence implements DurabilityListener {
             this.logger.error({ err, queue: q.name }, 'failed to delete stored messages'),
           ),
       )
+  }
+
+  pagingStoreFor(q: Queue): QueueStore | undefined {
+    if (!this.paging) return undefined
+    let store = this.pagingStores.get(q)
+    if (!store) {
+      store = new DeferredQueueStore(this.paging.openQueue(q.vhost, q.name))
+      this.pagingStores.set(q, store)
+      this.logger.info({ vhost: q.vhost, queue: q.name }, `queue '${q.name}' pages messages out to disk`)
+    }
+    return store
   }
 
   definitionsChanged(): void {
@@ -171,8 +189,14 @@ export class Persistence implements DurabilityListener {
 
   async close(): Promise<void> {
     await this.settled().catch(() => {})
-    for (const v of this.broker.vhosts.values()) for (const q of v.queues.values()) await q.store?.close()
+    const queues = [...this.broker.vhosts.values()].flatMap((v) => [...v.queues.values()])
+    // Dead letters on their way out of a source queue leave it before it closes (else a clean stop keeps both).
+    await Promise.all(queues.map((q) => q.movesSettled()))
+    for (const q of queues) await q.store?.close()
     await this.messages.close()
+    // Paged-out messages of non-durable queues do not outlive the process: nothing to flush.
+    for (const store of this.pagingStores.values()) await store.destroy().catch(() => undefined)
+    await this.paging?.close()
     await this.unlock()
   }
 }

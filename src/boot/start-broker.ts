@@ -1,5 +1,5 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
-import { readFile } from 'node:fs/promises'
+import { readFile, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
 import { UserRegistry } from '../auth/index.js'
@@ -51,9 +51,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const clock = givenClock ?? systemClock
   const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize })
   const users = new UserRegistry()
+  const stored = opts.dataDir !== undefined
+  const monitor = new ResourceMonitor(broker, {
+    memoryHighWatermark: config.memoryHighWatermark,
+    diskFreeLimit: config.diskFreeLimit,
+    dataDir: stored ? resolve(config.dataDir) : undefined,
+  })
   // Embedded brokers keep everything in memory unless given a data directory; `warren server` always is.
-  const persistence =
-    opts.dataDir !== undefined ? await openPersistence(config.dataDir, broker, users, logger) : undefined
+  const persistence = stored
+    ? await openPersistence(config.dataDir, broker, users, logger, (n) => monitor.wrote(n))
+    : undefined
   broker.durability = persistence
   const recovered = persistence ? await persistence.recover() : false
   if (!recovered) {
@@ -78,15 +85,14 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       loopbackUsers: config.loopbackUsers,
     },
   })
-  const monitor = new ResourceMonitor(broker, {
-    memoryHighWatermark: config.memoryHighWatermark,
-    diskFreeLimit: config.diskFreeLimit,
-    dataDir: persistence ? resolve(config.dataDir) : undefined,
-  })
   monitor.start()
   logger.info(
-    { memoryLimitBytes: monitor.memoryLimit, diskFreeLimitBytes: config.diskFreeLimit },
-    `memory high watermark ${(monitor.memoryLimit / 2 ** 20).toFixed(0)} MiB, disk free limit ${(config.diskFreeLimit / 1e6).toFixed(0)} MB`,
+    {
+      memoryLimitBytes: monitor.memoryLimit,
+      heapLimitBytes: monitor.heapLimit,
+      diskFreeLimitBytes: config.diskFreeLimit,
+    },
+    `memory high watermark ${mib(monitor.memoryLimit)} MiB (heap ${mib(monitor.heapLimit)} MiB), disk free limit ${(config.diskFreeLimit / 1e6).toFixed(0)} MB`,
   )
   const address = await listenOrExplain(server, config).catch((err: unknown) => {
     monitor.stop()
@@ -113,6 +119,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     logger,
     clock,
     onDefinitionsChanged: () => persistence?.definitionsChanged(),
+    resources: () => monitor.status(),
     durableSettled: () => persistence?.settled() ?? Promise.resolve(),
   }).catch(async (err: unknown) => {
     await server.close()
@@ -163,11 +170,14 @@ async function listenOrExplain(server: AmqpServer, config: WarrenConfig): Promis
   }
 }
 
+const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0)
+
 async function openPersistence(
   dataDir: string,
   broker: Broker,
   users: UserRegistry,
   logger: Logger,
+  onWrite: (bytes: number) => void,
 ): Promise<Persistence> {
   const dir = resolve(dataDir)
   // The definition store creates the directory durably (its parent's entry fsynced too).
@@ -179,9 +189,13 @@ async function openPersistence(
     if (err instanceof DataDirInUseError) throw new ListenError(err.message)
     throw err
   }
-  const messages = await openSegmentStore(join(dir, 'queues'), { logger })
+  const messages = await openSegmentStore(join(dir, 'queues'), { logger, onWrite })
+  // Messages of non-durable queues paged out under memory pressure do not outlive the process.
+  const pagingDir = join(dir, 'paging')
+  await rm(pagingDir, { recursive: true, force: true })
+  const paging = await openSegmentStore(pagingDir, { logger, onWrite, fsync: false })
   logger.info({ dataDir: dir }, `data directory ${dir}`)
-  return new Persistence(broker, users, definitions, messages, logger, unlock)
+  return new Persistence(broker, users, definitions, messages, logger, unlock, paging)
 }
 
 async function listenTls(

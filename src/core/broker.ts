@@ -11,9 +11,15 @@ export interface BrokerLimits {
 /** Resource alarms, as RabbitMQ names them: publishers are blocked while any is set. */
 export type Alarm = 'memory' | 'disk'
 
+/** Shared by the broker and its vhosts: while memory is short, every queue that can page does. */
+export interface MemoryPressure {
+  paging: boolean
+}
+
 export class Broker {
   readonly vhosts = new Map<string, VHost>()
   readonly alarms = new Set<Alarm>()
+  readonly memory: MemoryPressure = { paging: false }
   private readonly alarmListeners = new Set<(alarms: ReadonlySet<Alarm>) => void>()
 
   /** Set by the composition root when definitions and messages are stored. */
@@ -36,6 +42,18 @@ export class Broker {
     for (const fn of this.alarmListeners) fn(this.alarms)
   }
 
+  /** Memory passed (or fell back below) the paging threshold: queues move messages out of memory. */
+  setMemoryPressure(on: boolean): void {
+    if (on === this.memory.paging) return
+    this.memory.paging = on
+    this.logger.info(
+      on
+        ? 'memory above the paging threshold: queues page messages out to disk'
+        : 'memory below the paging threshold: queues keep new messages in memory',
+    )
+    if (on) for (const v of this.vhosts.values()) for (const q of v.queues.values()) q.pageOutExcess()
+  }
+
   onAlarmsChanged(fn: (alarms: ReadonlySet<Alarm>) => void): () => void {
     this.alarmListeners.add(fn)
     return () => this.alarmListeners.delete(fn)
@@ -48,7 +66,8 @@ export class Broker {
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name)
-    if (!v) this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability, this.logger)))
+    if (!v)
+      this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability, this.logger, this.memory)))
     return v
   }
 

@@ -9,8 +9,13 @@ import type { Queue } from './queue/queue.js'
 export interface DurabilityListener {
   /** A durable queue was created: give it a store (queue.store). */
   queueCreated(q: Queue): void
-  /** A durable queue was deleted: drop its stored messages. */
+  /** A queue was deleted: drop its stored messages (durable store or paging store). */
   queueDeleted(q: Queue): void
+  /**
+   * A store for a non-durable queue to page messages into while memory is short, kept until the queue
+   * is deleted and wiped at every start; undefined when nothing is kept on disk.
+   */
+  pagingStoreFor(q: Queue): QueueStore | undefined
   /** Durable exchanges, queues or bindings changed. */
   definitionsChanged(): void
 }
@@ -52,7 +57,7 @@ export interface QueueStore {
   flush(): Promise<void>
   /** Reads a message back (for bodies paged out of memory). */
   read(id: number): Promise<PersistedMessage>
-  /** Reads several messages back, ids ascending, in as few reads as their placement allows. */
+  /** Reads several messages back, in the order asked, in as few reads as their placement allows. */
   readBatch(ids: readonly number[]): Promise<PersistedMessage[]>
   /** Calls onMessage for every message not removed, in id order. */
   recover(onMessage: (m: RecoveredMessage) => void): Promise<void>

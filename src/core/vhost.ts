@@ -22,6 +22,7 @@ import {
   type RouteSink,
   validateHeadersBindingArgs,
 } from './exchange/index.js'
+import type { MemoryPressure } from './broker.js'
 import type { Message } from './message.js'
 import type { DurabilityListener, QueueStore } from './ports.js'
 import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
@@ -122,6 +123,7 @@ export class VHost implements QueueHost {
     readonly clock: Clock,
     private readonly durability?: DurabilityListener,
     private readonly logger?: Logger,
+    private readonly memory: MemoryPressure = { paging: false },
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type, internal] of STANDARD_EXCHANGES) {
@@ -296,11 +298,20 @@ export class VHost implements QueueHost {
     for (const b of q.incoming) this.removeBinding(b)
     q.destroy()
     this.stats.addDeliveries(q.stats)
-    if (q.durable && this.durability) {
+    if (this.durability) {
       this.durability.queueDeleted(q)
-      this.durability.definitionsChanged()
+      if (q.durable) this.durability.definitionsChanged()
     }
     return n
+  }
+
+  get memoryPressure(): boolean {
+    return this.memory.paging
+  }
+
+  pagingStoreFor(q: Queue): QueueStore | undefined {
+    // Direct reply-to queues share one name and hand messages straight to their consumer: never paged.
+    return this.queues.get(q.name) === q ? this.durability?.pagingStoreFor(q) : undefined
   }
 
   autoDeleteQueue(q: Queue): void {

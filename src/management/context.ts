@@ -87,6 +87,17 @@ export interface ManagementOptions {
   onDefinitionsChanged?: () => void
   /** Resolves once every durable change made so far is on disk; changing requests are answered after it. */
   durableSettled?: () => Promise<void>
+  /** Memory and disk as the resource monitor measures them, for /api/nodes and /metrics. */
+  resources?: () => ResourceView
+}
+
+/** What the resource alarms watch (bytes); alarms themselves are in broker.alarms. */
+export interface ResourceView {
+  memUsed: number
+  memLimit: number
+  /** Free space on the data directory's file system; undefined when nothing is stored or not read yet. */
+  diskFree: number | undefined
+  diskFreeLimit: number
 }
 
 /** Options with defaults filled in, plus state that lives as long as the HTTP server. */
@@ -108,6 +119,7 @@ export interface ManagementContext {
   definitionsChanged(): void
   /** See ManagementOptions.durableSettled. */
   durableSettled(): Promise<void>
+  resources(): ResourceView
 }
 
 export interface VhostMeta {

@@ -2,7 +2,8 @@
 // by fastify. It reads the broker model and the AMQP layer's live connections (through the structural
 // views of context.ts) and never touches the wire. See docs/management.md.
 import { systemClock } from '../shared/index.js'
-import type { ManagementContext, ManagementOptions } from './context.js'
+import { totalmem } from 'node:os'
+import type { ManagementContext, ManagementOptions, ResourceView } from './context.js'
 import { collectRates } from './format/stats.js'
 import { RateSampler } from './rates.js'
 import { registerAccountRoutes } from './routes/accounts.js'
@@ -18,7 +19,25 @@ import { registerQueueRoutes } from './routes/queues.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { createServer } from './server.js'
 
-export type { ManagementOptions, ConnectionView, ChannelView, ConsumerView, ListenerInfo } from './context.js'
+export type {
+  ManagementOptions,
+  ConnectionView,
+  ChannelView,
+  ConsumerView,
+  ListenerInfo,
+  ResourceView,
+} from './context.js'
+
+/** Without a resource monitor: what the process holds, against RabbitMQ's default watermark. */
+function processResources(): ResourceView {
+  const m = process.memoryUsage()
+  return {
+    memUsed: m.heapUsed + m.external,
+    memLimit: Math.floor(totalmem() * 0.4),
+    diskFree: undefined,
+    diskFreeLimit: 0,
+  }
+}
 
 export interface RunningManagement {
   /** The bound HTTP port. */
@@ -44,6 +63,7 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
     rates: new RateSampler(clock, (s) => collect(s)),
     definitionsChanged: () => opts.onDefinitionsChanged?.(),
     durableSettled: () => opts.durableSettled?.() ?? Promise.resolve(),
+    resources: opts.resources ?? processResources,
   }
   const collect = collectRates(ctx)
   const { app, routes } = createServer(ctx)

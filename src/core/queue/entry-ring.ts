@@ -47,6 +47,21 @@ export class EntryRing {
     return e
   }
 
+  /** Removes the last n entries (all when fewer), returning them in queue order. */
+  popTail(n: number): QueueEntry[] {
+    const take = Math.min(n, this.count)
+    const out: QueueEntry[] = new Array<QueueEntry>(take)
+    const from = this.count - take
+    for (let k = 0; k < take; k++) {
+      const i = (this.head + from + k) & this.mask
+      out[k] = this.entryAt(i)
+      this.messages[i] = undefined
+    }
+    this.count = from
+    if (this.mask >= SHRINK_FROM && this.count < (this.mask + 1) >>> 3) this.resize((this.mask + 1) >>> 2)
+    return out
+  }
+
   /** Puts a requeued entry back at its place by sequence number (usually the front). */
   restore(e: QueueEntry): void {
     if (this.count === this.mask + 1) this.resize((this.mask + 1) * 2)

@@ -15,6 +15,8 @@ export interface MessageList {
   /** Removes and returns the entry that overflow drops first (drop-head: the head). */
   clear(): QueueEntry[]
   removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[]
+  /** Removes the last n entries, in queue order (those that would be delivered last), for paging out. */
+  popTail(n: number): QueueEntry[]
 }
 
 export class FifoList extends EntryRing implements MessageList {}
@@ -78,6 +80,14 @@ export class PriorityList implements MessageList {
     for (const l of this.levels) appendAll(out, l.removeWhere(drop))
     this.count -= out.length
     return out
+  }
+
+  /**
+   * Nothing: a priority queue never pages out, since a paged-out tail is read back in arrival order
+   * while a priority queue must see every message to serve the highest priority first.
+   */
+  popTail(): QueueEntry[] {
+    return []
   }
 }
 

@@ -27,7 +27,24 @@ export class PagedTail {
 
   push(storeId: number, seq: number, size: number, expiresAt: number, redelivered: boolean): void {
     if (this.count === this.ids.length) this.grow()
-    const i = (this.head + this.count) % this.ids.length
+    this.set((this.head + this.count) % this.ids.length, storeId, seq, size, expiresAt, redelivered)
+  }
+
+  /** Adds an entry before the head (window entries paged out go here, last one first). */
+  unshift(storeId: number, seq: number, size: number, expiresAt: number, redelivered: boolean): void {
+    if (this.count === this.ids.length) this.grow()
+    this.head = (this.head - 1 + this.ids.length) % this.ids.length
+    this.set(this.head, storeId, seq, size, expiresAt, redelivered)
+  }
+
+  private set(
+    i: number,
+    storeId: number,
+    seq: number,
+    size: number,
+    expiresAt: number,
+    redelivered: boolean,
+  ): void {
     this.ids[i] = storeId
     this.seqs[i] = seq
     this.sizes[i] = size

@@ -48,6 +48,10 @@ export interface QueueHost {
    * promise resolves once the copies are durable: only then may the originals leave the queue's store.
    */
   deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined
+  /** Memory is short: queues page messages out of memory (see ReadyMessages). */
+  readonly memoryPressure: boolean
+  /** A store for a non-durable queue to page into, or undefined when the broker keeps nothing on disk. */
+  pagingStoreFor(q: Queue): QueueStore | undefined
   /** The queue's store failed while `doing` something: report it. */
   storeFailed(q: Queue, err: unknown, doing: string): void
 }
@@ -112,12 +116,9 @@ export class Queue {
     const maxPriority = this.settings.maxPriority
     const prioritised = maxPriority !== undefined && maxPriority > 0
     const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
-    // Priority and length-limited queues keep every ready message in memory (a limit bounds the latter).
-    // Checked on every page-out, since a policy may set a length limit later.
-    const pageable = (): boolean =>
-      !prioritised && this.settings.maxLength === undefined && this.settings.maxLengthBytes === undefined
     this.ready = new ReadyMessages(list, {
-      pagingStore: () => (pageable() ? this.store : undefined),
+      pagingWanted: () => !prioritised && !this.deleted && this.pagingWanted(),
+      pagingStore: () => this.store ?? (this.pagingStore ??= this.host.pagingStoreFor(this)),
       revive: (m) => new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties),
       pagedIn: () => {
         if (this.deleted) return
@@ -128,6 +129,27 @@ export class Queue {
       pageInFailed: (err) => this.host.storeFailed(this, err, 'reading paged-out messages back'),
     })
     this.touch()
+  }
+
+  /**
+   * A durable queue pages past its window always, unless a length limit bounds it; any other queue only
+   * under memory pressure. Checked on every page-out, since a policy may set a length limit later.
+   * Priority queues never page (see PriorityList.popTail).
+   */
+  private pagingWanted(): boolean {
+    const limited = this.settings.maxLength !== undefined || this.settings.maxLengthBytes !== undefined
+    return (this.store !== undefined && !limited) || this.host.memoryPressure
+  }
+
+  /** Where this queue's messages are stored: its durable store, or the paging store it was given. */
+  private get backing(): QueueStore | undefined {
+    return this.store ?? this.pagingStore
+  }
+  private pagingStore: QueueStore | undefined
+
+  /** Memory is short: the part of the window a paging queue would not keep in memory goes to disk. */
+  pageOutExcess(): void {
+    void this.ready.pageOut().catch((err: unknown) => this.host.storeFailed(this, err, 'paging messages out'))
   }
 
   get readyCount(): number {
@@ -162,6 +184,7 @@ export class Queue {
     this.enforceMaxLength()
     this.expireHead()
     this.touch()
+    this.pageOutExcess()
   }
 
   /** Bindings to this queue (a copy). */
@@ -257,15 +280,22 @@ export class Queue {
       for (const e of entries) this.forget(e)
       return
     }
-    const store = this.store
+    const store = this.backing
     const ids = entries.filter((e) => e.storeId !== -1).map((e) => e.storeId)
     if (!store || ids.length === 0) return
-    copied
+    const moved = copied
       .then(() => {
-        // A queue deleted meanwhile has dropped its store; one stopped keeps both copies (at least once).
-        if (this.store === store && !this.deleted) for (const id of ids) store.remove(id)
+        if (!this.deleted) for (const id of ids) store.remove(id) // a deleted queue dropped its store
       })
       .catch((err: unknown) => this.host.storeFailed(this, err, 'dead-lettering (the originals are kept)'))
+      .finally(() => this.moving.delete(moved))
+    this.moving.add(moved)
+  }
+  private readonly moving = new Set<Promise<void>>()
+
+  /** Resolves once every message moving to a dead-letter queue has left this queue's store. */
+  async movesSettled(): Promise<void> {
+    while (this.moving.size > 0) await Promise.all([...this.moving])
   }
 
   /** Whether basic.get must first wait for pageIn(): the head of the queue is on disk only. */
@@ -301,7 +331,10 @@ export class Queue {
    */
   private handedOut(entry: QueueEntry, noAck: boolean): Promise<void> | undefined {
     const wait =
-      entry.storeId !== -1 && !entry.redelivered ? this.store?.markDelivered(entry.storeId) : undefined
+      // Only a persistent message in a durable queue comes back after a crash, so only it is marked.
+      entry.storeId !== -1 && !entry.redelivered && entry.message.persistent
+        ? this.store?.markDelivered(entry.storeId)
+        : undefined
     if (noAck) this.forget(entry)
     else this.unacked++
     return wait
@@ -309,7 +342,7 @@ export class Queue {
 
   /** The entry leaves the queue for good: its stored copy is dropped. Returns its message. */
   private forget(entry: QueueEntry): Message {
-    if (entry.storeId !== -1) this.store?.remove(entry.storeId)
+    if (entry.storeId !== -1) this.backing?.remove(entry.storeId)
     return entry.message
   }
 
@@ -387,7 +420,8 @@ export class Queue {
   purge(): number {
     const { entries, storeIds } = this.ready.clear()
     for (const e of entries) this.forget(e)
-    for (const id of storeIds) this.store?.remove(id)
+    const store = this.backing
+    for (const id of storeIds) store?.remove(id)
     return entries.length + storeIds.length
   }
 

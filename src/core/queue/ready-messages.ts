@@ -1,7 +1,9 @@
 // The ready messages of a queue: an in-memory window at the head (a FIFO or priority list of full
-// entries) and, for a long durable queue, a paged-out tail that holds only store ids (PagedTail). Once
+// entries) and a paged-out tail that holds only store ids (PagedTail). A durable queue pages always: once
 // the window holds WINDOW_MAX messages, later messages go to the tail and their bodies are dropped from
-// memory (they are in the queue's store); when the window runs low, the next batch is read back.
+// memory (they are in the queue's store). Under memory pressure every other queue pages too, into its
+// durable store or a paging store, and the part of its window beyond WINDOW_MAX is moved out as well.
+// When the window runs low, the next batch is read back.
 import type { Message, QueueEntry } from '../message.js'
 import type { PersistedMessage, QueueStore } from '../ports.js'
 import type { MessageList } from './message-list.js'
@@ -12,9 +14,13 @@ export const WINDOW_MAX = 4096
 /** Below this many in the window, the next batch is read back from the store. */
 const WINDOW_LOW = 1024
 const PAGE_IN_BATCH = 2048
+/** Window entries moved out per step under memory pressure; each step waits for the store's write. */
+const PAGE_OUT_BATCH = 16384
 
 export interface ReadyHost {
-  /** The queue's store, when it has one and paging is allowed for it. */
+  /** Whether messages past the window should go to disk now (the queue's kind and memory pressure). */
+  pagingWanted(): boolean
+  /** The store to page into (a transient queue's is opened on first use); undefined when there is none. */
   pagingStore(): QueueStore | undefined
   /** Rebuilds a message read back from the store. */
   revive(stored: PersistedMessage): Message
@@ -26,6 +32,9 @@ export interface ReadyHost {
 
 export class ReadyMessages {
   private tail: PagedTail | undefined
+  /** The store the tail's messages are in, once something was paged out. */
+  private store: QueueStore | undefined
+  private pagingOut = false
   private inFlight: TailEntry[] = []
   private inFlightBytes = 0
   private windowBytes = 0
@@ -56,19 +65,48 @@ export class ReadyMessages {
   }
 
   push(e: QueueEntry): void {
-    const store = this.host.pagingStore()
-    if (store && (this.pagedOut > 0 || this.window.length >= WINDOW_MAX)) {
-      // Transient messages are written too when paged out; recovery drops them (deliveryMode != 2).
-      const id =
-        e.storeId !== -1
-          ? e.storeId
-          : store.append(e.message, e.expiresAt === Infinity ? undefined : e.expiresAt)
-      this.tail ??= new PagedTail()
-      this.tail.push(id, e.seq, e.message.size, e.expiresAt, e.redelivered)
-      return
+    // Once anything is paged out, everything after it must be too, or the order would break.
+    if (this.pagedOut > 0 || (this.window.length >= WINDOW_MAX && this.host.pagingWanted())) {
+      const store = (this.store ??= this.host.pagingStore())
+      if (store) {
+        this.tail ??= new PagedTail()
+        this.tail.push(storedId(store, e), e.seq, e.message.size, e.expiresAt, e.redelivered)
+        return
+      }
     }
     this.window.push(e)
     this.windowBytes += e.message.size
+  }
+
+  /**
+   * Moves the window's entries beyond WINDOW_MAX to the store (memory is short), from the back, a batch
+   * at a time, waiting for the store to write each batch before taking the next.
+   */
+  async pageOut(): Promise<void> {
+    if (this.pagingOut) return
+    this.pagingOut = true
+    try {
+      // A page-in in flight sits between the window and the tail: moving entries behind it would reorder.
+      while (this.window.length > WINDOW_MAX && this.inFlight.length === 0 && this.host.pagingWanted()) {
+        const store = (this.store ??= this.host.pagingStore())
+        if (!store) return
+        this.movePage(store, this.window.popTail(Math.min(this.window.length - WINDOW_MAX, PAGE_OUT_BATCH)))
+        await store.flush()
+      }
+    } finally {
+      this.pagingOut = false
+    }
+  }
+
+  private movePage(store: QueueStore, batch: readonly QueueEntry[]): void {
+    // Ids are given in queue order, so a later page-in reads them back mostly in file order.
+    const ids = batch.map((e) => storedId(store, e))
+    this.tail ??= new PagedTail()
+    for (let k = batch.length - 1; k >= 0; k--) {
+      const e = batch[k] as QueueEntry
+      this.tail.unshift(ids[k] as number, e.seq, e.message.size, e.expiresAt, e.redelivered)
+      this.windowBytes -= e.message.size
+    }
   }
 
   /** Expiry of the entry shift() would return (Infinity when the window is empty). */
@@ -115,7 +153,7 @@ export class ReadyMessages {
   /** Reads the next batch of paged-out messages into the window (one read per segment). */
   pageIn(): Promise<void> {
     if (this.pageInDone) return this.pageInDone
-    const store = this.host.pagingStore()
+    const store = this.store
     if (!store || !this.tail || this.tail.length === 0) return Promise.resolve()
     const batch = this.tail.shift(PAGE_IN_BATCH)
     this.inFlight = batch
@@ -151,4 +189,12 @@ export class ReadyMessages {
       storeId: t.storeId,
     }
   }
+}
+
+/** The message's id in the store: its own when it was stored on publish, else appended now. */
+function storedId(store: QueueStore, e: QueueEntry): number {
+  // Transient messages are written too when paged out; recovery drops them (deliveryMode != 2).
+  return e.storeId !== -1
+    ? e.storeId
+    : store.append(e.message, e.expiresAt === Infinity ? undefined : e.expiresAt)
 }

@@ -1,9 +1,9 @@
-// /api/aliveness-test/{vhost} and /api/health/checks/*. Warren has no resource alarms yet, so the
-// alarm checks always pass; listener checks look at the listeners boot reported.
+// /api/aliveness-test/{vhost} and /api/health/checks/*: the alarm checks fail (503) while a memory or
+// disk alarm is set; listener checks look at the listeners boot reported.
 import { Message } from '../../core/index.js'
 import { checkResource, requireVhostAccess } from '../auth.js'
 import { badRequest, notFound } from '../http-errors.js'
-import type { Routes } from '../server.js'
+import type { Call, Routes } from '../server.js'
 
 const ALIVENESS_QUEUE = 'aliveness-test'
 const OK = { status: 'ok' } as const
@@ -43,8 +43,19 @@ export function registerHealthRoutes(routes: Routes): void {
     }
     return OK
   })
-  routes.add('GET', '/api/health/checks/alarms', 'management', () => OK)
-  routes.add('GET', '/api/health/checks/local-alarms', 'management', () => OK)
+  // One node, so the cluster's alarms are the node's; the body is RabbitMQ's.
+  const alarmCheck = (where: string) => (c: Call) => {
+    const alarms = [...c.ctx.broker.alarms]
+    if (alarms.length === 0) return OK
+    c.reply.code(503)
+    return {
+      alarms: alarms.map((resource) => ({ node: c.ctx.nodeName, resource })),
+      reason: `There are alarms in effect ${where}`,
+      status: 'failed',
+    }
+  }
+  routes.add('GET', '/api/health/checks/alarms', 'management', alarmCheck('in the cluster'))
+  routes.add('GET', '/api/health/checks/local-alarms', 'management', alarmCheck('on the node'))
   routes.add('GET', '/api/health/checks/virtual-hosts', 'management', () => OK)
   routes.add('GET', '/api/health/checks/node-is-quorum-critical', 'management', () => ({
     status: 'ok',

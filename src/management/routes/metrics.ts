@@ -138,6 +138,20 @@ function aggregated(ctx: ManagementContext): string {
     'Memory used in bytes',
     process.memoryUsage.rss(),
   )
+  const res = ctx.resources()
+  out.metric('rabbitmq_resident_memory_limit_bytes', 'gauge', 'Memory high watermark in bytes', res.memLimit)
+  out.metric(
+    'rabbitmq_disk_space_available_limit_bytes',
+    'gauge',
+    'Free disk space low watermark in bytes',
+    res.diskFreeLimit,
+  )
+  out.metric(
+    'rabbitmq_disk_space_available_bytes',
+    'gauge',
+    'Disk space available in bytes',
+    res.diskFree ?? 0,
+  )
   const alarm = (a: Alarm): number => (ctx.broker.alarms.has(a) ? 1 : 0)
   out.metric(
     'rabbitmq_alarms_memory_used_watermark',

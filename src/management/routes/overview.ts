@@ -1,7 +1,6 @@
 // /api/overview, /api/whoami, /api/nodes, /api/cluster-name and the endpoints Warren answers with an
 // empty list for now (policies, parameters, limits: see docs/management.md).
-import { statfsSync } from 'node:fs'
-import { availableParallelism, totalmem } from 'node:os'
+import { availableParallelism } from 'node:os'
 import { EXCHANGE_TYPES } from '../../core/index.js'
 import { visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
@@ -125,14 +124,8 @@ export function registerOverviewRoutes(routes: Routes): void {
 }
 
 function nodeInfo(ctx: ManagementContext): Item {
-  const mem = process.memoryUsage()
-  let diskFree = 0
-  try {
-    const s = statfsSync('.')
-    diskFree = s.bavail * s.bsize
-  } catch {
-    // statfs is unavailable on some platforms; report 0 rather than fail the request
-  }
+  const res = ctx.resources()
+  const alarms = ctx.broker.alarms
   let sockets = 0
   for (const _ of openConnections(ctx)) sockets++
   return {
@@ -140,13 +133,14 @@ function nodeInfo(ctx: ManagementContext): Item {
     type: 'disc',
     running: true,
     os_pid: String(process.pid),
-    mem_used: mem.rss,
-    mem_limit: Math.floor(totalmem() * 0.4),
-    mem_alarm: false,
-    mem_calculation_strategy: 'rss',
-    disk_free: diskFree,
-    disk_free_limit: 50_000_000,
-    disk_free_alarm: false,
+    mem_used: res.memUsed,
+    mem_limit: res.memLimit,
+    mem_alarm: alarms.has('memory'),
+    // What Warren holds (heap in use and buffers), not resident memory: see boot/resource-monitor.ts.
+    mem_calculation_strategy: 'allocated',
+    disk_free: res.diskFree ?? 0,
+    disk_free_limit: res.diskFreeLimit,
+    disk_free_alarm: alarms.has('disk'),
     sockets_used: sockets,
     uptime: ctx.clock.now() - ctx.startedAt,
     run_queue: 0,

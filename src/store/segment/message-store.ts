@@ -18,8 +18,16 @@ export interface SegmentStoreOptions {
   writeBehindBytes?: number
   /** Longest a change waits for an fsync when nobody calls flush(); 0 disables. Default 200 ms. */
   autoFlushMs?: number
+  /**
+   * false: flush() hands everything to the OS but never fsyncs, for a store that only moves messages
+   * out of memory and is wiped at every start (paging). Default true.
+   */
+  fsync?: boolean
+  /** Told how many bytes each write hands to the OS (the disk monitor checks free space by it). */
+  onWrite?: (bytes: number) => void
 }
 
+const noWrite = (): void => undefined
 const META_FILE = 'queue.json'
 const FORMAT = 1
 const QUEUE_DIR = /^[0-9a-f]{32}$/
@@ -68,6 +76,8 @@ export class SegmentMessageStore implements MessageStore {
       logger: opts.logger ?? silentLogger,
       writeBehindBytes: opts.writeBehindBytes ?? 1024 * 1024,
       autoFlushMs: opts.autoFlushMs ?? 200,
+      fsync: opts.fsync ?? true,
+      onWrite: opts.onWrite ?? noWrite,
     })
   }
 

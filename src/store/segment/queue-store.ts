@@ -191,9 +191,17 @@ export class SegmentQueueStore implements QueueStore {
     }
   }
 
-  /** Ids ascending: the records of each segment are read with one read covering them. */
+  /** The records of each segment are read with one read covering them; any order, answered in order. */
   async readBatch(ids: readonly number[]): Promise<PersistedMessage[]> {
     this.assertOpen()
+    if (!isAscending(ids)) {
+      // Paged out in several steps (memory pressure): ids of one page need not ascend.
+      const order = ids.map((_, k) => k).sort((a, b) => (ids[a] as number) - (ids[b] as number))
+      const sorted = await this.readBatch(order.map((k) => ids[k] as number))
+      const out = new Array<PersistedMessage>(ids.length)
+      order.forEach((k, n) => (out[k] = sorted[n] as PersistedMessage))
+      return out
+    }
     const out: PersistedMessage[] = []
     let i = 0
     while (i < ids.length) {
@@ -382,4 +390,9 @@ export class SegmentQueueStore implements QueueStore {
   private closedError(): Error {
     return new Error(`message store for queue '${this.queue}' in vhost '${this.vhost}' is closed`)
   }
+}
+
+function isAscending(ids: readonly number[]): boolean {
+  for (let k = 1; k < ids.length; k++) if ((ids[k] as number) <= (ids[k - 1] as number)) return false
+  return true
 }

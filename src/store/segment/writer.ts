@@ -20,6 +20,10 @@ export interface WriterOptions {
   writeBehindBytes: number
   /** Longest time a buffered change waits for a sync when nobody calls flush(); 0 disables. */
   autoFlushMs: number
+  /** false: a sync cycle writes but does not fsync (a paging store, wiped at every start). */
+  fsync: boolean
+  /** Told how many bytes each write is about to hand to the OS. */
+  onWrite: (bytes: number) => void
 }
 
 export class SegmentWriter {
@@ -133,6 +137,7 @@ export class SegmentWriter {
   }
 
   private async writeData(job: DataJob): Promise<void> {
+    this.opts.onWrite(job.bytes)
     const created = job.position === 0
     const fh = await job.seg.handle(created)
     if (created) this.dirDirty = true
@@ -162,6 +167,7 @@ export class SegmentWriter {
     this.unsyncedData.clear()
     this.unsyncedAcks.clear()
     this.dirDirty = false
+    if (!this.opts.fsync) return
     await Promise.all([
       ...data.map(async (s) => (await s.handle()).datasync()),
       ...acks.map(async (s) => (await s.ackHandle()).datasync()),
