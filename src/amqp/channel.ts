@@ -200,12 +200,19 @@ export class Channel implements ConsumerOwner {
 
   /**
    * Runs `reply` once durable changes made so far are on disk (at once when nothing is being written),
-   * so that a declare-ok for a durable queue means the queue survives a crash.
+   * so that a declare-ok for a durable queue means the queue survives a crash. A durable change passes
+   * `notStored`: if the disk refuses it, that undoes what can be undone (a new queue, exchange or binding
+   * goes again; a deletion stays, and is saved by the store's retry) and the method fails with the error.
    */
-  afterDurable(reply: () => void): void | Promise<void> {
+  afterDurable(reply: () => void, notStored?: () => void): void | Promise<void> {
     const d = this.conn.ctx.durability
     if (!d?.busy) return reply()
-    return d.settled().then(reply)
+    return d.settled().then(reply, (err: unknown) => {
+      // Only a change that had to be stored fails with the store; `notStored` undoes what it created.
+      if (!notStored) return reply()
+      notStored()
+      throw err
+    })
   }
 
   /** RabbitMQ's 505 for a frame where the pending publish expects its content header or body. */

@@ -1,8 +1,11 @@
 // Publisher confirms of one channel. Each publish gets the next sequence number and an outcome: ack at
-// once, ack once its queues' stores have fsynced, or nack (refused by overflow). Outcomes are written in
-// sequence order just before the connection flushes: runs of acks become one basic.ack multiple=true,
-// so a client with many publishes in flight gets few confirm frames. Durable publishes of one event-loop
-// turn wait for one flush of each store they touched (the store's group commit does the rest).
+// once, ack once its queues' stores have fsynced, or nack (refused by overflow, or a store found the disk
+// full). Outcomes are written in sequence order just before the connection flushes: runs of acks become
+// one basic.ack multiple=true, so a client with many publishes in flight gets few confirm frames.
+// Durable publishes of one event-loop turn wait for one flush of each store they touched (the store's
+// group commit does the rest).
+
+import { isNoSpace } from '../shared/index.js'
 
 const PENDING = 0
 const ACK = 1
@@ -55,17 +58,19 @@ export class ConfirmTracker {
       this.batch = undefined
       this.batchSeqs = []
       Promise.all(stores.map((s) => s.flush())).then(
-        () => this.resolve(seqs),
-        (err: unknown) => this.out.failed(err),
+        () => this.resolve(seqs, ACK),
+        // A full disk is answered per publish: the store keeps the messages and retries, the publisher
+        // hears that they are not safe yet. Any other store failure ends the channel.
+        (err: unknown) => (isNoSpace(err) ? this.resolve(seqs, NACK) : this.out.failed(err)),
       )
     }
     this.writeReady()
   }
 
-  private resolve(seqs: readonly number[]): void {
+  private resolve(seqs: readonly number[], outcome: typeof ACK | typeof NACK): void {
     for (const seq of seqs) {
       const i = this.head + (seq - this.base)
-      if (this.states[i] === PENDING) this.states[i] = ACK
+      if (this.states[i] === PENDING) this.states[i] = outcome
     }
     this.out.requestFlush()
   }

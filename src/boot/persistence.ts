@@ -18,11 +18,11 @@ import {
 } from '../core/index.js'
 import type { Logger } from '../shared/index.js'
 import { DeferredQueueStore } from '../store/index.js'
+import { DefinitionSaver } from './definition-saver.js'
 
 export class Persistence implements DurabilityListener {
   private loading = false
-  private saving: Promise<void> = Promise.resolve()
-  private queued: Promise<void> | undefined
+  private readonly saver: DefinitionSaver
   private readonly inFlight = new Set<Promise<unknown>>()
 
   /** Paging stores of non-durable queues (see pagingStoreFor). */
@@ -38,12 +38,15 @@ export class Persistence implements DurabilityListener {
     private readonly unlock: () => Promise<void> = () => Promise.resolve(),
     /** Where non-durable queues page messages out under memory pressure; wiped at every start. */
     private readonly paging?: MessageStore,
-  ) {}
+  ) {
+    this.saver = new DefinitionSaver(() => this.definitions.save(this.snapshot()), logger)
+  }
 
   queueCreated(q: Queue): void {
     const store = new DeferredQueueStore(this.messages.openQueue(q.vhost, q.name))
     q.store = store
-    this.track(store.ready)
+    // A store that cannot be opened (a full disk) fails the declaration, which is then undone.
+    this.track(store.whenOpen)
   }
 
   queueDeleted(q: Queue): void {
@@ -72,32 +75,22 @@ export class Persistence implements DurabilityListener {
   }
 
   definitionsChanged(): void {
-    if (this.loading || this.queued) return
-    const next = this.saving.then(() => {
-      this.queued = undefined
-      return this.save()
-    })
-    this.queued = next
-    this.saving = next.catch((err: unknown) => this.logger.error({ err }, 'failed to save definitions'))
+    if (!this.loading) this.saver.changed()
   }
 
   /** Resolves once every change notified so far is on disk; rejects if a write failed. */
   async settled(): Promise<void> {
-    await Promise.all([this.queued ?? this.saving, ...this.inFlight])
+    await Promise.all([this.saver.settled(), ...this.inFlight])
   }
 
   /** Whether settled() would have to wait (lets the hot path skip a promise). */
   get busy(): boolean {
-    return this.queued !== undefined || this.inFlight.size > 0
+    return this.saver.busy || this.inFlight.size > 0
   }
 
   private track(p: Promise<unknown>): void {
     this.inFlight.add(p)
-    void p.finally(() => this.inFlight.delete(p))
-  }
-
-  private save(): Promise<void> {
-    return this.definitions.save(this.snapshot())
+    p.catch(() => undefined).finally(() => this.inFlight.delete(p))
   }
 
   snapshot(): Definitions {
@@ -189,6 +182,7 @@ export class Persistence implements DurabilityListener {
 
   async close(): Promise<void> {
     await this.settled().catch(() => {})
+    this.saver.stop()
     const queues = [...this.broker.vhosts.values()].flatMap((v) => [...v.queues.values()])
     // Dead letters on their way out of a source queue leave it before it closes (else a clean stop keeps both).
     await Promise.all(queues.map((q) => q.movesSettled()))

@@ -13,8 +13,10 @@
 // asks for a full collection now and then (backing off), which lets the alarm clear once the backlog has.
 //
 // Disk: the alarm is set while free space on the data directory's file system is below the limit. Space
-// is checked on a timer and, in between, whenever the stores have written a share of the margin that was
-// left at the last check, so a fast publisher cannot fill the disk between two checks.
+// is read on a timer and whenever the stores have written a share of the margin left at the last reading.
+// In between, every write counts against that reading: the alarm is set the moment the bytes written
+// since could have taken free space below the limit, without waiting for the next reading, so a fast
+// publisher is blocked before the disk is full, not after.
 import { readFileSync } from 'node:fs'
 import { statfs } from 'node:fs/promises'
 import { totalmem } from 'node:os'
@@ -114,8 +116,11 @@ export class ResourceMonitor {
   private diskTimer: ReturnType<typeof setInterval> | undefined
   private last: MemorySample = { heapUsed: 0, external: 0 }
   private diskFree: number | undefined
-  private written = 0
-  private writtenBudget = Infinity
+  /** Bytes appended to the stores and not yet taken by the OS, now and when free space was last read. */
+  private pending = 0
+  private pendingAtReading = 0
+  private appendedSince = 0
+  private appendBudget = Infinity
   private checkingDisk = false
 
   constructor(
@@ -172,10 +177,26 @@ export class ResourceMonitor {
     this.gcAt = now + this.gcBackoff
   }
 
-  /** The stores wrote `bytes`: check free space now if that could have used up a share of the margin. */
-  wrote(bytes: number): void {
-    this.written += bytes
-    if (this.written >= this.writtenBudget) void this.checkDisk()
+  /** The stores buffered `bytes` to write: block publishers now if they may take free space below the limit. */
+  appended(bytes: number): void {
+    this.pending += bytes
+    this.appendedSince += bytes
+    if (!this.diskAlarm && this.freeAtMost() < this.limits.diskFreeLimit)
+      this.broker.setAlarm('disk', (this.diskAlarm = true))
+    if (this.appendedSince >= this.appendBudget) void this.checkDisk()
+  }
+
+  /** The OS took `bytes` of what was appended. */
+  written(bytes: number): void {
+    this.pending -= bytes
+  }
+
+  /**
+   * Free space at most, now: the last reading less what was waiting to be written when it was taken
+   * (not in its figure) and what was appended since. Deleted files count as still there: safe side.
+   */
+  private freeAtMost(): number {
+    return (this.diskFree ?? Infinity) - this.pendingAtReading - this.appendedSince
   }
 
   private get watchesDisk(): boolean {
@@ -185,16 +206,17 @@ export class ResourceMonitor {
   async checkDisk(): Promise<void> {
     if (!this.watchesDisk || this.checkingDisk) return
     this.checkingDisk = true
-    this.written = 0
+    const pending = this.pending
+    const appended = this.appendedSince
     try {
       const s = await statfs(this.limits.dataDir as string)
       this.diskFree = s.bavail * s.bsize
-      const alarm = this.diskFree < this.limits.diskFreeLimit
-      if (alarm !== this.diskAlarm) this.broker.setAlarm('disk', (this.diskAlarm = alarm))
-      this.writtenBudget = Math.max(
-        64 * 1024,
-        (this.diskFree - this.limits.diskFreeLimit) * DISK_MARGIN_SHARE,
-      )
+      this.pendingAtReading = pending
+      // Appended while statfs ran: not in its figure, and not in `pending` as taken.
+      this.appendedSince -= appended
+      const margin = this.freeAtMost() - this.limits.diskFreeLimit
+      if (margin < 0 !== this.diskAlarm) this.broker.setAlarm('disk', (this.diskAlarm = margin < 0))
+      this.appendBudget = this.appendedSince + Math.max(64 * 1024, margin * DISK_MARGIN_SHARE)
     } catch (err) {
       this.broker.logger.warn({ err }, 'cannot read free disk space of the data directory')
     } finally {

@@ -7,7 +7,7 @@ import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION }
 import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker } from '../core/index.js'
 import { startManagement } from '../management/index.js'
-import { openDefinitionStore, openSegmentStore } from '../store/index.js'
+import { openDefinitionStore, openSegmentStore, type SegmentStoreOptions } from '../store/index.js'
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js'
 import { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
@@ -59,7 +59,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   })
   // Embedded brokers keep everything in memory unless given a data directory; `warren server` always is.
   const persistence = stored
-    ? await openPersistence(config.dataDir, broker, users, logger, (n) => monitor.wrote(n))
+    ? await openPersistence(config.dataDir, broker, users, logger, {
+        onAppend: (n) => monitor.appended(n),
+        onWritten: (n) => monitor.written(n),
+        onNoSpace: () => void monitor.checkDisk(),
+      })
     : undefined
   broker.durability = persistence
   const recovered = persistence ? await persistence.recover() : false
@@ -177,7 +181,7 @@ async function openPersistence(
   broker: Broker,
   users: UserRegistry,
   logger: Logger,
-  onWrite: (bytes: number) => void,
+  watch: Pick<SegmentStoreOptions, 'onAppend' | 'onWritten' | 'onNoSpace'>,
 ): Promise<Persistence> {
   const dir = resolve(dataDir)
   // The definition store creates the directory durably (its parent's entry fsynced too).
@@ -189,11 +193,11 @@ async function openPersistence(
     if (err instanceof DataDirInUseError) throw new ListenError(err.message)
     throw err
   }
-  const messages = await openSegmentStore(join(dir, 'queues'), { logger, onWrite })
+  const messages = await openSegmentStore(join(dir, 'queues'), { logger, ...watch })
   // Messages of non-durable queues paged out under memory pressure do not outlive the process.
   const pagingDir = join(dir, 'paging')
   await rm(pagingDir, { recursive: true, force: true })
-  const paging = await openSegmentStore(pagingDir, { logger, onWrite, fsync: false })
+  const paging = await openSegmentStore(pagingDir, { logger, ...watch, fsync: false })
   logger.info({ dataDir: dir }, `data directory ${dir}`)
   return new Persistence(broker, users, definitions, messages, logger, unlock, paging)
 }

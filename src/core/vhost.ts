@@ -388,11 +388,13 @@ export class VHost implements QueueHost {
 
   // ---- bindings ----
 
-  bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {
+  /** Returns whether the binding is new (binding twice is not an error, and changes nothing). */
+  bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): boolean {
     if (source.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
     if (source.type === 'headers') validateHeadersBindingArgs(args)
-    if (source.bind(dest, routingKey, args) && source.durable && dest.durable)
-      this.durability?.definitionsChanged()
+    const added = source.bind(dest, routingKey, args) !== undefined
+    if (added && source.durable && dest.durable) this.durability?.definitionsChanged()
+    return added
   }
 
   unbind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): void {

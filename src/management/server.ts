@@ -3,7 +3,7 @@
 // authenticates every request at the level its route needs.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { User } from '../auth/index.js'
-import { BrokerError } from '../shared/index.js'
+import { BrokerError, NoSpaceError } from '../shared/index.js'
 import { authenticate, type Level } from './auth.js'
 import type { ManagementContext } from './context.js'
 import { badRequest, fromBrokerError, HttpError, notFound } from './http-errors.js'
@@ -21,6 +21,8 @@ export interface Call {
   readonly reply: FastifyReply
   /** The JSON body as an object ({} when empty); 400 with `reason` when it is not JSON. */
   body(reason?: unknown): Record<string, unknown>
+  /** Undoes what the request created if the disk refuses to store it (the request then fails). */
+  notStored(undo: () => void): void
 }
 
 /** Returns the JSON to send (200), or undefined for 204 (or the status the handler set, e.g. 201). */
@@ -45,10 +47,16 @@ export function createServer(ctx: ManagementContext): { app: FastifyInstance; ro
         url,
         handler: async (req, reply) => {
           const user = authenticate(ctx, { headers: req.headers, ip: req.ip }, level)
-          const call = makeCall(ctx, user, req, reply)
+          const undos: Array<() => void> = []
+          const call = makeCall(ctx, user, req, reply, undos)
           const result = await handler(call)
           // Like a declare over AMQP, a change over HTTP is answered once it is on disk.
-          if (method !== 'GET') await ctx.durableSettled()
+          if (method !== 'GET') {
+            await ctx.durableSettled().catch((err: unknown) => {
+              for (const undo of undos) undo()
+              throw err
+            })
+          }
           if (reply.sent) return reply
           if (result === undefined)
             return reply.code(reply.statusCode === 200 ? 204 : reply.statusCode).send()
@@ -60,7 +68,13 @@ export function createServer(ctx: ManagementContext): { app: FastifyInstance; ro
   return { app, routes }
 }
 
-function makeCall(ctx: ManagementContext, user: User, req: FastifyRequest, reply: FastifyReply): Call {
+function makeCall(
+  ctx: ManagementContext,
+  user: User,
+  req: FastifyRequest,
+  reply: FastifyReply,
+  undos: Array<() => void>,
+): Call {
   return {
     ctx,
     user,
@@ -69,6 +83,7 @@ function makeCall(ctx: ManagementContext, user: User, req: FastifyRequest, reply
     req,
     reply,
     body: (reason = 'not_json') => parseBody(req.body, reason),
+    notStored: (undo) => undos.push(undo),
   }
 }
 
@@ -87,6 +102,8 @@ function parseBody(raw: unknown, reason: unknown): Record<string, unknown> {
 
 function toHttpError(ctx: ManagementContext, err: unknown): HttpError {
   if (err instanceof HttpError) return err
+  // A full disk is the server's trouble, and passes: 503 says "try again later".
+  if (err instanceof NoSpaceError) return new HttpError(503, 'service_unavailable', err.message)
   if (err instanceof BrokerError) return fromBrokerError(err)
   const status = (err as { statusCode?: number }).statusCode
   if (typeof status === 'number' && status >= 400 && status < 500) {

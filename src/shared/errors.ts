@@ -126,3 +126,23 @@ export class InternalError extends BrokerError {
     super(541, detail)
   }
 }
+
+/**
+ * A store could not write for lack of space (ENOSPC, EDQUOT). Nothing is lost: the store keeps what it
+ * could not write and tries again, and what waited on the write fails now (a publisher gets a nack, a
+ * declaration is undone). A hard error when it closes a connection (a transaction's commit).
+ */
+export class NoSpaceError extends ResourceError {
+  constructor(
+    what: string,
+    override readonly cause: unknown,
+  ) {
+    super(`cannot store ${what}: no space left on device; retrying once space is freed`)
+  }
+}
+
+/** Whether an I/O error means the file system is full (retryable once space is freed). */
+export function isNoSpace(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code
+  return err instanceof NoSpaceError || code === 'ENOSPC' || code === 'EDQUOT'
+}

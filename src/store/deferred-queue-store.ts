@@ -17,8 +17,12 @@ export class DeferredQueueStore implements QueueStore {
   /** Provisional id → real id, for messages appended before the store opened. */
   private readonly translated = new Map<number, number>()
   readonly ready: Promise<void>
+  /** Like ready, but rejects when the store could not be opened. */
+  readonly whenOpen: Promise<void>
 
   constructor(open: Promise<QueueStore>) {
+    this.whenOpen = open.then(() => undefined)
+    this.whenOpen.catch(() => undefined) // reported through ready and the calls that need the store
     this.ready = open.then(
       (store) => this.opened(store),
       (err: unknown) => {

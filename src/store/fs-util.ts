@@ -7,14 +7,20 @@ import { dirname } from 'node:path'
 
 export async function writeFileAtomic(path: string, data: string | Buffer): Promise<void> {
   const tmp = `${path}.tmp`
-  const fh = await open(tmp, 'w')
   try {
-    await fh.writeFile(data)
-    await fh.sync()
-  } finally {
-    await fh.close()
+    const fh = await open(tmp, 'w')
+    try {
+      await fh.writeFile(data)
+      await fh.sync()
+    } finally {
+      await fh.close()
+    }
+    await rename(tmp, path)
+  } catch (err) {
+    // A failed write (a full disk) leaves nothing behind; the target keeps its old contents.
+    await unlinkIfExists(tmp).catch(() => undefined)
+    throw err
   }
-  await rename(tmp, path)
   await syncDir(dirname(path))
 }
 

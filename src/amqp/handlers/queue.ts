@@ -2,6 +2,9 @@
 import { generateName } from '../../core/index.js'
 import type { HandlerTable } from '../channel.js'
 
+/** A removal the disk refused stays in effect (it cannot be undone); the store's retry saves it. */
+const keptUntilStored = (): void => undefined
+
 export const queueHandlers: HandlerTable = {
   'queue.declare': (ch, m) => {
     if (m.passive && ch.vhost.isReplyQueueName(m.queue)) {
@@ -19,6 +22,7 @@ export const queueHandlers: HandlerTable = {
         ch.permit('write', 'exchange', dlx)
       }
     }
+    const created = !m.passive && !ch.vhost.queues.has(name)
     const q = ch.vhost.declareQueue(
       {
         serverNamed,
@@ -32,7 +36,7 @@ export const queueHandlers: HandlerTable = {
       ch.connectionId,
     )
     ch.lastQueue = q.name
-    return ch.afterDurable(() => {
+    const reply = (): void => {
       if (m.noWait) return
       ch.send({
         name: 'queue.declare-ok',
@@ -40,7 +44,8 @@ export const queueHandlers: HandlerTable = {
         messageCount: q.readyCount,
         consumerCount: q.consumerCount,
       })
-    })
+    }
+    return ch.afterDurable(reply, created && q.durable ? () => ch.vhost.removeQueue(q) : undefined)
   },
   'queue.bind': (ch, m) => {
     ch.permit('write', 'queue', ch.queueName(m.queue))
@@ -48,10 +53,13 @@ export const queueHandlers: HandlerTable = {
     const v = ch.vhost
     const ex = v.getExchange(m.exchange)
     const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
-    v.bind(ex, q, m.routingKey, m.arguments)
-    return ch.afterDurable(() => {
-      if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
-    })
+    const added = v.bind(ex, q, m.routingKey, m.arguments)
+    return ch.afterDurable(
+      () => {
+        if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
+      },
+      added && ex.durable && q.durable ? () => v.unbind(ex, q, m.routingKey, m.arguments) : undefined,
+    )
   },
   'queue.unbind': (ch, m) => {
     // RabbitMQ 3.10 answers unbind-ok even when the queue, the exchange or the binding is missing.
@@ -61,7 +69,7 @@ export const queueHandlers: HandlerTable = {
     ch.permit('read', 'exchange', m.exchange)
     const ex = v.exchanges.get(m.exchange)
     if (ex && v.queues.has(name)) v.unbind(ex, v.getQueue(name, ch.connectionId), m.routingKey, m.arguments)
-    return ch.afterDurable(() => ch.send({ name: 'queue.unbind-ok' }))
+    return ch.afterDurable(() => ch.send({ name: 'queue.unbind-ok' }), keptUntilStored)
   },
   'queue.purge': (ch, m) => {
     ch.permit('read', 'queue', ch.queueName(m.queue))
@@ -84,7 +92,7 @@ export const queueHandlers: HandlerTable = {
       if (!m.noWait) ch.send({ name: 'queue.delete-ok', messageCount })
       release()
     }
-    const waiting = ch.afterDurable(reply)
+    const waiting = ch.afterDurable(reply, keptUntilStored)
     return waiting?.catch((err: unknown) => {
       release()
       throw err

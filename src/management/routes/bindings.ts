@@ -122,7 +122,9 @@ function createBinding(c: Call, kind: Kind): void {
   const body = c.body()
   const routingKey = typeof body['routing_key'] === 'string' ? body['routing_key'] : ''
   const args = jsonToTable(body['arguments'])
-  orHttp(() => v.bind(e.source, e.dest, routingKey, args))
+  const added = orHttp(() => v.bind(e.source, e.dest, routingKey, args))
+  if (added && e.source.durable && e.dest.durable)
+    c.notStored(() => v.unbind(e.source, e.dest, routingKey, args))
   // As RabbitMQ: the properties key is percent-encoded once more in the Location header.
   const props = encodeURIComponent(propertiesKey({ routingKey, args }))
   c.reply.code(201).header('location', `${encodeURIComponent(e.dest.name)}/${props}`)

@@ -79,7 +79,7 @@ function declareExchange(c: Call): void {
   const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
   if (!EXCHANGE_TYPES.includes(type)) throw badRequest(`invalid exchange type '${type}'`)
   const existed = v.exchanges.has(name)
-  orHttp(() =>
+  const ex = orHttp(() =>
     v.declareExchange({
       name,
       type,
@@ -90,7 +90,9 @@ function declareExchange(c: Call): void {
       args: jsonToTable(body['arguments']),
     }),
   )
-  if (!existed) c.reply.code(201)
+  if (existed) return
+  c.reply.code(201)
+  if (ex.durable) c.notStored(() => v.deleteExchange(ex.name, false))
 }
 
 const PUBLISH_KEYS = ['properties', 'routing_key', 'payload', 'payload_encoding']

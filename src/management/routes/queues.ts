@@ -74,7 +74,7 @@ function declareQueue(c: Call): void {
   checkResource(c.ctx, c.user, v.name, 'configure', name)
   const body = c.body()
   const existed = v.queues.has(name)
-  orHttp(() =>
+  const q = orHttp(() =>
     v.declareQueue(
       {
         name,
@@ -87,7 +87,9 @@ function declareQueue(c: Call): void {
       -1,
     ),
   )
-  if (!existed) c.reply.code(201)
+  if (existed) return
+  c.reply.code(201)
+  if (q.durable) c.notStored(() => v.removeQueue(q))
 }
 
 const ACK_MODES = ['ack_requeue_true', 'ack_requeue_false', 'reject_requeue_true', 'reject_requeue_false']

@@ -2,7 +2,15 @@
 // after its call. While one cycle is on disk, every flush() called meanwhile joins the next cycle, so one
 // fsync covers them all however many publishers are waiting for confirms. Cycles start from setImmediate
 // so that callers from the same event-loop turn (several sockets read in one poll phase) share one.
+// A cycle that finds the file system full fails its flush() callers (their publishes are nacked) but not
+// the store: the writer keeps what it could not write, and cycles are retried, a little apart, until
+// space is back.
+import { isNoSpace, NoSpaceError } from '../../shared/index.js'
+
 type Cycle = (sync: boolean) => Promise<void>
+
+/** How long a full file system is left alone before the next try. */
+const NO_SPACE_RETRY_MS = 500
 
 interface Waiters {
   promise: Promise<void>
@@ -37,9 +45,23 @@ export class GroupCommit {
   private scheduled = false
   private running: Promise<void> | null = null
   private stopped = false
+  /** Set while the file system is full: cycles wait for this timer. */
+  private retryTimer: NodeJS.Timeout | null = null
 
-  /** cycle(sync) must take the pending writes synchronously, before its first await. */
-  constructor(private readonly cycle: Cycle) {}
+  /**
+   * cycle(sync) must take the pending writes synchronously, before its first await. `what` names the
+   * store in errors; onNoSpace hears of every cycle the file system refused.
+   */
+  constructor(
+    private readonly cycle: Cycle,
+    private readonly what = 'messages',
+    private readonly onNoSpace: (err: NoSpaceError) => void = () => undefined,
+  ) {}
+
+  /** The file system was full at the last try: writes are pending until space is freed. */
+  get stalled(): boolean {
+    return this.retryTimer !== null
+  }
 
   /** Records that a mutation was buffered. */
   touch(): void {
@@ -70,6 +92,8 @@ export class GroupCommit {
   /** No cycles after the running or scheduled one: the store is closing. */
   stop(): void {
     this.stopped = true
+    if (this.retryTimer) clearTimeout(this.retryTimer)
+    this.retryTimer = null
   }
 
   /** Resolves once no cycle is running or scheduled. */
@@ -78,7 +102,7 @@ export class GroupCommit {
   }
 
   private schedule(): void {
-    if (this.running || this.scheduled || this.failed) return
+    if (this.running || this.scheduled || this.failed || this.retryTimer) return
     if (this.stopped) {
       this.next?.reject(new Error('queue store is closed'))
       this.next = null
@@ -105,7 +129,8 @@ export class GroupCommit {
       try {
         await this.cycle(w !== null)
       } catch (err) {
-        this.fail(err, w)
+        if (isNoSpace(err)) this.noSpace(err, w)
+        else this.fail(err, w)
         return
       }
       this.current = null
@@ -115,6 +140,20 @@ export class GroupCommit {
         w.resolve()
       }
     }
+  }
+
+  private noSpace(err: unknown, w: Waiters | null): void {
+    const e = err instanceof NoSpaceError ? err : new NoSpaceError(this.what, err)
+    this.current = null
+    w?.reject(e)
+    this.onNoSpace(e)
+    // Written data stays with the writer; the next try also covers whatever is buffered meanwhile.
+    this.writeWanted = true
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null
+      this.schedule()
+    }, NO_SPACE_RETRY_MS)
+    this.retryTimer.unref()
   }
 
   private fail(err: unknown, w: Waiters | null): void {

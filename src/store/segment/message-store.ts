@@ -23,8 +23,11 @@ export interface SegmentStoreOptions {
    * out of memory and is wiped at every start (paging). Default true.
    */
   fsync?: boolean
-  /** Told how many bytes each write hands to the OS (the disk monitor checks free space by it). */
-  onWrite?: (bytes: number) => void
+  /** Told of the bytes each record appended will take, and of those the OS took (the disk monitor). */
+  onAppend?: (bytes: number) => void
+  onWritten?: (bytes: number) => void
+  /** Told when the file system refused a write for lack of space (the store retries until it has room). */
+  onNoSpace?: () => void
 }
 
 const noWrite = (): void => undefined
@@ -77,7 +80,9 @@ export class SegmentMessageStore implements MessageStore {
       writeBehindBytes: opts.writeBehindBytes ?? 1024 * 1024,
       autoFlushMs: opts.autoFlushMs ?? 200,
       fsync: opts.fsync ?? true,
-      onWrite: opts.onWrite ?? noWrite,
+      onAppend: opts.onAppend ?? noWrite,
+      onWritten: opts.onWritten ?? noWrite,
+      onNoSpace: opts.onNoSpace ?? noWrite,
     })
   }
 

@@ -77,7 +77,7 @@ export class SegmentQueueStore implements QueueStore {
     this.segments = scan.segments
     this.nextId = scan.nextId
     this.recoveryIssues = scan.issues
-    this.writer = new SegmentWriter(dir, opts)
+    this.writer = new SegmentWriter(dir, opts, `messages of queue '${queue}' in vhost '${vhost}'`)
     // Ids restart at 1 when no segment is left: a lease from before must not cover the new ones.
     this.lease = new DeliveryLease(dir, Math.min(crashLease, scan.nextId - 1))
     for (const s of this.segments) {
@@ -132,6 +132,8 @@ export class SegmentQueueStore implements QueueStore {
     seg.size += total
     this.messages++
     this.bytes += body.length
+    // Counted when buffered, not when written: a disk alarm must come before the bytes reach the disk.
+    this.opts.onAppend(total)
     this.writer.changed()
     return id
   }

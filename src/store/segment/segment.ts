@@ -102,6 +102,17 @@ export class Segment {
     this.ackLen += ACK_ENTRY_SIZE
   }
 
+  /** Puts entries a write could not take back in front of the pending ones. */
+  returnAcks(entries: Buffer): void {
+    if (entries.length === 0) return
+    const pending = this.ackBuf ? this.ackBuf.subarray(0, this.ackLen) : Buffer.alloc(0)
+    const next = Buffer.allocUnsafe(Math.max(4096, entries.length + pending.length))
+    entries.copy(next, 0)
+    pending.copy(next, entries.length)
+    this.ackBuf = next
+    this.ackLen = entries.length + pending.length
+  }
+
   /** Hands out the pending ack entries. */
   takeAcks(): Buffer | null {
     if (this.ackLen === 0 || !this.ackBuf) return null

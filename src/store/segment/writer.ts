@@ -7,6 +7,7 @@ import { GroupCommit } from './group-commit.js'
 import { SEGMENT_HEADER_SIZE, writeSegmentHeader } from './record.js'
 import type { Segment } from './segment.js'
 import { syncDir, unlinkIfExists } from '../fs-util.js'
+import { isNoSpace } from '../../shared/index.js'
 
 interface DataJob {
   seg: Segment
@@ -22,8 +23,12 @@ export interface WriterOptions {
   autoFlushMs: number
   /** false: a sync cycle writes but does not fsync (a paging store, wiped at every start). */
   fsync: boolean
-  /** Told how many bytes each write is about to hand to the OS. */
-  onWrite: (bytes: number) => void
+  /** Told how many bytes each record appended will take on disk (before it is written). */
+  onAppend: (bytes: number) => void
+  /** Told how many of them the OS has taken (they are in the file system's figures from then on). */
+  onWritten: (bytes: number) => void
+  /** Told when the file system refused a write for lack of space (the writes are retried). */
+  onNoSpace: () => void
 }
 
 export class SegmentWriter {
@@ -41,8 +46,10 @@ export class SegmentWriter {
   constructor(
     private readonly dir: string,
     private readonly opts: WriterOptions,
+    /** Names what is stored, for errors: "messages of queue 'q' in vhost '/'". */
+    what = 'messages',
   ) {
-    this.commit = new GroupCommit((sync) => this.cycle(sync))
+    this.commit = new GroupCommit((sync) => this.cycle(sync), what, opts.onNoSpace)
   }
 
   /** Starts a new active segment: its header is the first thing buffered for it. */
@@ -126,37 +133,74 @@ export class SegmentWriter {
     this.dirtyAcks.clear()
     const reclaim = this.reclaimable
     this.reclaimable = []
-    await Promise.all([
-      ...jobs.filter((j) => !j.seg.reclaimed).map((j) => this.writeData(j)),
+    const bySegment = new Map<Segment, DataJob[]>()
+    for (const j of jobs) if (!j.seg.reclaimed) bySegment.set(j.seg, [...(bySegment.get(j.seg) ?? []), j])
+    const outcomes = await Promise.allSettled([
+      ...[...bySegment.values()].map((segJobs) => this.writeSegmentJobs(segJobs)),
       ...acks.map((seg) => this.writeAcks(seg)),
     ])
-    if (sync) await this.syncAll()
+    // Deleting segments frees space, so it goes on even when a write ran out of it.
     await this.reclaimSegments(reclaim)
+    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+    if (failure) throw failure.reason
+    if (sync) await this.syncAll()
     // Without the timer nothing else would ever drop the buffer (at the price of one per cycle).
     if (this.opts.autoFlushMs === 0) this.buf.releaseIfEmpty()
   }
 
+  /**
+   * One segment's jobs, in order. When the file system is full, the job that failed and those after it
+   * are kept, to be written at the same positions by a later cycle (a short write keeps its remainder).
+   */
+  private async writeSegmentJobs(segJobs: DataJob[]): Promise<void> {
+    for (let i = 0; i < segJobs.length; i++) {
+      const job = segJobs[i] as DataJob
+      try {
+        await this.writeData(job)
+      } catch (err) {
+        if (isNoSpace(err)) this.rolled.unshift(...segJobs.slice(i))
+        throw err
+      }
+    }
+  }
+
   private async writeData(job: DataJob): Promise<void> {
-    this.opts.onWrite(job.bytes)
     const created = job.position === 0
     const fh = await job.seg.handle(created)
     if (created) this.dirDirty = true
     const { bytesWritten } = await fh.writev(job.bufs, job.position)
-    if (bytesWritten !== job.bytes) throw new Error(`short write to ${job.seg.path}`)
-    job.seg.written = job.position + job.bytes
+    if (bytesWritten !== job.bytes) {
+      // The file system took part of it (it filled up on the way): the rest waits for space.
+      advance(job, bytesWritten)
+      this.opts.onWritten(bytesWritten)
+      throw Object.assign(new Error(`short write to ${job.seg.path}`), { code: 'ENOSPC' })
+    }
+    job.seg.written = Math.max(job.seg.written, job.position + job.bytes)
+    this.opts.onWritten(job.bytes)
     this.unsyncedData.add(job.seg)
   }
 
   private async writeAcks(seg: Segment): Promise<void> {
     const entries = seg.takeAcks()
     if (!entries) return
-    const fh = await seg.ackHandle()
-    if (!seg.ackFileExists) {
-      seg.ackFileExists = true
-      this.dirDirty = true
+    let written = 0
+    try {
+      const fh = await seg.ackHandle()
+      if (!seg.ackFileExists) {
+        seg.ackFileExists = true
+        this.dirDirty = true
+      }
+      written = (await fh.write(entries)).bytesWritten
+      if (written !== entries.length)
+        throw Object.assign(new Error(`short write to ${seg.ackPath}`), { code: 'ENOSPC' })
+    } catch (err) {
+      // The log is appended to: the entries (or their unwritten rest) go first in the next write.
+      if (isNoSpace(err)) {
+        seg.returnAcks(entries.subarray(written))
+        this.dirtyAcks.add(seg)
+      }
+      throw err
     }
-    const { bytesWritten } = await fh.write(entries)
-    if (bytesWritten !== entries.length) throw new Error(`short write to ${seg.ackPath}`)
     this.unsyncedAcks.add(seg)
   }
 
@@ -192,4 +236,21 @@ export class SegmentWriter {
     await syncDir(this.dir)
     await Promise.all(ready.map((s) => unlinkIfExists(s.ackPath)))
   }
+}
+
+/** Drops the first n bytes of a job (written by a short write): the rest goes at the new position. */
+function advance(job: DataJob, n: number): void {
+  let left = n
+  while (left > 0 && job.bufs.length > 0) {
+    const first = job.bufs[0] as Buffer
+    if (first.length <= left) {
+      left -= first.length
+      job.bufs.shift()
+    } else {
+      job.bufs[0] = first.subarray(left)
+      left = 0
+    }
+  }
+  job.position += n
+  job.bytes -= n
 }
