@@ -52,6 +52,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize })
   const users = new UserRegistry()
   const stored = opts.dataDir !== undefined
+  const warnNoSpace = atMostEvery(5000, () =>
+    logger.warn('the file system of the data directory is full: publishes are nacked, writes retried'),
+  )
   const monitor = new ResourceMonitor(broker, {
     memoryHighWatermark: config.memoryHighWatermark,
     diskFreeLimit: config.diskFreeLimit,
@@ -62,7 +65,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     ? await openPersistence(config.dataDir, broker, users, logger, {
         onAppend: (n) => monitor.appended(n),
         onWritten: (n) => monitor.written(n),
-        onNoSpace: () => void monitor.checkDisk(),
+        onNoSpace: () => {
+          warnNoSpace()
+          void monitor.checkDisk()
+        },
       })
     : undefined
   broker.durability = persistence
@@ -175,6 +181,15 @@ async function listenOrExplain(server: AmqpServer, config: WarrenConfig): Promis
 }
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0)
+
+function atMostEvery(ms: number, fn: () => void): () => void {
+  let last = -Infinity
+  return () => {
+    if (Date.now() - last < ms) return
+    last = Date.now()
+    fn()
+  }
+}
 
 async function openPersistence(
   dataDir: string,
