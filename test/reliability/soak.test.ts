@@ -197,13 +197,15 @@ async function round(
     flood(w, ledger),
   ]
   load.push(malformed(w, ledger, rnd, () => killed || !w.running))
+  // Handled from the start: a client whose broker dies under it rejects at any moment.
+  const loadEnded = Promise.allSettled(load)
   await sleep(rnd.int(500, 2500))
   const crashed = !w.running
   killed = true
   await w.crash()
   const alarms = [...new Set(w.logs.filter((l) => / resource alarm set/.test(l.msg)).map((l) => l.alarm))]
   const refused = w.logs.filter((l) => /file system of the data directory is full/.test(l.msg)).length
-  await Promise.allSettled(load)
+  await loadEnded
   w = await startWarren(dataDir)
   const lost = await lostAfterRestart(w, ledger)
   assert.equal((await w.stop()).code, 0)
