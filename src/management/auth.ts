@@ -1,9 +1,9 @@
 // HTTP basic authentication against the broker's users, and RabbitMQ's management authorisation:
 // user tags grant levels (management < policymaker, monitoring < administrator), vhost access comes
 // from permissions, and operations on resources check the configure/write/read regular expressions.
-import { isIP } from 'node:net'
 import type { Permission, User } from '../auth/index.js'
 import type { VHost } from '../core/index.js'
+import { isLoopback } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
 import { accessRefused, HttpError, notAuthorised, REALM_HEADER } from './http-errors.js'
 
@@ -52,12 +52,6 @@ export function authenticate(ctx: ManagementContext, req: AuthRequest, level: Le
   if (!hasLevel(user, 'management')) throw notAuthorised(LEVEL_REASON.management)
   if (!hasLevel(user, level)) throw notAuthorised(LEVEL_REASON[level])
   return user
-}
-
-function isLoopback(address: string): boolean {
-  if (address === '::1' || address.startsWith('127.')) return true
-  if (address.startsWith('::ffff:')) return address.slice(7).startsWith('127.')
-  return isIP(address) === 0
 }
 
 /** Monitors and administrators see every vhost; other users the vhosts they have permissions in. */
