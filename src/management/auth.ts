@@ -1,7 +1,7 @@
 // HTTP basic authentication against the broker's users, and RabbitMQ's management authorisation:
 // user tags grant levels (management < policymaker, monitoring < administrator), vhost access comes
 // from permissions, and operations on resources check the configure/write/read regular expressions.
-import type { Permission, User } from '../auth/index.js'
+import { type Access, isPermitted, type ResourceKind, type User } from '../auth/index.js'
 import type { VHost } from '../core/index.js'
 import { isLoopback } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
@@ -77,35 +77,14 @@ export function requireVhostAccess(ctx: ManagementContext, user: User, vhost: st
   }
 }
 
-const regexCache = new Map<string, RegExp>()
-
-/**
- * RabbitMQ's resource check: the permission's regular expression, unanchored, must match the name;
- * an empty expression allows nothing but the empty name.
- */
-export function permits(p: Permission | undefined, kind: keyof Permission, name: string): boolean {
-  if (!p) return false
-  const source = p[kind] === '' ? '^$' : p[kind]
-  let re = regexCache.get(source)
-  if (!re) {
-    try {
-      re = new RegExp(source)
-    } catch {
-      return false
-    }
-    if (regexCache.size > 1000) regexCache.clear()
-    regexCache.set(source, re)
-  }
-  return re.test(name)
-}
-
-/** 401 "Access refused." unless `user` holds `kind` permission on `name` in `vhost`. */
+/** 401 "Access refused." unless `user` holds `access` permission on the resource in `vhost`. */
 export function checkResource(
   ctx: ManagementContext,
   user: User,
   vhost: string,
-  kind: keyof Permission,
+  access: Access,
+  kind: ResourceKind,
   name: string,
 ): void {
-  if (!permits(ctx.users.permission(user.name, vhost), kind, name)) throw accessRefused()
+  if (!isPermitted(ctx.users, user.name, vhost, access, kind, name)) throw accessRefused()
 }

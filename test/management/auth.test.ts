@@ -117,12 +117,13 @@ describe('management authorisation rules (unit)', { skip: m.external }, () => {
   })
 
   test('permission regular expressions are unanchored; an empty one allows nothing', async () => {
-    const { permits } = await import('../../src/management/auth.js')
+    const { permits } = await import('../../src/auth/index.js')
     const p = { configure: '', write: 'abc', read: '^x$' }
-    assert.equal(permits(p, 'configure', 'q'), false)
-    assert.equal(permits(p, 'write', 'xxabcxx'), true)
-    assert.equal(permits(p, 'read', 'x'), true)
-    assert.equal(permits(p, 'read', 'xx'), false)
-    assert.equal(permits(undefined, 'read', 'x'), false)
+    assert.equal(permits(p, 'configure', 'queue', 'q'), false)
+    assert.equal(permits(p, 'configure', 'queue', ''), true)
+    assert.equal(permits(p, 'write', 'queue', 'xxabcxx'), true)
+    assert.equal(permits(p, 'read', 'queue', 'x'), true)
+    assert.equal(permits(p, 'read', 'queue', 'xx'), false)
+    assert.equal(permits(undefined, 'read', 'queue', 'x'), false)
   })
 })

@@ -106,8 +106,8 @@ function vhostBindingItems(v: VHost): Record<string, unknown>[] {
 
 /** RabbitMQ's bind checks: read on the source exchange, write on the destination. */
 function checkBindPermissions(c: Call, e: Ends): void {
-  checkResource(c.ctx, c.user, e.v.name, 'read', e.source.name)
-  checkResource(c.ctx, c.user, e.v.name, 'write', e.dest.name)
+  checkResource(c.ctx, c.user, e.v.name, 'read', 'exchange', e.source.name)
+  checkResource(c.ctx, c.user, e.v.name, 'write', e.dest instanceof Queue ? 'queue' : 'exchange', e.dest.name)
 }
 
 function createBinding(c: Call, kind: Kind): void {

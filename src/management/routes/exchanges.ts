@@ -50,7 +50,7 @@ export function registerExchangeRoutes(routes: Routes): void {
   routes.add('DELETE', '/api/exchanges/:vhost/:name', 'management', (c) => {
     const v = vhostForWrite(c)
     const ex = exchangeOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'configure', ex.name)
+    checkResource(c.ctx, c.user, v.name, 'configure', 'exchange', ex.name)
     orHttp(() => v.deleteExchange(ex.name, c.query['if-unused'] === 'true'))
   })
   routes.add('GET', '/api/exchanges/:vhost/:name/bindings/source', 'management', (c) => {
@@ -73,7 +73,7 @@ export function registerExchangeRoutes(routes: Routes): void {
 function declareExchange(c: Call): void {
   const v = vhostForWrite(c)
   const name = exchangeUrlName(c.params['name'] ?? '')
-  checkResource(c.ctx, c.user, v.name, 'configure', name)
+  checkResource(c.ctx, c.user, v.name, 'configure', 'exchange', name)
   if (name === '') throw accessRefused()
   const body = c.body()
   const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
@@ -104,7 +104,7 @@ function publish(c: Call): { routed: boolean } {
   for (const k of PUBLISH_KEYS) if (body[k] === undefined) throw keyMissing(k)
   const ex = v.exchanges.get(exchangeUrlName(c.params['name'] ?? ''))
   if (!ex) throw badRequest(`404 NOT_FOUND - no exchange '${c.params['name']}' in vhost '${v.name}'`)
-  checkResource(c.ctx, c.user, v.name, 'write', ex.name)
+  checkResource(c.ctx, c.user, v.name, 'write', 'exchange', ex.name)
   const payload = decodePayload(body['payload'], body['payload_encoding'])
   const properties = jsonToProperties(body['properties'])
   try {

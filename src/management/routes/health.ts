@@ -14,7 +14,7 @@ export function registerHealthRoutes(routes: Routes): void {
     requireVhostAccess(c.ctx, c.user, name)
     const v = c.ctx.broker.vhosts.get(name)
     if (!v) throw notFound()
-    checkResource(c.ctx, c.user, name, 'configure', ALIVENESS_QUEUE)
+    checkResource(c.ctx, c.user, name, 'configure', 'queue', ALIVENESS_QUEUE)
     // As RabbitMQ: declare the queue, publish a message to it and get it back.
     const q = v.declareQueue(
       {

@@ -51,13 +51,13 @@ export function registerQueueRoutes(routes: Routes): void {
   routes.add('DELETE', '/api/queues/:vhost/:name', 'management', (c) => {
     const v = vhostForWrite(c)
     const q = queueOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'configure', q.name)
+    checkResource(c.ctx, c.user, v.name, 'configure', 'queue', q.name)
     orHttp(() => v.deleteQueue(q.name, -1, c.query['if-unused'] === 'true', c.query['if-empty'] === 'true'))
   })
   routes.add('DELETE', '/api/queues/:vhost/:name/contents', 'management', (c) => {
     const v = vhostForWrite(c)
     const q = queueOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'read', q.name)
+    checkResource(c.ctx, c.user, v.name, 'read', 'queue', q.name)
     orHttp(() => v.getQueue(q.name, -1)).purge()
   })
   routes.add('GET', '/api/queues/:vhost/:name/bindings', 'management', (c) => {
@@ -71,7 +71,7 @@ export function registerQueueRoutes(routes: Routes): void {
 function declareQueue(c: Call): void {
   const v = vhostForWrite(c)
   const name = c.params['name'] ?? ''
-  checkResource(c.ctx, c.user, v.name, 'configure', name)
+  checkResource(c.ctx, c.user, v.name, 'configure', 'queue', name)
   const body = c.body()
   const existed = v.queues.has(name)
   orHttp(() =>
@@ -102,7 +102,7 @@ function getMessages(c: Call): Item[] {
   const name = c.params['name'] ?? ''
   if (!v.queues.has(name))
     throw new HttpError(404, 'not_found', `NOT_FOUND - no queue '${name}' in vhost '${v.name}'`)
-  checkResource(c.ctx, c.user, v.name, 'read', name)
+  checkResource(c.ctx, c.user, v.name, 'read', 'queue', name)
   const { ackmode, encoding } = body
   if (encoding !== 'auto' && encoding !== 'base64')
     throw badRequest('Unsupported encoding. Please use auto or base64.')
