@@ -1,6 +1,7 @@
 // HTTP basic authentication against the broker's users, and RabbitMQ's management authorisation:
 // user tags grant levels (management < policymaker, monitoring < administrator), vhost access comes
 // from permissions, and operations on resources check the configure/write/read regular expressions.
+// docs/security.md has the resulting table; test/management/tag-rules-table.ts checks it.
 import { type Access, isPermitted, type ResourceKind, type User } from '../auth/index.js'
 import type { VHost } from '../core/index.js'
 import { isLoopback } from '../shared/index.js'
@@ -54,26 +55,45 @@ export function authenticate(ctx: ManagementContext, req: AuthRequest, level: Le
   return user
 }
 
-/** Monitors and administrators see every vhost; other users the vhosts they have permissions in. */
-export function canSeeVhost(ctx: ManagementContext, user: User, vhost: string): boolean {
-  return hasLevel(user, 'monitoring') || ctx.users.permission(user.name, vhost) !== undefined
+/** A permission entry in `vhost` (RabbitMQ's vhost access check, for the internal user backend). */
+export function hasVhostAccess(ctx: ManagementContext, user: User, vhost: string): boolean {
+  return ctx.users.permission(user.name, vhost) !== undefined
 }
 
+/** RabbitMQ's visible vhosts (GET /api/vhosts, the overview): monitors see all, others their own. */
 export function visibleVhosts(ctx: ManagementContext, user: User): VHost[] {
-  return [...ctx.broker.vhosts.values()].filter((v) => canSeeVhost(ctx, user, v.name))
+  const all = hasLevel(user, 'monitoring')
+  return [...ctx.broker.vhosts.values()].filter((v) => all || hasVhostAccess(ctx, user, v.name))
 }
 
-/** Reads of one vhost's objects: 401 unless the user may see the vhost (a missing vhost is a 404 later). */
-export function requireVhostVisible(ctx: ManagementContext, user: User, vhost: string): void {
-  if (!ctx.broker.vhosts.has(vhost)) return
-  if (!canSeeVhost(ctx, user, vhost)) throw notAuthorised('User not authorised to access virtual host')
+/**
+ * The vhosts whose queues, exchanges, bindings and policies a list shows (RabbitMQ's filter_vhost):
+ * administrators see all, everyone else, monitors included, the vhosts they hold permissions in.
+ */
+export function listedVhosts(ctx: ManagementContext, user: User): VHost[] {
+  const all = hasLevel(user, 'administrator')
+  return [...ctx.broker.vhosts.values()].filter((v) => all || hasVhostAccess(ctx, user, v.name))
 }
 
-/** Changes in a vhost: administrators pass, others need a permission entry there. */
+const NO_VHOST_ACCESS = 'User not authorised to access virtual host'
+
+/** A vhost's objects, read or changed: administrators pass, others need permissions there. */
 export function requireVhostAccess(ctx: ManagementContext, user: User, vhost: string): void {
+  if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'administrator')) return // a missing vhost: 404 later
+  if (!hasVhostAccess(ctx, user, vhost)) throw notAuthorised(NO_VHOST_ACCESS)
+}
+
+/** A vhost's limits: like requireVhostAccess, but monitors pass too (the vhost is visible to them). */
+export function requireVhostVisible(ctx: ManagementContext, user: User, vhost: string): void {
+  if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'monitoring')) return
+  requireVhostAccess(ctx, user, vhost)
+}
+
+/** Policies and parameters of a vhost: administrators, or policymakers with permissions there. */
+export function requirePolicyAccess(ctx: ManagementContext, user: User, vhost: string): void {
   if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'administrator')) return
-  if (!ctx.users.permission(user.name, vhost)) {
-    throw notAuthorised('User not authorised to access virtual host')
+  if (!hasLevel(user, 'policymaker') || !hasVhostAccess(ctx, user, vhost)) {
+    throw notAuthorised(LEVEL_REASON.policymaker)
   }
 }
 

@@ -3,7 +3,7 @@
 // with 320 "vhost '<name>' is deleted" after cancelling the consumers of its queues.
 import { checkPermission, type User } from '../../auth/index.js'
 import type { VHost } from '../../core/index.js'
-import { requireVhostVisible, visibleVhosts } from '../auth.js'
+import { visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import {
   FULL_PERMISSION,
@@ -25,9 +25,9 @@ export function registerAccountRoutes(routes: Routes): void {
     const items = visibleVhosts(ctx, user).map((v) => formatVhost(ctx, v, traffic.get(v.name)))
     return replyList(items, query, { paginate: true })
   })
-  routes.add('GET', '/api/vhosts/:vhost', 'management', ({ ctx, user, query, params }) => {
+  // One vhost's details are for administrators only, as in RabbitMQ (the list is for everyone).
+  routes.add('GET', '/api/vhosts/:vhost', 'administrator', ({ ctx, query, params }) => {
     const name = params['vhost'] as string
-    requireVhostVisible(ctx, user, name)
     const v = ctx.broker.vhosts.get(name)
     if (!v) throw notFound()
     return replyItem(formatVhost(ctx, v, trafficByVhost(ctx).get(name)), query)

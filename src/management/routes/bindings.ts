@@ -1,7 +1,7 @@
 // /api/bindings: listings, and bindings between an exchange and a queue (.../e/{source}/q/{queue}) or
 // another exchange (.../e/{source}/e/{destination}), each binding addressed by its properties key.
 import { type Destination, type Exchange, Queue, type VHost } from '../../core/index.js'
-import { checkResource, visibleVhosts } from '../auth.js'
+import { checkResource, listedVhosts } from '../auth.js'
 import {
   type BindingView,
   bindingView,
@@ -59,7 +59,7 @@ function findBinding(e: Ends, props: string): BindingView {
 export function registerBindingRoutes(routes: Routes): void {
   routes.add('GET', '/api/bindings', 'management', ({ ctx, user, query }) =>
     replyList(
-      visibleVhosts(ctx, user).flatMap((v) => vhostBindingItems(v)),
+      listedVhosts(ctx, user).flatMap((v) => vhostBindingItems(v)),
       query,
     ),
   )

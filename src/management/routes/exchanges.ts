@@ -1,7 +1,7 @@
 // /api/exchanges: list, declare (PUT), delete, their bindings, and publishing a message over HTTP.
 import { EXCHANGE_TYPES, type Exchange, Message, type VHost } from '../../core/index.js'
 import { BrokerError } from '../../shared/index.js'
-import { checkResource, requireVhostAccess, requireVhostVisible, visibleVhosts } from '../auth.js'
+import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
 import type { ManagementContext } from '../context.js'
 import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
 import { accessRefused, badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
@@ -9,10 +9,10 @@ import { jsonBool, jsonToProperties, jsonToTable } from '../json.js'
 import { replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
 
-/** The vhost named in the URL (404 when missing), after the visibility check for reads. */
+/** The vhost named in the URL (404 when missing), after the access check: permissions there, or administrator. */
 export function vhostForRead(c: Call): VHost {
   const name = c.params['vhost'] as string
-  requireVhostVisible(c.ctx, c.user, name)
+  requireVhostAccess(c.ctx, c.user, name)
   const v = c.ctx.broker.vhosts.get(name)
   if (!v) throw notFound()
   return v
@@ -35,7 +35,7 @@ function exchangeOf(v: VHost, urlName: string | undefined): Exchange {
 
 export function registerExchangeRoutes(routes: Routes): void {
   routes.add('GET', '/api/exchanges', 'management', ({ ctx, user, query }) => {
-    const exchanges = visibleVhosts(ctx, user).flatMap((v) => [...v.exchanges.values()])
+    const exchanges = listedVhosts(ctx, user).flatMap((v) => [...v.exchanges.values()])
     return replyLazyList(exchanges, (ex) => formatExchange(ctx, ex), query, { paginate: true })
   })
   routes.add('GET', '/api/exchanges/:vhost', 'management', (c) => {

@@ -2,7 +2,7 @@
 // messages over HTTP (POST .../get), which takes messages in ack mode and then acks, requeues or
 // rejects them all as `ackmode` says, exactly as a basic.get client would.
 import type { Queue, QueueEntry, VHost } from '../../core/index.js'
-import { checkResource, requireVhostAccess, visibleVhosts } from '../auth.js'
+import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import { bindingView, defaultBinding, formatBinding, formatQueue } from '../format/objects.js'
 import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
@@ -33,7 +33,7 @@ function listQueues(ctx: ManagementContext, vhosts: VHost[], query: Query): unkn
 
 export function registerQueueRoutes(routes: Routes): void {
   routes.add('GET', '/api/queues', 'management', ({ ctx, user, query }) =>
-    listQueues(ctx, visibleVhosts(ctx, user), query),
+    listQueues(ctx, listedVhosts(ctx, user), query),
   )
   routes.add('GET', '/api/queues/:vhost', 'management', (c) => listQueues(c.ctx, [vhostForRead(c)], c.query))
   routes.add('GET', '/api/queues/:vhost/:name', 'management', (c) => {
@@ -41,7 +41,7 @@ export function registerQueueRoutes(routes: Routes): void {
     const q = queueOf(v, c.params['name'])
     const item = formatQueue(c.ctx, q, owners(c.ctx))
     const details = {
-      consumer_details: queueConsumers(c.ctx, c.user, v.name, q.name),
+      consumer_details: queueConsumers(c.ctx, v.name, q.name),
       deliveries: [],
       incoming: [],
     }
