@@ -1,6 +1,8 @@
-// The HTTP server: fastify with one error mapping, RabbitMQ's 404 body, bodies read as JSON whatever
-// their content type (RabbitMQ's clients do not always send one), and a small route table helper that
-// authenticates every request at the level its route needs.
+// The HTTP server: fastify with one error mapping, RabbitMQ's 404 body, and a small route table helper
+// that authenticates every request at the level its route needs. A changing request's body must be
+// JSON (Content-Type application/json): a page in an administrator's browser can send a cross-site
+// form or text/plain POST without a CORS preflight, but not an application/json one. See
+// docs/security.md.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { User } from '../auth/index.js'
 import { BrokerError } from '../shared/index.js'
@@ -28,23 +30,37 @@ export type Handler = (c: Call) => unknown
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
 
-export interface Routes {
-  add(method: Method, url: string, level: Level, handler: Handler): void
+export interface RouteOptions {
+  /** The Content-Type must be application/json even without a body (RabbitMQ's definitions import). */
+  readonly jsonOnly?: boolean
 }
+
+export interface Routes {
+  add(method: Method, url: string, level: Level, handler: Handler, opts?: RouteOptions): void
+}
+
+/** The parsed body of a request whose body was not JSON: refused once the caller is known. */
+const NOT_JSON = Symbol('not JSON')
 
 export function createServer(ctx: ManagementContext): { app: FastifyInstance; routes: Routes } {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } })
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // Read as text so that invalid JSON gets the route's own 400 reason (see parseBody).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // Any other body (or one without a Content-Type) is refused with 415, after authentication as in RabbitMQ.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) =>
+    done(null, body === '' ? undefined : NOT_JSON),
+  )
   app.setNotFoundHandler((_req, reply) => sendError(reply, notFound()))
   app.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(ctx, err)))
   const routes: Routes = {
-    add(method, url, level, handler) {
+    add(method, url, level, handler, opts = {}) {
       app.route({
         method,
         url,
         handler: async (req, reply) => {
           const user = authenticate(ctx, { headers: req.headers, ip: req.ip }, level)
+          if (method !== 'GET') checkContentType(req, opts)
           const call = makeCall(ctx, user, req, reply)
           const result = await handler(call)
           // Like a declare over AMQP, a change over HTTP is answered once it is on disk.
@@ -69,6 +85,13 @@ function makeCall(ctx: ManagementContext, user: User, req: FastifyRequest, reply
     req,
     reply,
     body: (reason = 'not_json') => parseBody(req.body, reason),
+  }
+}
+
+function checkContentType(req: FastifyRequest, opts: RouteOptions): void {
+  const json = /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')
+  if (req.body === NOT_JSON || (opts.jsonOnly === true && !json)) {
+    throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json')
   }
 }
 
