@@ -66,7 +66,11 @@ export function checkUserPattern(source: string): string | undefined {
   }
 }
 
+/** '.*', the usual full permission, matches every name (at offset 0): no need to run a match. */
+const EVERYTHING = '.*'
+
 function compile(source: string, opts: UserPatternOptions): UserPattern | UserPatternError {
+  if (source === EVERYTHING) return { source, test: () => true }
   let re: RE2JS
   try {
     re = RE2JS.compile(source, opts.caseless === true ? RE2JS.CASE_INSENSITIVE : 0)
