@@ -1,13 +1,13 @@
 // The connection handshake: start → start-ok (SASL) → tune → tune-ok → open. Parameters are negotiated
 // as RabbitMQ does: the client's tune-ok values win when they are within the server's limits, 0 meaning
 // "no limit" (channel_max/frame_max) or "no heartbeats".
-import { isIP } from 'node:net'
 import { MECHANISMS, parseAmqplain, parsePlain } from '../auth/index.js'
 import { FRAME, type Method } from '../protocol/index.js'
 import {
   AccessRefusedError,
   CommandInvalidError,
   type FieldTable,
+  isLoopback,
   NotAllowedError,
   UnexpectedFrameError,
 } from '../shared/index.js'
@@ -121,10 +121,4 @@ export class Handshake {
 
 function toBuffer(v: Buffer | string): Buffer {
   return typeof v === 'string' ? Buffer.from(v) : v
-}
-
-function isLoopback(address: string): boolean {
-  if (address === '::1' || address.startsWith('127.')) return true
-  if (address.startsWith('::ffff:')) return address.slice(7).startsWith('127.')
-  return isIP(address) === 0 // not an IP socket (in-memory pair): nothing to check
 }

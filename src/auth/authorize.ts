@@ -1,28 +1,39 @@
 // Resource permissions as RabbitMQ checks them: per user and vhost, a configure, a write and a read
 // regular expression, matched (unanchored, as Erlang's re:run does) against the resource name; an
-// empty expression means '^$'. The default exchange is checked under the name 'amq.default'.
-import { AccessRefusedError } from '../shared/index.js'
+// empty expression means '^$'. The default exchange is checked under the name 'amq.default'. This is
+// the one check, used by AMQP methods and by the management API alike; the expressions are compiled
+// by shared/user-pattern.ts (RE2, cached), so a pattern accepted on save is enforced the same way
+// everywhere.
+import { AccessRefusedError, checkUserPattern, userPattern } from '../shared/index.js'
 import type { Permission, UserRegistry } from './users.js'
 
 export type Access = 'configure' | 'write' | 'read'
 export type ResourceKind = 'exchange' | 'queue'
 
-const compiled = new WeakMap<Permission, Record<Access, RegExp | undefined>>()
+/** The name a resource is checked under: RabbitMQ names the default exchange 'amq.default'. */
+export function resourceName(kind: ResourceKind, name: string): string {
+  return kind === 'exchange' && name === '' ? 'amq.default' : name
+}
 
-function regexFor(p: Permission, access: Access): RegExp | undefined {
-  let c = compiled.get(p)
-  if (!c) compiled.set(p, (c = { configure: undefined, write: undefined, read: undefined }))
-  let re = c[access]
-  if (!re) {
-    const source = p[access] === '' ? '^$' : p[access]
-    try {
-      re = new RegExp(source, 'u')
-    } catch {
-      re = /(?!)/ // an expression JavaScript cannot compile grants nothing
-    }
-    c[access] = re
+/** Whether permission `p` grants `access` to the resource; no permission grants nothing. */
+export function permits(
+  p: Permission | undefined,
+  access: Access,
+  kind: ResourceKind,
+  name: string,
+): boolean {
+  if (p === undefined) return false
+  const source = p[access] === '' ? '^$' : p[access]
+  return userPattern(source).test(resourceName(kind, name))
+}
+
+/** Why a permission's expressions cannot be saved (RE2 refuses one), or undefined when they can. */
+export function checkPermission(p: Permission): { pattern: string; reason: string } | undefined {
+  for (const pattern of [p.configure, p.write, p.read]) {
+    const reason = checkUserPattern(pattern)
+    if (reason !== undefined) return { pattern, reason }
   }
-  return re
+  return undefined
 }
 
 export function isPermitted(
@@ -30,10 +41,10 @@ export function isPermitted(
   user: string,
   vhost: string,
   access: Access,
+  kind: ResourceKind,
   name: string,
 ): boolean {
-  const p = users.permission(user, vhost)
-  return p !== undefined && (regexFor(p, access) as RegExp).test(name)
+  return permits(users.permission(user, vhost), access, kind, name)
 }
 
 /** Throws RabbitMQ's 403 when `user` may not `access` the resource. */
@@ -45,10 +56,9 @@ export function checkPermitted(
   kind: ResourceKind,
   name: string,
 ): void {
-  const resource = kind === 'exchange' && name === '' ? 'amq.default' : name
-  if (!isPermitted(users, user, vhost, access, resource)) {
+  if (!isPermitted(users, user, vhost, access, kind, name)) {
     throw new AccessRefusedError(
-      `access to ${kind} '${resource}' in vhost '${vhost}' refused for user '${user}'`,
+      `access to ${kind} '${resourceName(kind, name)}' in vhost '${vhost}' refused for user '${user}'`,
     )
   }
 }

@@ -16,7 +16,7 @@ import {
   type Queue,
   type QueueStore,
 } from '../core/index.js'
-import type { Logger } from '../shared/index.js'
+import { checkUserPattern, type Logger } from '../shared/index.js'
 import { DeferredQueueStore } from '../store/index.js'
 import { DefinitionSaver } from './definition-saver.js'
 
@@ -127,13 +127,26 @@ export class Persistence implements DurabilityListener {
       for (const u of defs.users ?? []) this.users.restoreUser(u.name, u.password_hash, normalizeTags(u.tags))
       for (const p of defs.permissions ?? []) this.users.setPermission(p.user, p.vhost, p)
       importTopology(this.broker, defs)
-      importPolicies(this.broker, defs.policies, false)
-      importPolicies(this.broker, defs.operator_policies, true)
+      importPolicies(this.broker, defs.policies, false, true)
+      importPolicies(this.broker, defs.operator_policies, true, true)
+      this.warnRefusedPatterns(defs)
     } finally {
       this.loading = false
     }
     await this.recoverMessages()
     return true
+  }
+
+  /** Stored patterns RE2 refuses (an older Warren saved them) match nothing now; say so once at start. */
+  private warnRefusedPatterns(defs: Definitions): void {
+    const patterns = [
+      ...(defs.permissions ?? []).flatMap((p) => [p.configure, p.write, p.read]),
+      ...[...(defs.policies ?? []), ...(defs.operator_policies ?? [])].map((p) => p.pattern),
+    ]
+    for (const pattern of new Set(patterns)) {
+      const reason = checkUserPattern(pattern)
+      if (reason !== undefined) this.logger.warn({ pattern, reason }, 'stored pattern matches nothing')
+    }
   }
 
   private async recoverMessages(): Promise<void> {

@@ -154,8 +154,16 @@ export function exportPolicies(
   return out
 }
 
-/** Sets the policies of a definitions file (a 406 PreconditionFailedError for an invalid one). */
-export function importPolicies(broker: Broker, policies: Definitions['policies'], operator: boolean): void {
+/**
+ * Sets the policies of a definitions file (a 406 PreconditionFailedError for an invalid one); `stored`
+ * when they are read back from disk (see VHost.setPolicy).
+ */
+export function importPolicies(
+  broker: Broker,
+  policies: Definitions['policies'],
+  operator: boolean,
+  stored = false,
+): void {
   for (const p of policies ?? []) {
     broker.addVhost(p.vhost).setPolicy(
       {
@@ -167,6 +175,7 @@ export function importPolicies(broker: Broker, policies: Definitions['policies']
         definition: p.definition,
       },
       operator,
+      stored,
     )
   }
 }

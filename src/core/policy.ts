@@ -1,8 +1,8 @@
 // Policies and operator policies, as RabbitMQ applies them: per vhost, a name, a regular expression
-// matched (unanchored) against queue or exchange names, what it applies to, a priority and a definition.
+// matched (unanchored, on RE2: see shared/user-pattern.ts) against queue or exchange names, what it applies to, a priority and a definition.
 // Of the matching policies the one with the highest priority applies (one user policy and one operator
 // policy per object). See QueueSettings for how a definition combines with queue arguments.
-import { PreconditionFailedError } from '../shared/index.js'
+import { checkUserPattern, PreconditionFailedError, userPattern } from '../shared/index.js'
 
 export type ApplyTo = 'queues' | 'exchanges' | 'all'
 
@@ -59,16 +59,20 @@ function isNonNegInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0
 }
 
-export function validatePolicy(p: Policy, operator: boolean): void {
+/**
+ * RabbitMQ's checks of a policy being set. `checkPattern` is false for policies read back from disk: an
+ * older Warren accepted patterns RE2 refuses, and such a pattern now matches nothing rather than stopping
+ * the broker from starting.
+ */
+export function validatePolicy(p: Policy, operator: boolean, checkPattern = true): void {
   if (!['queues', 'exchanges', 'all'].includes(p.applyTo)) {
     throw new PreconditionFailedError(
       `"${p.applyTo}" is not a valid apply-to value; use queues, exchanges or all`,
     )
   }
-  try {
-    new RegExp(p.pattern, 'u')
-  } catch {
-    throw new PreconditionFailedError(`"${p.pattern}" is not a valid regular expression`)
+  const invalid = checkPattern ? checkUserPattern(p.pattern) : undefined
+  if (invalid !== undefined) {
+    throw new PreconditionFailedError(`pattern should be regular expression but is invalid: ${invalid}`)
   }
   const unknown = Object.keys(p.definition).filter(
     (k) => !(k in QUEUE_KEYS) && !(k in EXCHANGE_KEYS) && !IGNORED_KEYS.has(k),
@@ -91,8 +95,6 @@ export function validatePolicy(p: Policy, operator: boolean): void {
   if (Object.keys(p.definition).length === 0) throw new PreconditionFailedError('no policy definition given')
 }
 
-const patterns = new WeakMap<Policy, RegExp>()
-
 /** The highest-priority policy of `policies` that applies to an object of this kind and name. */
 export function matchPolicy(
   policies: Iterable<Policy>,
@@ -102,9 +104,8 @@ export function matchPolicy(
   let best: Policy | undefined
   for (const p of policies) {
     if (p.applyTo !== 'all' && p.applyTo !== (kind === 'queue' ? 'queues' : 'exchanges')) continue
-    let re = patterns.get(p)
-    if (!re) patterns.set(p, (re = new RegExp(p.pattern, 'u')))
-    if (!re.test(name)) continue
+    // Compiled once per pattern (shared/user-pattern.ts caches them); RE2 keeps this linear in the name.
+    if (!userPattern(p.pattern).test(name)) continue
     if (!best || p.priority > best.priority) best = p
   }
   return best

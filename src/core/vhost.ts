@@ -325,9 +325,12 @@ export class VHost implements QueueHost {
 
   // ---- policies ----
 
-  /** Adds or replaces a policy (operator: an operator policy) and applies it to existing objects now. */
-  setPolicy(p: Policy, operator: boolean): void {
-    validatePolicy(p, operator)
+  /**
+   * Adds or replaces a policy (operator: an operator policy) and applies it to existing objects now.
+   * `stored`: read back from disk, so its pattern is not checked again (see validatePolicy).
+   */
+  setPolicy(p: Policy, operator: boolean, stored = false): void {
+    validatePolicy(p, operator, !stored)
     ;(operator ? this.operatorPolicies : this.policies).set(p.name, p)
     this.reapplyPolicies()
   }

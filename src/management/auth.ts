@@ -1,9 +1,10 @@
 // HTTP basic authentication against the broker's users, and RabbitMQ's management authorisation:
 // user tags grant levels (management < policymaker, monitoring < administrator), vhost access comes
 // from permissions, and operations on resources check the configure/write/read regular expressions.
-import { isIP } from 'node:net'
-import type { Permission, User } from '../auth/index.js'
+// docs/security.md has the resulting table; test/management/tag-rules-table.ts checks it.
+import { type Access, isPermitted, type ResourceKind, type User } from '../auth/index.js'
 import type { VHost } from '../core/index.js'
+import { isLoopback } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
 import { accessRefused, HttpError, notAuthorised, REALM_HEADER } from './http-errors.js'
 
@@ -54,64 +55,56 @@ export function authenticate(ctx: ManagementContext, req: AuthRequest, level: Le
   return user
 }
 
-function isLoopback(address: string): boolean {
-  if (address === '::1' || address.startsWith('127.')) return true
-  if (address.startsWith('::ffff:')) return address.slice(7).startsWith('127.')
-  return isIP(address) === 0
+/** A permission entry in `vhost` (RabbitMQ's vhost access check, for the internal user backend). */
+export function hasVhostAccess(ctx: ManagementContext, user: User, vhost: string): boolean {
+  return ctx.users.permission(user.name, vhost) !== undefined
 }
 
-/** Monitors and administrators see every vhost; other users the vhosts they have permissions in. */
-export function canSeeVhost(ctx: ManagementContext, user: User, vhost: string): boolean {
-  return hasLevel(user, 'monitoring') || ctx.users.permission(user.name, vhost) !== undefined
-}
-
+/** RabbitMQ's visible vhosts (GET /api/vhosts, the overview): monitors see all, others their own. */
 export function visibleVhosts(ctx: ManagementContext, user: User): VHost[] {
-  return [...ctx.broker.vhosts.values()].filter((v) => canSeeVhost(ctx, user, v.name))
+  const all = hasLevel(user, 'monitoring')
+  return [...ctx.broker.vhosts.values()].filter((v) => all || hasVhostAccess(ctx, user, v.name))
 }
-
-/** Reads of one vhost's objects: 401 unless the user may see the vhost (a missing vhost is a 404 later). */
-export function requireVhostVisible(ctx: ManagementContext, user: User, vhost: string): void {
-  if (!ctx.broker.vhosts.has(vhost)) return
-  if (!canSeeVhost(ctx, user, vhost)) throw notAuthorised('User not authorised to access virtual host')
-}
-
-/** Changes in a vhost: administrators pass, others need a permission entry there. */
-export function requireVhostAccess(ctx: ManagementContext, user: User, vhost: string): void {
-  if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'administrator')) return
-  if (!ctx.users.permission(user.name, vhost)) {
-    throw notAuthorised('User not authorised to access virtual host')
-  }
-}
-
-const regexCache = new Map<string, RegExp>()
 
 /**
- * RabbitMQ's resource check: the permission's regular expression, unanchored, must match the name;
- * an empty expression allows nothing but the empty name.
+ * The vhosts whose queues, exchanges, bindings and policies a list shows (RabbitMQ's filter_vhost):
+ * administrators see all, everyone else, monitors included, the vhosts they hold permissions in.
  */
-export function permits(p: Permission | undefined, kind: keyof Permission, name: string): boolean {
-  if (!p) return false
-  const source = p[kind] === '' ? '^$' : p[kind]
-  let re = regexCache.get(source)
-  if (!re) {
-    try {
-      re = new RegExp(source)
-    } catch {
-      return false
-    }
-    if (regexCache.size > 1000) regexCache.clear()
-    regexCache.set(source, re)
-  }
-  return re.test(name)
+export function listedVhosts(ctx: ManagementContext, user: User): VHost[] {
+  const all = hasLevel(user, 'administrator')
+  return [...ctx.broker.vhosts.values()].filter((v) => all || hasVhostAccess(ctx, user, v.name))
 }
 
-/** 401 "Access refused." unless `user` holds `kind` permission on `name` in `vhost`. */
+const NO_VHOST_ACCESS = 'User not authorised to access virtual host'
+
+/** A vhost's objects, read or changed: administrators pass, others need permissions there. */
+export function requireVhostAccess(ctx: ManagementContext, user: User, vhost: string): void {
+  if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'administrator')) return // a missing vhost: 404 later
+  if (!hasVhostAccess(ctx, user, vhost)) throw notAuthorised(NO_VHOST_ACCESS)
+}
+
+/** A vhost's limits: like requireVhostAccess, but monitors pass too (the vhost is visible to them). */
+export function requireVhostVisible(ctx: ManagementContext, user: User, vhost: string): void {
+  if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'monitoring')) return
+  requireVhostAccess(ctx, user, vhost)
+}
+
+/** Policies and parameters of a vhost: administrators, or policymakers with permissions there. */
+export function requirePolicyAccess(ctx: ManagementContext, user: User, vhost: string): void {
+  if (!ctx.broker.vhosts.has(vhost) || hasLevel(user, 'administrator')) return
+  if (!hasLevel(user, 'policymaker') || !hasVhostAccess(ctx, user, vhost)) {
+    throw notAuthorised(LEVEL_REASON.policymaker)
+  }
+}
+
+/** 401 "Access refused." unless `user` holds `access` permission on the resource in `vhost`. */
 export function checkResource(
   ctx: ManagementContext,
   user: User,
   vhost: string,
-  kind: keyof Permission,
+  access: Access,
+  kind: ResourceKind,
   name: string,
 ): void {
-  if (!permits(ctx.users.permission(user.name, vhost), kind, name)) throw accessRefused()
+  if (!isPermitted(ctx.users, user.name, vhost, access, kind, name)) throw accessRefused()
 }

@@ -2,9 +2,9 @@
 // exchange): users with password_hash and hashing_algorithm, vhosts, permissions, queues, exchanges,
 // bindings. As RabbitMQ 3.10 does, the export includes non-durable queues and exchanges (not exclusive
 // queues, nor the built-in amq.* exchanges). Import is checked first and applied in RabbitMQ's order.
-import { HASHING_ALGORITHM } from '../auth/index.js'
+import { checkPermission, HASHING_ALGORITHM, type Permission } from '../auth/index.js'
 import { type Definitions, exportPolicies, importPolicies, Queue, type VHost } from '../core/index.js'
-import { BrokerError } from '../shared/index.js'
+import { BrokerError, checkUserPattern } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
 import { FULL_PERMISSION, parseTags, passwordHashOf, vhostMeta } from './format/accounts.js'
 import { badRequest } from './http-errors.js'
@@ -112,6 +112,7 @@ const str = (o: Obj, key: string): string => {
 export function importDefinitions(ctx: ManagementContext, defs: Obj, into?: VHost): void {
   const vhostOf = (o: Obj): string => (into ? into.name : str(o, 'vhost'))
   if (!into) checkVhostsExist(ctx, defs, vhostOf)
+  checkPatterns(defs)
   try {
     if (!into) importAccounts(ctx, defs)
     importTopology(ctx, defs, vhostOf)
@@ -171,11 +172,30 @@ function importAccounts(ctx: ManagementContext, defs: Obj): void {
   for (const p of list(defs, 'permissions')) {
     const user = str(p, 'user')
     if (!ctx.users.users.has(user)) throw badRequest(['no_such_user', user])
-    ctx.users.setPermission(user, str(p, 'vhost'), {
-      configure: typeof p['configure'] === 'string' ? p['configure'] : FULL_PERMISSION.configure,
-      write: typeof p['write'] === 'string' ? p['write'] : FULL_PERMISSION.write,
-      read: typeof p['read'] === 'string' ? p['read'] : FULL_PERMISSION.read,
-    })
+    ctx.users.setPermission(user, str(p, 'vhost'), permissionOf(p))
+  }
+}
+
+function permissionOf(p: Obj): Permission {
+  const field = (k: keyof Permission): string => (typeof p[k] === 'string' ? p[k] : FULL_PERMISSION[k])
+  return { configure: field('configure'), write: field('write'), read: field('read') }
+}
+
+/** Patterns are checked before anything is imported, as a permission PUT checks them. */
+function checkPatterns(defs: Obj): void {
+  for (const p of list(defs, 'permissions')) {
+    const invalid = checkPermission(permissionOf(p))
+    if (invalid) throw badRequest(['invalid_regexp', invalid.pattern, invalid.reason])
+  }
+  const operatorPolicies = list(defs, 'parameters').filter((p) => p['component'] === 'operator_policy')
+  for (const p of [...list(defs, 'policies'), ...operatorPolicies.map((p) => (p['value'] ?? {}) as Obj)]) {
+    const pattern = p['pattern']
+    const reason = typeof pattern === 'string' ? checkUserPattern(pattern) : undefined
+    if (reason !== undefined) {
+      throw badRequest(
+        `Validation failed\n\npattern should be regular expression but is invalid: ${reason}\n`,
+      )
+    }
   }
 }
 

@@ -1,6 +1,8 @@
 // RabbitMQ's list query parameters: sort and sort_reverse, columns (dotted paths into each item), and
 // pagination (page, page_size up to 500, name filter as a case-insensitive substring or a regular
-// expression with use_regex=true). Pagination applies only when `page` is given, as in RabbitMQ.
+// expression with use_regex=true, run on RE2: see shared/user-pattern.ts). Pagination applies only when
+// `page` is given, as in RabbitMQ.
+import { compileUserPattern, type UserPattern } from '../shared/index.js'
 import { badRequest, HttpError } from './http-errors.js'
 
 export type Item = Record<string, unknown>
@@ -90,9 +92,9 @@ function filterByName(items: Item[], name: string | undefined, useRegex: boolean
   if (name === undefined || name === '') return items
   let test: (s: string) => boolean
   if (useRegex) {
-    let re: RegExp
+    let re: UserPattern
     try {
-      re = new RegExp(name, 'i')
+      re = compileUserPattern(name, { caseless: true })
     } catch {
       throw badRequest('Pagination parameters are invalid')
     }

@@ -1,6 +1,8 @@
-// The HTTP server: fastify with one error mapping, RabbitMQ's 404 body, bodies read as JSON whatever
-// their content type (RabbitMQ's clients do not always send one), and a small route table helper that
-// authenticates every request at the level its route needs.
+// The HTTP server: fastify with one error mapping, RabbitMQ's 404 body, and a small route table helper
+// that authenticates every request at the level its route needs. A changing request's body is read as
+// JSON whatever its Content-Type says (scripts often send none), except a form or text/plain body: a page
+// in an administrator's browser can send those cross-site without a CORS preflight, so they get 415.
+// Definitions import takes application/json only, as in RabbitMQ. See docs/security.md.
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify'
 import type { User } from '../auth/index.js'
 import { BrokerError, NoSpaceError } from '../shared/index.js'
@@ -30,23 +32,43 @@ export type Handler = (c: Call) => unknown
 
 export type Method = 'GET' | 'PUT' | 'POST' | 'DELETE'
 
-export interface Routes {
-  add(method: Method, url: string, level: Level, handler: Handler): void
+export interface RouteOptions {
+  /** The Content-Type must be application/json even without a body (RabbitMQ's definitions import). */
+  readonly jsonOnly?: boolean
 }
+
+export interface Routes {
+  add(method: Method, url: string, level: Level, handler: Handler, opts?: RouteOptions): void
+}
+
+/** The parsed body of a request whose body a cross-site form could have sent: refused once the caller is known. */
+const NOT_JSON = Symbol('not JSON')
+/** Content types a page may send to another site without a CORS preflight (a form, or text/plain). */
+const CROSS_SITE_TYPES = /^\s*(text\/plain|application\/x-www-form-urlencoded|multipart\/form-data)\s*(;|$)/i
 
 export function createServer(ctx: ManagementContext): { app: FastifyInstance; routes: Routes } {
   const app = Fastify({ logger: false, bodyLimit: BODY_LIMIT, routerOptions: { ignoreTrailingSlash: true } })
   app.removeAllContentTypeParsers()
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // Read as text so that invalid JSON gets the route's own 400 reason (see parseBody).
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_req, body, done) => done(null, body))
+  // Other bodies are read as JSON too (clients do not always say what they send), except the types a
+  // cross-site page can send without a CORS preflight: refused with 415, after authentication as in RabbitMQ.
+  app.addContentTypeParser('*', { parseAs: 'string' }, (req, body, done) =>
+    done(
+      null,
+      body === '' ? undefined : CROSS_SITE_TYPES.test(req.headers['content-type'] ?? '') ? NOT_JSON : body,
+    ),
+  )
   app.setNotFoundHandler((_req, reply) => sendError(reply, notFound()))
   app.setErrorHandler((err, _req, reply) => sendError(reply, toHttpError(ctx, err)))
   const routes: Routes = {
-    add(method, url, level, handler) {
+    add(method, url, level, handler, opts = {}) {
       app.route({
         method,
         url,
         handler: async (req, reply) => {
           const user = authenticate(ctx, { headers: req.headers, ip: req.ip }, level)
+          if (method !== 'GET') checkContentType(req, opts)
           const undos: Array<() => void> = []
           const call = makeCall(ctx, user, req, reply, undos)
           const result = await handler(call)
@@ -84,6 +106,13 @@ function makeCall(
     reply,
     body: (reason = 'not_json') => parseBody(req.body, reason),
     notStored: (undo) => undos.push(undo),
+  }
+}
+
+function checkContentType(req: FastifyRequest, opts: RouteOptions): void {
+  const json = /^application\/json\s*(;|$)/i.test(req.headers['content-type'] ?? '')
+  if (req.body === NOT_JSON || (opts.jsonOnly === true && !json)) {
+    throw new HttpError(415, 'unsupported_media_type', 'Content-Type must be application/json')
   }
 }
 

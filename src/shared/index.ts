@@ -5,3 +5,12 @@ export * from './logger.js'
 export type { BasicProperties } from './generated/basic-properties.js'
 export { clearArray } from './arrays.js'
 export { copyBytes } from './bytes.js'
+export { isLoopback } from './net.js'
+export {
+  checkUserPattern,
+  compileUserPattern,
+  userPattern,
+  UserPatternError,
+  type UserPattern,
+  type UserPatternOptions,
+} from './user-pattern.js'

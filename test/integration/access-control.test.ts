@@ -167,4 +167,25 @@ describe('access control: every operation with and without the permission it nee
       /ACCESS_REFUSED/,
     )
   })
+
+  test('publishing: exchanges a channel wrote to are checked again once the permission changes', async () => {
+    ctx.broker.users.addUser('switcher', 'pw', [])
+    ctx.broker.users.setPermission('switcher', '/', { configure: ALL, write: ALL, read: ALL })
+    const conn = await amqp.connect(urlFor('switcher'))
+    conn.on('error', () => {})
+    const ch = await conn.createConfirmChannel()
+    ch.on('error', () => {})
+    for (let i = 0; i < 4; i++) ch.publish(i % 2 ? 'amq.fanout' : 'amq.direct', 'k', Buffer.from('x'))
+    await ch.waitForConfirms()
+    ctx.broker.users.setPermission('switcher', '/', { configure: ALL, write: '^amq\\.direct$', read: ALL })
+    ch.publish('amq.direct', 'k', Buffer.from('x'))
+    await ch.waitForConfirms()
+    const closed = new Promise<Error>((resolve) => {
+      ch.once('error', resolve)
+      setTimeout(() => resolve(new Error('the publish was not refused')), 2000).unref()
+    })
+    ch.publish('amq.fanout', 'k', Buffer.from('x'))
+    assert.match((await closed).message, /ACCESS_REFUSED - access to exchange 'amq.fanout' in vhost '\/'/)
+    await conn.close().catch(() => {})
+  })
 })

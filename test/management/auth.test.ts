@@ -108,18 +108,22 @@ describe('management authorisation rules (unit)', { skip: m.external }, () => {
     const headers = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') }
     assert.equal(authenticate(ctx, { headers, ip: '127.0.0.1' }, 'management').name, 'guest')
     assert.equal(authenticate(ctx, { headers, ip: '::ffff:127.0.0.1' }, 'management').name, 'guest')
-    assert.throws(() => authenticate(ctx, { headers, ip: '10.1.2.3' }, 'management'), {
-      reason: 'User can only log in via localhost',
-    })
+    // Anything that is not a loopback IP is refused, including an empty or missing peer address.
+    for (const ip of ['10.1.2.3', '', 'localhost', '::ffff:10.0.0.1']) {
+      assert.throws(() => authenticate(ctx, { headers, ip }, 'management'), {
+        reason: 'User can only log in via localhost',
+      })
+    }
   })
 
   test('permission regular expressions are unanchored; an empty one allows nothing', async () => {
-    const { permits } = await import('../../src/management/auth.js')
+    const { permits } = await import('../../src/auth/index.js')
     const p = { configure: '', write: 'abc', read: '^x$' }
-    assert.equal(permits(p, 'configure', 'q'), false)
-    assert.equal(permits(p, 'write', 'xxabcxx'), true)
-    assert.equal(permits(p, 'read', 'x'), true)
-    assert.equal(permits(p, 'read', 'xx'), false)
-    assert.equal(permits(undefined, 'read', 'x'), false)
+    assert.equal(permits(p, 'configure', 'queue', 'q'), false)
+    assert.equal(permits(p, 'configure', 'queue', ''), true)
+    assert.equal(permits(p, 'write', 'queue', 'xxabcxx'), true)
+    assert.equal(permits(p, 'read', 'queue', 'x'), true)
+    assert.equal(permits(p, 'read', 'queue', 'xx'), false)
+    assert.equal(permits(undefined, 'read', 'queue', 'x'), false)
   })
 })

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { scratchVhost, seg, useManagement } from './helpers.js'
+import { scratchUser, scratchVhost, seg, useManagement } from './helpers.js'
 
 const m = useManagement()
 const vhost = scratchVhost(m, 'mgmt-health')
+const tester = scratchUser(m, 'management', 'mgmt-health-user')
 
 describe('overview, nodes and health checks', () => {
   test('overview has RabbitMQ fields: versions, exchange types, totals, message stats, listeners', async () => {
@@ -86,6 +87,24 @@ describe('overview, nodes and health checks', () => {
     const q = await m.api('GET', `/api/queues/${seg(vhost.name)}/aliveness-test`)
     assert.equal(q.status, 200)
     assert.equal((await m.api('GET', '/api/aliveness-test/no-such-vhost')).status, 404)
+  })
+
+  test('aliveness-test runs as the caller: it needs write on the default exchange and read on the queue', async () => {
+    const as = { user: [tester.name, tester.password] as const }
+    const path = `/api/aliveness-test/${seg(vhost.name)}`
+    const grant = (write: string, read: string): Promise<unknown> =>
+      m.api('PUT', `/api/permissions/${seg(vhost.name)}/${tester.name}`, {
+        body: { configure: '^aliveness-test$', write, read },
+      })
+    await grant('^amq\\.default$', '^aliveness-test$')
+    assert.equal((await m.api('GET', path, as)).status, 200)
+    for (const [write, read] of [
+      ['^nothing$', '^aliveness-test$'],
+      ['^amq\\.default$', '^nothing$'],
+    ] as const) {
+      await grant(write, read)
+      assert.equal((await m.api('GET', path, as)).status, 401, `write ${write} read ${read}`)
+    }
   })
 
   test('alarm and vhost health checks pass', async () => {

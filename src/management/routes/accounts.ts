@@ -1,9 +1,9 @@
 // /api/vhosts, /api/users and /api/permissions. Creating a vhost grants its creator full permissions
 // there (as RabbitMQ does, and clients such as rascal rely on); deleting one closes its connections
 // with 320 "vhost '<name>' is deleted" after cancelling the consumers of its queues.
-import type { User } from '../../auth/index.js'
+import { checkPermission, type User } from '../../auth/index.js'
 import type { VHost } from '../../core/index.js'
-import { requireVhostVisible, visibleVhosts } from '../auth.js'
+import { visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import {
   FULL_PERMISSION,
@@ -25,9 +25,9 @@ export function registerAccountRoutes(routes: Routes): void {
     const items = visibleVhosts(ctx, user).map((v) => formatVhost(ctx, v, traffic.get(v.name)))
     return replyList(items, query, { paginate: true })
   })
-  routes.add('GET', '/api/vhosts/:vhost', 'management', ({ ctx, user, query, params }) => {
+  // One vhost's details are for administrators only, as in RabbitMQ (the list is for everyone).
+  routes.add('GET', '/api/vhosts/:vhost', 'administrator', ({ ctx, query, params }) => {
     const name = params['vhost'] as string
-    requireVhostVisible(ctx, user, name)
     const v = ctx.broker.vhosts.get(name)
     if (!v) throw notFound()
     return replyItem(formatVhost(ctx, v, trafficByVhost(ctx).get(name)), query)
@@ -161,13 +161,8 @@ function putPermission(c: Call): void {
   for (const k of ['configure', 'write', 'read']) if (body[k] === undefined) throw keyMissing(k)
   if (!ctx.broker.vhosts.has(vhost) || !ctx.users.users.has(user)) throw badRequest('vhost_or_user_not_found')
   const p = { configure: String(body['configure']), write: String(body['write']), read: String(body['read']) }
-  for (const re of [p.configure, p.write, p.read]) {
-    try {
-      new RegExp(re)
-    } catch (err) {
-      throw badRequest(['invalid_regexp', re, (err as Error).message])
-    }
-  }
+  const invalid = checkPermission(p)
+  if (invalid) throw badRequest(['invalid_regexp', invalid.pattern, invalid.reason])
   const created = ctx.users.permission(user, vhost) === undefined
   ctx.users.setPermission(user, vhost, p)
   if (created) c.reply.code(201)

@@ -1,7 +1,7 @@
 // /api/bindings: listings, and bindings between an exchange and a queue (.../e/{source}/q/{queue}) or
 // another exchange (.../e/{source}/e/{destination}), each binding addressed by its properties key.
 import { type Destination, type Exchange, Queue, type VHost } from '../../core/index.js'
-import { checkResource, visibleVhosts } from '../auth.js'
+import { checkResource, listedVhosts } from '../auth.js'
 import {
   type BindingView,
   bindingView,
@@ -59,7 +59,7 @@ function findBinding(e: Ends, props: string): BindingView {
 export function registerBindingRoutes(routes: Routes): void {
   routes.add('GET', '/api/bindings', 'management', ({ ctx, user, query }) =>
     replyList(
-      visibleVhosts(ctx, user).flatMap((v) => vhostBindingItems(v)),
+      listedVhosts(ctx, user).flatMap((v) => vhostBindingItems(v)),
       query,
     ),
   )
@@ -106,8 +106,8 @@ function vhostBindingItems(v: VHost): Record<string, unknown>[] {
 
 /** RabbitMQ's bind checks: read on the source exchange, write on the destination. */
 function checkBindPermissions(c: Call, e: Ends): void {
-  checkResource(c.ctx, c.user, e.v.name, 'read', e.source.name)
-  checkResource(c.ctx, c.user, e.v.name, 'write', e.dest.name)
+  checkResource(c.ctx, c.user, e.v.name, 'read', 'exchange', e.source.name)
+  checkResource(c.ctx, c.user, e.v.name, 'write', e.dest instanceof Queue ? 'queue' : 'exchange', e.dest.name)
 }
 
 function createBinding(c: Call, kind: Kind): void {

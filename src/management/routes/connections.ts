@@ -1,8 +1,9 @@
-// /api/connections, /api/channels and /api/consumers. Monitors and administrators see every
-// connection; other users see their own, as in RabbitMQ. DELETE /api/connections/{name} closes with
-// 320 CONNECTION_FORCED and the X-Reason header as the reply text's detail.
+// /api/connections, /api/channels and /api/consumers. As in RabbitMQ, monitors and administrators see
+// every connection, channel and consumer, other users their own; closing a connection (DELETE
+// /api/connections/{name}: 320 CONNECTION_FORCED with the X-Reason header as the reply text's detail)
+// takes the administrator tag or being its user.
 import type { User } from '../../auth/index.js'
-import { canSeeVhost, hasLevel, requireVhostVisible } from '../auth.js'
+import { hasLevel, requireVhostAccess } from '../auth.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import { channelName, formatChannel, formatConnection, formatConsumer } from '../format/connections.js'
 import { notAuthorised, notFound } from '../http-errors.js'
@@ -11,27 +12,35 @@ import type { Routes } from '../server.js'
 
 type OpenConnection = ConnectionView & { vhost: { name: string }; user: { name: string } }
 
-export function canSeeConnection(_ctx: ManagementContext, user: User, c: OpenConnection): boolean {
-  return hasLevel(user, 'monitoring') || c.user.name === user.name
+/** Reading a connection (or its channels) takes the monitoring tag; closing one, administrator. */
+export function mayAccessConnection(user: User, c: OpenConnection, close = false): boolean {
+  return c.user.name === user.name || hasLevel(user, close ? 'administrator' : 'monitoring')
 }
 
 function visibleConnections(ctx: ManagementContext, user: User, vhost?: string): OpenConnection[] {
   const out: OpenConnection[] = []
   for (const c of openConnections(ctx)) {
     if (vhost !== undefined && c.vhost.name !== vhost) continue
-    if (canSeeConnection(ctx, user, c)) out.push(c)
+    if (mayAccessConnection(user, c)) out.push(c)
   }
   return out
 }
 
-function findConnection(ctx: ManagementContext, user: User, name: string | undefined): OpenConnection {
+function findConnection(
+  ctx: ManagementContext,
+  user: User,
+  name: string | undefined,
+  close = false,
+): OpenConnection {
   for (const c of openConnections(ctx)) {
     if (c.name !== name) continue
-    if (!canSeeConnection(ctx, user, c)) throw notAuthorised('Not administrator user')
+    if (!mayAccessConnection(user, c, close)) throw notAuthorised(NOT_YOURS)
     return c
   }
   throw notFound()
 }
+
+const NOT_YOURS = 'User not authorised to access object'
 
 function channelsOf(ctx: ManagementContext, conns: OpenConnection[]): Item[] {
   const out: Item[] = []
@@ -39,11 +48,12 @@ function channelsOf(ctx: ManagementContext, conns: OpenConnection[]): Item[] {
   return out
 }
 
-function consumersOf(ctx: ManagementContext, user: User, vhost?: string, queue?: string): Item[] {
+/** Consumers of the connections `user` may read (all, for monitors), or of every connection without one. */
+function consumersOf(ctx: ManagementContext, user: User | undefined, vhost?: string, queue?: string): Item[] {
   const out: Item[] = []
   for (const c of openConnections(ctx)) {
     if (vhost !== undefined && c.vhost.name !== vhost) continue
-    if (!canSeeVhost(ctx, user, c.vhost.name)) continue
+    if (user !== undefined && !mayAccessConnection(user, c)) continue
     for (const ch of c.channels.values()) {
       for (const k of ch.consumers.values()) {
         if (queue === undefined || k.queue.name === queue) out.push(formatConsumer(ctx, c, ch, k))
@@ -53,9 +63,9 @@ function consumersOf(ctx: ManagementContext, user: User, vhost?: string, queue?:
   return out
 }
 
-/** Consumers of one queue, for the queue's consumer_details. */
-export function queueConsumers(ctx: ManagementContext, user: User, vhost: string, queue: string): Item[] {
-  return consumersOf(ctx, user, vhost, queue)
+/** Consumers of one queue, for the queue's consumer_details (whoever may read the queue sees them all). */
+export function queueConsumers(ctx: ManagementContext, vhost: string, queue: string): Item[] {
+  return consumersOf(ctx, undefined, vhost, queue)
 }
 
 export function registerConnectionRoutes(routes: Routes): void {
@@ -69,7 +79,7 @@ export function registerConnectionRoutes(routes: Routes): void {
   routes.add('GET', '/api/vhosts/:vhost/connections', 'management', ({ ctx, user, query, params }) => {
     const vhost = params['vhost'] as string
     if (!ctx.broker.vhosts.has(vhost)) throw notFound()
-    requireVhostVisible(ctx, user, vhost)
+    requireVhostAccess(ctx, user, vhost)
     return replyList(
       visibleConnections(ctx, user, vhost).map((c) => formatConnection(ctx, c)),
       query,
@@ -79,7 +89,7 @@ export function registerConnectionRoutes(routes: Routes): void {
     replyItem(formatConnection(ctx, findConnection(ctx, user, params['name'])), query),
   )
   routes.add('DELETE', '/api/connections/:name', 'management', ({ ctx, user, params, req }) => {
-    const c = findConnection(ctx, user, params['name'])
+    const c = findConnection(ctx, user, params['name'], true)
     const reason = req.headers['x-reason']
     c.forceClose(typeof reason === 'string' && reason !== '' ? reason : 'Closed via management plugin')
   })
@@ -93,13 +103,15 @@ export function registerConnectionRoutes(routes: Routes): void {
   routes.add('GET', '/api/vhosts/:vhost/channels', 'management', ({ ctx, user, query, params }) => {
     const vhost = params['vhost'] as string
     if (!ctx.broker.vhosts.has(vhost)) throw notFound()
-    requireVhostVisible(ctx, user, vhost)
+    requireVhostAccess(ctx, user, vhost)
     return replyList(channelsOf(ctx, visibleConnections(ctx, user, vhost)), query)
   })
   routes.add('GET', '/api/channels/:name', 'management', ({ ctx, user, query, params }) => {
-    for (const c of visibleConnections(ctx, user)) {
+    for (const c of openConnections(ctx)) {
       for (const ch of c.channels.values()) {
-        if (channelName(c, ch) === params['name']) return replyItem(formatChannel(ctx, c, ch), query)
+        if (channelName(c, ch) !== params['name']) continue
+        if (!mayAccessConnection(user, c)) throw notAuthorised(NOT_YOURS)
+        return replyItem(formatChannel(ctx, c, ch), query)
       }
     }
     throw notFound()
@@ -108,10 +120,10 @@ export function registerConnectionRoutes(routes: Routes): void {
   routes.add('GET', '/api/consumers', 'management', ({ ctx, user, query }) =>
     replyList(consumersOf(ctx, user), query),
   )
+  // As RabbitMQ: no vhost access check here; the list holds the caller's own consumers anyway.
   routes.add('GET', '/api/consumers/:vhost', 'management', ({ ctx, user, query, params }) => {
     const vhost = params['vhost'] as string
     if (!ctx.broker.vhosts.has(vhost)) throw notFound()
-    requireVhostVisible(ctx, user, vhost)
     return replyList(consumersOf(ctx, user, vhost), query)
   })
 }

@@ -13,18 +13,30 @@ export function registerDefinitionRoutes(routes: Routes): void {
     download(c)
     return exportDefinitions(c.ctx)
   })
-  routes.add('POST', '/api/definitions', 'administrator', (c) => {
-    importDefinitions(c.ctx, c.body('failed_to_parse_json'))
-  })
+  // As in RabbitMQ, an import must say it is JSON even when it has no body.
+  const jsonOnly = { jsonOnly: true }
+  routes.add(
+    'POST',
+    '/api/definitions',
+    'administrator',
+    (c) => importDefinitions(c.ctx, c.body('failed_to_parse_json')),
+    jsonOnly,
+  )
   routes.add('GET', '/api/definitions/:vhost', 'administrator', (c) => {
     const v = c.ctx.broker.vhosts.get(c.params['vhost'] as string)
     if (!v) throw badRequest('vhost_not_found')
     download(c)
     return exportVhostDefinitions(c.ctx, v)
   })
-  routes.add('POST', '/api/definitions/:vhost', 'administrator', (c) => {
-    const v = c.ctx.broker.vhosts.get(c.params['vhost'] as string)
-    if (!v) throw badRequest('vhost_not_found')
-    importDefinitions(c.ctx, c.body('failed_to_parse_json'), v)
-  })
+  routes.add(
+    'POST',
+    '/api/definitions/:vhost',
+    'administrator',
+    (c) => {
+      const v = c.ctx.broker.vhosts.get(c.params['vhost'] as string)
+      if (!v) throw badRequest('vhost_not_found')
+      importDefinitions(c.ctx, c.body('failed_to_parse_json'), v)
+    },
+    jsonOnly,
+  )
 }

@@ -1,7 +1,7 @@
 // /api/exchanges: list, declare (PUT), delete, their bindings, and publishing a message over HTTP.
 import { EXCHANGE_TYPES, type Exchange, Message, type VHost } from '../../core/index.js'
 import { BrokerError } from '../../shared/index.js'
-import { checkResource, requireVhostAccess, requireVhostVisible, visibleVhosts } from '../auth.js'
+import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
 import type { ManagementContext } from '../context.js'
 import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
 import { accessRefused, badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
@@ -9,10 +9,10 @@ import { jsonBool, jsonToProperties, jsonToTable } from '../json.js'
 import { replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
 
-/** The vhost named in the URL (404 when missing), after the visibility check for reads. */
+/** The vhost named in the URL (404 when missing), after the access check: permissions there, or administrator. */
 export function vhostForRead(c: Call): VHost {
   const name = c.params['vhost'] as string
-  requireVhostVisible(c.ctx, c.user, name)
+  requireVhostAccess(c.ctx, c.user, name)
   const v = c.ctx.broker.vhosts.get(name)
   if (!v) throw notFound()
   return v
@@ -35,7 +35,7 @@ function exchangeOf(v: VHost, urlName: string | undefined): Exchange {
 
 export function registerExchangeRoutes(routes: Routes): void {
   routes.add('GET', '/api/exchanges', 'management', ({ ctx, user, query }) => {
-    const exchanges = visibleVhosts(ctx, user).flatMap((v) => [...v.exchanges.values()])
+    const exchanges = listedVhosts(ctx, user).flatMap((v) => [...v.exchanges.values()])
     return replyLazyList(exchanges, (ex) => formatExchange(ctx, ex), query, { paginate: true })
   })
   routes.add('GET', '/api/exchanges/:vhost', 'management', (c) => {
@@ -50,7 +50,7 @@ export function registerExchangeRoutes(routes: Routes): void {
   routes.add('DELETE', '/api/exchanges/:vhost/:name', 'management', (c) => {
     const v = vhostForWrite(c)
     const ex = exchangeOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'configure', ex.name)
+    checkResource(c.ctx, c.user, v.name, 'configure', 'exchange', ex.name)
     orHttp(() => v.deleteExchange(ex.name, c.query['if-unused'] === 'true'))
   })
   routes.add('GET', '/api/exchanges/:vhost/:name/bindings/source', 'management', (c) => {
@@ -73,7 +73,7 @@ export function registerExchangeRoutes(routes: Routes): void {
 function declareExchange(c: Call): void {
   const v = vhostForWrite(c)
   const name = exchangeUrlName(c.params['name'] ?? '')
-  checkResource(c.ctx, c.user, v.name, 'configure', name)
+  checkResource(c.ctx, c.user, v.name, 'configure', 'exchange', name)
   if (name === '') throw accessRefused()
   const body = c.body()
   const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
@@ -106,7 +106,7 @@ function publish(c: Call): { routed: boolean } {
   for (const k of PUBLISH_KEYS) if (body[k] === undefined) throw keyMissing(k)
   const ex = v.exchanges.get(exchangeUrlName(c.params['name'] ?? ''))
   if (!ex) throw badRequest(`404 NOT_FOUND - no exchange '${c.params['name']}' in vhost '${v.name}'`)
-  checkResource(c.ctx, c.user, v.name, 'write', ex.name)
+  checkResource(c.ctx, c.user, v.name, 'write', 'exchange', ex.name)
   const payload = decodePayload(body['payload'], body['payload_encoding'])
   const properties = jsonToProperties(body['properties'])
   try {

@@ -14,7 +14,10 @@ export function registerHealthRoutes(routes: Routes): void {
     requireVhostAccess(c.ctx, c.user, name)
     const v = c.ctx.broker.vhosts.get(name)
     if (!v) throw notFound()
-    checkResource(c.ctx, c.user, name, 'configure', ALIVENESS_QUEUE)
+    // RabbitMQ runs the test over AMQP as the caller: declare, publish to the default exchange, get.
+    checkResource(c.ctx, c.user, name, 'configure', 'queue', ALIVENESS_QUEUE)
+    checkResource(c.ctx, c.user, name, 'write', 'exchange', '')
+    checkResource(c.ctx, c.user, name, 'read', 'queue', ALIVENESS_QUEUE)
     // As RabbitMQ: declare the queue, publish a message to it and get it back.
     const q = v.declareQueue(
       {

@@ -2,7 +2,7 @@
 // empty list for now (policies, parameters, limits: see docs/management.md).
 import { availableParallelism } from 'node:os'
 import { EXCHANGE_TYPES } from '../../core/index.js'
-import { visibleVhosts } from '../auth.js'
+import { requirePolicyAccess, requireVhostVisible, visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import { notFound } from '../http-errors.js'
 import { type Item, replyItem, replyList } from '../listing.js'
@@ -15,7 +15,7 @@ import {
   vhostSample,
   withDetails,
 } from '../format/stats.js'
-import { canSeeConnection } from './connections.js'
+import { mayAccessConnection } from './connections.js'
 
 const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   direct: 'AMQP direct exchange, as per the AMQP specification',
@@ -65,7 +65,7 @@ export function registerOverviewRoutes(routes: Routes): void {
     }
     const totals = { channels: 0, connections: 0, consumers: 0, exchanges: 0, queues: 0 }
     for (const c of openConnections(ctx)) {
-      if (!canSeeConnection(ctx, user, c)) continue
+      if (!mayAccessConnection(user, c)) continue
       totals.connections++
       totals.channels += c.channels.size
     }
@@ -111,14 +111,22 @@ export function registerOverviewRoutes(routes: Routes): void {
   routes.add('GET', '/api/cluster-name', 'management', ({ ctx }) => ({ name: ctx.nodeName }))
   routes.add('GET', '/api/extensions', 'management', () => [])
 
-  // Warren has no vhost or user limits (docs/compatibility.md): the lists are empty, as on a RabbitMQ node without any.
-  for (const path of ['/api/vhost-limits', '/api/vhost-limits/:vhost', '/api/user-limits']) {
+  // Warren has no vhost or user limits (docs/compatibility.md): the lists are empty, as on a RabbitMQ node
+  // without any. Who may ask follows RabbitMQ all the same.
+  for (const path of ['/api/vhost-limits', '/api/user-limits'])
     routes.add('GET', path, 'management', () => [])
-  }
-  for (const path of ['/api/parameters', '/api/parameters/:component', '/api/parameters/:component/:vhost']) {
+  routes.add('GET', '/api/vhost-limits/:vhost', 'management', ({ ctx, user, params }) => {
+    requireVhostVisible(ctx, user, params['vhost'] as string)
+    return []
+  })
+  for (const path of ['/api/parameters', '/api/parameters/:component', '/api/global-parameters']) {
     routes.add('GET', path, 'policymaker', () => [])
   }
-  for (const path of ['/api/global-parameters', '/api/topic-permissions', '/api/feature-flags']) {
+  routes.add('GET', '/api/parameters/:component/:vhost', 'policymaker', ({ ctx, user, params }) => {
+    requirePolicyAccess(ctx, user, params['vhost'] as string)
+    return []
+  })
+  for (const path of ['/api/topic-permissions', '/api/feature-flags']) {
     routes.add('GET', path, 'administrator', () => [])
   }
 }

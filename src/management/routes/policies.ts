@@ -3,7 +3,7 @@
 // exchanges at once (VHost.setPolicy).
 import type { ApplyTo, Policy, VHost } from '../../core/index.js'
 import { BrokerError } from '../../shared/index.js'
-import { requireVhostVisible, visibleVhosts } from '../auth.js'
+import { listedVhosts, requirePolicyAccess, requireVhostAccess } from '../auth.js'
 import type { ManagementContext } from '../context.js'
 import { badRequest, keyMissing, notFound } from '../http-errors.js'
 import { type Item, replyItem, replyList } from '../listing.js'
@@ -25,24 +25,24 @@ export function registerPolicyRoutes(routes: Routes): void {
     ['/api/policies', false],
     ['/api/operator-policies', true],
   ] as const) {
-    // As in RabbitMQ: management users may read policies; changing them takes the policymaker tag.
+    // As in RabbitMQ: the lists are for users with access to the vhost; one policy, read or changed, is
+    // for policymakers with access to its vhost (administrators only, for operator policies).
     const level = operator ? 'administrator' : 'policymaker'
-    const readLevel = operator ? 'administrator' : 'management'
     const of = (v: VHost): Map<string, Policy> => (operator ? v.operatorPolicies : v.policies)
-    routes.add('GET', base, readLevel, ({ ctx, user, query }) =>
+    routes.add('GET', base, 'management', ({ ctx, user, query }) =>
       replyList(
-        visibleVhosts(ctx, user).flatMap((v) => [...of(v).values()].map(formatPolicy)),
+        listedVhosts(ctx, user).flatMap((v) => [...of(v).values()].map(formatPolicy)),
         query,
       ),
     )
-    routes.add('GET', `${base}/:vhost`, readLevel, ({ ctx, user, query, params }) => {
+    routes.add('GET', `${base}/:vhost`, 'management', ({ ctx, user, query, params }) => {
+      requireVhostAccess(ctx, user, params['vhost'] as string)
       const v = vhostOf(ctx, params['vhost'])
-      requireVhostVisible(ctx, user, v.name)
       return replyList([...of(v).values()].map(formatPolicy), query)
     })
-    routes.add('GET', `${base}/:vhost/:name`, readLevel, ({ ctx, user, query, params }) => {
+    routes.add('GET', `${base}/:vhost/:name`, level, ({ ctx, user, query, params }) => {
       const v = vhostOf(ctx, params['vhost'])
-      requireVhostVisible(ctx, user, v.name)
+      requirePolicyAccess(ctx, user, v.name)
       const p = of(v).get(params['name'] as string)
       if (!p) throw notFound()
       return replyItem(formatPolicy(p), query)
@@ -50,7 +50,7 @@ export function registerPolicyRoutes(routes: Routes): void {
     routes.add('PUT', `${base}/:vhost/:name`, level, (c) => putPolicy(c, operator))
     routes.add('DELETE', `${base}/:vhost/:name`, level, ({ ctx, user, params }) => {
       const v = vhostOf(ctx, params['vhost'])
-      requireVhostVisible(ctx, user, v.name)
+      requirePolicyAccess(ctx, user, v.name)
       if (!v.clearPolicy(params['name'] as string, operator)) throw notFound()
       ctx.definitionsChanged()
     })
@@ -66,7 +66,7 @@ function vhostOf(ctx: ManagementContext, name: string | undefined): VHost {
 function putPolicy(c: Call, operator: boolean): void {
   const { ctx, user, params } = c
   const v = vhostOf(ctx, params['vhost'])
-  requireVhostVisible(ctx, user, v.name)
+  requirePolicyAccess(ctx, user, v.name)
   const body = c.body()
   for (const key of ['pattern', 'definition']) if (body[key] === undefined) throw keyMissing(key)
   const definition = body['definition']

@@ -2,7 +2,7 @@
 // messages over HTTP (POST .../get), which takes messages in ack mode and then acks, requeues or
 // rejects them all as `ackmode` says, exactly as a basic.get client would.
 import type { Queue, QueueEntry, VHost } from '../../core/index.js'
-import { checkResource, requireVhostAccess, visibleVhosts } from '../auth.js'
+import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import { bindingView, defaultBinding, formatBinding, formatQueue } from '../format/objects.js'
 import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
@@ -33,7 +33,7 @@ function listQueues(ctx: ManagementContext, vhosts: VHost[], query: Query): unkn
 
 export function registerQueueRoutes(routes: Routes): void {
   routes.add('GET', '/api/queues', 'management', ({ ctx, user, query }) =>
-    listQueues(ctx, visibleVhosts(ctx, user), query),
+    listQueues(ctx, listedVhosts(ctx, user), query),
   )
   routes.add('GET', '/api/queues/:vhost', 'management', (c) => listQueues(c.ctx, [vhostForRead(c)], c.query))
   routes.add('GET', '/api/queues/:vhost/:name', 'management', (c) => {
@@ -41,7 +41,7 @@ export function registerQueueRoutes(routes: Routes): void {
     const q = queueOf(v, c.params['name'])
     const item = formatQueue(c.ctx, q, owners(c.ctx))
     const details = {
-      consumer_details: queueConsumers(c.ctx, c.user, v.name, q.name),
+      consumer_details: queueConsumers(c.ctx, v.name, q.name),
       deliveries: [],
       incoming: [],
     }
@@ -51,13 +51,13 @@ export function registerQueueRoutes(routes: Routes): void {
   routes.add('DELETE', '/api/queues/:vhost/:name', 'management', (c) => {
     const v = vhostForWrite(c)
     const q = queueOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'configure', q.name)
+    checkResource(c.ctx, c.user, v.name, 'configure', 'queue', q.name)
     orHttp(() => v.deleteQueue(q.name, -1, c.query['if-unused'] === 'true', c.query['if-empty'] === 'true'))
   })
   routes.add('DELETE', '/api/queues/:vhost/:name/contents', 'management', (c) => {
     const v = vhostForWrite(c)
     const q = queueOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'read', q.name)
+    checkResource(c.ctx, c.user, v.name, 'read', 'queue', q.name)
     orHttp(() => v.getQueue(q.name, -1)).purge()
   })
   routes.add('GET', '/api/queues/:vhost/:name/bindings', 'management', (c) => {
@@ -71,7 +71,7 @@ export function registerQueueRoutes(routes: Routes): void {
 function declareQueue(c: Call): void {
   const v = vhostForWrite(c)
   const name = c.params['name'] ?? ''
-  checkResource(c.ctx, c.user, v.name, 'configure', name)
+  checkResource(c.ctx, c.user, v.name, 'configure', 'queue', name)
   const body = c.body()
   const existed = v.queues.has(name)
   const q = orHttp(() =>
@@ -104,7 +104,7 @@ async function getMessages(c: Call): Promise<Item[]> {
   const name = c.params['name'] ?? ''
   if (!v.queues.has(name))
     throw new HttpError(404, 'not_found', `NOT_FOUND - no queue '${name}' in vhost '${v.name}'`)
-  checkResource(c.ctx, c.user, v.name, 'read', name)
+  checkResource(c.ctx, c.user, v.name, 'read', 'queue', name)
   const { ackmode, encoding } = body
   if (encoding !== 'auto' && encoding !== 'base64')
     throw badRequest('Unsupported encoding. Please use auto or base64.')
