@@ -141,7 +141,9 @@ export class SegmentWriter {
     ])
     // Deleting segments frees space, so it goes on even when a write ran out of it.
     await this.reclaimSegments(reclaim)
-    const failure = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+    const failures = outcomes.filter((o): o is PromiseRejectedResult => o.status === 'rejected')
+    // Another error outranks a full disk: it stops the store, where ENOSPC only makes it retry.
+    const failure = failures.find((f) => !isNoSpace(f.reason)) ?? failures[0]
     if (failure) throw failure.reason
     if (sync) await this.syncAll()
     // Without the timer nothing else would ever drop the buffer (at the price of one per cycle).
