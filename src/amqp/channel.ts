@@ -246,20 +246,30 @@ export class Channel implements ConsumerOwner {
   permitPublish(exchange: string): void {
     const perm = this.conn.ctx.users.permission((this.conn.user as User).name, this.vhost.name)
     if (perm !== undefined && perm === this.publishPermission) {
-      if (exchange === this.lastPermittedExchange || this.permittedExchanges.has(exchange)) {
-        this.lastPermittedExchange = exchange
-        return
-      }
-    } else this.permittedExchanges.clear()
-    this.permit('write', 'exchange', exchange)
-    this.publishPermission = perm
-    if (this.permittedExchanges.size >= MAX_PERMITTED_EXCHANGES) this.permittedExchanges.clear()
-    this.permittedExchanges.add(exchange)
+      if (exchange === this.lastPermittedExchange) return
+      if (this.permittedExchanges?.has(exchange) !== true) this.permit('write', 'exchange', exchange)
+    } else {
+      this.permit('write', 'exchange', exchange)
+      this.publishPermission = perm
+      this.permittedExchanges?.clear()
+      this.lastPermittedExchange = undefined
+    }
+    this.rememberPermitted(exchange)
+  }
+
+  /** The set holds every exchange found writable but the last one; made when a second one shows up. */
+  private rememberPermitted(exchange: string): void {
+    const last = this.lastPermittedExchange
+    if (last !== undefined) {
+      const set = (this.permittedExchanges ??= new Set())
+      if (set.size >= MAX_PERMITTED_EXCHANGES) set.clear()
+      set.add(last)
+    }
     this.lastPermittedExchange = exchange
   }
   private publishPermission: Permission | undefined
   private lastPermittedExchange: string | undefined
-  private readonly permittedExchanges = new Set<string>()
+  private permittedExchanges: Set<string> | undefined
 
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
   queueName(name: string): string {

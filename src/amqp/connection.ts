@@ -426,7 +426,7 @@ export class Connection implements FrameHandler {
       this.confirmingChannels.clear()
     }
     if (this.writer.length === 0 || this.socket.destroyed) return
-    if (this.outputHolds.size > 0 && this.state === 'open') return
+    if (this.outputHolds !== undefined && this.state === 'open') return
     this.heartbeat.sent()
     const chunks = this.writer.take()
     if (chunks.length === 1) this.socket.write(chunks[0] as Buffer)
@@ -445,16 +445,19 @@ export class Connection implements FrameHandler {
    * store's delivery lease covers many deliveries ahead.
    */
   holdOutputUntil(wait: Promise<void>): void {
-    if (this.outputHolds.has(wait)) return
-    this.outputHolds.add(wait)
+    const holds = (this.outputHolds ??= new Set())
+    if (holds.has(wait)) return
+    holds.add(wait)
     wait
       .catch((err: unknown) => this.logger.error({ err }, 'a delivered-mark could not be stored'))
       .finally(() => {
-        this.outputHolds.delete(wait)
+        holds.delete(wait)
+        if (holds.size === 0 && this.outputHolds === holds) this.outputHolds = undefined
         this.scheduleFlush()
       })
   }
-  private readonly outputHolds = new Set<Promise<void>>()
+  /** Made on first use: thousands of idle connections need none. */
+  private outputHolds: Set<Promise<void>> | undefined
 
   /** Channels with confirms to write at the next flush. */
   private readonly confirmingChannels = new Set<Channel>()

@@ -121,7 +121,6 @@ export class ResourceMonitor {
   private pendingAtReading = 0
   private appendedSince = 0
   private appendBudget = Infinity
-  private checkingDisk = false
 
   constructor(
     private readonly broker: Broker,
@@ -188,7 +187,7 @@ export class ResourceMonitor {
 
   /** The OS took `bytes` of what was appended. */
   written(bytes: number): void {
-    this.pending -= bytes
+    this.pending = Math.max(0, this.pending - bytes)
   }
 
   /**
@@ -203,9 +202,26 @@ export class ResourceMonitor {
     return this.limits.dataDir !== undefined && this.limits.diskFreeLimit > 0
   }
 
-  async checkDisk(): Promise<void> {
-    if (!this.watchesDisk || this.checkingDisk) return
-    this.checkingDisk = true
+  /** Reads free space; asked while a reading runs, it returns that one and reads again after it. */
+  checkDisk(): Promise<void> {
+    if (!this.watchesDisk) return Promise.resolve()
+    if (this.diskCheck) {
+      this.recheck = true
+      return this.diskCheck
+    }
+    this.diskCheck = this.readDisk().finally(() => {
+      this.diskCheck = undefined
+      if (this.recheck) {
+        this.recheck = false
+        void this.checkDisk()
+      }
+    })
+    return this.diskCheck
+  }
+  private diskCheck: Promise<void> | undefined
+  private recheck = false
+
+  private async readDisk(): Promise<void> {
     const pending = this.pending
     const appended = this.appendedSince
     try {
@@ -219,8 +235,6 @@ export class ResourceMonitor {
       this.appendBudget = this.appendedSince + Math.max(64 * 1024, margin * DISK_MARGIN_SHARE)
     } catch (err) {
       this.broker.logger.warn({ err }, 'cannot read free disk space of the data directory')
-    } finally {
-      this.checkingDisk = false
     }
   }
 

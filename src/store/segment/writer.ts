@@ -25,7 +25,7 @@ export interface WriterOptions {
   fsync: boolean
   /** Told how many bytes each record appended will take on disk (before it is written). */
   onAppend: (bytes: number) => void
-  /** Told how many of them the OS has taken (they are in the file system's figures from then on). */
+  /** Told how many of them the OS has taken (in the file system's figures from then on) or never will. */
   onWritten: (bytes: number) => void
   /** Told when the file system refused a write for lack of space (the writes are retried). */
   onNoSpace: () => void
@@ -94,6 +94,14 @@ export class SegmentWriter {
     if (this.timer) clearTimeout(this.timer)
     this.timer = null
     this.commit.stop()
+    // What will never be written (a destroyed queue, a disk that stayed full) no longer counts as pending.
+    this.discarded(this.rolled)
+    this.rolled = []
+    this.opts.onWritten(this.buf.take().reduce((n, b) => n + b.length, 0))
+  }
+
+  private discarded(jobs: readonly DataJob[]): void {
+    for (const j of jobs) this.opts.onWritten(j.bytes)
   }
 
   /**
@@ -134,6 +142,8 @@ export class SegmentWriter {
     const reclaim = this.reclaimable
     this.reclaimable = []
     const bySegment = new Map<Segment, DataJob[]>()
+    // A segment deleted meanwhile needs none of its data written.
+    this.discarded(jobs.filter((j) => j.seg.reclaimed))
     for (const j of jobs) if (!j.seg.reclaimed) bySegment.set(j.seg, [...(bySegment.get(j.seg) ?? []), j])
     const outcomes = await Promise.allSettled([
       ...[...bySegment.values()].map((segJobs) => this.writeSegmentJobs(segJobs)),
