@@ -23,7 +23,7 @@ export interface Call {
   readonly reply: FastifyReply
   /** The JSON body as an object ({} when empty); 400 with `reason` when it is not JSON. */
   body(reason?: unknown): Record<string, unknown>
-  /** Undoes what the request created if the disk refuses to store it (the request then fails). */
+  /** Undoes what the request created or changed if the disk refuses to store it (the request then fails). */
   notStored(undo: () => void): void
 }
 

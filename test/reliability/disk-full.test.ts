@@ -17,6 +17,7 @@ import type amqp from 'amqplib'
 import { killAll, sleep, startWarren, type WarrenProcess } from '../recovery/harness.js'
 
 const TMPFS_MB = 24
+const PERMS_NONE = { configure: '^$', write: '^$', read: '^$' }
 let mountPoint = ''
 let mountError: string | undefined
 
@@ -145,6 +146,14 @@ describe('a full disk', () => {
       (err: Error) => err.message,
     )
     assert.match(missing, /NOT_FOUND/)
+    // Over HTTP too: a change that cannot be saved answers 503 and is undone.
+    assert.equal((await w.http('PUT', '/api/vhosts/never', {})).status, 503)
+    assert.equal((await w.http('GET', '/api/vhosts/never')).status, 404)
+    assert.equal((await w.http('PUT', '/api/permissions/%2F/guest', PERMS_NONE)).status, 503)
+    assert.deepEqual(
+      ((await w.http('GET', '/api/permissions/%2F/guest')).body as Record<string, string>)['configure'],
+      '.*',
+    )
     const leftovers = (await readdir(dataDir)).filter((n) => n.endsWith('.tmp'))
     assert.deepEqual(leftovers, [])
 

@@ -1,4 +1,6 @@
 import assert from 'node:assert/strict'
+import { statfs } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
 import { test } from 'node:test'
 import { HEAP_ALARM_SHARE, ResourceMonitor, memoryLimitBytes } from '../../src/boot/resource-monitor.js'
 import { Broker } from '../../src/core/index.js'
@@ -66,4 +68,30 @@ test('queues page from half-way to the watermark, with hysteresis', () => {
 test('a watermark of at most 1 is a fraction of available memory, above 1 a byte count', () => {
   assert.equal(memoryLimitBytes(4096), 4096)
   assert.ok(memoryLimitBytes(0.4) > 0)
+})
+
+test('disk alarm: appends count against the last reading at once; a new reading settles it', async () => {
+  const broker = new Broker(new ManualClock(), silentLogger, { maxMessageSize: 1 << 20 })
+  const seen: string[] = []
+  broker.onAlarmsChanged((a) => seen.push(a.has('disk') ? 'alarm' : 'clear'))
+  const dir = tmpdir()
+  const s = await statfs(dir)
+  const MiB = 2 ** 20
+  // A limit 64 MiB below the free space now: 64 MiB of appends may reach it.
+  const limit = s.bavail * s.bsize - 64 * MiB
+  const monitor = new ResourceMonitor(broker, {
+    memoryHighWatermark: 1e12,
+    diskFreeLimit: limit,
+    dataDir: dir,
+  })
+  await monitor.checkDisk()
+  monitor.appended(32 * MiB)
+  assert.deepEqual(seen, [], 'half the margin: no alarm')
+  monitor.appended(40 * MiB)
+  assert.deepEqual(seen, ['alarm'], 'set as the append is counted, before any write')
+  monitor.written(72 * MiB)
+  await monitor.checkDisk() // the reading the appends started
+  await monitor.checkDisk() // one taken after the writes
+  // Nothing was really written: the next reading finds the space still there.
+  assert.deepEqual(seen, ['alarm', 'clear'])
 })

@@ -105,6 +105,7 @@ function putVhost(c: Call): void {
   if (created) {
     ctx.users.setPermission(user.name, name, { ...FULL_PERMISSION })
     c.reply.code(201)
+    c.notStored(() => deleteVhost(ctx, name))
   }
   ctx.definitionsChanged()
 }
@@ -144,11 +145,14 @@ function putUser(c: Call): void {
   const existing = ctx.users.users.get(name)
   if (existing) {
     // Mutated in place: open connections hold this object.
+    const before = { passwordHash: existing.passwordHash, tags: existing.tags }
     existing.passwordHash = passwordHash
     existing.tags = tags
+    c.notStored(() => Object.assign(existing, before))
   } else {
     ctx.users.users.set(name, { name, passwordHash, tags })
     c.reply.code(201)
+    c.notStored(() => ctx.users.users.delete(name))
   }
   ctx.definitionsChanged()
 }
@@ -163,8 +167,11 @@ function putPermission(c: Call): void {
   const p = { configure: String(body['configure']), write: String(body['write']), read: String(body['read']) }
   const invalid = checkPermission(p)
   if (invalid) throw badRequest(['invalid_regexp', invalid.pattern, invalid.reason])
-  const created = ctx.users.permission(user, vhost) === undefined
+  const before = ctx.users.permission(user, vhost)
   ctx.users.setPermission(user, vhost, p)
-  if (created) c.reply.code(201)
+  if (before === undefined) c.reply.code(201)
+  c.notStored(() =>
+    before ? ctx.users.setPermission(user, vhost, before) : ctx.users.permissions.get(vhost)?.delete(user),
+  )
   ctx.definitionsChanged()
 }

@@ -74,7 +74,7 @@ function putPolicy(c: Call, operator: boolean): void {
     throw badRequest('Validation failed\n\ndefinition must be a dictionary')
   }
   const name = params['name'] as string
-  const created = !(operator ? v.operatorPolicies : v.policies).has(name)
+  const before = (operator ? v.operatorPolicies : v.policies).get(name)
   const policy: Policy = {
     vhost: v.name,
     name,
@@ -90,5 +90,6 @@ function putPolicy(c: Call, operator: boolean): void {
     throw err
   }
   ctx.definitionsChanged()
-  if (created) c.reply.code(201)
+  if (before === undefined) c.reply.code(201)
+  c.notStored(() => (before ? v.setPolicy(before, operator) : v.clearPolicy(name, operator)))
 }
