@@ -124,7 +124,13 @@ test('a flood of transient messages to a queue without consumers pages to disk; 
       f.published,
       `every message the publishers sent is in the queue:\n${w.transcript().slice(-3000)}`,
     )
-    assert.equal(await drainCount(w, 'flood', f.published), f.published)
+    // Read a good part back from disk, then delete the queue with the rest: dropping millions of paged-out
+    // messages must not take an object each (that filled the heap once the publishers were gone).
+    const part = Math.min(300_000, f.published)
+    assert.ok((await drainCount(w, 'flood', part)) >= part)
+    assert.equal((await w.http('DELETE', '/api/queues/%2F/flood')).status, 204)
+    await sleep(500)
+    assert.ok(w.running, `the broker died deleting the queue:\n${w.transcript().slice(-2000)}`)
     assert.equal((await w.stop()).code, 0)
   } finally {
     await killAll()

@@ -6,6 +6,12 @@
 // original position by sequence number.
 import type { Message, QueueEntry } from '../message.js'
 
+/** What emptying a list gives back: how many entries it held, and the store ids of the stored ones. */
+export interface Drained {
+  count: number
+  storeIds: Float64Array
+}
+
 const INITIAL_CAPACITY = 16
 /** Rings at least this large shrink when they are mostly empty. */
 const SHRINK_FROM = 4096
@@ -90,6 +96,22 @@ export class EntryRing {
     const all = this.toArray()
     this.reset()
     return all
+  }
+
+  /**
+   * Removes everything, returning how many entries there were and the store ids of those stored, in
+   * order: no object per entry, so a purge of millions does not fill the heap.
+   */
+  drain(): Drained {
+    const ids = new Float64Array(this.count)
+    let n = 0
+    for (let k = 0; k < this.count; k++) {
+      const id = this.storeIds[(this.head + k) & this.mask] as number
+      if (id !== -1) ids[n++] = id
+    }
+    const count = this.count
+    this.reset()
+    return { count, storeIds: ids.subarray(0, n) }
   }
 
   /** Removes the entries for which drop() is true, keeping order; returns them. */

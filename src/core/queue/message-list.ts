@@ -2,7 +2,7 @@
 // (x-max-priority) keeps one ring per priority level and serves the highest level first. Both keep
 // requeued entries at their original position (by sequence number) within their level.
 import type { QueueEntry } from '../message.js'
-import { EntryRing } from './entry-ring.js'
+import { type Drained, EntryRing } from './entry-ring.js'
 
 export interface MessageList {
   readonly length: number
@@ -12,8 +12,10 @@ export interface MessageList {
   shift(): QueueEntry | undefined
   /** Puts a requeued entry back where it was. */
   restore(e: QueueEntry): void
-  /** Removes and returns the entry that overflow drops first (drop-head: the head). */
+  /** Removes every entry, returning them in delivery order. */
   clear(): QueueEntry[]
+  /** Removes every entry: how many, and the store ids of the stored ones (no object per entry). */
+  drain(): Drained
   removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[]
   /** Removes the last n entries, in queue order (those that would be delivered last), for paging out. */
   popTail(n: number): QueueEntry[]
@@ -73,6 +75,19 @@ export class PriorityList implements MessageList {
     for (let p = this.maxPriority; p >= 0; p--) appendAll(all, (this.levels[p] as FifoList).clear())
     this.count = 0
     return all
+  }
+
+  drain(): Drained {
+    const parts = this.levels.map((l) => l.drain())
+    const ids = new Float64Array(parts.reduce((n, d) => n + d.storeIds.length, 0))
+    let at = 0
+    for (const d of parts) {
+      ids.set(d.storeIds, at)
+      at += d.storeIds.length
+    }
+    const count = this.count
+    this.count = 0
+    return { count, storeIds: ids }
   }
 
   removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[] {

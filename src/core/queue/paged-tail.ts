@@ -79,9 +79,17 @@ export class PagedTail {
     return out
   }
 
-  /** Empties the tail; returns the store ids it held. */
-  clear(): number[] {
-    return this.shift(this.count).map((e) => e.storeId)
+  /** Empties the tail; returns the store ids it held, in order (typed: a tail may hold millions). */
+  clear(): Float64Array {
+    const out = new Float64Array(this.count)
+    for (let k = 0; k < this.count; k++) out[k] = this.ids[(this.head + k) % this.ids.length] as number
+    this.ids = new Float64Array(1024)
+    this.seqs = new Float64Array(1024)
+    this.expiries = new Float64Array(1024)
+    this.sizes = new Uint32Array(1024)
+    this.flags = new Uint8Array(1024)
+    this.head = this.count = this.bytes = 0
+    return out
   }
 
   private grow(): void {

@@ -418,11 +418,10 @@ export class Queue {
 
   /** Drops every ready message; returns how many. Unacked messages are untouched, as in RabbitMQ. */
   purge(): number {
-    const { entries, storeIds } = this.ready.clear()
-    for (const e of entries) this.forget(e)
+    const { count, storeIds } = this.ready.clear()
     const store = this.backing
-    for (const id of storeIds) store?.remove(id)
-    return entries.length + storeIds.length
+    if (store) for (let k = 0; k < storeIds.length; k++) store.remove(storeIds[k] as number)
+    return count
   }
 
   /** Puts back a message recovered from the store, in store order, at startup. */

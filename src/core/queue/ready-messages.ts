@@ -6,6 +6,7 @@
 // When the window runs low, the next batch is read back.
 import type { Message, QueueEntry } from '../message.js'
 import type { PersistedMessage, QueueStore } from '../ports.js'
+import type { Drained } from './entry-ring.js'
 import type { MessageList } from './message-list.js'
 import { PagedTail, type TailEntry } from './paged-tail.js'
 
@@ -14,8 +15,10 @@ export const WINDOW_MAX = 4096
 /** Below this many in the window, the next batch is read back from the store. */
 const WINDOW_LOW = 1024
 const PAGE_IN_BATCH = 2048
-/** Window entries moved out per step under memory pressure; each step waits for the store's write. */
+/** Window entries moved out per step under memory pressure (one step per event-loop turn). */
 const PAGE_OUT_BATCH = 16384
+/** Steps between waits for the store to have written them. */
+const PAGE_OUT_STEPS_PER_WRITE = 8
 
 export interface ReadyHost {
   /** Whether messages past the window should go to disk now (the queue's kind and memory pressure). */
@@ -80,18 +83,22 @@ export class ReadyMessages {
 
   /**
    * Moves the window's entries beyond WINDOW_MAX to the store (memory is short), from the back, a batch
-   * at a time, waiting for the store to write each batch before taking the next.
+   * per event-loop turn. Every few batches it waits for the store to have written them, so that what is
+   * buffered for writing stays bounded; waiting on every batch would crawl while publishers keep the
+   * event loop busy (each await of a write waits behind their socket reads).
    */
   async pageOut(): Promise<void> {
     if (this.pagingOut) return
     this.pagingOut = true
     try {
       // A page-in in flight sits between the window and the tail: moving entries behind it would reorder.
-      while (this.window.length > WINDOW_MAX && this.inFlight.length === 0 && this.host.pagingWanted()) {
+      for (let step = 1; this.window.length > WINDOW_MAX && this.inFlight.length === 0; step++) {
+        if (!this.host.pagingWanted()) return
         const store = (this.store ??= this.host.pagingStore())
         if (!store) return
         this.movePage(store, this.window.popTail(Math.min(this.window.length - WINDOW_MAX, PAGE_OUT_BATCH)))
-        await store.flush()
+        if (step % PAGE_OUT_STEPS_PER_WRITE === 0) await store.flush()
+        else await new Promise((resolve) => setImmediate(resolve))
       }
     } finally {
       this.pagingOut = false
@@ -132,14 +139,19 @@ export class ReadyMessages {
     return this.inFlight[0]?.expiresAt ?? this.tail?.headExpiresAt() ?? Infinity
   }
 
-  /** Empties everything: the in-memory entries, and the store ids of what was paged out. */
-  clear(): { entries: QueueEntry[]; storeIds: number[] } {
+  /** Empties everything: how many messages there were, and the store ids of those stored. */
+  clear(): Drained {
     this.generation++
-    const entries = this.window.clear()
-    const storeIds = [...this.inFlight.map((t) => t.storeId), ...(this.tail?.clear() ?? [])]
+    const window = this.window.drain()
+    const tail = this.tail?.clear() ?? new Float64Array(0)
+    const storeIds = new Float64Array(window.storeIds.length + this.inFlight.length + tail.length)
+    storeIds.set(window.storeIds)
+    this.inFlight.forEach((t, k) => (storeIds[window.storeIds.length + k] = t.storeId))
+    storeIds.set(tail, window.storeIds.length + this.inFlight.length)
+    const count = window.count + this.inFlight.length + tail.length
     this.inFlight = []
     this.inFlightBytes = this.windowBytes = 0
-    return { entries, storeIds }
+    return { count, storeIds }
   }
 
   removeWhere(drop: (e: QueueEntry) => boolean): QueueEntry[] {
