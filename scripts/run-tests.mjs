@@ -1,12 +1,19 @@
 #!/usr/bin/env node
-// Runs the whole suite: the codegen freshness check, then every compiled *.test.js under dist/test with
-// node's test runner (whose closing summary CI reads). Extra arguments filter test files by substring.
+// Runs the whole suite: the codegen freshness check and the layer rules, then every compiled *.test.js
+// under dist/test with node's test runner (whose closing summary CI reads). Extra arguments filter test
+// files by substring.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 
 const check = spawnSync(process.execPath, ['scripts/codegen/generate.mjs', '--check'], { stdio: 'inherit' })
 if (check.status !== 0) process.exit(check.status ?? 1)
+// The layer rules of docs/architecture.md (.dependency-cruiser.cjs): a broken rule fails the run.
+const layers = spawnSync('npm', ['run', '--silent', 'layers'], { stdio: 'inherit' })
+if (layers.status !== 0) {
+  console.error('layer rules broken (see above and .dependency-cruiser.cjs)')
+  process.exit(layers.status ?? 1)
+}
 
 const filters = process.argv.slice(2)
 const files = []

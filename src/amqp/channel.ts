@@ -1,7 +1,6 @@
 // One AMQP channel: method dispatch through a table of handlers, content assembly for basic.publish,
 // deliveries and their acknowledgements, prefetch, and publisher confirms.
 import {
-  type Consumer,
   deliverTrace,
   publishTrace,
   type TraceOrigin,
@@ -24,7 +23,6 @@ import {
   Reader,
   writeBodyFrames,
   writeDelivery,
-  encodeShortString,
   writeMethodFrame,
   writeRawHeaderFrame,
   Writer,
@@ -34,8 +32,6 @@ import {
   type BasicProperties,
   clearArray,
   CommandInvalidError,
-  type FieldTable,
-  fieldNumber,
   FrameError,
   NotFoundError,
   PreconditionFailedError,
@@ -43,7 +39,7 @@ import {
 } from '../shared/index.js'
 import type { Connection } from './connection.js'
 import { MessageStats } from '../core/index.js'
-import { HANDLERS } from './handlers/index.js'
+import type { ChannelConsumer } from './channel-consumer.js'
 import { type Access, checkPermitted, type Permission, type ResourceKind, type User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
 import { sharedSlab } from './slab.js'
@@ -111,43 +107,6 @@ interface PendingPublish {
   received: number
 }
 
-/** A consumer living on a channel. */
-export class ChannelConsumer implements Consumer {
-  unacked = 0
-  readonly priority: number
-  /** The tag as written in every basic.deliver. */
-  readonly tagBytes: Buffer
-  constructor(
-    readonly channel: Channel,
-    readonly queue: Queue,
-    readonly tag: string,
-    readonly noAck: boolean,
-    readonly exclusive: boolean,
-    /** Per-consumer prefetch limit in force when it was created (0: none). */
-    readonly prefetch: number,
-    readonly args: FieldTable,
-  ) {
-    this.priority = fieldNumber(args['x-priority']) ?? 0
-    this.tagBytes = encodeShortString(tag)
-  }
-  get owner(): ConsumerOwner {
-    return this.channel
-  }
-  canTake(): boolean {
-    return this.channel.canDeliverTo(this)
-  }
-  socketBound(): boolean {
-    return !this.channel.conn.canDeliver()
-  }
-  deliver(queue: Queue, entry: QueueEntry, wait: Promise<void> | undefined): void {
-    if (wait) this.channel.conn.holdOutputUntil(wait)
-    this.channel.deliver(this, queue, entry)
-  }
-  cancelledByQueue(): void {
-    this.channel.consumerCancelledByServer(this)
-  }
-}
-
 export class Channel implements ConsumerOwner {
   readonly consumers = new Map<string, ChannelConsumer>()
   readonly unacked = new UnackedTracker()
@@ -190,7 +149,9 @@ export class Channel implements ConsumerOwner {
   /** Handles a method; a returned promise means the connection must wait for it before going on. */
   onMethod(m: Method): void | Promise<void> {
     if (this.pending) throw this.contentExpected()
-    const handler = HANDLERS[m.name] as ((ch: Channel, m: Method) => void | Promise<void>) | undefined
+    const handler = this.conn.ctx.handlers[m.name] as
+      | ((ch: Channel, m: Method) => void | Promise<void>)
+      | undefined
     if (!handler) {
       // A server-only method with content (basic.deliver, basic.return, basic.get-ok) is followed by its
       // content frames, which are read before the method is refused, as RabbitMQ's frame assembler does.

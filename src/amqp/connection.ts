@@ -31,7 +31,7 @@ import {
   type Logger,
 } from '../shared/index.js'
 import { Channel } from './channel.js'
-import type { AmqpContext } from './context.js'
+import type { ConnectionContext } from './context.js'
 import { Handshake } from './handshake.js'
 import { Blocking } from './blocking.js'
 import { Heartbeat } from './heartbeat.js'
@@ -81,7 +81,7 @@ export class Connection implements FrameHandler {
 
   constructor(
     readonly socket: Socket,
-    readonly ctx: AmqpContext,
+    readonly ctx: ConnectionContext,
     onClosed: (c: Connection) => void,
   ) {
     this.onClosed = onClosed

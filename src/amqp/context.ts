@@ -2,6 +2,7 @@
 import type { UserRegistry } from '../auth/index.js'
 import type { Broker } from '../core/index.js'
 import type { Clock, FieldTable, Logger } from '../shared/index.js'
+import type { HandlerTable } from './channel.js'
 
 export interface AmqpSettings {
   /** Largest frame the server accepts and proposes, bytes (RabbitMQ: 131072). */
@@ -30,4 +31,9 @@ export interface AmqpContext {
   readonly clock: Clock
   readonly settings: AmqpSettings
   readonly serverProperties: FieldTable
+}
+
+/** What each connection works with: the context, plus the channel methods' dispatch table. */
+export interface ConnectionContext extends AmqpContext {
+  readonly handlers: HandlerTable
 }

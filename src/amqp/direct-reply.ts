@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto'
 import { type Queue, REPLY_TO, REPLY_TO_PREFIX } from '../core/index.js'
 import { type BasicProperties, type FieldTable, PreconditionFailedError } from '../shared/index.js'
-import { type Channel, ChannelConsumer } from './channel.js'
+import type { Channel } from './channel.js'
+import { ChannelConsumer } from './channel-consumer.js'
 
 export class DirectReply {
   private key: string | undefined

@@ -1,14 +1,19 @@
 // Accepts TCP connections and hands each to a Connection. Tracks them for listings and shutdown.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
-import type { AmqpContext } from './context.js'
+import type { AmqpContext, ConnectionContext } from './context.js'
+import { HANDLERS } from './handlers/index.js'
 import { Connection } from './connection.js'
 
 export class AmqpServer {
   readonly connections = new Set<Connection>()
   private readonly servers: Server[] = []
 
-  constructor(private readonly ctx: AmqpContext) {}
+  private readonly ctx: ConnectionContext
+
+  constructor(ctx: AmqpContext) {
+    this.ctx = { ...ctx, handlers: HANDLERS }
+  }
 
   /** Listens on host:port (port 0 picks a free one); resolves with the bound address. */
   listen(port: number, host: string | undefined): Promise<AddressInfo> {

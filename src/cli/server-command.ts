@@ -1,6 +1,6 @@
 // `warren server`: runs a broker until SIGINT/SIGTERM, then shuts down cleanly (320 to every client).
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { startBroker, ListenError } from '../boot/start-broker.js'
+import { startBroker, ListenError } from '../boot/index.js'
 import {
   ConfigError,
   configFromEnv,

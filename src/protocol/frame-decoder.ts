@@ -3,7 +3,7 @@
 // about 6 % of the publish path), and only a frame that straddles chunks is assembled, once, when all
 // of its bytes are there. A frame larger than the negotiated frame_max is a FRAME_ERROR before its
 // payload is buffered, so a lying size field cannot make the broker allocate.
-import { FrameError } from '../shared/errors.js'
+import { FrameError } from '../shared/index.js'
 import { describeFrame } from './erlang-format.js'
 import { FRAME } from './generated/constants.js'
 

@@ -8,7 +8,7 @@ import {
   type Method,
 } from './generated/methods.js'
 import type { Writer } from './writer.js'
-import { copyBytes } from '../shared/bytes.js'
+import { copyBytes } from '../shared/index.js'
 
 export const HEARTBEAT_FRAME = Buffer.from([FRAME.HEARTBEAT, 0, 0, 0, 0, 0, 0, FRAME.END])
 

@@ -1,8 +1,8 @@
 // Cursor over a frame payload. Bounds are checked on every read so that a truncated or lying frame
 // raises a SYNTAX_ERROR instead of reading past the payload into the next frame.
-import { AmqpSyntaxError } from '../shared/errors.js'
+import { AmqpSyntaxError } from '../shared/index.js'
 import { MAX_CACHED_LENGTH, ShortStringCache } from './short-string-cache.js'
-import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/field-table.js'
+import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 
 const TWO_32 = 2 ** 32
 /** Shared by every reader: the broker decodes on one thread. */

@@ -1,8 +1,8 @@
 // Frame writer. Frames are written into a large slab; a flush hands the written region to the socket
 // and continues after it, so the slab is reused without copying and without overwriting bytes the
 // socket still holds. Large bodies are queued by reference rather than copied into the slab.
-import { AmqpSyntaxError } from '../shared/errors.js'
-import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/field-table.js'
+import { AmqpSyntaxError } from '../shared/index.js'
+import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 
 const SLAB_SIZE = 256 * 1024
 /** Bodies at least this large are sent by reference (writev) instead of copied into the slab. */

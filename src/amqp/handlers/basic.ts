@@ -1,7 +1,8 @@
 // basic class: publish, consume, cancel, get, qos, ack/nack/reject, recover.
 import { generateName, REPLY_TO } from '../../core/index.js'
 import { AccessRefusedError, NotAllowedError, NotImplementedError } from '../../shared/index.js'
-import { ChannelConsumer, type HandlerTable } from '../channel.js'
+import type { HandlerTable } from '../channel.js'
+import { ChannelConsumer } from '../channel-consumer.js'
 
 export const basicHandlers: HandlerTable = {
   'basic.publish': (ch, m) => {
