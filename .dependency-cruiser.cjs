@@ -50,6 +50,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(cli/ctl|shared)/' },
     },
     {
+      name: 'queue-types-behind-their-interface',
+      severity: 'error',
+      comment: "A queue type's folder is reached only through queue-types/index.ts and the Queue interface.",
+      from: { path: '^src/', pathNot: '^src/core/queue-types/' },
+      to: { path: '^src/core/queue-types/[^/]+/' },
+    },
+    {
       name: 'across-folders-through-index',
       severity: 'error',
       comment: "A folder's public surface is its index.ts: imports from another folder go through it.",

@@ -39,4 +39,3 @@ export class ChannelConsumer implements Consumer {
     this.channel.consumerCancelledByServer(this)
   }
 }
-

@@ -10,7 +10,7 @@ import {
   type PublishResult,
   type Queue,
   type QueueEntry,
-  type QueueStore,
+  type DurabilityTicket,
   type VHost,
 } from '../core/index.js'
 import {
@@ -150,8 +150,7 @@ export class Channel implements ConsumerOwner {
   onMethod(m: Method): void | Promise<void> {
     if (this.pending) throw this.contentExpected()
     const handler = this.conn.ctx.handlers[m.name] as
-      | ((ch: Channel, m: Method) => void | Promise<void>)
-      | undefined
+      ((ch: Channel, m: Method) => void | Promise<void>) | undefined
     if (!handler) {
       // A server-only method with content (basic.deliver, basic.return, basic.get-ok) is followed by its
       // content frames, which are read before the method is refused, as RabbitMQ's frame assembler does.
@@ -344,7 +343,7 @@ export class Channel implements ConsumerOwner {
     const result = this.vhost.publish(exchange, msg)
     this.countPublish(result.queues, result.rejected, mandatory)
     if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
-    if (this.confirms) this.confirms.publish(result.rejected, result.stores)
+    if (this.confirms) this.confirms.publish(result.rejected, result.tickets)
     if (result.congested) this.conn.holdFor(result.congested)
     if (this.vhost.tracing) {
       this.vhost.publishTrace(
@@ -585,16 +584,16 @@ export class Channel implements ConsumerOwner {
   commitTx(): Promise<void> | undefined {
     const { publishes, settles } = this.tx
     this.tx = { publishes: [], settles: [] }
-    const stores = new Set<QueueStore>()
+    const tickets = new Set<DurabilityTicket>()
     for (const p of publishes)
-      for (const s of this.routePublish(p.exchange, p.msg, p.mandatory).stores) stores.add(s)
+      for (const t of this.routePublish(p.exchange, p.msg, p.mandatory).tickets) tickets.add(t)
     for (const s of settles) {
       if (s.ack) this.settleAcked(s.taken)
       else this.settleOrRequeue(s.taken, s.requeue)
     }
     this.scheduleResume()
-    if (stores.size === 0) return undefined
-    return Promise.all([...stores].map((s) => s.flush())).then(() => undefined)
+    if (tickets.size === 0) return undefined
+    return Promise.all([...tickets].map((t) => t.flush())).then(() => undefined)
   }
 
   /** tx.rollback: publishes are dropped; acknowledged deliveries become unacked again. */

@@ -25,7 +25,8 @@ export class Persistence implements DurabilityListener {
   private readonly saver: DefinitionSaver
   private readonly inFlight = new Set<Promise<unknown>>()
 
-  /** Paging stores of non-durable queues (see pagingStoreFor). */
+  /** The stores handed out: of durable queues, and paging stores of non-durable ones. */
+  private readonly stores = new Map<Queue, QueueStore>()
   private readonly pagingStores = new Map<Queue, QueueStore>()
 
   constructor(
@@ -42,16 +43,17 @@ export class Persistence implements DurabilityListener {
     this.saver = new DefinitionSaver(() => this.definitions.save(this.snapshot()), logger)
   }
 
-  queueCreated(q: Queue): void {
+  storeFor(q: Queue): QueueStore {
     const store = new DeferredQueueStore(this.messages.openQueue(q.vhost, q.name))
-    q.store = store
+    this.stores.set(q, store)
     // A store that cannot be opened (a full disk) fails the declaration, which is then undone.
     this.track(store.whenOpen)
+    return store
   }
 
   queueDeleted(q: Queue): void {
-    const store = q.store ?? this.pagingStores.get(q)
-    q.store = undefined
+    const store = this.stores.get(q) ?? this.pagingStores.get(q)
+    this.stores.delete(q)
     this.pagingStores.delete(q)
     if (store)
       this.track(
@@ -167,15 +169,10 @@ export class Persistence implements DurabilityListener {
     }
     for (const v of this.broker.vhosts.values()) {
       for (const q of v.queues.values()) {
-        if (!q.store) continue
+        if (!this.stores.has(q)) continue
         live.add(`${v.name}\u0000${q.name}`)
         const before = q.readyCount
-        await q.store.recover((m) => {
-          q.recover(m)
-          progress()
-        })
-        // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.
-        q.expireHead()
+        await q.recover(progress)
         messages += q.readyCount - before
         queues++
         if (queues % 100 === 0) this.logger.info({ queues, messages }, `recovering: ${queues} queues done`)
@@ -199,7 +196,7 @@ export class Persistence implements DurabilityListener {
     const queues = [...this.broker.vhosts.values()].flatMap((v) => [...v.queues.values()])
     // Dead letters on their way out of a source queue leave it before it closes (else a clean stop keeps both).
     await Promise.all(queues.map((q) => q.movesSettled()))
-    for (const q of queues) await q.store?.close()
+    for (const store of this.stores.values()) await store.close()
     await this.messages.close()
     // Paged-out messages of non-durable queues do not outlive the process: nothing to flush.
     for (const store of this.pagingStores.values()) await store.destroy().catch(() => undefined)

@@ -1,6 +1,7 @@
 // The broker model: vhosts and the limits that apply to all of them. Protocol-free.
 import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
 import type { DurabilityListener } from './ports.js'
+import { defaultQueueTypes, type QueueTypes } from './queue-types/index.js'
 import { VHost } from './vhost.js'
 
 export interface BrokerLimits {
@@ -29,6 +30,8 @@ export class Broker {
     readonly clock: Clock,
     readonly logger: Logger,
     readonly limits: BrokerLimits,
+    /** The queue types declares may ask for (x-queue-type); boot registers them. */
+    readonly queueTypes: QueueTypes = defaultQueueTypes(),
   ) {}
 
   setAlarm(alarm: Alarm, on: boolean): void {

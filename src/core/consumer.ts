@@ -1,6 +1,6 @@
 // What a queue needs from a consumer. The AMQP channel implements it; tests may implement it directly.
 import type { QueueEntry } from './message.js'
-import type { Queue } from './queue/queue.js'
+import type { Queue } from './queue-types/queue.js'
 
 export interface Consumer {
   readonly tag: string

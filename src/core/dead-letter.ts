@@ -3,7 +3,7 @@
 // original-expiration, and cycle detection that drops a message going round without any rejection.
 import { type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 import type { Message } from './message.js'
-import type { DeadLetterReason } from './queue/queue.js'
+import type { DeadLetterReason } from './queue-types/queue.js'
 
 /** The routing keys a message was published with: its key plus any CC header keys. */
 export function publishRoutingKeys(msg: Message): string[] {

@@ -5,7 +5,7 @@ import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from
 import type { Broker } from './broker.js'
 import type { ApplyTo } from './policy.js'
 import type { Definitions } from './ports.js'
-import { Queue } from './queue/queue.js'
+import { isQueue } from './queue-types/queue.js'
 
 export type Json = null | boolean | number | string | Json[] | { [k: string]: Json }
 
@@ -73,7 +73,7 @@ export function exportTopology(
           source: ex.name,
           vhost: v.name,
           destination: b.destination.name,
-          destination_type: b.destination instanceof Queue ? 'queue' : 'exchange',
+          destination_type: isQueue(b.destination) ? 'queue' : 'exchange',
           routing_key: b.routingKey,
           arguments: tableToJson(b.args),
         })

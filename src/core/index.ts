@@ -9,7 +9,18 @@ export {
   type QueueDeclare,
   type PublishResult,
 } from './vhost.js'
-export { Queue, type QueueOptions } from './queue/queue.js'
+export {
+  classicQueueType,
+  defaultQueueTypes,
+  type DurabilityTicket,
+  type Enqueued,
+  isQueue,
+  type Queue,
+  type QueueOptions,
+  type QueueType,
+  QueueTypes,
+  type Taken,
+} from './queue-types/index.js'
 export { Message, type QueueEntry } from './message.js'
 export { MessageStats } from './stats.js'
 export type { Consumer, ConsumerOwner } from './consumer.js'
@@ -26,6 +37,6 @@ export {
   jsonToField,
   type Json,
 } from './definitions.js'
-export type { DeadLetterReason } from './queue/queue.js'
+export type { DeadLetterReason } from './queue-types/index.js'
 export { type Policy, type ApplyTo, matchPolicy, validatePolicy } from './policy.js'
 export { TRACE_EXCHANGE, publishTrace, deliverTrace, type TraceOrigin } from './trace.js'

@@ -1,14 +1,14 @@
 // What the core needs from outside. Implementations live in src/store/ and are picked by src/boot/.
 import type { BasicProperties } from '../shared/index.js'
-import type { Queue } from './queue/queue.js'
+import type { Queue } from './queue-types/queue.js'
 
 /**
  * Told about every change to durable definitions and durable queues, so that they can be stored.
  * Calls are synchronous notifications; the listener does its I/O in the background.
  */
 export interface DurabilityListener {
-  /** A durable queue was created: give it a store (queue.store). */
-  queueCreated(q: Queue): void
+  /** The store a new durable queue keeps its persistent messages in (opening in the background). */
+  storeFor(q: Queue): QueueStore
   /** A queue was deleted: drop its stored messages (durable store or paging store). */
   queueDeleted(q: Queue): void
   /**

@@ -29,8 +29,16 @@ import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
 import { matchPolicy, type Policy, validatePolicy } from './policy.js'
 import { TRACE_EXCHANGE } from './trace.js'
 import { MessageStats } from './stats.js'
-import { type DeadLetterReason, Queue, type QueueHost } from './queue/queue.js'
-import { checkQueueEquivalence, inequivalence, validateQueueArgs } from './queue/queue-args.js'
+import { inequivalence } from './equivalence.js'
+import {
+  type DeadLetterReason,
+  type DurabilityTicket,
+  isQueue,
+  type Queue,
+  type QueueHost,
+  type QueueTypes,
+  defaultQueueTypes,
+} from './queue-types/index.js'
 
 export interface ExchangeDeclare {
   name: string
@@ -124,6 +132,7 @@ export class VHost implements QueueHost {
     private readonly durability?: DurabilityListener,
     private readonly logger?: Logger,
     private readonly memory: MemoryPressure = { paging: false },
+    private readonly queueTypes: QueueTypes = defaultQueueTypes(),
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type, internal] of STANDARD_EXCHANGES) {
@@ -231,15 +240,13 @@ export class VHost implements QueueHost {
     if (d.name.startsWith('amq.') && !d.serverNamed) {
       throw new AccessRefusedError(`queue name '${d.name}' contains reserved prefix 'amq.*'`)
     }
-    validateQueueArgs(d.name, this.name, d.args)
+    const type = this.queueTypes.resolve(d.args)
+    type.validateArgs(d.name, this.name, d.args)
     const name = d.name === '' ? generateName('amq.gen-') : d.name
-    const q = new Queue({ ...d, name, vhost: this.name }, this)
+    const q = type.create({ ...d, name, vhost: this.name }, this)
     this.applyPoliciesTo(q)
     this.queues.set(name, q)
-    if (q.durable && this.durability) {
-      this.durability.queueCreated(q)
-      this.durability.definitionsChanged()
-    }
+    if (q.durable) this.durability?.definitionsChanged()
     return q
   }
 
@@ -254,7 +261,7 @@ export class VHost implements QueueHost {
         `inequivalent arg 'auto_delete' for ${quote(q.name, this.name, 'queue')}: received '${d.autoDelete}' but current is '${q.autoDelete}'`,
       )
     }
-    checkQueueEquivalence(q.name, this.name, q.args, d.args)
+    this.queueTypes.resolve(q.args).checkEquivalence(q.name, this.name, q.args, d.args)
   }
 
   /**
@@ -309,6 +316,10 @@ export class VHost implements QueueHost {
     return this.memory.paging
   }
 
+  storeFor(q: Queue): QueueStore | undefined {
+    return this.durability?.storeFor(q)
+  }
+
   pagingStoreFor(q: Queue): QueueStore | undefined {
     // Direct reply-to queues share one name and hand messages straight to their consumer: never paged.
     return this.queues.get(q.name) === q ? this.durability?.pagingStoreFor(q) : undefined
@@ -359,7 +370,7 @@ export class VHost implements QueueHost {
   // ---- direct reply-to ----
 
   openReplyQueue(key: string, connectionId: number): Queue {
-    const q = new Queue(
+    const q = this.queueTypes.resolve({}).create(
       {
         name: REPLY_TO,
         vhost: this.name,
@@ -428,7 +439,7 @@ export class VHost implements QueueHost {
     const result = this.result
     result.queues = routed.length
     result.rejected = false
-    clearArray(result.stores)
+    clearArray(result.tickets)
     clearArray(result.queueNames)
     result.congested = undefined
     if (this.tracing) for (const q of routed) result.queueNames.push(q.name)
@@ -438,8 +449,9 @@ export class VHost implements QueueHost {
     const stored = stripBcc(msg)
     for (let i = 0; i < routed.length; i++) {
       const q = routed[i] as Queue
-      if (!q.enqueue(stored)) result.rejected = true
-      else if (q.store && stored.persistent) result.stores.push(q.store)
+      const enqueued = q.enqueue(stored)
+      if (enqueued === false) result.rejected = true
+      else if (enqueued !== true) result.tickets.push(enqueued)
       if (q.congested) result.congested = q
     }
     this.spareRouted.push(this.routed)
@@ -450,7 +462,7 @@ export class VHost implements QueueHost {
   private readonly result: PublishResult = {
     queues: 0,
     rejected: false,
-    stores: [],
+    tickets: [],
     queueNames: [],
     congested: undefined,
   }
@@ -488,7 +500,7 @@ export class VHost implements QueueHost {
   private addDestination(d: Destination): void {
     if (d.routeMark === this.epoch) return
     d.routeMark = this.epoch
-    if (d instanceof Queue) this.routed.push(d)
+    if (isQueue(d)) this.routed.push(d)
     else this.routeKeys(d, this.routingMessage as Message, this.routingExtraKeys)
   }
 
@@ -517,13 +529,14 @@ export class VHost implements QueueHost {
     const dlx = this.exchanges.get(dlxName)
     if (!dlx) return undefined // RabbitMQ drops dead letters whose exchange does not exist
     const now = this.clock.now()
-    let copies: Set<QueueStore> | undefined
+    let copies: Set<DurabilityTicket> | undefined
     for (const msg of messages) {
       const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
       const targets = [...this.route(dlx, dead)]
       for (const t of targets) {
-        if (isDeadLetterCycle(dead, t.name) || !t.enqueue(dead)) continue
-        if (t.store && dead.persistent) (copies ??= new Set()).add(t.store)
+        if (isDeadLetterCycle(dead, t.name)) continue
+        const enqueued = t.enqueue(dead)
+        if (enqueued !== true && enqueued !== false) (copies ??= new Set()).add(enqueued)
       }
     }
     return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)
@@ -535,8 +548,8 @@ export interface PublishResult {
   queues: number
   /** A queue refused it (reject-publish overflow): publisher confirms answer with basic.nack. */
   rejected: boolean
-  /** Stores of the durable queues a persistent message reached: its confirm waits for them. */
-  stores: QueueStore[]
+  /** What its confirm waits for: the tickets of the durable queues a persistent message reached. */
+  tickets: DurabilityTicket[]
   /** Names of the queues reached, collected only while tracing is on. */
   queueNames: string[]
   /** A queue reached whose consumers cannot keep up: the publisher should wait for it (credit flow). */

@@ -3,7 +3,7 @@
 // bindings. As RabbitMQ 3.10 does, the export includes non-durable queues and exchanges (not exclusive
 // queues, nor the built-in amq.* exchanges). Import is checked first and applied in RabbitMQ's order.
 import { checkPermission, HASHING_ALGORITHM, type Permission } from '../auth/index.js'
-import { type Definitions, exportPolicies, importPolicies, Queue, type VHost } from '../core/index.js'
+import { type Definitions, exportPolicies, importPolicies, isQueue, type VHost } from '../core/index.js'
 import { BrokerError, checkUserPattern } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
 import { FULL_PERMISSION, parseTags, passwordHashOf, vhostMeta } from './format/accounts.js'
@@ -78,12 +78,12 @@ function topology(vhosts: VHost[], withVhost: boolean): { queues: Obj[]; exchang
         })
       }
       for (const b of ex.bindings) {
-        if (b.destination instanceof Queue && b.destination.exclusiveOwner !== undefined) continue
+        if (isQueue(b.destination) && b.destination.exclusiveOwner !== undefined) continue
         bindings.push({
           source: ex.name,
           ...at(v),
           destination: b.destination.name,
-          destination_type: b.destination instanceof Queue ? 'queue' : 'exchange',
+          destination_type: isQueue(b.destination) ? 'queue' : 'exchange',
           routing_key: b.routingKey,
           arguments: tableToJson(b.args),
         })

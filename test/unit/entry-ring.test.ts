@@ -2,7 +2,7 @@ import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
 import { Message, type QueueEntry } from '../../src/core/message.js'
-import { EntryRing } from '../../src/core/queue/entry-ring.js'
+import { EntryRing } from '../../src/core/queue-types/classic/entry-ring.js'
 
 const message = new Message('', 'k', {}, Buffer.alloc(0))
 const entry = (seq: number): QueueEntry => ({

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { Message, type QueueEntry } from '../../src/core/message.js'
-import { PriorityList } from '../../src/core/queue/message-list.js'
+import { PriorityList } from '../../src/core/queue-types/classic/message-list.js'
 
 const entry = (seq: number, priority: number): QueueEntry => ({
   message: new Message('', 'k', { priority }, Buffer.alloc(0)),

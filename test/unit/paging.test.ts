@@ -14,7 +14,9 @@ function setup(): { broker: Broker; queue: Queue; stores: Map<Queue, QueueStore>
   const stores = new Map<Queue, QueueStore>()
   const destroyed: Queue[] = []
   broker.durability = {
-    queueCreated: () => undefined,
+    storeFor: () => {
+      throw new Error('the queues of this test are not durable')
+    },
     definitionsChanged: () => undefined,
     queueDeleted: (q) => {
       destroyed.push(q)

@@ -4,7 +4,7 @@
 import { type FieldTable, type FieldValue, fieldNumber } from '../../shared/index.js'
 import type { Message } from '../message.js'
 import type { Policy } from '../policy.js'
-import type { Queue } from '../queue/queue.js'
+import type { Queue } from '../queue-types/queue.js'
 import { MessageStats } from '../stats.js'
 
 export type Destination = Queue | Exchange
@@ -31,6 +31,8 @@ export interface RouteSink {
 }
 
 export abstract class Exchange {
+  /** Tells exchanges from queues among binding destinations. */
+  readonly kind = 'exchange' as const
   abstract readonly type: string
   readonly name: string
   readonly vhost: string

@@ -1,7 +1,14 @@
 // Queues, exchanges and bindings in RabbitMQ's JSON shape. Fields that describe Erlang internals
 // (garbage_collection, reductions, backing_queue_status) are left out; see docs/management.md.
 import { createHash } from 'node:crypto'
-import { type Binding, type Exchange, type Policy, Queue, type VHost } from '../../core/index.js'
+import {
+  type Binding,
+  type Exchange,
+  isQueue,
+  type Policy,
+  type Queue,
+  type VHost,
+} from '../../core/index.js'
 import type { ConnectionView, ManagementContext } from '../context.js'
 import { tableToJson } from '../json.js'
 import type { Item } from '../listing.js'
@@ -111,7 +118,7 @@ export function bindingView(b: Binding): BindingView {
     source: b.source.name,
     vhost: b.source.vhost,
     destination: b.destination.name,
-    destinationType: b.destination instanceof Queue ? 'queue' : 'exchange',
+    destinationType: isQueue(b.destination) ? 'queue' : 'exchange',
     routingKey: b.routingKey,
     args: b.args,
   }

@@ -1,6 +1,6 @@
 // /api/bindings: listings, and bindings between an exchange and a queue (.../e/{source}/q/{queue}) or
 // another exchange (.../e/{source}/e/{destination}), each binding addressed by its properties key.
-import { type Destination, type Exchange, Queue, type VHost } from '../../core/index.js'
+import { type Destination, type Exchange, isQueue, type VHost } from '../../core/index.js'
 import { checkResource, listedVhosts } from '../auth.js'
 import {
   type BindingView,
@@ -46,7 +46,7 @@ function endsOrUndefined(v: VHost, c: Call, kind: Kind): Ends | undefined {
 
 function between({ source, dest }: Ends): BindingView[] {
   const list = source.bindings.filter((b) => b.destination === dest).map(bindingView)
-  if (source.name === '' && dest instanceof Queue) list.unshift(defaultBinding(dest))
+  if (source.name === '' && isQueue(dest)) list.unshift(defaultBinding(dest))
   return list
 }
 
@@ -107,7 +107,7 @@ function vhostBindingItems(v: VHost): Record<string, unknown>[] {
 /** RabbitMQ's bind checks: read on the source exchange, write on the destination. */
 function checkBindPermissions(c: Call, e: Ends): void {
   checkResource(c.ctx, c.user, e.v.name, 'read', 'exchange', e.source.name)
-  checkResource(c.ctx, c.user, e.v.name, 'write', e.dest instanceof Queue ? 'queue' : 'exchange', e.dest.name)
+  checkResource(c.ctx, c.user, e.v.name, 'write', isQueue(e.dest) ? 'queue' : 'exchange', e.dest.name)
 }
 
 function createBinding(c: Call, kind: Kind): void {

@@ -1,7 +1,7 @@
 // Prometheus metrics in the text exposition format, with the names of RabbitMQ's rabbitmq_prometheus
 // plugin where one exists: /metrics (aggregated, cheap) and /metrics/per-object (per queue). Built from
 // the same counters as the management API; nothing here scans messages. Unauthenticated, as the plugin.
-import { type Alarm, Queue } from '../../core/index.js'
+import { type Alarm, isQueue } from '../../core/index.js'
 import type { ManagementContext } from '../context.js'
 import { openConnections } from '../context.js'
 import { addInto, vhostSample } from '../format/stats.js'
@@ -182,7 +182,7 @@ function perObject(ctx: ManagementContext): string {
   const out = new Exposition()
   for (const v of ctx.broker.vhosts.values()) {
     for (const q of v.queues.values()) {
-      if (!(q instanceof Queue)) continue
+      if (!isQueue(q)) continue
       const labels = { vhost: v.name, queue: q.name }
       out.metric(
         'rabbitmq_queue_messages_ready',

@@ -5,56 +5,20 @@
 // messages leave from the head of the queue only.
 import {
   AccessRefusedError,
-  type Clock,
   type FieldTable,
   PreconditionFailedError,
   type TimerHandle,
-} from '../../shared/index.js'
-import type { Consumer } from '../consumer.js'
-import type { Binding } from '../exchange/exchange.js'
-import { MessageStats } from '../stats.js'
-import { Message, type QueueEntry } from '../message.js'
-import type { QueueStore, RecoveredMessage } from '../ports.js'
+} from '../../../shared/index.js'
+import type { Consumer } from '../../consumer.js'
+import type { Binding } from '../../exchange/exchange.js'
+import { MessageStats } from '../../stats.js'
+import { Message, type QueueEntry } from '../../message.js'
+import type { QueueStore, RecoveredMessage } from '../../ports.js'
+import type { Policy } from '../../policy.js'
+import type { DeadLetterReason, Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
+import { type QueueSettings, resolveSettings } from '../queue-settings.js'
 import { FifoList, PriorityList } from './message-list.js'
 import { ReadyMessages } from './ready-messages.js'
-import type { Policy } from '../policy.js'
-import { type QueueSettings, resolveSettings } from './queue-settings.js'
-
-/** A message taken by basic.get, and what its delivery must wait for (see Queue.get). */
-export interface Taken {
-  readonly entry: QueueEntry
-  readonly wait: Promise<void> | undefined
-}
-
-export interface QueueOptions {
-  readonly name: string
-  readonly vhost: string
-  readonly durable: boolean
-  readonly autoDelete: boolean
-  /** Id of the owning connection for exclusive queues. */
-  readonly exclusiveOwner: number | undefined
-  readonly args: FieldTable
-}
-
-export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen'
-
-/** What a queue needs from its vhost. */
-export interface QueueHost {
-  readonly clock: Clock
-  /** The queue is unused (auto-delete or x-expires) and should go. */
-  autoDeleteQueue(q: Queue): void
-  /**
-   * Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. A returned
-   * promise resolves once the copies are durable: only then may the originals leave the queue's store.
-   */
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined
-  /** Memory is short: queues page messages out of memory (see ReadyMessages). */
-  readonly memoryPressure: boolean
-  /** A store for a non-durable queue to page into, or undefined when the broker keeps nothing on disk. */
-  pagingStoreFor(q: Queue): QueueStore | undefined
-  /** The queue's store failed while `doing` something: report it. */
-  storeFailed(q: Queue, err: unknown, doing: string): void
-}
 
 /**
  * Credit flow: when a queue's consumers cannot keep up because their sockets are full and more than
@@ -65,7 +29,9 @@ export interface QueueHost {
 const FLOW_HIGH = 4096
 const FLOW_LOW = 1024
 
-export class Queue {
+export class ClassicQueue implements Queue {
+  readonly kind = 'queue' as const
+  readonly type = 'classic'
   readonly name: string
   readonly vhost: string
   readonly durable: boolean
@@ -85,7 +51,7 @@ export class Queue {
   /** Message counters for the management API (see core/stats.ts). */
   readonly stats = new MessageStats()
   /** The durable log of a durable queue; persistent messages are appended to it. */
-  store: QueueStore | undefined
+  private readonly store: QueueStore | undefined
 
   private readonly ready: ReadyMessages
   private nextSeq = 0
@@ -113,6 +79,7 @@ export class Queue {
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
     this.settings = resolveSettings(opts.args)
+    this.store = this.durable ? host.storeFor(this) : undefined
     const maxPriority = this.settings.maxPriority
     const prioritised = maxPriority !== undefined && maxPriority > 0
     const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
@@ -206,21 +173,28 @@ export class Queue {
    * Adds a message at the tail and starts delivery. Returns false when overflow refused it
    * (reject-publish); with reject-publish-dlx the refused message is dead-lettered.
    */
-  enqueue(message: Message): boolean {
+  enqueue(message: Message): Enqueued {
     if (this.wouldRejectPublish(message)) {
       if (this.settings.overflow === 'reject-publish-dlx')
         void this.host.deadLetter(this, [message], 'maxlen')
       return false
     }
     const expiresAt = this.expiryFor(message)
+    const stored = this.store !== undefined && message.persistent
     const entry: QueueEntry = {
       message,
       seq: this.nextSeq++,
       redelivered: false,
       expiresAt,
-      storeId: this.store && message.persistent ? this.store.append(message, storedExpiry(expiresAt)) : -1,
+      storeId: stored ? (this.store as QueueStore).append(message, storedExpiry(expiresAt)) : -1,
     }
     this.stats.publish++
+    this.accept(entry)
+    // A persistent message in a durable queue is confirmed once its store has flushed (group commit).
+    return stored ? (this.store as QueueStore) : true
+  }
+
+  private accept(entry: QueueEntry): void {
     // A message that a consumer can take right away is delivered, whatever its TTL (TTL 0 means
     // "deliver now or never"); otherwise it waits, and expires from the head.
     if (this.ready.length === 0 && this.consumers.length > 0 && !this.dispatching) {
@@ -229,14 +203,13 @@ export class Queue {
         const wait = this.handedOut(entry, c.noAck)
         this.countDelivery(entry, c.noAck)
         c.deliver(this, entry, wait)
-        return true
+        return
       }
     }
     this.ready.push(entry)
     if (this.consumers.length > 0) this.dispatch()
     if (entry.expiresAt !== Infinity) this.expireHead()
     this.enforceMaxLength()
-    return true
   }
 
   /** The smaller of the queue's x-message-ttl and the message's expiration, as an absolute time. */
@@ -424,8 +397,18 @@ export class Queue {
     return count
   }
 
-  /** Puts back a message recovered from the store, in store order, at startup. */
-  recover(m: RecoveredMessage): void {
+  /** At startup: every message of the queue's store, in store order; then what expired meanwhile goes. */
+  async recover(progress: () => void): Promise<void> {
+    await this.store?.recover((m) => {
+      this.recoverOne(m)
+      progress()
+    })
+    // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.
+    this.expireHead()
+  }
+
+  /** Puts back a message recovered from the store, in store order. */
+  private recoverOne(m: RecoveredMessage): void {
     // Transient messages reach the store only when paged out; a restart drops them, as in RabbitMQ.
     if (m.properties.deliveryMode !== 2) {
       this.store?.remove(m.id)

@@ -4,8 +4,8 @@
 // memory (they are in the queue's store). Under memory pressure every other queue pages too, into its
 // durable store or a paging store, and the part of its window beyond WINDOW_MAX is moved out as well.
 // When the window runs low, the next batch is read back.
-import type { Message, QueueEntry } from '../message.js'
-import type { PersistedMessage, QueueStore } from '../ports.js'
+import type { Message, QueueEntry } from '../../message.js'
+import type { PersistedMessage, QueueStore } from '../../ports.js'
 import type { Drained } from './entry-ring.js'
 import type { MessageList } from './message-list.js'
 import { PagedTail, type TailEntry } from './paged-tail.js'

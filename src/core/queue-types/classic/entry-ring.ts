@@ -4,7 +4,7 @@
 // bytes with its boxed expiry); the QueueEntry object is made when the message leaves the ring (delivered,
 // requeue bookkeeping, purge), i.e. only for messages in flight. Requeued entries go back to their
 // original position by sequence number.
-import type { Message, QueueEntry } from '../message.js'
+import type { Message, QueueEntry } from '../../message.js'
 
 /** What emptying a list gives back: how many entries it held, and the store ids of the stored ones. */
 export interface Drained {

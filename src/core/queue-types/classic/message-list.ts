@@ -1,7 +1,7 @@
 // The ready messages of a queue. A plain queue keeps one ring of entries; a priority queue
 // (x-max-priority) keeps one ring per priority level and serves the highest level first. Both keep
 // requeued entries at their original position (by sequence number) within their level.
-import type { QueueEntry } from '../message.js'
+import type { QueueEntry } from '../../message.js'
 import { type Drained, EntryRing } from './entry-ring.js'
 
 export interface MessageList {

@@ -1,0 +1,13 @@
+// The classic queue type: RabbitMQ 3.10's classic queues (see classic-queue.ts).
+import type { QueueType } from '../queue-type.js'
+import { ClassicQueue } from './classic-queue.js'
+import { checkQueueEquivalence, validateQueueArgs } from './queue-args.js'
+
+export const classicQueueType: QueueType = {
+  name: 'classic',
+  validateArgs: validateQueueArgs,
+  checkEquivalence: checkQueueEquivalence,
+  create: (opts, host) => new ClassicQueue(opts, host),
+}
+
+export { WINDOW_MAX } from './ready-messages.js'
