@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
-import { Broker } from '../core/index.js'
+import { Broker, classicQueueType, QueueTypes } from '../core/index.js'
 import { startManagement } from '../management/index.js'
 import { openDefinitionStore, openSegmentStore, type SegmentStoreOptions } from '../store/index.js'
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js'
@@ -49,7 +49,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const config = resolveConfig(overrides)
   const logger = givenLogger ?? createLogger({ level: config.logLevel as LogLevel })
   const clock = givenClock ?? systemClock
-  const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize })
+  // The queue types declares may ask for; a new type is registered here.
+  const queueTypes = new QueueTypes(classicQueueType)
+  const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize }, queueTypes)
   const users = new UserRegistry()
   const stored = opts.dataDir !== undefined
   const warnNoSpace = atMostEvery(5000, () =>
