@@ -1,9 +1,6 @@
 // One AMQP channel: method dispatch through a table of handlers, content assembly for basic.publish,
 // deliveries and their acknowledgements, prefetch, and publisher confirms.
 import {
-  deliverTrace,
-  publishTrace,
-  type TraceOrigin,
   type ConsumerOwner,
   type Exchange,
   Message,
@@ -34,13 +31,12 @@ import {
   CommandInvalidError,
   FrameError,
   NotFoundError,
-  PreconditionFailedError,
   UnexpectedFrameError,
 } from '../shared/index.js'
 import type { Connection } from './connection.js'
-import { MessageStats } from '../core/index.js'
+import { type MessageStats, Session } from '../core/index.js'
 import type { ChannelConsumer } from './channel-consumer.js'
-import { type Access, checkPermitted, type Permission, type ResourceKind, type User } from '../auth/index.js'
+import type { Access, ResourceKind, User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
 import { sharedSlab } from './slab.js'
 import { MAX_CACHED_PROPERTIES, PropertiesCache } from './properties-cache.js'
@@ -56,8 +52,6 @@ const reader = new Reader()
 
 const EMPTY_BODY = Buffer.alloc(0)
 const BASIC_PUBLISH_IDS = [60, 40] as const
-/** How many exchanges a channel remembers as writable (see permitPublish). */
-const MAX_PERMITTED_EXCHANGES = 256
 
 /** Decoded property sets shared between the messages that repeat them (see properties-cache.ts). */
 const propertiesCache = new PropertiesCache()
@@ -110,8 +104,8 @@ interface PendingPublish {
 export class Channel implements ConsumerOwner {
   readonly consumers = new Map<string, ChannelConsumer>()
   readonly unacked = new UnackedTracker()
-  /** Message counters for the management API (see core/stats.ts). */
-  readonly stats = new MessageStats()
+  /** The protocol-neutral side of the channel: checks, routing, counters, tracing (core/session.ts). */
+  readonly session: Session
   /** Name of the last queue declared on this channel: '' in later queue methods means it. */
   lastQueue = ''
   prefetchCount = 0
@@ -130,6 +124,21 @@ export class Channel implements ConsumerOwner {
     readonly id: number,
   ) {
     this.directReply = new DirectReply(this)
+    const ctx = conn.ctx
+    this.session = new Session({
+      vhost: conn.vhost as VHost,
+      user: (conn.user as User).name,
+      authz: ctx.authz,
+      connection: conn.name,
+      channel: id,
+      node: String(ctx.serverProperties['cluster_name'] ?? 'warren'),
+      maxMessageSize: ctx.broker.limits.maxMessageSize,
+    })
+  }
+
+  /** Message counters for the management API (see core/stats.ts). */
+  get stats(): MessageStats {
+    return this.session.stats
   }
 
   get connectionId(): number {
@@ -195,41 +204,8 @@ export class Channel implements ConsumerOwner {
 
   /** RabbitMQ's permission check for the connection's user on a resource of this vhost (403 when refused). */
   permit(access: Access, kind: ResourceKind, name: string): void {
-    checkPermitted(this.conn.ctx.users, (this.conn.user as User).name, this.vhost.name, access, kind, name)
+    this.session.permit(access, kind, name)
   }
-
-  /**
-   * The write check of basic.publish, which runs per message: exchanges allowed under the current
-   * permission object are remembered (a few hundred at most), so publishes skip the regular expression
-   * (RE2, ~100-300 ns a match) unless the permission was changed. A set lookup costs a string hash.
-   */
-  permitPublish(exchange: string): void {
-    const perm = this.conn.ctx.users.permission((this.conn.user as User).name, this.vhost.name)
-    if (perm !== undefined && perm === this.publishPermission) {
-      if (exchange === this.lastPermittedExchange) return
-      if (this.permittedExchanges?.has(exchange) !== true) this.permit('write', 'exchange', exchange)
-    } else {
-      this.permit('write', 'exchange', exchange)
-      this.publishPermission = perm
-      this.permittedExchanges?.clear()
-      this.lastPermittedExchange = undefined
-    }
-    this.rememberPermitted(exchange)
-  }
-
-  /** The set holds every exchange found writable but the last one; made when a second one shows up. */
-  private rememberPermitted(exchange: string): void {
-    const last = this.lastPermittedExchange
-    if (last !== undefined) {
-      const set = (this.permittedExchanges ??= new Set())
-      if (set.size >= MAX_PERMITTED_EXCHANGES) set.clear()
-      set.add(last)
-    }
-    this.lastPermittedExchange = exchange
-  }
-  private publishPermission: Permission | undefined
-  private lastPermittedExchange: string | undefined
-  private permittedExchanges: Set<string> | undefined
 
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
   queueName(name: string): string {
@@ -284,12 +260,13 @@ export class Channel implements ConsumerOwner {
     }
     reader.short() // weight, unused
     const bodySize = reader.longlong()
-    const max = this.conn.ctx.broker.limits.maxMessageSize
     decodeProperties(p, buf, reader.pos, end)
     p.bodySize = bodySize
-    if (bodySize > max) {
+    try {
+      this.session.checkSize(bodySize)
+    } catch (err) {
       this.pending = undefined
-      throw new PreconditionFailedError(`message size ${bodySize} is larger than configured max size ${max}`)
+      throw err
     }
     if (bodySize === 0) this.completePublish(p, EMPTY_BODY)
   }
@@ -326,7 +303,7 @@ export class Channel implements ConsumerOwner {
     }
     const exchange = p.exchange
     const props = this.directReply.rewriteReplyTo(p.properties as BasicProperties)
-    this.validateProperties(props)
+    this.session.validate(props)
     const raw = props === p.properties ? p.rawProperties : undefined
     // No clock read per publish: TTLs read the clock only for queues and messages that have one.
     const msg = new Message(exchange.name, p.routingKey, props, body, raw)
@@ -340,87 +317,11 @@ export class Channel implements ConsumerOwner {
   }
 
   private routePublish(exchange: Exchange, msg: Message, mandatory: boolean): PublishResult {
-    const result = this.vhost.publish(exchange, msg)
-    this.countPublish(result.queues, result.rejected, mandatory)
+    const result = this.session.publish(exchange, msg, mandatory, this.confirmMode)
     if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
     if (this.confirms) this.confirms.publish(result.rejected, result.tickets)
     if (result.congested) this.conn.holdFor(result.congested)
-    if (this.vhost.tracing) {
-      this.vhost.publishTrace(
-        publishTrace(
-          this.vhost.name,
-          msg,
-          result.queueNames,
-          this.traceOrigin(),
-          this.node,
-          this.conn.ctx.clock.now(),
-        ),
-      )
-    }
     return result
-  }
-
-  private traceOrigin(): TraceOrigin {
-    return { connection: this.conn.name, channel: this.id, user: this.conn.user?.name ?? '' }
-  }
-
-  private get node(): string {
-    return String(this.conn.ctx.serverProperties['cluster_name'] ?? 'warren')
-  }
-
-  private traceDelivery(queue: Queue, entry: QueueEntry): void {
-    const t = deliverTrace(
-      this.vhost.name,
-      queue.name,
-      entry.redelivered,
-      entry.message,
-      this.traceOrigin(),
-      this.node,
-      this.conn.ctx.clock.now(),
-    )
-    this.vhost.publishTrace(t)
-  }
-
-  private countPublish(queues: number, rejected: boolean, mandatory: boolean): void {
-    const s = this.stats
-    const vs = this.vhost.stats
-    s.publish++
-    if (this.confirmMode && !rejected) {
-      s.confirm++
-      vs.confirm++
-    }
-    if (queues > 0) return
-    if (mandatory) {
-      s.returnUnroutable++
-      vs.returnUnroutable++
-    } else {
-      s.dropUnroutable++
-      vs.dropUnroutable++
-    }
-  }
-
-  private countDelivery(redelivered: boolean, noAck: boolean, get: boolean): void {
-    const s = this.stats
-    if (get) {
-      if (noAck) s.getNoAck++
-      else s.get++
-    } else if (noAck) s.deliverNoAck++
-    else s.deliver++
-    if (redelivered) s.redeliver++
-  }
-
-  /** RabbitMQ's checks on publish: a parseable expiration, and a user-id that is the logged-in user. */
-  private validateProperties(props: BasicProperties): void {
-    if (props.expiration !== undefined) {
-      const problem = expirationProblem(props.expiration)
-      if (problem) throw new PreconditionFailedError(`invalid expiration '${props.expiration}': ${problem}`)
-    }
-    const user = this.conn.user?.name
-    if (props.userId !== undefined && props.userId !== user) {
-      throw new PreconditionFailedError(
-        `user_id property set to '${props.userId}' but authenticated user was '${user}'`,
-      )
-    }
   }
 
   private returnMessage(msg: Message, replyCode: number, replyText: string): void {
@@ -474,7 +375,6 @@ export class Channel implements ConsumerOwner {
 
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
     const tag = ++this.deliveryTag
-    this.countDelivery(entry.redelivered, c.noAck, false)
     if (!c.noAck) {
       this.unacked.add({ tag, queue, entry, consumer: c })
       c.unacked++
@@ -494,13 +394,12 @@ export class Channel implements ConsumerOwner {
       this.conn.frameMax,
     )
     this.conn.scheduleFlush()
-    if (this.vhost.tracing) this.traceDelivery(queue, entry)
+    this.session.delivered(queue, entry, c.noAck, false)
   }
 
   /** basic.get-ok for an entry taken from `queue`. */
   deliverGet(queue: Queue, entry: QueueEntry, noAck: boolean): void {
     const tag = ++this.deliveryTag
-    this.countDelivery(entry.redelivered, noAck, true)
     if (!noAck) this.unacked.add({ tag, queue, entry, consumer: undefined })
     const msg = entry.message
     writeMethodFrame(this.conn.writer, this.id, {
@@ -512,7 +411,7 @@ export class Channel implements ConsumerOwner {
       messageCount: queue.readyCount,
     })
     this.writeContent(msg)
-    if (this.vhost.tracing) this.traceDelivery(queue, entry)
+    this.session.delivered(queue, entry, noAck, true)
   }
 
   private writeContent(msg: Message): void {
@@ -678,12 +577,3 @@ export class Channel implements ConsumerOwner {
 
 export type Handler<N extends MethodName> = (ch: Channel, m: MethodOf<N>) => void | Promise<void>
 export type HandlerTable = { [N in MethodName]?: Handler<N> }
-
-/** Erlang's string:to_integer reading of an expiration, as RabbitMQ reports its failures. */
-function expirationProblem(e: string): string | undefined {
-  const m = /^([+-]?\d+)(.*)$/s.exec(e)
-  if (!m) return 'no_integer'
-  if (m[2] !== '') return `{leftover_string,"${m[2]}"}`
-  const n = Number(m[1])
-  return n < 0 ? `{value_negative,${n}}` : undefined
-}

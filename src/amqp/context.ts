@@ -1,6 +1,6 @@
 // What the AMQP layer is given by the composition root.
 import type { UserRegistry } from '../auth/index.js'
-import type { Broker } from '../core/index.js'
+import type { Authorizer, Broker } from '../core/index.js'
 import type { Clock, FieldTable, Logger } from '../shared/index.js'
 import type { HandlerTable } from './channel.js'
 
@@ -26,6 +26,8 @@ export interface DurabilityGate {
 export interface AmqpContext {
   readonly durability?: DurabilityGate | undefined
   readonly broker: Broker
+  /** Resource permissions, checked through each channel's session. */
+  readonly authz: Authorizer
   readonly users: UserRegistry
   readonly logger: Logger
   readonly clock: Clock

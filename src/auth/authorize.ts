@@ -4,11 +4,11 @@
 // the one check, used by AMQP methods and by the management API alike; the expressions are compiled
 // by shared/user-pattern.ts (RE2, cached), so a pattern accepted on save is enforced the same way
 // everywhere.
+import type { Access, Authorizer, ResourceKind } from '../core/index.js'
 import { AccessRefusedError, checkUserPattern, userPattern } from '../shared/index.js'
 import type { Permission, UserRegistry } from './users.js'
 
-export type Access = 'configure' | 'write' | 'read'
-export type ResourceKind = 'exchange' | 'queue'
+export type { Access, ResourceKind }
 
 /** The name a resource is checked under: RabbitMQ names the default exchange 'amq.default'. */
 export function resourceName(kind: ResourceKind, name: string): string {
@@ -60,5 +60,18 @@ export function checkPermitted(
     throw new AccessRefusedError(
       `access to ${kind} '${resourceName(kind, name)}' in vhost '${vhost}' refused for user '${user}'`,
     )
+  }
+}
+
+/** The core's Authorizer over the user registry's permissions. */
+export class PermissionAuthorizer implements Authorizer {
+  constructor(private readonly users: UserRegistry) {}
+
+  check(user: string, vhost: string, access: Access, kind: ResourceKind, name: string): void {
+    checkPermitted(this.users, user, vhost, access, kind, name)
+  }
+
+  grant(user: string, vhost: string): Permission | undefined {
+    return this.users.permission(user, vhost)
   }
 }

@@ -6,6 +6,7 @@ export {
   checkPermitted,
   isPermitted,
   permits,
+  PermissionAuthorizer,
   resourceName,
   type Access,
   type ResourceKind,

@@ -2,7 +2,7 @@
 import { readFile, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
 import { join, resolve } from 'node:path'
-import { UserRegistry } from '../auth/index.js'
+import { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker, classicQueueType, QueueTypes } from '../core/index.js'
@@ -82,8 +82,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     persistence?.definitionsChanged()
   }
 
+  const authz = new PermissionAuthorizer(users)
   const server = new AmqpServer({
     broker,
+    authz,
     users,
     logger,
     clock,
@@ -118,6 +120,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const tlsPort = await listenTls(server, config, host, logger)
   // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
   const management = await startManagement({
+    authz,
     port: opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort),
     host: config.bind,
     broker,

@@ -40,3 +40,4 @@ export {
 export type { DeadLetterReason } from './queue-types/index.js'
 export { type Policy, type ApplyTo, matchPolicy, validatePolicy } from './policy.js'
 export { TRACE_EXCHANGE, publishTrace, deliverTrace, type TraceOrigin } from './trace.js'
+export { Session, type SessionOptions } from './session.js'

@@ -121,3 +121,17 @@ export interface DefinitionStore {
   /** Replaces the stored definitions atomically: after a crash the old or the new state, never a mix. */
   save(defs: Definitions): Promise<void>
 }
+
+export type Access = 'configure' | 'write' | 'read'
+export type ResourceKind = 'exchange' | 'queue'
+
+/**
+ * Resource permissions: RabbitMQ's configure, write and read expressions per user and vhost. The
+ * implementation (auth/) matches them once, for every front end.
+ */
+export interface Authorizer {
+  /** Throws RabbitMQ's 403 (AccessRefusedError) unless `user` may `access` the resource. */
+  check(user: string, vhost: string, access: Access, kind: ResourceKind, name: string): void
+  /** The user's permission in the vhost as an object whose identity changes with it (callers cache by it). */
+  grant(user: string, vhost: string): object | undefined
+}

@@ -2,7 +2,7 @@
 // it lists. The views are structural: boot passes the AMQP server's live connection set, and the
 // management code never imports the amqp or protocol folders.
 import type { UserRegistry } from '../auth/index.js'
-import type { Broker, MessageStats, Queue } from '../core/index.js'
+import type { Authorizer, Broker, MessageStats, Queue } from '../core/index.js'
 import type { Clock, FieldTable, Logger } from '../shared/index.js'
 import type { RateSampler } from './rates.js'
 
@@ -63,6 +63,8 @@ export interface ListenerInfo {
 export interface ManagementOptions {
   /** HTTP port; 0 picks a free one. */
   port: number
+  /** Resource permissions for the sessions of publishes and gets (core Session). */
+  authz: Authorizer
   /** Address to listen on; undefined means every interface. */
   host?: string | undefined
   broker: Broker
@@ -103,6 +105,7 @@ export interface ResourceView {
 /** Options with defaults filled in, plus state that lives as long as the HTTP server. */
 export interface ManagementContext {
   readonly broker: Broker
+  readonly authz: Authorizer
   readonly users: UserRegistry
   readonly connections: Iterable<ConnectionView>
   readonly listeners: ListenerInfo[]

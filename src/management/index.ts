@@ -49,6 +49,7 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
   const clock = opts.clock ?? systemClock
   const ctx: ManagementContext = {
     broker: opts.broker,
+    authz: opts.authz,
     users: opts.users,
     connections: opts.connections,
     listeners: [...(opts.listeners ?? [])],

@@ -84,6 +84,46 @@ describe('POST /api/exchanges/{vhost}/{name}/publish', () => {
     const r4 = await m.api('POST', path, { body: { ...base, payload_encoding: 'rot13' } })
     assert.deepEqual(r4.json, { error: 'bad_request', reason: ['unsupported_encoding', 'rot13'] })
   })
+
+  test('the same property checks as basic.publish: "+5" is an expiration, "10s" is not', async () => {
+    await m.api('PUT', `/api/queues/${v()}/pexp`, { body: {} })
+    assert.deepEqual(await publish('amq.default', 'pexp', 'x', { properties: { expiration: '+5000' } }), {
+      routed: true,
+    })
+    const r = await m.api('POST', `/api/exchanges/${v()}/amq.default/publish`, {
+      body: {
+        properties: { expiration: '10s' },
+        routing_key: 'pexp',
+        payload: 'x',
+        payload_encoding: 'string',
+      },
+    })
+    assert.equal(r.status, 400)
+    assert.match(JSON.stringify(r.json), /invalid expiration '10s'/)
+  })
+
+  test('a publish through the API is traced like one over AMQP', async () => {
+    assert.equal((await m.api('PUT', `/api/vhosts/${v()}`, { body: { tracing: true } })).status, 204)
+    try {
+      await m.api('PUT', `/api/queues/${v()}/traced`, { body: {} })
+      await m.api('PUT', `/api/queues/${v()}/trace-sink`, { body: {} })
+      const bind = { body: { routing_key: 'publish.#' } }
+      assert.equal(
+        (await m.api('POST', `/api/bindings/${v()}/e/amq.rabbitmq.trace/q/trace-sink`, bind)).status,
+        201,
+      )
+      await publish('amq.default', 'traced', 'seen')
+      const conn = await m.connect(vh.name)
+      const ch = await conn.createChannel()
+      let got: GetMessage | false = false
+      await eventually(async () => (got = await ch.get('trace-sink', { noAck: true })) !== false)
+      const trace = got as unknown as GetMessage
+      assert.equal(trace.content.toString(), 'seen')
+      assert.deepEqual(trace.properties.headers?.['routed_queues'], ['traced'])
+    } finally {
+      await m.api('PUT', `/api/vhosts/${v()}`, { body: { tracing: false } })
+    }
+  })
 })
 
 describe('POST /api/queues/{vhost}/{name}/get', () => {

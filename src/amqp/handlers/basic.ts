@@ -1,20 +1,13 @@
 // basic class: publish, consume, cancel, get, qos, ack/nack/reject, recover.
 import { generateName, REPLY_TO } from '../../core/index.js'
-import { AccessRefusedError, NotAllowedError, NotImplementedError } from '../../shared/index.js'
+import { NotAllowedError, NotImplementedError } from '../../shared/index.js'
 import type { HandlerTable } from '../channel.js'
 import { ChannelConsumer } from '../channel-consumer.js'
 
 export const basicHandlers: HandlerTable = {
   'basic.publish': (ch, m) => {
     if (m.immediate) throw new NotImplementedError('immediate=true')
-    ch.permitPublish(m.exchange)
-    const ex = ch.vhost.getExchange(m.exchange)
-    if (ex.internal) {
-      throw new AccessRefusedError(
-        `cannot publish to internal exchange '${ex.name}' in vhost '${ch.vhost.name}'`,
-      )
-    }
-    ch.startPublish(ex, m.routingKey, m.mandatory)
+    ch.startPublish(ch.session.exchangeForPublish(m.exchange), m.routingKey, m.mandatory)
   },
   'basic.qos': (ch, m) => {
     if (m.prefetchSize !== 0) throw new NotImplementedError(`prefetch_size!=0 (${m.prefetchSize})`)

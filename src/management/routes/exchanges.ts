@@ -1,8 +1,8 @@
 // /api/exchanges: list, declare (PUT), delete, their bindings, and publishing a message over HTTP.
 import { EXCHANGE_TYPES, type Exchange, Message, type VHost } from '../../core/index.js'
+import { httpSession } from '../session.js'
 import { BrokerError } from '../../shared/index.js'
 import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
-import type { ManagementContext } from '../context.js'
 import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
 import { accessRefused, badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
 import { jsonBool, jsonToProperties, jsonToTable } from '../json.js'
@@ -109,8 +109,12 @@ function publish(c: Call): { routed: boolean } {
   checkResource(c.ctx, c.user, v.name, 'write', 'exchange', ex.name)
   const payload = decodePayload(body['payload'], body['payload_encoding'])
   const properties = jsonToProperties(body['properties'])
+  // The checks, routing, counters and tracing of an AMQP publish, from the same session code.
+  const session = httpSession(c, v)
   try {
-    checkPublish(c.ctx, c.user.name, ex, payload, properties.userId, properties.expiration)
+    session.exchangeForPublish(ex.name)
+    session.checkSize(payload.length)
+    session.validate(properties)
   } catch (err) {
     if (err instanceof BrokerError) throw badRequest(`${err.replyCode} ${err.replyText}`)
     throw err
@@ -123,9 +127,8 @@ function publish(c: Call): { routed: boolean } {
     undefined,
     c.ctx.clock.now(),
   )
-  const routed = v.publish(ex, msg).queues > 0
-  if (!routed) v.stats.returnUnroutable++
-  return { routed }
+  // As in RabbitMQ, the API publishes with mandatory set: an unroutable message is counted as returned.
+  return { routed: session.publish(ex, msg, true, false).queues > 0 }
 }
 
 function decodePayload(payload: unknown, encoding: unknown): Buffer {
@@ -133,27 +136,4 @@ function decodePayload(payload: unknown, encoding: unknown): Buffer {
   if (encoding === 'string') return Buffer.from(text, 'utf8')
   if (encoding === 'base64') return Buffer.from(text, 'base64')
   throw badRequest(['unsupported_encoding', encoding])
-}
-
-/** The checks basic.publish makes, with the same errors (reported as "<code> <reply text>"). */
-function checkPublish(
-  ctx: ManagementContext,
-  user: string,
-  ex: Exchange,
-  body: Buffer,
-  userId: string | undefined,
-  expiration: string | undefined,
-): void {
-  if (ex.internal) {
-    throw new BrokerError(403, `cannot publish to internal exchange '${ex.name}' in vhost '${ex.vhost}'`)
-  }
-  const max = ctx.broker.limits.maxMessageSize
-  if (body.length > max)
-    throw new BrokerError(406, `message size ${body.length} is larger than configured max size ${max}`)
-  if (userId !== undefined && userId !== user) {
-    throw new BrokerError(406, `user_id property set to '${userId}' but authenticated user was '${user}'`)
-  }
-  if (expiration !== undefined && !/^\d+$/.test(expiration)) {
-    throw new BrokerError(406, `invalid expiration '${expiration}'`)
-  }
 }

@@ -1,0 +1,187 @@
+// A session: one client's use of one vhost, whatever protocol it speaks (an AMQP channel, the HTTP API's
+// publish and get, and the MQTT, STOMP and Stream front ends to come). The use cases every front end
+// shares live here once: the permission checks, finding the exchange of a publish and the checks on it,
+// validating a message's properties, routing, the counters, and the firehose trace of publishes and
+// deliveries. A front end maps its frames to these calls and the domain errors they throw back to its
+// protocol; what is its own (an AMQP basic.return, publisher confirms, delivery tags) stays with it.
+import { PreconditionFailedError, AccessRefusedError, type BasicProperties } from '../shared/index.js'
+import type { Exchange } from './exchange/index.js'
+import type { Message, QueueEntry } from './message.js'
+import type { Access, Authorizer, ResourceKind } from './ports.js'
+import type { Queue } from './queue-types/index.js'
+import { MessageStats } from './stats.js'
+import { deliverTrace, publishTrace, type TraceOrigin } from './trace.js'
+import type { PublishResult, VHost } from './vhost.js'
+
+export interface SessionOptions {
+  readonly vhost: VHost
+  /** The authenticated user. */
+  readonly user: string
+  readonly authz: Authorizer
+  /** Who is publishing, as the firehose tracer names it (connection name, channel number). */
+  readonly connection: string
+  readonly channel: number
+  /** The node name trace messages carry. */
+  readonly node: string
+  /** Largest message body accepted (RabbitMQ's max_message_size). */
+  readonly maxMessageSize: number
+}
+
+/** How many exchanges a session remembers as writable (publishes to them skip the permission match). */
+const MAX_WRITABLE = 256
+
+export class Session {
+  /** Message counters (the management API's channel message_stats). */
+  readonly stats = new MessageStats()
+  readonly vhost: VHost
+  readonly user: string
+  private readonly origin: TraceOrigin
+  /** The permission object the writable set below was checked against; a change forgets them. */
+  private writeGrant: object | undefined
+  private lastWritable: string | undefined
+  private writable: Set<string> | undefined
+
+  constructor(private readonly o: SessionOptions) {
+    this.vhost = o.vhost
+    this.user = o.user
+    this.origin = { connection: o.connection, channel: o.channel, user: o.user }
+  }
+
+  /** RabbitMQ's permission check for this session's user (403 when refused). */
+  permit(access: Access, kind: ResourceKind, name: string): void {
+    this.o.authz.check(this.user, this.vhost.name, access, kind, name)
+  }
+
+  // ---- publishing ----
+
+  /**
+   * The checks of a publish before its content arrives: write permission on the exchange (remembered
+   * per permission object, since this runs per message), the exchange exists and is not internal.
+   */
+  exchangeForPublish(name: string): Exchange {
+    this.permitWrite(name)
+    const ex = this.vhost.getExchange(name)
+    if (ex.internal) {
+      throw new AccessRefusedError(
+        `cannot publish to internal exchange '${ex.name}' in vhost '${this.vhost.name}'`,
+      )
+    }
+    return ex
+  }
+
+  private permitWrite(exchange: string): void {
+    const grant = this.o.authz.grant(this.user, this.vhost.name)
+    if (grant !== undefined && grant === this.writeGrant) {
+      if (exchange === this.lastWritable) return
+      if (this.writable?.has(exchange) !== true) this.permit('write', 'exchange', exchange)
+    } else {
+      this.permit('write', 'exchange', exchange)
+      this.writeGrant = grant
+      this.writable?.clear()
+      this.lastWritable = undefined
+    }
+    // The set holds every exchange found writable but the last one; made when a second one shows up.
+    const last = this.lastWritable
+    if (last !== undefined) {
+      const set = (this.writable ??= new Set())
+      if (set.size >= MAX_WRITABLE) set.clear()
+      set.add(last)
+    }
+    this.lastWritable = exchange
+  }
+
+  /** A body larger than the broker takes is refused before it is read (406, RabbitMQ's wording). */
+  checkSize(bodySize: number): void {
+    const max = this.o.maxMessageSize
+    if (bodySize > max) {
+      throw new PreconditionFailedError(`message size ${bodySize} is larger than configured max size ${max}`)
+    }
+  }
+
+  /** RabbitMQ's checks on a message's properties: a parseable expiration, a user-id that is the user's. */
+  validate(props: BasicProperties): void {
+    if (props.expiration !== undefined) {
+      const problem = expirationProblem(props.expiration)
+      if (problem) throw new PreconditionFailedError(`invalid expiration '${props.expiration}': ${problem}`)
+    }
+    if (props.userId !== undefined && props.userId !== this.user) {
+      throw new PreconditionFailedError(
+        `user_id property set to '${props.userId}' but authenticated user was '${this.user}'`,
+      )
+    }
+  }
+
+  /**
+   * Routes a validated message and counts it (`confirmed`: the publisher asked for a confirm;
+   * `mandatory`: it wants unroutable messages back); traces it while tracing is on. The result is the
+   * vhost's reused object: read it before the next publish.
+   */
+  publish(ex: Exchange, msg: Message, mandatory: boolean, confirmed: boolean): PublishResult {
+    const result = this.vhost.publish(ex, msg)
+    this.countPublish(result, mandatory, confirmed)
+    if (this.vhost.tracing) {
+      this.vhost.publishTrace(
+        publishTrace(
+          this.vhost.name,
+          msg,
+          result.queueNames,
+          this.origin,
+          this.o.node,
+          this.vhost.clock.now(),
+        ),
+      )
+    }
+    return result
+  }
+
+  private countPublish(result: PublishResult, mandatory: boolean, confirmed: boolean): void {
+    const s = this.stats
+    const vs = this.vhost.stats
+    s.publish++
+    if (confirmed && !result.rejected) {
+      s.confirm++
+      vs.confirm++
+    }
+    if (result.queues > 0) return
+    if (mandatory) {
+      s.returnUnroutable++
+      vs.returnUnroutable++
+    } else {
+      s.dropUnroutable++
+      vs.dropUnroutable++
+    }
+  }
+
+  // ---- delivering ----
+
+  /** A message left `queue` for this session's client: counted, and traced while tracing is on. */
+  delivered(queue: Queue, entry: QueueEntry, noAck: boolean, get: boolean): void {
+    const s = this.stats
+    if (get) {
+      if (noAck) s.getNoAck++
+      else s.get++
+    } else if (noAck) s.deliverNoAck++
+    else s.deliver++
+    if (entry.redelivered) s.redeliver++
+    if (!this.vhost.tracing) return
+    const t = deliverTrace(
+      this.vhost.name,
+      queue.name,
+      entry.redelivered,
+      entry.message,
+      this.origin,
+      this.o.node,
+      this.vhost.clock.now(),
+    )
+    this.vhost.publishTrace(t)
+  }
+}
+
+/** Erlang's string:to_integer reading of an expiration, as RabbitMQ reports its failures. */
+function expirationProblem(e: string): string | undefined {
+  const m = /^([+-]?\d+)(.*)$/s.exec(e)
+  if (!m) return 'no_integer'
+  if (m[2] !== '') return `{leftover_string,"${m[2]}"}`
+  const n = Number(m[1])
+  return n < 0 ? `{value_negative,${n}}` : undefined
+}
