@@ -36,7 +36,7 @@ import {
 import type { Connection } from './connection.js'
 import { type MessageStats, Session } from '../core/index.js'
 import type { ChannelConsumer } from './channel-consumer.js'
-import type { Access, ResourceKind, User } from '../auth/index.js'
+import type { User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
 import { sharedSlab } from './slab.js'
 import { MAX_CACHED_PROPERTIES, PropertiesCache } from './properties-cache.js'
@@ -202,10 +202,6 @@ export class Channel implements ConsumerOwner {
     return this.pending ? this.pending.methodIds : [0, 0]
   }
 
-  /** RabbitMQ's permission check for the connection's user on a resource of this vhost (403 when refused). */
-  permit(access: Access, kind: ResourceKind, name: string): void {
-    this.session.permit(access, kind, name)
-  }
 
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
   queueName(name: string): string {

@@ -4,14 +4,26 @@
 // validating a message's properties, routing, the counters, and the firehose trace of publishes and
 // deliveries. A front end maps its frames to these calls and the domain errors they throw back to its
 // protocol; what is its own (an AMQP basic.return, publisher confirms, delivery tags) stays with it.
-import { PreconditionFailedError, AccessRefusedError, type BasicProperties } from '../shared/index.js'
+import {
+  AccessRefusedError,
+  type BasicProperties,
+  type FieldTable,
+  PreconditionFailedError,
+} from '../shared/index.js'
 import type { Exchange } from './exchange/index.js'
 import type { Message, QueueEntry } from './message.js'
 import type { Access, Authorizer, ResourceKind } from './ports.js'
 import type { Queue } from './queue-types/index.js'
 import { MessageStats } from './stats.js'
 import { deliverTrace, publishTrace, type TraceOrigin } from './trace.js'
-import type { PublishResult, VHost } from './vhost.js'
+import type { ExchangeDeclare, PublishResult, QueueDeclare, VHost } from './vhost.js'
+
+/** A binding made through a session; `added` is false when it existed already. */
+export interface Bound {
+  readonly source: Exchange
+  readonly dest: Exchange | Queue
+  readonly added: boolean
+}
 
 export interface SessionOptions {
   readonly vhost: VHost
@@ -150,6 +162,91 @@ export class Session {
       s.dropUnroutable++
       vs.dropUnroutable++
     }
+  }
+
+  // ---- declaring (the permission rules of RabbitMQ's queue.declare, exchange.declare, bind, delete) ----
+
+  /** Declares (or checks, passive) a queue; `created` tells a new one from an existing one. */
+  declareQueue(d: QueueDeclare, connectionId: number): { queue: Queue; created: boolean } {
+    if (!d.passive) {
+      this.permit('configure', 'queue', d.name)
+      const dlx = d.args['x-dead-letter-exchange']
+      if (typeof dlx === 'string') {
+        this.permit('read', 'queue', d.name)
+        this.permit('write', 'exchange', dlx)
+      }
+    }
+    const created = !d.passive && !this.vhost.queues.has(d.name)
+    return { queue: this.vhost.declareQueue(d, connectionId), created }
+  }
+
+  /** Declares (or checks, passive) an exchange; `created` tells a new one from an existing one. */
+  declareExchange(d: ExchangeDeclare): { exchange: Exchange; created: boolean } {
+    if (!d.passive) {
+      if (d.name !== '') this.permit('configure', 'exchange', d.name)
+      const ae = d.args['alternate-exchange']
+      if (typeof ae === 'string') {
+        this.permit('read', 'exchange', d.name)
+        this.permit('write', 'exchange', ae)
+      }
+    }
+    const created = !d.passive && !this.vhost.exchanges.has(d.name)
+    return { exchange: this.vhost.declareExchange(d), created }
+  }
+
+  /** Binds a queue (write on the queue, read on the exchange); true when the binding is new. */
+  bindQueue(queue: string, exchange: string, key: string, args: FieldTable, connectionId: number): Bound {
+    this.permit('write', 'queue', queue)
+    this.permit('read', 'exchange', exchange)
+    const source = this.vhost.getExchange(exchange)
+    const dest = this.vhost.getQueue(queue, connectionId)
+    return { source, dest, added: this.vhost.bind(source, dest, key, args) }
+  }
+
+  /** RabbitMQ 3.10 answers unbind-ok even when the queue, the exchange or the binding is missing. */
+  unbindQueue(queue: string, exchange: string, key: string, args: FieldTable, connectionId: number): void {
+    this.permit('write', 'queue', queue)
+    this.permit('read', 'exchange', exchange)
+    const ex = this.vhost.exchanges.get(exchange)
+    if (ex && this.vhost.queues.has(queue))
+      this.vhost.unbind(ex, this.vhost.getQueue(queue, connectionId), key, args)
+  }
+
+  /** Binds an exchange to another (write on the destination, read on the source). */
+  bindExchange(destination: string, source: string, key: string, args: FieldTable): Bound {
+    this.permit('write', 'exchange', destination)
+    this.permit('read', 'exchange', source)
+    const [src, dest] = [this.vhost.getExchange(source), this.vhost.getExchange(destination)]
+    return { source: src, dest, added: this.vhost.bind(src, dest, key, args) }
+  }
+
+  unbindExchange(destination: string, source: string, key: string, args: FieldTable): void {
+    this.permit('write', 'exchange', destination)
+    this.permit('read', 'exchange', source)
+    this.vhost.unbind(this.vhost.getExchange(source), this.vhost.getExchange(destination), key, args)
+  }
+
+  /** Deletes a queue (configure); returns how many ready messages it held. */
+  deleteQueue(name: string, connectionId: number, ifUnused: boolean, ifEmpty: boolean): number {
+    this.permit('configure', 'queue', name)
+    return this.vhost.deleteQueue(name, connectionId, ifUnused, ifEmpty)
+  }
+
+  deleteExchange(name: string, ifUnused: boolean): void {
+    // The default and amq.* exchanges are refused by the vhost with their own 403, whatever the permissions.
+    if (name !== '' && !name.startsWith('amq.')) this.permit('configure', 'exchange', name)
+    this.vhost.deleteExchange(name, ifUnused)
+  }
+
+  purge(name: string, connectionId: number): number {
+    this.permit('read', 'queue', name)
+    return this.vhost.getQueue(name, connectionId).purge()
+  }
+
+  /** The queue a consumer or a basic.get takes from (read permission). */
+  queueToConsume(name: string, connectionId: number): Queue {
+    this.permit('read', 'queue', name)
+    return this.vhost.getQueue(name, connectionId)
   }
 
   // ---- delivering ----

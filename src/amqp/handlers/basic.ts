@@ -24,13 +24,12 @@ export const basicHandlers: HandlerTable = {
     const tag = m.consumerTag === '' ? generateName('amq.ctag-') : m.consumerTag
     if (ch.consumers.has(tag)) throw new NotAllowedError(`attempt to reuse consumer tag '${tag}'`)
     const name = ch.queueName(m.queue)
-    if (name !== REPLY_TO) ch.permit('read', 'queue', name)
     const c =
       name === REPLY_TO
         ? ch.directReply.consume(tag, m.noAck, m.arguments)
         : new ChannelConsumer(
             ch,
-            ch.vhost.getQueue(name, ch.connectionId),
+            ch.session.queueToConsume(name, ch.connectionId),
             tag,
             m.noAck,
             m.exclusive,
@@ -48,8 +47,7 @@ export const basicHandlers: HandlerTable = {
     if (!m.noWait) ch.send({ name: 'basic.cancel-ok', consumerTag: m.consumerTag })
   },
   'basic.get': (ch, m) => {
-    ch.permit('read', 'queue', ch.queueName(m.queue))
-    const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
+    const q = ch.session.queueToConsume(ch.queueName(m.queue), ch.connectionId)
     const answer = (): void => {
       const taken = q.get(m.noAck)
       if (taken) {

@@ -11,15 +11,8 @@ export const exchangeHandlers: HandlerTable = {
     if (!m.passive) {
       if (m.type === '') throw new CommandInvalidError(`invalid exchange type ''`)
       if (!EXCHANGE_TYPES.includes(m.type)) throw new CommandInvalidError(`unknown exchange type '${m.type}'`)
-      if (m.exchange !== '') ch.permit('configure', 'exchange', m.exchange)
-      const ae = m.arguments['alternate-exchange']
-      if (typeof ae === 'string') {
-        ch.permit('read', 'exchange', m.exchange)
-        ch.permit('write', 'exchange', ae)
-      }
     }
-    const created = !m.passive && !ch.vhost.exchanges.has(m.exchange)
-    const ex = ch.vhost.declareExchange({
+    const { exchange: ex, created } = ch.session.declareExchange({
       name: m.exchange,
       type: m.type,
       passive: m.passive,
@@ -28,40 +21,30 @@ export const exchangeHandlers: HandlerTable = {
       internal: m.internal,
       args: m.arguments,
     })
+    const reply = (): void => {
+      if (!m.noWait) ch.send({ name: 'exchange.declare-ok' })
+    }
     return ch.afterDurable(
-      () => {
-        if (!m.noWait) ch.send({ name: 'exchange.declare-ok' })
-      },
+      reply,
       created && ex.durable ? () => ch.vhost.deleteExchange(ex.name, false) : undefined,
     )
   },
   'exchange.delete': (ch, m) => {
-    if (m.exchange !== '' && !m.exchange.startsWith('amq.')) ch.permit('configure', 'exchange', m.exchange)
-    ch.vhost.deleteExchange(m.exchange, m.ifUnused)
+    ch.session.deleteExchange(m.exchange, m.ifUnused)
     return ch.afterDurable(() => {
       if (!m.noWait) ch.send({ name: 'exchange.delete-ok' })
     }, keptUntilStored)
   },
   'exchange.bind': (ch, m) => {
-    ch.permit('write', 'exchange', m.destination)
-    ch.permit('read', 'exchange', m.source)
-    const v = ch.vhost
-    const [source, destination] = [v.getExchange(m.source), v.getExchange(m.destination)]
-    const added = v.bind(source, destination, m.routingKey, m.arguments)
-    return ch.afterDurable(
-      () => {
-        if (!m.noWait) ch.send({ name: 'exchange.bind-ok' })
-      },
-      added && source.durable && destination.durable
-        ? () => v.unbind(source, destination, m.routingKey, m.arguments)
-        : undefined,
-    )
+    const b = ch.session.bindExchange(m.destination, m.source, m.routingKey, m.arguments)
+    const reply = (): void => {
+      if (!m.noWait) ch.send({ name: 'exchange.bind-ok' })
+    }
+    const undo = (): void => ch.vhost.unbind(b.source, b.dest, m.routingKey, m.arguments)
+    return ch.afterDurable(reply, b.added && b.source.durable && b.dest.durable ? undo : undefined)
   },
   'exchange.unbind': (ch, m) => {
-    ch.permit('write', 'exchange', m.destination)
-    ch.permit('read', 'exchange', m.source)
-    const v = ch.vhost
-    v.unbind(v.getExchange(m.source), v.getExchange(m.destination), m.routingKey, m.arguments)
+    ch.session.unbindExchange(m.destination, m.source, m.routingKey, m.arguments)
     return ch.afterDurable(() => {
       if (!m.noWait) ch.send({ name: 'exchange.unbind-ok' })
     }, keptUntilStored)

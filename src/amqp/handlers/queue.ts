@@ -14,16 +14,7 @@ export const queueHandlers: HandlerTable = {
     }
     const serverNamed = m.queue === '' && !m.passive
     const name = serverNamed ? generateName('amq.gen-') : m.queue
-    if (!m.passive) {
-      ch.permit('configure', 'queue', name)
-      const dlx = m.arguments['x-dead-letter-exchange']
-      if (typeof dlx === 'string') {
-        ch.permit('read', 'queue', name)
-        ch.permit('write', 'exchange', dlx)
-      }
-    }
-    const created = !m.passive && !ch.vhost.queues.has(name)
-    const q = ch.vhost.declareQueue(
+    const { queue: q, created } = ch.session.declareQueue(
       {
         serverNamed,
         name,
@@ -48,42 +39,33 @@ export const queueHandlers: HandlerTable = {
     return ch.afterDurable(reply, created && q.durable ? () => ch.vhost.removeQueue(q) : undefined)
   },
   'queue.bind': (ch, m) => {
-    ch.permit('write', 'queue', ch.queueName(m.queue))
-    ch.permit('read', 'exchange', m.exchange)
-    const v = ch.vhost
-    const ex = v.getExchange(m.exchange)
-    const q = v.getQueue(ch.queueName(m.queue), ch.connectionId)
-    const added = v.bind(ex, q, m.routingKey, m.arguments)
-    return ch.afterDurable(
-      () => {
-        if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
-      },
-      added && ex.durable && q.durable ? () => v.unbind(ex, q, m.routingKey, m.arguments) : undefined,
+    const b = ch.session.bindQueue(
+      ch.queueName(m.queue),
+      m.exchange,
+      m.routingKey,
+      m.arguments,
+      ch.connectionId,
     )
+    const reply = (): void => {
+      if (!m.noWait) ch.send({ name: 'queue.bind-ok' })
+    }
+    const undo = (): void => ch.vhost.unbind(b.source, b.dest, m.routingKey, m.arguments)
+    return ch.afterDurable(reply, b.added && b.source.durable && b.dest.durable ? undo : undefined)
   },
   'queue.unbind': (ch, m) => {
-    // RabbitMQ 3.10 answers unbind-ok even when the queue, the exchange or the binding is missing.
-    const v = ch.vhost
-    const name = ch.queueName(m.queue)
-    ch.permit('write', 'queue', name)
-    ch.permit('read', 'exchange', m.exchange)
-    const ex = v.exchanges.get(m.exchange)
-    if (ex && v.queues.has(name)) v.unbind(ex, v.getQueue(name, ch.connectionId), m.routingKey, m.arguments)
+    ch.session.unbindQueue(ch.queueName(m.queue), m.exchange, m.routingKey, m.arguments, ch.connectionId)
     return ch.afterDurable(() => ch.send({ name: 'queue.unbind-ok' }), keptUntilStored)
   },
   'queue.purge': (ch, m) => {
-    ch.permit('read', 'queue', ch.queueName(m.queue))
-    const q = ch.vhost.getQueue(ch.queueName(m.queue), ch.connectionId)
-    const messageCount = q.purge()
+    const messageCount = ch.session.purge(ch.queueName(m.queue), ch.connectionId)
     if (!m.noWait) ch.send({ name: 'queue.purge-ok', messageCount })
   },
   'queue.delete': (ch, m) => {
-    ch.permit('configure', 'queue', ch.queueName(m.queue))
     // Consumers of this connection hear of the deletion after delete-ok, as from RabbitMQ.
     const release = ch.conn.holdNotifications()
     let messageCount: number
     try {
-      messageCount = ch.vhost.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
+      messageCount = ch.session.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
     } catch (err) {
       release()
       throw err
