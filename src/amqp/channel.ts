@@ -202,7 +202,6 @@ export class Channel implements ConsumerOwner {
     return this.pending ? this.pending.methodIds : [0, 0]
   }
 
-
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
   queueName(name: string): string {
     if (name !== '') return name
