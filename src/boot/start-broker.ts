@@ -5,7 +5,7 @@ import { join, resolve } from 'node:path'
 import { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
-import { Broker, classicQueueType, QueueTypes } from '../core/index.js'
+import { Broker, classicQueueType, ExchangeTypes, QueueTypes, standardExchangeTypes } from '../core/index.js'
 import { startManagement } from '../management/index.js'
 import { openDefinitionStore, openSegmentStore, type SegmentStoreOptions } from '../store/index.js'
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js'
@@ -49,9 +49,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const config = resolveConfig(overrides)
   const logger = givenLogger ?? createLogger({ level: config.logLevel as LogLevel })
   const clock = givenClock ?? systemClock
-  // The queue types declares may ask for; a new type is registered here.
+  // The queue and exchange types declares may ask for; a new type is registered here.
   const queueTypes = new QueueTypes(classicQueueType)
-  const broker = new Broker(clock, logger, { maxMessageSize: config.maxMessageSize }, queueTypes)
+  const exchangeTypes = new ExchangeTypes(standardExchangeTypes)
+  const broker = new Broker(
+    clock,
+    logger,
+    { maxMessageSize: config.maxMessageSize },
+    queueTypes,
+    exchangeTypes,
+  )
   const users = new UserRegistry()
   const stored = opts.dataDir !== undefined
   const warnNoSpace = atMostEvery(5000, () =>

@@ -1,6 +1,7 @@
 // The broker model: vhosts and the limits that apply to all of them. Protocol-free.
 import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
 import type { DurabilityListener } from './ports.js'
+import { defaultExchangeTypes, type ExchangeTypes } from './exchange/index.js'
 import { defaultQueueTypes, type QueueTypes } from './queue-types/index.js'
 import { VHost } from './vhost.js'
 
@@ -32,6 +33,8 @@ export class Broker {
     readonly limits: BrokerLimits,
     /** The queue types declares may ask for (x-queue-type); boot registers them. */
     readonly queueTypes: QueueTypes = defaultQueueTypes(),
+    /** The exchange types declares may ask for; boot registers them. */
+    readonly exchangeTypes: ExchangeTypes = defaultExchangeTypes(),
   ) {}
 
   setAlarm(alarm: Alarm, on: boolean): void {
@@ -69,8 +72,18 @@ export class Broker {
 
   addVhost(name: string): VHost {
     let v = this.vhosts.get(name)
-    if (!v)
-      this.vhosts.set(name, (v = new VHost(name, this.clock, this.durability, this.logger, this.memory)))
+    if (!v) {
+      v = new VHost(
+        name,
+        this.clock,
+        this.durability,
+        this.logger,
+        this.memory,
+        this.queueTypes,
+        this.exchangeTypes,
+      )
+      this.vhosts.set(name, v)
+    }
     return v
   }
 

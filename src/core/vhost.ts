@@ -16,11 +16,12 @@ import {
 } from '../shared/index.js'
 import {
   type Binding,
-  createExchange,
+  defaultExchangeTypes,
   type Destination,
   Exchange,
+  type ExchangeHost,
+  type ExchangeTypes,
   type RouteSink,
-  validateHeadersBindingArgs,
 } from './exchange/index.js'
 import type { MemoryPressure } from './broker.js'
 import type { Message } from './message.js'
@@ -107,7 +108,7 @@ const DEFAULT_EXCHANGE_REFUSAL = (): AccessRefusedError =>
 
 const quote = (name: string, vhost: string, what: string): string => `${what} '${name}' in vhost '${vhost}'`
 
-export class VHost implements QueueHost {
+export class VHost implements QueueHost, ExchangeHost {
   readonly exchanges = new Map<string, Exchange>()
   readonly queues = new Map<string, Queue>()
   /** Firehose tracing (see trace.ts): set through the management API or `warren ctl trace_on`. */
@@ -133,12 +134,16 @@ export class VHost implements QueueHost {
     private readonly logger?: Logger,
     private readonly memory: MemoryPressure = { paging: false },
     private readonly queueTypes: QueueTypes = defaultQueueTypes(),
+    /** The exchange types declares may ask for. */
+    readonly exchangeTypes: ExchangeTypes = defaultExchangeTypes(),
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type, internal] of STANDARD_EXCHANGES) {
       this.exchanges.set(
         n,
-        createExchange(type, { name: n, vhost: name, durable: true, autoDelete: false, internal, args: {} }),
+        exchangeTypes
+          .get(type)
+          .create({ name: n, vhost: name, durable: true, autoDelete: false, internal, args: {} }, this),
       )
     }
   }
@@ -165,7 +170,7 @@ export class VHost implements QueueHost {
         `invalid type '${describeType(ae)}' for arg 'alternate-exchange' in ${quote(d.name, this.name, 'exchange')}`,
       )
     }
-    const ex = createExchange(d.type, { ...d, vhost: this.name })
+    const ex = this.exchangeTypes.get(d.type).create({ ...d, vhost: this.name }, this)
     ex.policy = matchPolicy(this.policies.values(), 'exchange', ex.name)
     this.exchanges.set(d.name, ex)
     if (ex.durable) this.durability?.definitionsChanged()
@@ -405,7 +410,7 @@ export class VHost implements QueueHost {
   /** Returns whether the binding is new (binding twice is not an error, and changes nothing). */
   bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): boolean {
     if (source.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
-    if (source.type === 'headers') validateHeadersBindingArgs(args)
+    this.exchangeTypes.get(source.type).validateBinding?.(args)
     const added = source.bind(dest, routingKey, args) !== undefined
     if (added && source.durable && dest.durable) this.durability?.definitionsChanged()
     return added

@@ -1,5 +1,4 @@
 // exchange class: declare, delete, bind, unbind (exchange-to-exchange).
-import { EXCHANGE_TYPES } from '../../core/index.js'
 import { CommandInvalidError } from '../../shared/index.js'
 import type { HandlerTable } from '../channel.js'
 
@@ -10,7 +9,7 @@ export const exchangeHandlers: HandlerTable = {
   'exchange.declare': (ch, m) => {
     if (!m.passive) {
       if (m.type === '') throw new CommandInvalidError(`invalid exchange type ''`)
-      if (!EXCHANGE_TYPES.includes(m.type)) throw new CommandInvalidError(`unknown exchange type '${m.type}'`)
+      ch.vhost.exchangeTypes.get(m.type) // 503 for an unknown type, before any permission check
     }
     const { exchange: ex, created } = ch.session.declareExchange({
       name: m.exchange,

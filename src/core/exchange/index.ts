@@ -1,26 +1,27 @@
-import { CommandInvalidError } from '../../shared/index.js'
 import { DirectExchange } from './direct.js'
-import type { Exchange, ExchangeOptions } from './exchange.js'
+import { type ExchangeType, ExchangeTypes } from './exchange-type.js'
 import { FanoutExchange } from './fanout.js'
-import { HeadersExchange } from './headers.js'
+import { HeadersExchange, validateHeadersBindingArgs } from './headers.js'
 import { TopicExchange } from './topic.js'
 
 export { Exchange, type Binding, type Destination, type ExchangeOptions, type RouteSink } from './exchange.js'
 export { DirectExchange, FanoutExchange, HeadersExchange, TopicExchange }
 export { headersMatch, validateHeadersBindingArgs } from './headers.js'
+export { type ExchangeHost, type ExchangeType, ExchangeTypes } from './exchange-type.js'
 export { topicWords } from './topic.js'
 
-const TYPES: Record<string, new (opts: ExchangeOptions) => Exchange> = {
-  direct: DirectExchange,
-  fanout: FanoutExchange,
-  topic: TopicExchange,
-  headers: HeadersExchange,
-}
+/** The exchange types every RabbitMQ has. */
+export const standardExchangeTypes: readonly ExchangeType[] = [
+  { name: 'direct', create: (opts) => new DirectExchange(opts) },
+  { name: 'fanout', create: (opts) => new FanoutExchange(opts) },
+  { name: 'topic', create: (opts) => new TopicExchange(opts) },
+  {
+    name: 'headers',
+    create: (opts) => new HeadersExchange(opts),
+    validateBinding: validateHeadersBindingArgs,
+  },
+]
 
-export const EXCHANGE_TYPES: readonly string[] = Object.keys(TYPES)
-
-export function createExchange(type: string, opts: ExchangeOptions): Exchange {
-  const Ctor = TYPES[type]
-  if (!Ctor) throw new CommandInvalidError(`unknown exchange type '${type}'`)
-  return new Ctor(opts)
+export function defaultExchangeTypes(): ExchangeTypes {
+  return new ExchangeTypes(standardExchangeTypes)
 }

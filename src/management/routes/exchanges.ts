@@ -1,5 +1,5 @@
 // /api/exchanges: list, declare (PUT), delete, their bindings, and publishing a message over HTTP.
-import { EXCHANGE_TYPES, type Exchange, Message, type VHost } from '../../core/index.js'
+import { type Exchange, Message, type VHost } from '../../core/index.js'
 import { httpSession } from '../session.js'
 import { BrokerError } from '../../shared/index.js'
 import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
@@ -77,7 +77,7 @@ function declareExchange(c: Call): void {
   if (name === '') throw accessRefused()
   const body = c.body()
   const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
-  if (!EXCHANGE_TYPES.includes(type)) throw badRequest(`invalid exchange type '${type}'`)
+  if (!c.ctx.broker.exchangeTypes.has(type)) throw badRequest(`invalid exchange type '${type}'`)
   const existed = v.exchanges.has(name)
   const ex = orHttp(() =>
     v.declareExchange({

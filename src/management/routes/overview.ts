@@ -1,7 +1,6 @@
 // /api/overview, /api/whoami, /api/nodes, /api/cluster-name and the endpoints Warren answers with an
 // empty list for now (policies, parameters, limits: see docs/management.md).
 import { availableParallelism } from 'node:os'
-import { EXCHANGE_TYPES } from '../../core/index.js'
 import { requirePolicyAccess, requireVhostVisible, visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import { notFound } from '../http-errors.js'
@@ -24,8 +23,8 @@ const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   topic: 'AMQP topic exchange, as per the AMQP specification',
 }
 
-function exchangeTypes(): Item[] {
-  return [...EXCHANGE_TYPES]
+function exchangeTypes(ctx: ManagementContext): Item[] {
+  return ctx.broker.exchangeTypes.names
     .sort()
     .map((name) => ({ name, description: EXCHANGE_TYPE_DESCRIPTIONS[name] ?? name, enabled: true }))
 }
@@ -81,7 +80,7 @@ export function registerOverviewRoutes(routes: Routes): void {
         management_version: ctx.rabbitmqVersion,
         rates_mode: 'basic',
         sample_retention_policies: { global: [600, 3600, 28800, 86400], basic: [600, 3600], detailed: [600] },
-        exchange_types: exchangeTypes(),
+        exchange_types: exchangeTypes(ctx),
         product_version: ctx.productVersion,
         product_name: 'Warren',
         rabbitmq_version: ctx.rabbitmqVersion,
@@ -154,7 +153,7 @@ function nodeInfo(ctx: ManagementContext): Item {
     run_queue: 0,
     processors: availableParallelism(),
     rates_mode: 'basic',
-    exchange_types: exchangeTypes(),
+    exchange_types: exchangeTypes(ctx),
     auth_mechanisms: [
       { name: 'PLAIN', description: 'SASL PLAIN authentication mechanism', enabled: true },
       { name: 'AMQPLAIN', description: 'QPid AMQPLAIN mechanism', enabled: true },

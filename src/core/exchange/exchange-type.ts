@@ -1,0 +1,48 @@
+// Exchange types and their registry (RabbitMQ's rabbit_exchange_type behaviour): a type makes exchanges,
+// and may check a binding's arguments (validate_binding). An exchange gets a host, so a type that keeps
+// state of its own (the delayed and deduplicating exchanges to come) reaches the clock and its vhost.
+// A new type is a module that exports one ExchangeType, registered by boot.
+import { CommandInvalidError, type Clock, type FieldTable } from '../../shared/index.js'
+import type { Exchange, ExchangeOptions } from './exchange.js'
+
+/** What an exchange may use of its vhost. */
+export interface ExchangeHost {
+  readonly clock: Clock
+  /** The vhost's name. */
+  readonly name: string
+}
+
+export interface ExchangeType {
+  /** The type name of exchange.declare: 'direct', 'topic', ... */
+  readonly name: string
+  create(opts: ExchangeOptions, host: ExchangeHost): Exchange
+  /** Throws RabbitMQ's 406 for binding arguments this type refuses. */
+  validateBinding?(args: FieldTable): void
+}
+
+export class ExchangeTypes {
+  private readonly types = new Map<string, ExchangeType>()
+
+  constructor(types: readonly ExchangeType[]) {
+    for (const t of types) this.register(t)
+  }
+
+  register(type: ExchangeType): void {
+    this.types.set(type.name, type)
+  }
+
+  has(name: string): boolean {
+    return this.types.has(name)
+  }
+
+  /** The type of an exchange.declare; 503 COMMAND_INVALID for one nobody registered, as RabbitMQ says. */
+  get(name: string): ExchangeType {
+    const t = this.types.get(name)
+    if (!t) throw new CommandInvalidError(`unknown exchange type '${name}'`)
+    return t
+  }
+
+  get names(): string[] {
+    return [...this.types.keys()]
+  }
+}
