@@ -17,12 +17,10 @@ import {
   type Method,
   type MethodName,
   type MethodOf,
-  Reader,
   writeBodyFrames,
   writeDelivery,
   writeMethodFrame,
   writeRawHeaderFrame,
-  Writer,
   encodeBasicProperties,
 } from '../protocol/index.js'
 import {
@@ -38,8 +36,8 @@ import { type MessageStats, Session } from '../core/index.js'
 import type { ChannelConsumer } from './channel-consumer.js'
 import type { User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
-import { sharedSlab } from './slab.js'
-import { MAX_CACHED_PROPERTIES, PropertiesCache } from './properties-cache.js'
+import type { CodecState } from './codec-state.js'
+import { MAX_CACHED_PROPERTIES } from './properties-cache.js'
 import { DirectReply } from './direct-reply.js'
 import { type Unacked, UnackedTracker } from './unacked.js'
 
@@ -48,13 +46,8 @@ interface TxState {
   settles: Array<{ taken: Unacked[]; ack: boolean; requeue: boolean }>
 }
 
-const reader = new Reader()
-
 const EMPTY_BODY = Buffer.alloc(0)
 const BASIC_PUBLISH_IDS = [60, 40] as const
-
-/** Decoded property sets shared between the messages that repeat them (see properties-cache.ts). */
-const propertiesCache = new PropertiesCache()
 
 /**
  * Decodes the properties in `buf[at, end)` (from the flags word on) into the pending publish, with its
@@ -62,7 +55,8 @@ const propertiesCache = new PropertiesCache()
  * the decoding shared by every message with the same bytes; else a decoding of its own and one copy out
  * of the socket chunk (so that the message does not pin the chunk).
  */
-function decodeProperties(p: PendingPublish, buf: Buffer, at: number, end: number): void {
+function decodeProperties(codec: CodecState, p: PendingPublish, buf: Buffer, at: number, end: number): void {
+  const { reader, properties: propertiesCache } = codec
   const cacheable = end - at >= 2 && end - at <= MAX_CACHED_PROPERTIES
   if (cacheable) {
     const known = propertiesCache.get(buf, at, end)
@@ -82,9 +76,8 @@ function decodeProperties(p: PendingPublish, buf: Buffer, at: number, end: numbe
     return
   }
   p.properties = properties
-  p.rawProperties = sharedSlab.copy(buf, at, end)
+  p.rawProperties = codec.slab.copy(buf, at, end)
 }
-const propsWriter = new Writer(4096)
 
 interface PendingPublish {
   /** Undefined for a content-bearing method a client may not send (basic.deliver, say): its content is
@@ -246,7 +239,7 @@ export class Channel implements ConsumerOwner {
     const p = this.pending
     if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
     if (p.bodySize >= 0) throw this.contentExpected()
-    reader.reset(buf, start, end)
+    const reader = this.conn.ctx.codec.reader.reset(buf, start, end)
     const classId = reader.short()
     if (classId !== 60) {
       throw new UnexpectedFrameError(
@@ -255,7 +248,7 @@ export class Channel implements ConsumerOwner {
     }
     reader.short() // weight, unused
     const bodySize = reader.longlong()
-    decodeProperties(p, buf, reader.pos, end)
+    decodeProperties(this.conn.ctx.codec, p, buf, reader.pos, end)
     p.bodySize = bodySize
     try {
       this.session.checkSize(bodySize)
@@ -279,7 +272,7 @@ export class Channel implements ConsumerOwner {
     }
     if (p.received === p.bodySize && p.parts.length === 0) {
       // Single-frame body: one copy out of the socket chunk.
-      return this.completePublish(p, sharedSlab.copy(buf, start, end))
+      return this.completePublish(p, this.conn.ctx.codec.slab.copy(buf, start, end))
     }
     p.parts.push(Buffer.from(buf.subarray(start, end)))
     if (p.received === p.bodySize) {
@@ -420,8 +413,9 @@ export class Channel implements ConsumerOwner {
   private rawPropertiesOf(msg: Message): Buffer {
     let raw = msg.rawProperties
     if (!raw) {
-      encodeBasicProperties(propsWriter, msg.properties)
-      raw = msg.rawProperties = Buffer.concat(propsWriter.take())
+      const w = this.conn.ctx.codec.propsWriter
+      encodeBasicProperties(w, msg.properties)
+      raw = msg.rawProperties = Buffer.concat(w.take())
     }
     return raw
   }

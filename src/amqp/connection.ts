@@ -13,7 +13,6 @@ import {
   HEARTBEAT_FRAME,
   type Method,
   PROTOCOL_HEADER,
-  Reader,
   writeMethodFrame,
   Writer,
   decodeMethod,
@@ -43,14 +42,11 @@ const CLOSE_OK_TIMEOUT_MS = 3000
 
 type State = 'header' | 'handshake' | 'open' | 'closing' | 'closed'
 
-const reader = new Reader()
 /** The header 0-9 clients sent before 0-9-1 ("AMQP" 1 1 0 9): RabbitMQ answers it with 0-9-1. */
 const LEGACY_0_9_HEADER = Buffer.from([0x41, 0x4d, 0x51, 0x50, 1, 1, 0, 9])
 
-let nextConnectionId = 1
-
 export class Connection implements FrameHandler {
-  readonly id = nextConnectionId++
+  readonly id: number
   readonly name: string
   readonly logger: Logger
   readonly connectedAt: number
@@ -85,6 +81,7 @@ export class Connection implements FrameHandler {
     onClosed: (c: Connection) => void,
   ) {
     this.onClosed = onClosed
+    this.id = ctx.nextConnectionId()
     this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`
     this.logger = ctx.logger.child({ connection: this.name })
     this.connectedAt = ctx.clock.now()
@@ -172,7 +169,7 @@ export class Connection implements FrameHandler {
     const methodId = ((buf[start + 2] as number) << 8) | (buf[start + 3] as number)
     let method: Method | undefined
     try {
-      method = decodeMethod(reader.reset(buf, start + 4, end), classId, methodId)
+      method = decodeMethod(this.ctx.codec.reader.reset(buf, start + 4, end), classId, methodId)
     } catch {
       const err = new FrameError(`cannot decode ${erlangBinary(buf.subarray(start + 4, end))}`)
       return this.fail(err, 0, [classId, methodId])

@@ -3,6 +3,7 @@ import type { UserRegistry } from '../auth/index.js'
 import type { Authorizer, Broker } from '../core/index.js'
 import type { Clock, FieldTable, Logger } from '../shared/index.js'
 import type { HandlerTable } from './channel.js'
+import type { CodecState } from './codec-state.js'
 
 export interface AmqpSettings {
   /** Largest frame the server accepts and proposes, bytes (RabbitMQ: 131072). */
@@ -35,7 +36,10 @@ export interface AmqpContext {
   readonly serverProperties: FieldTable
 }
 
-/** What each connection works with: the context, plus the channel methods' dispatch table. */
+/** What each connection works with: the context, the channel methods' dispatch table, the codec state. */
 export interface ConnectionContext extends AmqpContext {
   readonly handlers: HandlerTable
+  readonly codec: CodecState
+  /** Gives each connection of this server its id (exclusive queues are owned by it). */
+  nextConnectionId(): number
 }

@@ -2,6 +2,7 @@
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
 import type { AmqpContext, ConnectionContext } from './context.js'
+import { CodecState } from './codec-state.js'
 import { HANDLERS } from './handlers/index.js'
 import { Connection } from './connection.js'
 
@@ -12,7 +13,8 @@ export class AmqpServer {
   private readonly ctx: ConnectionContext
 
   constructor(ctx: AmqpContext) {
-    this.ctx = { ...ctx, handlers: HANDLERS }
+    let connections = 0
+    this.ctx = { ...ctx, handlers: HANDLERS, codec: new CodecState(), nextConnectionId: () => ++connections }
   }
 
   /** Listens on host:port (port 0 picks a free one); resolves with the bound address. */

@@ -27,6 +27,3 @@ export class Slab {
     return out
   }
 }
-
-/** One slab per process: every connection copies into it (the broker runs on one thread). */
-export const sharedSlab = new Slab()

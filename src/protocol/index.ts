@@ -15,6 +15,7 @@ export {
   encodeBasicProperties,
 } from './generated/methods.js'
 export { Reader } from './reader.js'
+export { ShortStringCache } from './short-string-cache.js'
 export { Writer } from './writer.js'
 export { FrameDecoder, type FrameHandler } from './frame-decoder.js'
 export {

@@ -5,12 +5,16 @@ import { MAX_CACHED_LENGTH, ShortStringCache } from './short-string-cache.js'
 import { Decimal, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 
 const TWO_32 = 2 ** 32
-/** Shared by every reader: the broker decodes on one thread. */
-const shortStrings = new ShortStringCache()
 /** Field tables nested deeper than this are refused: recursion depth is attacker controlled. */
 const MAX_TABLE_DEPTH = 64
 
 export class Reader {
+  /**
+   * `shortStrings` remembers decoded short strings by their bytes (see short-string-cache.ts): a reader
+   * of every publish has one; a reader of the odd stored message does without.
+   */
+  constructor(private readonly shortStrings?: ShortStringCache) {}
+
   buf: Buffer = Buffer.alloc(0)
   pos = 0
   end = 0
@@ -73,9 +77,9 @@ export class Reader {
     const len = this.octet()
     if (len === 0) return ''
     this.need(len)
-    const cacheable = len <= MAX_CACHED_LENGTH
-    if (cacheable) {
-      const known = shortStrings.get(this.buf, this.pos, len)
+    const cache = len <= MAX_CACHED_LENGTH ? this.shortStrings : undefined
+    if (cache) {
+      const known = cache.get(this.buf, this.pos, len)
       if (known !== undefined) {
         this.pos += len
         return known
@@ -87,7 +91,7 @@ export class Reader {
     if (s.includes('\ufffd') && !Buffer.from(s).equals(this.buf.subarray(this.pos, this.pos + len))) {
       throw new AmqpSyntaxError('short string is not valid UTF-8')
     }
-    if (cacheable) shortStrings.put(this.buf, this.pos, len, s)
+    cache?.put(this.buf, this.pos, len, s)
     this.pos += len
     return s
   }

@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import fc from 'fast-check'
-import { Reader } from '../../src/protocol/index.js'
+import { Reader, ShortStringCache } from '../../src/protocol/index.js'
 
 /** A short string as it is on the wire: length octet, then the UTF-8 bytes. */
 function wire(s: string): Buffer {
@@ -22,7 +22,7 @@ test('short strings decode to the same value whether or not they were seen befor
       fc.array(names, { minLength: 1, maxLength: 300 }),
       fc.array(fc.nat(), { maxLength: 600 }),
       (ss, order) => {
-        const r = new Reader()
+        const r = new Reader(new ShortStringCache())
         for (const i of [...order, ...ss.keys()]) {
           const s = ss[i % ss.length] as string
           const b = wire(s)
@@ -34,7 +34,7 @@ test('short strings decode to the same value whether or not they were seen befor
 })
 
 test('a cached string is only returned for exactly its bytes', () => {
-  const r = new Reader()
+  const r = new Reader(new ShortStringCache())
   const a = wire('orders.created')
   const b = wire('orders.createe') // same length, first, middle and last byte differ only at the end
   assert.equal(r.reset(a, 0, a.length).shortstr(), 'orders.created')
@@ -46,7 +46,7 @@ test('a cached string is only returned for exactly its bytes', () => {
 })
 
 test('invalid UTF-8 is refused every time, not cached', () => {
-  const r = new Reader()
+  const r = new Reader(new ShortStringCache())
   const bad = Buffer.from([2, 0xc3, 0x28])
   for (let i = 0; i < 2; i++) assert.throws(() => r.reset(bad, 0, bad.length).shortstr(), /not valid UTF-8/)
 })

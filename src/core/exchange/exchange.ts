@@ -109,16 +109,13 @@ export abstract class Exchange {
   }
 }
 
-const destinationIds = new WeakMap<Destination, number>()
-let nextDestinationId = 1
-
 /**
  * Identity of a binding: destination, routing key and arguments. Arguments are compared as RabbitMQ
  * compares them, by value: numbers of any width are equal when their values are (fieldToJson-like).
  */
 function bindingKey(dest: Destination, routingKey: string, args: FieldTable): string {
-  let id = destinationIds.get(dest)
-  if (id === undefined) destinationIds.set(dest, (id = nextDestinationId++))
+  // A destination is named by kind and name: both are unique within the vhost a binding lives in.
+  const id = `${dest.kind}\u0000${dest.name}`
   const keys = Object.keys(args)
   const argsKey =
     keys.length === 0 ? '' : JSON.stringify(keys.sort().map((k) => [k, argKey(args[k] as FieldValue)]))

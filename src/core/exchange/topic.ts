@@ -36,7 +36,7 @@ export class TopicExchange extends Exchange {
   /** The distinct destinations whose binding key matches `routingKey`. */
   match(routingKey: string): Destination[] {
     const found = new Set<Destination>()
-    walk(this.root, topicWords(routingKey), 0, found, new Set())
+    walk(this.root, topicWords(routingKey), 0, found, new Map())
     return [...found]
   }
 
@@ -74,14 +74,10 @@ export class TopicExchange extends Exchange {
  * Depth-first match. `seen` holds (node, position) pairs already explored, so patterns with several
  * `#` stay polynomial instead of exploring the same suffix again and again.
  */
-function walk(node: TrieNode, words: string[], i: number, out: Set<Destination>, seen: Set<string>): void {
+function walk(node: TrieNode, words: string[], i: number, out: Set<Destination>, seen: Explored): void {
   const hash = node.children.get('#')
   if (hash) {
-    for (let j = i; j <= words.length; j++) {
-      const key = `${j}`
-      const marks = seenMarks(seen, hash, key)
-      if (marks) walk(hash, words, j, out, seen)
-    }
+    for (let j = i; j <= words.length; j++) if (firstVisit(seen, hash, j)) walk(hash, words, j, out, seen)
   }
   if (i === words.length) {
     for (const b of node.bindings) out.add(b.destination)
@@ -93,13 +89,13 @@ function walk(node: TrieNode, words: string[], i: number, out: Set<Destination>,
   if (star) walk(star, words, i + 1, out, seen)
 }
 
-const nodeIds = new WeakMap<TrieNode, number>()
-let nextNodeId = 0
-function seenMarks(seen: Set<string>, node: TrieNode, pos: string): boolean {
-  let id = nodeIds.get(node)
-  if (id === undefined) nodeIds.set(node, (id = nextNodeId++))
-  const key = `${id}:${pos}`
-  if (seen.has(key)) return false
-  seen.add(key)
+/** Per match: the word positions each node was already explored from. */
+type Explored = Map<TrieNode, Set<number>>
+
+function firstVisit(seen: Explored, node: TrieNode, pos: number): boolean {
+  let at = seen.get(node)
+  if (!at) seen.set(node, (at = new Set()))
+  if (at.has(pos)) return false
+  at.add(pos)
   return true
 }

@@ -1,7 +1,13 @@
 // Turns stored records back into messages, and properties into the bytes a record stores. Properties are
 // kept in their AMQP content-header form (flags word onwards) so that the raw bytes a publisher sent are
 // stored as they are and can be sent to consumers without re-encoding.
-import { decodeBasicProperties, encodeBasicProperties, Reader, Writer } from '../../protocol/index.js'
+import {
+  decodeBasicProperties,
+  encodeBasicProperties,
+  Reader,
+  type ShortStringCache,
+  Writer,
+} from '../../protocol/index.js'
 import type { BasicProperties } from '../../shared/index.js'
 import type { RecoveredMessage } from '../../core/ports.js'
 import type { RecordView } from './record.js'
@@ -47,7 +53,13 @@ class Interner {
 }
 
 export class MessageDecoder {
-  private readonly reader = new Reader()
+  private readonly reader: Reader
+
+  /** `shortStrings` is the message store's: content types and the like repeat across its queues. */
+  constructor(shortStrings?: ShortStringCache) {
+    this.reader = new Reader(shortStrings)
+  }
+
   private readonly exchanges = new Interner()
   private readonly routingKeys = new Interner()
 

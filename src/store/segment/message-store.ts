@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto'
 import { mkdir, readdir, readFile, rm } from 'node:fs/promises'
 import { join } from 'node:path'
 import type { MessageStore } from '../../core/ports.js'
+import { ShortStringCache } from '../../protocol/index.js'
 import { type Logger, silentLogger } from '../../shared/index.js'
 import { isNotFound, mkdirDurable, syncDir, writeFileAtomic } from '../fs-util.js'
 import { type SegmentQueueOptions, SegmentQueueStore } from './queue-store.js'
@@ -82,6 +83,7 @@ export class SegmentMessageStore implements MessageStore {
       fsync: opts.fsync ?? true,
       onAppend: opts.onAppend ?? noWrite,
       onWritten: opts.onWritten ?? noWrite,
+      shortStrings: new ShortStringCache(),
       onNoSpace: opts.onNoSpace ?? noWrite,
     })
   }

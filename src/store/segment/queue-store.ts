@@ -3,6 +3,7 @@
 // never rewritten. The mutating methods are synchronous and only buffer (no syscall per message);
 // SegmentWriter does the I/O in group-commit cycles. See docs/storage.md.
 import type { PersistedMessage, QueueStore, RecoveredMessage } from '../../core/ports.js'
+import type { ShortStringCache } from '../../protocol/index.js'
 import type { Logger } from '../../shared/index.js'
 import { removeDirDurably } from '../fs-util.js'
 import { MessageDecoder, PropertiesEncoder } from './message-codec.js'
@@ -24,6 +25,8 @@ export interface SegmentQueueOptions extends WriterOptions {
   /** A segment is rolled when the next record would take it past this size. */
   segmentSize: number
   logger: Logger
+  /** Decoded short strings of stored properties, shared by the message store's queues. */
+  shortStrings: ShortStringCache
 }
 
 /** Bodies this large are queued for writing by reference rather than copied into the write buffer. */
@@ -42,7 +45,7 @@ export class SegmentQueueStore implements QueueStore {
   private finished: Promise<void> | null = null
   private readonly writer: SegmentWriter
   private readonly propsEncoder = new PropertiesEncoder()
-  private readonly decoder = new MessageDecoder()
+  private readonly decoder: MessageDecoder
   private readonly view = newRecordView()
   private readonly lease: DeliveryLease
 
@@ -78,6 +81,7 @@ export class SegmentQueueStore implements QueueStore {
     this.nextId = scan.nextId
     this.recoveryIssues = scan.issues
     this.writer = new SegmentWriter(dir, opts, `messages of queue '${queue}' in vhost '${vhost}'`)
+    this.decoder = new MessageDecoder(opts.shortStrings)
     // Ids restart at 1 when no segment is left: a lease from before must not cover the new ones.
     this.lease = new DeliveryLease(dir, Math.min(crashLease, scan.nextId - 1))
     for (const s of this.segments) {
