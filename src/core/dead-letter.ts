@@ -1,9 +1,10 @@
 // Dead-lettering as RabbitMQ 3.10 writes it: the x-death header (one table per queue and reason, most
 // recent first, with a count), x-first-death-* headers set once, the expiration moved into x-death as
 // original-expiration, and cycle detection that drops a message going round without any rejection.
-import { type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
+import { type Clock, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 import type { Message } from './message.js'
-import type { DeadLetterReason } from './queue-types/queue.js'
+import type { Exchange } from './exchange/index.js'
+import type { DeadLetterReason, DurabilityTicket, Queue } from './queue-types/queue.js'
 
 /** The routing keys a message was published with: its key plus any CC header keys. */
 export function publishRoutingKeys(msg: Message): string[] {
@@ -96,4 +97,39 @@ export function isDeadLetterCycle(msg: Message, targetQueue: string): boolean {
   const idx = deaths.findIndex((d) => isTable(d) && d['queue'] === targetQueue)
   if (idx < 0) return false
   return deaths.slice(0, idx + 1).every((d) => isTable(d) && d['reason'] !== 'rejected')
+}
+
+/** What dead-lettering needs of a vhost. */
+export interface DeadLetterHost {
+  readonly exchanges: ReadonlyMap<string, Exchange>
+  readonly clock: Clock
+  route(ex: Exchange, msg: Message): Queue[]
+}
+
+/**
+ * Routes dead letters to the queue's dead-letter exchange. Returns what the originals must wait for
+ * before they leave the source queue's store: the tickets of the durable queues that took persistent
+ * copies (a crash in between would otherwise lose a message confirmed to its publisher).
+ */
+export function routeDeadLetters(
+  v: DeadLetterHost,
+  q: Queue,
+  messages: readonly Message[],
+  reason: DeadLetterReason,
+): Promise<void> | undefined {
+  const dlxName = q.settings.deadLetterExchange
+  if (dlxName === undefined) return undefined
+  const dlx = v.exchanges.get(dlxName)
+  if (!dlx) return undefined // RabbitMQ drops dead letters whose exchange does not exist
+  const now = v.clock.now()
+  let copies: Set<DurabilityTicket> | undefined
+  for (const msg of messages) {
+    const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
+    for (const t of [...v.route(dlx, dead)]) {
+      if (isDeadLetterCycle(dead, t.name)) continue
+      const enqueued = t.enqueue(dead)
+      if (enqueued !== true && enqueued !== false) (copies ??= new Set()).add(enqueued)
+    }
+  }
+  return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)
 }

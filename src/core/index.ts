@@ -1,14 +1,8 @@
 // The broker model. Imports only ../shared; never sees the wire.
 export { Broker, type BrokerLimits, type Alarm } from './broker.js'
-export {
-  VHost,
-  generateName,
-  REPLY_TO,
-  REPLY_TO_PREFIX,
-  type ExchangeDeclare,
-  type QueueDeclare,
-  type PublishResult,
-} from './vhost.js'
+export { VHost, generateName, type ExchangeDeclare, type QueueDeclare } from './vhost.js'
+export type { PublishResult } from './router.js'
+export { REPLY_TO, REPLY_TO_PREFIX } from './reply-to.js'
 export {
   classicQueueType,
   defaultQueueTypes,

@@ -9,10 +9,7 @@ import {
   type Logger,
   NotFoundError,
   PreconditionFailedError,
-  ResourceLockedError,
-  clearArray,
   describeType,
-  fieldEquals,
 } from '../shared/index.js'
 import {
   type Binding,
@@ -21,20 +18,19 @@ import {
   Exchange,
   type ExchangeHost,
   type ExchangeTypes,
-  type RouteSink,
 } from './exchange/index.js'
 import type { MemoryPressure } from './broker.js'
 import type { Message } from './message.js'
 import type { DurabilityListener, QueueStore } from './ports.js'
-import { deadLetteredMessage, isDeadLetterCycle } from './dead-letter.js'
+import { routeDeadLetters } from './dead-letter.js'
+import { DefaultExchange, isReplyQueueName, replyQueueOptions } from './reply-to.js'
+import { type PublishResult, Router } from './router.js'
 import { matchPolicy, type Policy, validatePolicy } from './policy.js'
 import { TRACE_EXCHANGE } from './trace.js'
 import { MessageStats } from './stats.js'
-import { inequivalence } from './equivalence.js'
+import { checkExchangeEquivalence, checkExclusive, checkQueueRedeclare } from './equivalence.js'
 import {
   type DeadLetterReason,
-  type DurabilityTicket,
-  isQueue,
   type Queue,
   type QueueHost,
   type QueueTypes,
@@ -63,28 +59,6 @@ export interface QueueDeclare {
   serverNamed?: boolean
 }
 
-/** The default exchange: every queue is bound to it by its own name. */
-class DefaultExchange extends Exchange {
-  readonly type: string = 'direct'
-  constructor(
-    vhost: string,
-    private readonly queues: Map<string, Queue>,
-    private readonly replyQueues: Map<string, Queue>,
-  ) {
-    super({ name: '', vhost, durable: true, autoDelete: false, internal: false, args: {} })
-  }
-  route(_msg: Message, routingKey: string, sink: RouteSink): void {
-    const q = this.queues.get(routingKey)
-    if (q) sink.add(q)
-    else if (routingKey.startsWith(REPLY_TO_PREFIX)) {
-      const r = this.replyQueues.get(routingKey.slice(REPLY_TO_PREFIX.length))
-      if (r) sink.add(r)
-    }
-  }
-  protected indexAdd(): void {}
-  protected indexRemove(): void {}
-}
-
 /** The exchanges RabbitMQ creates in every vhost: name, type, internal. */
 const STANDARD_EXCHANGES: ReadonlyArray<[string, string, boolean]> = [
   ['amq.direct', 'direct', false],
@@ -99,9 +73,6 @@ const STANDARD_EXCHANGES: ReadonlyArray<[string, string, boolean]> = [
 export function generateName(prefix: string): string {
   return prefix + randomBytes(16).toString('base64url').slice(0, 22)
 }
-
-export const REPLY_TO = 'amq.rabbitmq.reply-to'
-export const REPLY_TO_PREFIX = 'amq.rabbitmq.reply-to.'
 
 const DEFAULT_EXCHANGE_REFUSAL = (): AccessRefusedError =>
   new AccessRefusedError('operation not permitted on the default exchange')
@@ -119,13 +90,7 @@ export class VHost implements QueueHost, ExchangeHost {
   readonly replyQueues = new Map<string, Queue>()
   /** Publish-side counters, plus the delivery counters of deleted queues (see core/stats.ts). */
   readonly stats = new MessageStats()
-  /** Destinations reached by the publish in progress; reused to avoid an array per publish. */
-  private routed: Queue[] = []
-  private epoch = 0
-  private readonly sink: RouteSink = { add: (d) => this.addDestination(d) }
-  private routingMessage: Message | undefined
-  /** CC/BCC keys of the message being routed: every exchange on the way routes them too. */
-  private routingExtraKeys: string[] | undefined
+  private readonly router = new Router(this.exchanges)
 
   constructor(
     readonly name: string,
@@ -158,7 +123,7 @@ export class VHost implements QueueHost, ExchangeHost {
       return existing
     }
     if (existing) {
-      this.checkExchangeEquivalence(existing, d)
+      checkExchangeEquivalence(existing, d)
       return existing
     }
     if (d.name.startsWith('amq.')) {
@@ -175,29 +140,6 @@ export class VHost implements QueueHost, ExchangeHost {
     this.exchanges.set(d.name, ex)
     if (ex.durable) this.durability?.definitionsChanged()
     return ex
-  }
-
-  private checkExchangeEquivalence(ex: Exchange, d: ExchangeDeclare): void {
-    const differ = (arg: string, got: unknown, have: unknown): never => {
-      throw new PreconditionFailedError(
-        `inequivalent arg '${arg}' for ${quote(ex.name, this.name, 'exchange')}: received '${String(got)}' but current is '${String(have)}'`,
-      )
-    }
-    if (ex.type !== d.type) differ('type', d.type, ex.type)
-    if (ex.durable !== d.durable) differ('durable', d.durable, ex.durable)
-    if (ex.autoDelete !== d.autoDelete) differ('auto_delete', d.autoDelete, ex.autoDelete)
-    if (ex.internal !== d.internal) differ('internal', d.internal, ex.internal)
-    // Of an exchange's arguments RabbitMQ compares only alternate-exchange.
-    const have = ex.args['alternate-exchange']
-    const got = d.args['alternate-exchange']
-    if (
-      (have !== undefined || got !== undefined) &&
-      !(have !== undefined && got !== undefined && fieldEquals(have, got))
-    ) {
-      throw new PreconditionFailedError(
-        `inequivalent arg 'alternate-exchange' for ${quote(ex.name, this.name, 'exchange')}: ${inequivalence(have, got)}`,
-      )
-    }
   }
 
   getExchange(name: string): Exchange {
@@ -234,12 +176,12 @@ export class VHost implements QueueHost, ExchangeHost {
     const existing = this.queues.get(d.name)
     if (d.passive) {
       if (!existing) throw new NotFoundError(`no ${quote(d.name, this.name, 'queue')}`)
-      this.checkExclusive(existing, connectionId)
+      checkExclusive(existing, connectionId)
       return existing
     }
     if (existing) {
-      this.checkExclusive(existing, connectionId, d.exclusiveOwner ?? -1)
-      this.checkQueueRedeclare(existing, d)
+      checkExclusive(existing, connectionId, d.exclusiveOwner ?? -1)
+      checkQueueRedeclare(existing, d, this.queueTypes)
       return existing
     }
     if (d.name.startsWith('amq.') && !d.serverNamed) {
@@ -255,48 +197,18 @@ export class VHost implements QueueHost, ExchangeHost {
     return q
   }
 
-  private checkQueueRedeclare(q: Queue, d: QueueDeclare): void {
-    if (q.durable !== d.durable) {
-      throw new PreconditionFailedError(
-        `inequivalent arg 'durable' for ${quote(q.name, this.name, 'queue')}: received '${d.durable}' but current is '${q.durable}'`,
-      )
-    }
-    if (q.autoDelete !== d.autoDelete) {
-      throw new PreconditionFailedError(
-        `inequivalent arg 'auto_delete' for ${quote(q.name, this.name, 'queue')}: received '${d.autoDelete}' but current is '${q.autoDelete}'`,
-      )
-    }
-    this.queueTypes.resolve(q.args).checkEquivalence(q.name, this.name, q.args, d.args)
-  }
-
-  /**
-   * RabbitMQ's exclusivity rules: operations and passive declares need the queue to be non-exclusive or
-   * owned by the caller ("lax"); a redeclare must ask for exactly the queue's ownership ("strict").
-   */
-  private checkExclusive(q: Queue, connectionId: number, strictOwner?: number): void {
-    const ok =
-      strictOwner === undefined
-        ? q.exclusiveOwner === undefined || q.exclusiveOwner === connectionId
-        : q.exclusiveOwner === (strictOwner < 0 ? undefined : strictOwner)
-    if (!ok) {
-      throw new ResourceLockedError(
-        `cannot obtain exclusive access to locked ${quote(q.name, this.name, 'queue')}. It could be originally declared on another connection or the exclusive property value does not match that of the original declaration.`,
-      )
-    }
-  }
-
   /** The queue for an operation from `connectionId`; 404 if missing, 405 if another's exclusive queue. */
   getQueue(name: string, connectionId: number): Queue {
     const q = this.queues.get(name)
     if (!q) throw new NotFoundError(`no ${quote(name, this.name, 'queue')}`)
-    this.checkExclusive(q, connectionId)
+    checkExclusive(q, connectionId)
     return q
   }
 
   deleteQueue(name: string, connectionId: number, ifUnused: boolean, ifEmpty: boolean): number {
     const q = this.queues.get(name)
     if (!q) return 0 // RabbitMQ answers delete-ok with a count of 0 for a queue that does not exist
-    this.checkExclusive(q, connectionId)
+    checkExclusive(q, connectionId)
     q.checkDeletable(ifUnused, ifEmpty)
     return this.removeQueue(q)
   }
@@ -372,20 +284,10 @@ export class VHost implements QueueHost, ExchangeHost {
     )
   }
 
-  // ---- direct reply-to ----
+  // ---- direct reply-to (reply-to.ts) ----
 
   openReplyQueue(key: string, connectionId: number): Queue {
-    const q = this.queueTypes.resolve({}).create(
-      {
-        name: REPLY_TO,
-        vhost: this.name,
-        durable: false,
-        autoDelete: false,
-        exclusiveOwner: connectionId,
-        args: {},
-      },
-      this,
-    )
+    const q = this.queueTypes.resolve({}).create(replyQueueOptions(this.name, connectionId), this)
     this.replyQueues.set(key, q)
     return q
   }
@@ -399,10 +301,7 @@ export class VHost implements QueueHost, ExchangeHost {
 
   /** Passive declares of the pseudo-queue and of live reply keys succeed, as in RabbitMQ. */
   isReplyQueueName(name: string): boolean {
-    return (
-      name === REPLY_TO ||
-      (name.startsWith(REPLY_TO_PREFIX) && this.replyQueues.has(name.slice(REPLY_TO_PREFIX.length)))
-    )
+    return isReplyQueueName(name, this.replyQueues)
   }
 
   // ---- bindings ----
@@ -432,81 +331,20 @@ export class VHost implements QueueHost, ExchangeHost {
   // ---- publishing ----
 
   /**
-   * Routes a message from an exchange and enqueues it on every queue reached, following
-   * exchange-to-exchange bindings, alternate exchanges and CC/BCC headers. The result object is reused:
-   * read it before the next publish.
+   * Routes a message from an exchange and enqueues it on every queue reached (see router.ts). The result
+   * object is reused: read it before the next publish.
    */
   publish(ex: Exchange, msg: Message): PublishResult {
-    const routed = this.route(ex, msg)
+    const result = this.router.publish(ex, msg, this.tracing)
     this.stats.publish++
     ex.stats.publishIn++
-    if (routed.length > 0) ex.stats.publishOut++
-    const result = this.result
-    result.queues = routed.length
-    result.rejected = false
-    clearArray(result.tickets)
-    clearArray(result.queueNames)
-    result.congested = undefined
-    if (this.tracing) for (const q of routed) result.queueNames.push(q.name)
-    if (routed.length === 0) return result
-    // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
-    this.routed = this.spareRouted.pop() ?? []
-    const stored = stripBcc(msg)
-    for (let i = 0; i < routed.length; i++) {
-      const q = routed[i] as Queue
-      const enqueued = q.enqueue(stored)
-      if (enqueued === false) result.rejected = true
-      else if (enqueued !== true) result.tickets.push(enqueued)
-      if (q.congested) result.congested = q
-    }
-    this.spareRouted.push(this.routed)
-    this.routed = routed
+    if (result.queues > 0) ex.stats.publishOut++
     return result
   }
-  private readonly spareRouted: Queue[][] = []
-  private readonly result: PublishResult = {
-    queues: 0,
-    rejected: false,
-    tickets: [],
-    queueNames: [],
-    congested: undefined,
-  }
 
+  /** The queues a message from `ex` reaches (a reused array: read it before the next route). */
   route(ex: Exchange, msg: Message): Queue[] {
-    clearArray(this.routed)
-    this.epoch++
-    this.routingMessage = msg
-    const headers = msg.properties.headers
-    const extraKeys =
-      (headers && (headers['CC'] !== undefined || headers['BCC'] !== undefined)) || msg.bccKeys
-        ? senderKeys(headers, msg.bccKeys)
-        : undefined
-    this.routingExtraKeys = extraKeys
-    let from: Exchange | undefined = ex
-    let first = true
-    // Alternate exchanges take what their exchange could not route, and may chain.
-    while (from && (first || this.routed.length === 0)) {
-      if (!first && from.routeMark === this.epoch) break
-      first = false
-      from.routeMark = this.epoch
-      this.routeKeys(from, msg, extraKeys)
-      const aeName: string | undefined = from.alternateExchange
-      from = aeName === undefined ? undefined : this.exchanges.get(aeName)
-    }
-    this.routingMessage = undefined
-    return this.routed
-  }
-
-  private routeKeys(ex: Exchange, msg: Message, extraKeys: string[] | undefined): void {
-    ex.route(msg, msg.routingKey, this.sink)
-    if (extraKeys) for (const k of extraKeys) ex.route(msg, k, this.sink)
-  }
-
-  private addDestination(d: Destination): void {
-    if (d.routeMark === this.epoch) return
-    d.routeMark = this.epoch
-    if (isQueue(d)) this.routed.push(d)
-    else this.routeKeys(d, this.routingMessage as Message, this.routingExtraKeys)
+    return this.router.route(ex, msg)
   }
 
   storeFailed(q: Queue, err: unknown, doing: string): void {
@@ -523,60 +361,8 @@ export class VHost implements QueueHost, ExchangeHost {
 
   // ---- dead-lettering ----
 
-  /**
-   * Routes dead letters to the queue's dead-letter exchange. Returns what the originals must wait for
-   * before they leave the source queue's store: the stores of the durable queues that took persistent
-   * copies (a crash in between would otherwise lose a message confirmed to its publisher).
-   */
+  /** See routeDeadLetters (dead-letter.ts). */
   deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined {
-    const dlxName = q.settings.deadLetterExchange
-    if (dlxName === undefined) return undefined
-    const dlx = this.exchanges.get(dlxName)
-    if (!dlx) return undefined // RabbitMQ drops dead letters whose exchange does not exist
-    const now = this.clock.now()
-    let copies: Set<DurabilityTicket> | undefined
-    for (const msg of messages) {
-      const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
-      const targets = [...this.route(dlx, dead)]
-      for (const t of targets) {
-        if (isDeadLetterCycle(dead, t.name)) continue
-        const enqueued = t.enqueue(dead)
-        if (enqueued !== true && enqueued !== false) (copies ??= new Set()).add(enqueued)
-      }
-    }
-    return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)
+    return routeDeadLetters(this, q, messages, reason)
   }
-}
-
-export interface PublishResult {
-  /** How many queues the message reached. */
-  queues: number
-  /** A queue refused it (reject-publish overflow): publisher confirms answer with basic.nack. */
-  rejected: boolean
-  /** What its confirm waits for: the tickets of the durable queues a persistent message reached. */
-  tickets: DurabilityTicket[]
-  /** Names of the queues reached, collected only while tracing is on. */
-  queueNames: string[]
-  /** A queue reached whose consumers cannot keep up: the publisher should wait for it (credit flow). */
-  congested: Queue | undefined
-}
-
-/** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */
-function senderKeys(headers: FieldTable | undefined, bccKeys: readonly string[] | undefined): string[] {
-  const keys: string[] = []
-  for (const h of ['CC', 'BCC']) {
-    const v = headers?.[h]
-    if (Array.isArray(v)) for (const k of v) if (typeof k === 'string') keys.push(k)
-  }
-  if (bccKeys) keys.push(...bccKeys)
-  return keys
-}
-
-/** BCC routes but is never delivered. */
-function stripBcc(msg: Message): Message {
-  const headers = msg.properties.headers
-  if (!headers || headers['BCC'] === undefined) return msg
-  const { BCC: bcc, ...rest } = headers
-  const bccKeys = Array.isArray(bcc) ? bcc.filter((k): k is string => typeof k === 'string') : []
-  return msg.with({ properties: { ...msg.properties, headers: rest }, bccKeys })
 }

@@ -38,7 +38,8 @@ before(async () => {
   traffic = setInterval(() => ch.sendToQueue('work', Buffer.from('tick')), 40)
   browser = await launchChromium()
   page = browser.context.pages()[0] ?? (await browser.context.newPage())
-  page.setDefaultTimeout(10_000) // a broken step fails in seconds, not at the 30 s default
+  // Playwright's 30 s: other test files (floods, crash rounds) load both cores while these steps run.
+  page.setDefaultTimeout(30_000)
   page.on('pageerror', (e) => pageErrors.push(e.message))
   page.on('dialog', (d) => void d.accept())
 })

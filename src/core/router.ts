@@ -1,0 +1,128 @@
+// Routing a publish: from its exchange through exchange-to-exchange bindings, alternate exchanges and
+// the CC and BCC headers (sender-selected distribution) to the queues it reaches, each reached once, then
+// enqueueing it on them. Runs per message, so it allocates nothing in the common case: the destination
+// list, the result and the visited marks (a per-publish epoch instead of a Set) are reused.
+import { clearArray, type FieldTable } from '../shared/index.js'
+import type { Destination, Exchange, RouteSink } from './exchange/index.js'
+import type { Message } from './message.js'
+import { type DurabilityTicket, isQueue, type Queue } from './queue-types/index.js'
+
+export interface PublishResult {
+  /** How many queues the message reached. */
+  queues: number
+  /** A queue refused it (reject-publish overflow): publisher confirms answer with basic.nack. */
+  rejected: boolean
+  /** What its confirm waits for: the tickets of the durable queues a persistent message reached. */
+  tickets: DurabilityTicket[]
+  /** Names of the queues reached, collected only while tracing is on. */
+  queueNames: string[]
+  /** A queue reached whose consumers cannot keep up: the publisher should wait for it (credit flow). */
+  congested: Queue | undefined
+}
+
+/** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */
+function senderKeys(headers: FieldTable | undefined, bccKeys: readonly string[] | undefined): string[] {
+  const keys: string[] = []
+  for (const h of ['CC', 'BCC']) {
+    const v = headers?.[h]
+    if (Array.isArray(v)) for (const k of v) if (typeof k === 'string') keys.push(k)
+  }
+  if (bccKeys) keys.push(...bccKeys)
+  return keys
+}
+
+/** BCC routes but is never delivered. */
+function stripBcc(msg: Message): Message {
+  const headers = msg.properties.headers
+  if (!headers || headers['BCC'] === undefined) return msg
+  const { BCC: bcc, ...rest } = headers
+  const bccKeys = Array.isArray(bcc) ? bcc.filter((k): k is string => typeof k === 'string') : []
+  return msg.with({ properties: { ...msg.properties, headers: rest }, bccKeys })
+}
+
+export class Router {
+  /** Destinations reached by the publish in progress; reused to avoid an array per publish. */
+  private routed: Queue[] = []
+  private epoch = 0
+  private readonly sink: RouteSink = { add: (d) => this.addDestination(d) }
+  private routingMessage: Message | undefined
+  /** CC/BCC keys of the message being routed: every exchange on the way routes them too. */
+  private routingExtraKeys: string[] | undefined
+
+  constructor(private readonly exchanges: ReadonlyMap<string, Exchange>) {}
+
+  /**
+   * Routes a message from an exchange and enqueues it on every queue reached, following
+   * exchange-to-exchange bindings, alternate exchanges and CC/BCC headers. The result object is reused:
+   * read it before the next publish.
+   */
+  publish(ex: Exchange, msg: Message, tracing: boolean): PublishResult {
+    const routed = this.route(ex, msg)
+    const result = this.result
+    result.queues = routed.length
+    result.rejected = false
+    clearArray(result.tickets)
+    clearArray(result.queueNames)
+    result.congested = undefined
+    if (tracing) for (const q of routed) result.queueNames.push(q.name)
+    if (routed.length === 0) return result
+    // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
+    this.routed = this.spareRouted.pop() ?? []
+    const stored = stripBcc(msg)
+    for (let i = 0; i < routed.length; i++) {
+      const q = routed[i] as Queue
+      const enqueued = q.enqueue(stored)
+      if (enqueued === false) result.rejected = true
+      else if (enqueued !== true) result.tickets.push(enqueued)
+      if (q.congested) result.congested = q
+    }
+    this.spareRouted.push(this.routed)
+    this.routed = routed
+    return result
+  }
+  private readonly spareRouted: Queue[][] = []
+  private readonly result: PublishResult = {
+    queues: 0,
+    rejected: false,
+    tickets: [],
+    queueNames: [],
+    congested: undefined,
+  }
+
+  route(ex: Exchange, msg: Message): Queue[] {
+    clearArray(this.routed)
+    this.epoch++
+    this.routingMessage = msg
+    const headers = msg.properties.headers
+    const extraKeys =
+      (headers && (headers['CC'] !== undefined || headers['BCC'] !== undefined)) || msg.bccKeys
+        ? senderKeys(headers, msg.bccKeys)
+        : undefined
+    this.routingExtraKeys = extraKeys
+    let from: Exchange | undefined = ex
+    let first = true
+    // Alternate exchanges take what their exchange could not route, and may chain.
+    while (from && (first || this.routed.length === 0)) {
+      if (!first && from.routeMark === this.epoch) break
+      first = false
+      from.routeMark = this.epoch
+      this.routeKeys(from, msg, extraKeys)
+      const aeName: string | undefined = from.alternateExchange
+      from = aeName === undefined ? undefined : this.exchanges.get(aeName)
+    }
+    this.routingMessage = undefined
+    return this.routed
+  }
+
+  private routeKeys(ex: Exchange, msg: Message, extraKeys: string[] | undefined): void {
+    ex.route(msg, msg.routingKey, this.sink)
+    if (extraKeys) for (const k of extraKeys) ex.route(msg, k, this.sink)
+  }
+
+  private addDestination(d: Destination): void {
+    if (d.routeMark === this.epoch) return
+    d.routeMark = this.epoch
+    if (isQueue(d)) this.routed.push(d)
+    else this.routeKeys(d, this.routingMessage as Message, this.routingExtraKeys)
+  }
+}
