@@ -3,12 +3,7 @@
 // entries live with the consuming channel). Requeued messages return to their original position.
 // Message TTL, max-length overflow and dead-lettering follow RabbitMQ 3.10's classic queues: expired
 // messages leave from the head of the queue only.
-import {
-  AccessRefusedError,
-  type FieldTable,
-  PreconditionFailedError,
-  type TimerHandle,
-} from '../../../shared/index.js'
+import { type FieldTable, PreconditionFailedError } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import type { Binding } from '../../exchange/exchange.js'
 import { MessageStats } from '../../stats.js'
@@ -17,17 +12,11 @@ import type { QueueStore, RecoveredMessage } from '../../ports.js'
 import type { Policy } from '../../policy.js'
 import type { DeadLetterReason, Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
+import { ConsumerList } from './consumer-list.js'
+import { CreditFlow } from './credit-flow.js'
 import { FifoList, PriorityList } from './message-list.js'
+import { QueueTimers } from './queue-timers.js'
 import { ReadyMessages } from './ready-messages.js'
-
-/**
- * Credit flow: when a queue's consumers cannot keep up because their sockets are full and more than
- * FLOW_HIGH messages wait, publishers into it are held back (their connections stop being read) until
- * it is down to FLOW_LOW. This keeps memory and latency bounded in floods, as RabbitMQ's credit flow
- * does; a queue without consumers, or with consumers held back by prefetch, is never a reason.
- */
-const FLOW_HIGH = 4096
-const FLOW_LOW = 1024
 
 export class ClassicQueue implements Queue {
   readonly kind = 'queue' as const
@@ -43,8 +32,6 @@ export class ClassicQueue implements Queue {
   policy: Policy | undefined
   operatorPolicy: Policy | undefined
   readonly incomingSet = new Set<Binding>()
-  /** Sorted by consumer priority, highest first; registration order within a priority. */
-  readonly consumers: Consumer[] = []
   /** Publish epoch in which this queue was last routed to; dedupes fan-in without a Set. */
   routeMark = 0
   deleted = false
@@ -55,18 +42,14 @@ export class ClassicQueue implements Queue {
 
   private readonly ready: ReadyMessages
   private nextSeq = 0
-  private rr = 0
   private unacked = 0
   private unackedBytes = 0
   private hadConsumer = false
   private dispatching = false
   private dispatchAgain = false
-  private exclusiveConsumer: Consumer | undefined
-  private expiryTimer: TimerHandle | undefined
-  private expiryAt = Infinity
-  private unusedTimer: TimerHandle | undefined
-  private consumersSocketBound = false
-  private drainWaiters: Array<() => void> = []
+  private readonly consumerList = new ConsumerList()
+  private readonly flow = new CreditFlow()
+  private readonly timers: QueueTimers
 
   constructor(
     opts: QueueOptions,
@@ -80,6 +63,13 @@ export class ClassicQueue implements Queue {
     this.args = opts.args
     this.settings = resolveSettings(opts.args)
     this.store = this.durable ? host.storeFor(this) : undefined
+    this.timers = new QueueTimers(
+      host.clock,
+      () => this.expireHead(),
+      () => {
+        if (this.consumerList.length === 0 && !this.deleted) this.host.autoDeleteQueue(this)
+      },
+    )
     const maxPriority = this.settings.maxPriority
     const prioritised = maxPriority !== undefined && maxPriority > 0
     const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
@@ -138,6 +128,11 @@ export class ClassicQueue implements Queue {
   get unackedByteCount(): number {
     return Math.max(0, this.unackedBytes)
   }
+  /** Sorted by consumer priority, highest first; registration order within a priority. */
+  get consumers(): readonly Consumer[] {
+    return this.consumerList.all
+  }
+
   get consumerCount(): number {
     return this.consumers.length
   }
@@ -197,7 +192,7 @@ export class ClassicQueue implements Queue {
   private accept(entry: QueueEntry): void {
     // A message that a consumer can take right away is delivered, whatever its TTL (TTL 0 means
     // "deliver now or never"); otherwise it waits, and expires from the head.
-    if (this.ready.length === 0 && this.consumers.length > 0 && !this.dispatching) {
+    if (this.ready.length === 0 && this.consumerList.length > 0 && !this.dispatching) {
       const c = this.nextConsumer()
       if (c) {
         const wait = this.handedOut(entry, c.noAck)
@@ -207,7 +202,7 @@ export class ClassicQueue implements Queue {
       }
     }
     this.ready.push(entry)
-    if (this.consumers.length > 0) this.dispatch()
+    if (this.consumerList.length > 0) this.dispatch()
     if (entry.expiresAt !== Infinity) this.expireHead()
     this.enforceMaxLength()
   }
@@ -353,34 +348,26 @@ export class ClassicQueue implements Queue {
 
   /** Refuses a consumer that exclusivity rules out (403, RabbitMQ's wording). */
   checkConsumable(c: Consumer): void {
-    if (this.exclusiveConsumer || (c.exclusive && this.consumers.length > 0)) {
-      throw new AccessRefusedError(`queue '${this.name}' in vhost '${this.vhost}' in exclusive use`)
-    }
+    this.consumerList.check(c, this.name, this.vhost)
   }
 
   addConsumer(c: Consumer): void {
     this.checkConsumable(c)
-    if (c.exclusive) this.exclusiveConsumer = c
-    let at = this.consumers.length
-    while (at > 0 && (this.consumers[at - 1] as Consumer).priority < c.priority) at--
-    this.consumers.splice(at, 0, c)
+    this.consumerList.add(c)
     this.hadConsumer = true
     this.touch()
     this.dispatch()
   }
 
   removeConsumer(c: Consumer): void {
-    const i = this.consumers.indexOf(c)
+    const i = this.consumerList.remove(c)
     if (i < 0) return
-    this.consumers.splice(i, 1)
-    if (this.exclusiveConsumer === c) this.exclusiveConsumer = undefined
-    if (this.rr > i) this.rr--
     // Publishers held back for this queue's consumers are let go: the one that blocked may be this one
     // (they are held again at their next publish if the queue is still congested).
-    this.consumersSocketBound = false
-    this.releasePublishers()
+    this.flow.socketBound = false
+    this.flow.release()
     this.touch()
-    if (this.autoDelete && this.hadConsumer && this.consumers.length === 0) this.host.autoDeleteQueue(this)
+    if (this.autoDelete && this.hadConsumer && this.consumerList.length === 0) this.host.autoDeleteQueue(this)
     else if (this.settings.singleActiveConsumer && i === 0) this.dispatch()
   }
 
@@ -441,11 +428,9 @@ export class ClassicQueue implements Queue {
   destroy(): void {
     this.deleted = true
     this.ready.clear()
-    this.clearTimers()
-    this.releasePublishers()
-    const consumers = this.consumers.splice(0)
-    this.exclusiveConsumer = undefined
-    for (const c of consumers) c.cancelledByQueue(this)
+    this.timers.clear()
+    this.flow.release()
+    for (const c of this.consumerList.clear()) c.cancelledByQueue(this)
   }
 
   /** Called when a consumer may take messages again (acks freed prefetch, socket drained). */
@@ -465,29 +450,23 @@ export class ClassicQueue implements Queue {
     }
   }
 
-  /** Publishers into this queue should wait (see FLOW_HIGH). */
+  /** Publishers into this queue should wait (credit flow, see credit-flow.ts). */
   get congested(): boolean {
-    return this.consumersSocketBound && this.ready.length > FLOW_HIGH
+    return this.flow.congested(this.ready.length)
   }
 
   /** Runs `resume` once the queue is no longer congested. */
   whenDrained(resume: () => void): void {
-    this.drainWaiters.push(resume)
-  }
-
-  private releasePublishers(): void {
-    const waiters = this.drainWaiters
-    this.drainWaiters = []
-    for (const w of waiters) w()
+    this.flow.whenDrained(resume)
   }
 
   private deliverReady(): void {
     let delivered = false
-    this.consumersSocketBound = false
-    while (this.ready.length > 0 && this.consumers.length > 0) {
+    this.flow.socketBound = false
+    while (this.ready.length > 0 && this.consumerList.length > 0) {
       const c = this.nextConsumer()
       if (!c) {
-        this.consumersSocketBound = this.consumers.some((x) => x.socketBound())
+        this.flow.socketBound = this.consumerList.anySocketBound()
         break
       }
       const entry = this.takeLive()
@@ -499,9 +478,7 @@ export class ClassicQueue implements Queue {
     }
     // As after a basic.get: expired messages the deliveries exposed at the head go now.
     if (delivered) this.expireHead()
-    if (this.drainWaiters.length > 0 && (this.ready.length <= FLOW_LOW || !this.consumersSocketBound)) {
-      this.releasePublishers()
-    }
+    this.flow.dispatched(this.ready.length)
   }
 
   private countGet(entry: QueueEntry | undefined, noAck: boolean): void {
@@ -528,27 +505,7 @@ export class ClassicQueue implements Queue {
 
   /** Highest consumer priority first, round-robin among equals; one consumer for single-active. */
   private nextConsumer(): Consumer | undefined {
-    const cs = this.consumers
-    if (this.settings.singleActiveConsumer) {
-      const active = cs[0]
-      return active?.canTake() ? active : undefined
-    }
-    for (let start = 0; start < cs.length;) {
-      const priority = (cs[start] as Consumer).priority
-      let end = start + 1
-      while (end < cs.length && (cs[end] as Consumer).priority === priority) end++
-      const size = end - start
-      for (let k = 0; k < size; k++) {
-        const i = start + ((this.rr + k) % size)
-        const c = cs[i] as Consumer
-        if (c.canTake()) {
-          this.rr = i - start + 1
-          return c
-        }
-      }
-      start = end
-    }
-    return undefined
+    return this.consumerList.next(this.settings.singleActiveConsumer)
   }
 
   /** The head entry, skipping (and expiring) entries whose TTL has passed. */
@@ -573,44 +530,19 @@ export class ClassicQueue implements Queue {
   }
 
   private armExpiryTimer(): void {
-    const next = this.ready.headExpiresAt()
-    if (next === this.expiryAt || this.deleted) return
-    if (this.expiryTimer) this.host.clock.clearTimeout(this.expiryTimer)
-    this.expiryTimer = undefined
-    this.expiryAt = next
-    if (next === Infinity) return
-    const delay = Math.max(0, next - this.host.clock.now())
-    this.expiryTimer = this.host.clock.setTimeout(() => {
-      this.expiryTimer = undefined
-      this.expiryAt = Infinity
-      this.expireHead()
-    }, delay)
-    this.expiryTimer.unref?.()
+    if (!this.deleted) this.timers.armExpiry(this.ready.headExpiresAt())
   }
 
   /** x-expires: any use restarts the countdown to deleting an unused queue. */
   touch(): void {
     const expires = this.settings.expires
     if (expires === undefined || this.deleted) return
-    if (this.unusedTimer) this.host.clock.clearTimeout(this.unusedTimer)
-    this.unusedTimer = undefined
-    if (this.consumers.length > 0) return
-    this.unusedTimer = this.host.clock.setTimeout(() => {
-      this.unusedTimer = undefined
-      if (this.consumers.length === 0 && !this.deleted) this.host.autoDeleteQueue(this)
-    }, expires)
-    this.unusedTimer.unref?.()
+    this.timers.restartUnused(expires, this.consumerList.length > 0)
   }
 
   /** The broker is stopping: no timer of this queue may fire after its store has closed. */
   stop(): void {
-    this.clearTimers()
-  }
-
-  private clearTimers(): void {
-    if (this.expiryTimer) this.host.clock.clearTimeout(this.expiryTimer)
-    if (this.unusedTimer) this.host.clock.clearTimeout(this.unusedTimer)
-    this.expiryTimer = this.unusedTimer = undefined
+    this.timers.clear()
   }
 }
 
