@@ -12,7 +12,6 @@ import {
 } from '../core/index.js'
 import {
   CONTENT_METHODS,
-  decodeBasicProperties,
   METHOD_IDS,
   type Method,
   type MethodName,
@@ -23,75 +22,19 @@ import {
   writeRawHeaderFrame,
   encodeBasicProperties,
 } from '../protocol/index.js'
-import {
-  type BasicProperties,
-  clearArray,
-  CommandInvalidError,
-  FrameError,
-  NotFoundError,
-  UnexpectedFrameError,
-} from '../shared/index.js'
+import { type BasicProperties, CommandInvalidError, NotFoundError } from '../shared/index.js'
 import type { Connection } from './connection.js'
 import { type MessageStats, Session } from '../core/index.js'
 import type { ChannelConsumer } from './channel-consumer.js'
 import type { User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
-import type { CodecState } from './codec-state.js'
-import { MAX_CACHED_PROPERTIES } from './properties-cache.js'
+import { ContentAssembler, type PendingPublish } from './content-assembly.js'
 import { DirectReply } from './direct-reply.js'
 import { type Unacked, UnackedTracker } from './unacked.js'
 
 interface TxState {
   publishes: Array<{ exchange: Exchange; msg: Message; mandatory: boolean }>
   settles: Array<{ taken: Unacked[]; ack: boolean; requeue: boolean }>
-}
-
-const EMPTY_BODY = Buffer.alloc(0)
-const BASIC_PUBLISH_IDS = [60, 40] as const
-
-/**
- * Decodes the properties in `buf[at, end)` (from the flags word on) into the pending publish, with its
- * raw bytes: for a short property set (most publishers send none, a delivery mode or a content type),
- * the decoding shared by every message with the same bytes; else a decoding of its own and one copy out
- * of the socket chunk (so that the message does not pin the chunk).
- */
-function decodeProperties(codec: CodecState, p: PendingPublish, buf: Buffer, at: number, end: number): void {
-  const { reader, properties: propertiesCache } = codec
-  const cacheable = end - at >= 2 && end - at <= MAX_CACHED_PROPERTIES
-  if (cacheable) {
-    const known = propertiesCache.get(buf, at, end)
-    if (known) {
-      p.properties = known.properties
-      p.rawProperties = known.raw
-      return
-    }
-  }
-  reader.reset(buf, at, end)
-  const properties = decodeBasicProperties(reader)
-  if (reader.pos !== end) throw new FrameError('content header frame has trailing bytes')
-  if (cacheable) {
-    const cached = propertiesCache.put(buf, at, end, properties)
-    p.properties = cached.properties
-    p.rawProperties = cached.raw
-    return
-  }
-  p.properties = properties
-  p.rawProperties = codec.slab.copy(buf, at, end)
-}
-
-interface PendingPublish {
-  /** Undefined for a content-bearing method a client may not send (basic.deliver, say): its content is
-   * read, as RabbitMQ does, and then refused. */
-  exchange: Exchange | undefined
-  /** Class and method ids of the method that announced the content. */
-  methodIds: readonly [number, number]
-  routingKey: string
-  mandatory: boolean
-  bodySize: number
-  properties: BasicProperties | undefined
-  rawProperties: Buffer | undefined
-  parts: Buffer[]
-  received: number
 }
 
 export class Channel implements ConsumerOwner {
@@ -107,7 +50,8 @@ export class Channel implements ConsumerOwner {
   flowActive = true
   private confirms: ConfirmTracker | undefined
   private deliveryTag = 0
-  private pending: PendingPublish | undefined
+  /** The publish being assembled from its frames (content-assembly.ts). */
+  readonly content: ContentAssembler
   private tx: TxState = { publishes: [], settles: [] }
   readonly directReply: DirectReply
   private closed = false
@@ -118,6 +62,11 @@ export class Channel implements ConsumerOwner {
   ) {
     this.directReply = new DirectReply(this)
     const ctx = conn.ctx
+    this.content = new ContentAssembler(
+      ctx.codec,
+      (size) => this.session.checkSize(size),
+      (p, body) => this.completePublish(p, body),
+    )
     this.session = new Session({
       vhost: conn.vhost as VHost,
       user: (conn.user as User).name,
@@ -150,13 +99,13 @@ export class Channel implements ConsumerOwner {
 
   /** Handles a method; a returned promise means the connection must wait for it before going on. */
   onMethod(m: Method): void | Promise<void> {
-    if (this.pending) throw this.contentExpected()
+    if (this.content.busy) throw this.content.contentExpected()
     const handler = this.conn.ctx.handlers[m.name] as
       ((ch: Channel, m: Method) => void | Promise<void>) | undefined
     if (!handler) {
       // A server-only method with content (basic.deliver, basic.return, basic.get-ok) is followed by its
       // content frames, which are read before the method is refused, as RabbitMQ's frame assembler does.
-      if (CONTENT_METHODS.has(m.name)) return this.startPublish(undefined, '', false, METHOD_IDS[m.name])
+      if (CONTENT_METHODS.has(m.name)) return this.content.start(undefined, '', false, METHOD_IDS[m.name])
       throw new CommandInvalidError('unimplemented method')
     }
     return handler(this, m)
@@ -179,22 +128,6 @@ export class Channel implements ConsumerOwner {
     })
   }
 
-  /** RabbitMQ's 505 for a frame where the pending publish expects its content header or body. */
-  private contentExpected(): UnexpectedFrameError {
-    const err = new UnexpectedFrameError(
-      (this.pending?.bodySize ?? -1) < 0
-        ? 'expected content header for class 60, got non content header frame instead'
-        : 'expected content body, got non content body frame instead',
-    )
-    err.method = this.pendingMethodIds()
-    return err
-  }
-
-  /** Class and method ids to report for an error in content frames: the pending content method. */
-  pendingMethodIds(): readonly [number, number] {
-    return this.pending ? this.pending.methodIds : [0, 0]
-  }
-
   /** The queue name a method means: '' stands for the last queue declared on this channel. */
   queueName(name: string): string {
     if (name !== '') return name
@@ -204,86 +137,7 @@ export class Channel implements ConsumerOwner {
 
   // ---- publishing ----
 
-  startPublish(
-    exchange: Exchange | undefined,
-    routingKey: string,
-    mandatory: boolean,
-    methodIds: readonly [number, number] = BASIC_PUBLISH_IDS,
-  ): void {
-    // One publish is assembled at a time per channel, so its state object is reused: this runs per message.
-    const p = this.publishing
-    p.exchange = exchange
-    p.methodIds = methodIds
-    p.routingKey = routingKey
-    p.mandatory = mandatory
-    p.bodySize = -1
-    p.properties = undefined
-    p.rawProperties = undefined
-    clearArray(p.parts)
-    p.received = 0
-    this.pending = p
-  }
-  private readonly publishing: PendingPublish = {
-    exchange: undefined,
-    methodIds: BASIC_PUBLISH_IDS,
-    routingKey: '',
-    mandatory: false,
-    bodySize: -1,
-    properties: undefined,
-    rawProperties: undefined,
-    parts: [],
-    received: 0,
-  }
-
-  onHeaderFrame(buf: Buffer, start: number, end: number): void {
-    const p = this.pending
-    if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
-    if (p.bodySize >= 0) throw this.contentExpected()
-    const reader = this.conn.ctx.codec.reader.reset(buf, start, end)
-    const classId = reader.short()
-    if (classId !== 60) {
-      throw new UnexpectedFrameError(
-        `expected content header for class 60, got one for class ${classId} instead`,
-      )
-    }
-    reader.short() // weight, unused
-    const bodySize = reader.longlong()
-    decodeProperties(this.conn.ctx.codec, p, buf, reader.pos, end)
-    p.bodySize = bodySize
-    try {
-      this.session.checkSize(bodySize)
-    } catch (err) {
-      this.pending = undefined
-      throw err
-    }
-    if (bodySize === 0) this.completePublish(p, EMPTY_BODY)
-  }
-
-  onBodyFrame(buf: Buffer, start: number, end: number): void {
-    const p = this.pending
-    if (!p) throw new UnexpectedFrameError('expected method frame, got non method frame instead')
-    if (p.bodySize < 0) throw this.contentExpected()
-    p.received += end - start
-    // Like RabbitMQ, a body longer than its header said never completes: the publish is not routed and
-    // the next method frame is an UNEXPECTED_FRAME.
-    if (p.received > p.bodySize) {
-      clearArray(p.parts)
-      return
-    }
-    if (p.received === p.bodySize && p.parts.length === 0) {
-      // Single-frame body: one copy out of the socket chunk.
-      return this.completePublish(p, this.conn.ctx.codec.slab.copy(buf, start, end))
-    }
-    p.parts.push(Buffer.from(buf.subarray(start, end)))
-    if (p.received === p.bodySize) {
-      const body = Buffer.concat(p.parts, p.bodySize)
-      clearArray(p.parts)
-      this.completePublish(p, body)
-    }
-  }
-
   private completePublish(p: PendingPublish, body: Buffer): void {
-    this.pending = undefined
     if (!p.exchange) {
       const refused = new CommandInvalidError('unimplemented method')
       refused.method = p.methodIds
@@ -550,7 +404,7 @@ export class Channel implements ConsumerOwner {
   teardown(): void {
     if (this.closed) return
     this.closed = true
-    this.pending = undefined
+    this.content.reset()
     for (const c of [...this.consumers.values()]) {
       this.consumers.delete(c.tag)
       c.queue.removeConsumer(c)

@@ -223,10 +223,10 @@ export class Connection implements FrameHandler {
     const ch = this.channels.get(channel)
     if (!ch) throw new ChannelError(`expected 'channel.open'`)
     try {
-      if (type === FRAME.HEADER) ch.onHeaderFrame(buf, start, end)
-      else ch.onBodyFrame(buf, start, end)
+      if (type === FRAME.HEADER) ch.content.onHeaderFrame(buf, start, end)
+      else ch.content.onBodyFrame(buf, start, end)
     } catch (err) {
-      this.fail(err, channel, ch.pendingMethodIds())
+      this.fail(err, channel, ch.content.pendingMethodIds())
     }
   }
 
