@@ -28,6 +28,7 @@ import {
   UnexpectedFrameError,
   type FieldTable,
   type Logger,
+  type TimerHandle,
 } from '../shared/index.js'
 import { Channel } from './channel.js'
 import type { ConnectionContext } from './context.js'
@@ -68,7 +69,7 @@ export class Connection implements FrameHandler {
   private flushScheduled = false
   /** Set when a consumer was refused for back-pressure; cleared by resuming delivery. */
   private deliveryStalled = false
-  private closeTimer: ReturnType<typeof setTimeout> | undefined
+  private closeTimer: TimerHandle | undefined
   private readPauses = 0
   readonly blocking = new Blocking(this)
   private stopWatchingAlarms: (() => void) | undefined
@@ -393,8 +394,8 @@ export class Connection implements FrameHandler {
     this.send(0, { name: 'connection.close', replyCode, replyText: clip(replyText), classId, methodId })
     this.flush()
     // A client that never answers close-ok loses the socket outright.
-    this.closeTimer = setTimeout(() => this.terminate(true), CLOSE_OK_TIMEOUT_MS)
-    this.closeTimer.unref()
+    this.closeTimer = this.ctx.clock.setTimeout(() => this.terminate(true), CLOSE_OK_TIMEOUT_MS)
+    this.closeTimer.unref?.()
   }
 
   /** Broker shutdown or an operator's request: 320 CONNECTION_FORCED. */
@@ -514,7 +515,7 @@ export class Connection implements FrameHandler {
     if (destroy) this.socket.destroy()
     else {
       this.socket.end()
-      setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS).unref()
+      this.ctx.clock.setTimeout(() => this.socket.destroy(), CLOSE_OK_TIMEOUT_MS).unref?.()
     }
     this.cleanup()
   }
@@ -522,7 +523,7 @@ export class Connection implements FrameHandler {
   private cleanup(): void {
     if (this.cleanedUp) return
     this.cleanedUp = true
-    if (this.closeTimer) clearTimeout(this.closeTimer)
+    if (this.closeTimer) this.ctx.clock.clearTimeout(this.closeTimer)
     this.heartbeat.stop()
     this.stopWatchingAlarms?.()
     this.handshake.stopTimer()

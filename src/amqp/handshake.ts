@@ -10,6 +10,7 @@ import {
   isLoopback,
   NotAllowedError,
   UnexpectedFrameError,
+  type TimerHandle,
 } from '../shared/index.js'
 import type { Connection } from './connection.js'
 
@@ -18,21 +19,21 @@ type Step = 'start-ok' | 'tune-ok' | 'open'
 export class Handshake {
   private step: Step = 'start-ok'
   private username = ''
-  private timer: ReturnType<typeof setTimeout> | undefined
+  private timer: TimerHandle | undefined
 
   constructor(private readonly conn: Connection) {}
 
   startTimer(): void {
     const ms = this.conn.ctx.settings.handshakeTimeout * 1000
-    this.timer = setTimeout(() => {
+    this.timer = this.conn.ctx.clock.setTimeout(() => {
       this.conn.logger.warn('handshake timed out, closing connection')
       this.conn.terminate()
     }, ms)
-    this.timer.unref()
+    this.timer.unref?.()
   }
 
   stopTimer(): void {
-    if (this.timer) clearTimeout(this.timer)
+    if (this.timer) this.conn.ctx.clock.clearTimeout(this.timer)
   }
 
   sendStart(): void {
