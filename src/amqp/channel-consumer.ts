@@ -29,10 +29,10 @@ export class ChannelConsumer implements Consumer {
     return this.channel.canDeliverTo(this)
   }
   socketBound(): boolean {
-    return !this.channel.conn.canDeliver()
+    return !this.channel.conn.output.canDeliver()
   }
   deliver(queue: Queue, entry: QueueEntry, wait: Promise<void> | undefined): void {
-    if (wait) this.channel.conn.holdOutputUntil(wait)
+    if (wait) this.channel.conn.output.holdUntil(wait)
     this.channel.deliver(this, queue, entry)
   }
   cancelledByQueue(): void {

@@ -1,5 +1,6 @@
-// One AMQP channel: method dispatch through a table of handlers, content assembly for basic.publish,
-// deliveries and their acknowledgements, prefetch, and publisher confirms.
+// One AMQP channel: method dispatch through a table of handlers, publishes handed to the core's session
+// (assembled from frames in content-assembly.ts), deliveries with their prefetch, and publisher confirms.
+// Acknowledgements and transactions are in settlement.ts.
 import {
   type ConsumerOwner,
   type Exchange,
@@ -7,8 +8,9 @@ import {
   type PublishResult,
   type Queue,
   type QueueEntry,
-  type DurabilityTicket,
   type VHost,
+  type MessageStats,
+  Session,
 } from '../core/index.js'
 import {
   CONTENT_METHODS,
@@ -24,18 +26,13 @@ import {
 } from '../protocol/index.js'
 import { type BasicProperties, CommandInvalidError, NotFoundError } from '../shared/index.js'
 import type { Connection } from './connection.js'
-import { type MessageStats, Session } from '../core/index.js'
 import type { ChannelConsumer } from './channel-consumer.js'
 import type { User } from '../auth/index.js'
 import { ConfirmTracker } from './confirms.js'
 import { ContentAssembler, type PendingPublish } from './content-assembly.js'
 import { DirectReply } from './direct-reply.js'
-import { type Unacked, UnackedTracker } from './unacked.js'
-
-interface TxState {
-  publishes: Array<{ exchange: Exchange; msg: Message; mandatory: boolean }>
-  settles: Array<{ taken: Unacked[]; ack: boolean; requeue: boolean }>
-}
+import { Settlement } from './settlement.js'
+import { UnackedTracker } from './unacked.js'
 
 export class Channel implements ConsumerOwner {
   readonly consumers = new Map<string, ChannelConsumer>()
@@ -46,13 +43,13 @@ export class Channel implements ConsumerOwner {
   lastQueue = ''
   prefetchCount = 0
   globalPrefetch = 0
-  txMode = false
   flowActive = true
   private confirms: ConfirmTracker | undefined
   private deliveryTag = 0
   /** The publish being assembled from its frames (content-assembly.ts). */
   readonly content: ContentAssembler
-  private tx: TxState = { publishes: [], settles: [] }
+  /** Acks, rejects and the transaction (settlement.ts). */
+  readonly settlement: Settlement = new Settlement(this)
   readonly directReply: DirectReply
   private closed = false
 
@@ -81,6 +78,11 @@ export class Channel implements ConsumerOwner {
   /** Message counters for the management API (see core/stats.ts). */
   get stats(): MessageStats {
     return this.session.stats
+  }
+
+  /** tx.select was received (shown by the management API). */
+  get txMode(): boolean {
+    return this.settlement.txMode
   }
 
   get connectionId(): number {
@@ -151,18 +153,15 @@ export class Channel implements ConsumerOwner {
     const msg = new Message(exchange.name, p.routingKey, props, body, raw)
     // Under a resource alarm the connection is blocked once this message is in.
     this.conn.blocking.onPublish()
-    if (this.txMode) {
-      this.tx.publishes.push({ exchange, msg, mandatory: p.mandatory })
-      return
-    }
+    if (this.settlement.holdPublish(exchange, msg, p.mandatory)) return
     this.routePublish(exchange, msg, p.mandatory)
   }
 
-  private routePublish(exchange: Exchange, msg: Message, mandatory: boolean): PublishResult {
+  routePublish(exchange: Exchange, msg: Message, mandatory: boolean): PublishResult {
     const result = this.session.publish(exchange, msg, mandatory, this.confirmMode)
     if (result.queues === 0 && mandatory) this.returnMessage(msg, 312, 'NO_ROUTE')
     if (this.confirms) this.confirms.publish(result.rejected, result.tickets)
-    if (result.congested) this.conn.holdFor(result.congested)
+    if (result.congested) this.conn.input.holdFor(result.congested)
     return result
   }
 
@@ -197,8 +196,7 @@ export class Channel implements ConsumerOwner {
       writeNack: (deliveryTag) =>
         writeMethodFrame(w, this.id, { name: 'basic.nack', deliveryTag, multiple: false, requeue: false }),
       requestFlush: () => {
-        this.conn.onBeforeFlush(this)
-        this.conn.scheduleFlush()
+        this.conn.output.confirmBeforeFlush(this)
       },
       failed: (err) => this.conn.fail(err, this.id, undefined),
     })
@@ -212,7 +210,7 @@ export class Channel implements ConsumerOwner {
       if (c.prefetch > 0 && c.unacked >= c.prefetch) return false
       if (this.globalPrefetch > 0 && this.unacked.count >= this.globalPrefetch) return false
     }
-    return this.conn.canDeliver()
+    return this.conn.output.canDeliver()
   }
 
   deliver(c: ChannelConsumer, queue: Queue, entry: QueueEntry): void {
@@ -235,7 +233,7 @@ export class Channel implements ConsumerOwner {
       msg.body,
       this.conn.frameMax,
     )
-    this.conn.scheduleFlush()
+    this.conn.output.scheduleFlush()
     this.session.delivered(queue, entry, c.noAck, false)
   }
 
@@ -260,7 +258,7 @@ export class Channel implements ConsumerOwner {
     const w = this.conn.writer
     writeRawHeaderFrame(w, this.id, msg.body.length, this.rawPropertiesOf(msg))
     if (msg.body.length > 0) writeBodyFrames(w, this.id, msg.body, this.conn.frameMax)
-    this.conn.scheduleFlush()
+    this.conn.output.scheduleFlush()
   }
 
   /** The property bytes to send: those received, or encoded once for a message made by the broker. */
@@ -277,98 +275,6 @@ export class Channel implements ConsumerOwner {
   /** Acks free prefetch room: let the queues of this channel's consumers deliver again. */
   resumeConsumers(): void {
     for (const c of this.consumers.values()) c.queue.dispatch()
-  }
-
-  // ---- acknowledgements ----
-
-  ack(tag: number, multiple: boolean): void {
-    const taken = this.unacked.take(tag, multiple)
-    if (this.txMode) {
-      this.tx.settles.push({ taken, ack: true, requeue: false })
-      return
-    }
-    this.settleAcked(taken)
-    this.scheduleResume()
-  }
-
-  private settleAcked(taken: readonly Unacked[]): void {
-    this.stats.ack += taken.length
-    for (const u of taken) {
-      if (u.consumer) u.consumer.unacked--
-      u.queue.settle(u.entry)
-    }
-  }
-
-  reject(tag: number, multiple: boolean, requeue: boolean): void {
-    const taken = this.unacked.take(tag, multiple)
-    if (this.txMode) {
-      this.tx.settles.push({ taken, ack: false, requeue })
-      return
-    }
-    this.settleOrRequeue(taken, requeue)
-    this.scheduleResume()
-  }
-
-  recover(): void {
-    this.settleOrRequeue(this.unacked.takeAll(), true)
-  }
-
-  // ---- transactions ----
-
-  selectTx(): void {
-    this.txMode = true
-  }
-
-  /**
-   * tx.commit: the transaction's publishes are routed and its acks/nacks/rejects applied, in order. The
-   * returned promise (if any) resolves once the persistent messages are on disk: commit-ok waits for it.
-   */
-  commitTx(): Promise<void> | undefined {
-    const { publishes, settles } = this.tx
-    this.tx = { publishes: [], settles: [] }
-    const tickets = new Set<DurabilityTicket>()
-    for (const p of publishes)
-      for (const t of this.routePublish(p.exchange, p.msg, p.mandatory).tickets) tickets.add(t)
-    for (const s of settles) {
-      if (s.ack) this.settleAcked(s.taken)
-      else this.settleOrRequeue(s.taken, s.requeue)
-    }
-    this.scheduleResume()
-    if (tickets.size === 0) return undefined
-    return Promise.all([...tickets].map((t) => t.flush())).then(() => undefined)
-  }
-
-  /** tx.rollback: publishes are dropped; acknowledged deliveries become unacked again. */
-  rollbackTx(): void {
-    const { settles } = this.tx
-    this.tx = { publishes: [], settles: [] }
-    this.unacked.restore(settles.flatMap((s) => s.taken))
-  }
-
-  private settleOrRequeue(taken: readonly Unacked[], requeue: boolean): void {
-    const byQueue = new Map<Queue, QueueEntry[]>()
-    for (const u of taken) {
-      if (u.consumer) u.consumer.unacked--
-      if (!requeue) {
-        u.queue.discard([u.entry])
-        continue
-      }
-      const list = byQueue.get(u.queue)
-      if (list) list.push(u.entry)
-      else byQueue.set(u.queue, [u.entry])
-    }
-    for (const [q, entries] of byQueue) q.requeue(entries)
-  }
-
-  private resumeScheduled = false
-  /** Deliveries resume once per batch of acks rather than once per ack. */
-  private scheduleResume(): void {
-    if (this.resumeScheduled) return
-    this.resumeScheduled = true
-    queueMicrotask(() => {
-      this.resumeScheduled = false
-      if (!this.closed) this.resumeConsumers()
-    })
   }
 
   // ---- consumers ----
@@ -392,7 +298,7 @@ export class Channel implements ConsumerOwner {
     this.consumers.delete(c.tag)
     if (this.closed) return
     if (this.conn.clientCapabilities['consumer_cancel_notify'] === true) {
-      this.conn.notify(() => {
+      this.conn.output.notify(() => {
         if (!this.closed) this.send({ name: 'basic.cancel', consumerTag: c.tag, noWait: true })
       })
     }
@@ -409,7 +315,7 @@ export class Channel implements ConsumerOwner {
       this.consumers.delete(c.tag)
       c.queue.removeConsumer(c)
     }
-    this.settleOrRequeue(this.unacked.takeAll(), true)
+    this.settlement.requeueAll()
     this.directReply.close()
   }
 

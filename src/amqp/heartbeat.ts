@@ -4,9 +4,8 @@
 import type { Clock, TimerHandle } from '../shared/index.js'
 
 interface HeartbeatHost {
-  readonly writer: { length: number }
-  readonly readingPaused: boolean
-  writeHeartbeat(): void
+  readonly input: { readonly readingPaused: boolean }
+  readonly output: { readonly writer: { length: number }; writeHeartbeat(): void }
   terminate(): void
   readonly logger: { warn(obj: object, msg: string): void }
   readonly ctx: { readonly clock: Clock }
@@ -43,7 +42,7 @@ export class Heartbeat {
   /** One check; false once the connection was closed for silence. */
   private tick(intervalMs: number): boolean {
     const now = this.clock.now()
-    if (this.host.readingPaused) this.lastReceived = now
+    if (this.host.input.readingPaused) this.lastReceived = now
     if (now - this.lastReceived > 2 * intervalMs) {
       this.host.logger.warn(
         { timeoutSeconds: intervalMs / 1000 },
@@ -54,7 +53,7 @@ export class Heartbeat {
     }
     if (now - this.lastSent >= intervalMs / 2 - 5) {
       this.lastSent = now
-      this.host.writeHeartbeat()
+      this.host.output.writeHeartbeat()
     }
     return true
   }

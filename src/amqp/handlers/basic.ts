@@ -51,7 +51,7 @@ export const basicHandlers: HandlerTable = {
     const answer = (): void => {
       const taken = q.get(m.noAck)
       if (taken) {
-        if (taken.wait) ch.conn.holdOutputUntil(taken.wait)
+        if (taken.wait) ch.conn.output.holdUntil(taken.wait)
         ch.deliverGet(q, taken.entry, m.noAck)
       } else {
         ch.stats.getEmpty++
@@ -62,17 +62,17 @@ export const basicHandlers: HandlerTable = {
     if (q.waitingForPageIn) return q.pageIn().then(answer)
     return answer()
   },
-  'basic.ack': (ch, m) => ch.ack(m.deliveryTag, m.multiple),
-  'basic.nack': (ch, m) => ch.reject(m.deliveryTag, m.multiple, m.requeue),
-  'basic.reject': (ch, m) => ch.reject(m.deliveryTag, false, m.requeue),
+  'basic.ack': (ch, m) => ch.settlement.ack(m.deliveryTag, m.multiple),
+  'basic.nack': (ch, m) => ch.settlement.reject(m.deliveryTag, m.multiple, m.requeue),
+  'basic.reject': (ch, m) => ch.settlement.reject(m.deliveryTag, false, m.requeue),
   'basic.recover': (ch, m) => {
     if (!m.requeue) throw new NotImplementedError('requeue=false')
     // recover-ok comes first; the redeliveries follow it, as RabbitMQ sends them.
     ch.send({ name: 'basic.recover-ok' })
-    ch.recover()
+    ch.settlement.requeueAll()
   },
   'basic.recover-async': (ch, m) => {
     if (!m.requeue) throw new NotImplementedError('requeue=false')
-    ch.recover()
+    ch.settlement.requeueAll()
   },
 }

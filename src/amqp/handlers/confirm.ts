@@ -4,7 +4,7 @@ import type { HandlerTable } from '../channel.js'
 
 export const confirmHandlers: HandlerTable = {
   'confirm.select': (ch, m) => {
-    if (ch.txMode) throw new PreconditionFailedError('cannot switch from tx to confirm mode')
+    if (ch.settlement.txMode) throw new PreconditionFailedError('cannot switch from tx to confirm mode')
     ch.enableConfirms()
     if (!m.nowait) ch.send({ name: 'confirm.select-ok' })
   },

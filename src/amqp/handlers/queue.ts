@@ -62,7 +62,7 @@ export const queueHandlers: HandlerTable = {
   },
   'queue.delete': (ch, m) => {
     // Consumers of this connection hear of the deletion after delete-ok, as from RabbitMQ.
-    const release = ch.conn.holdNotifications()
+    const release = ch.conn.output.holdNotifications()
     let messageCount: number
     try {
       messageCount = ch.session.deleteQueue(ch.queueName(m.queue), ch.connectionId, m.ifUnused, m.ifEmpty)
