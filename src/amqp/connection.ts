@@ -12,6 +12,7 @@ import {
   type FieldTable,
   type Logger,
   type TimerHandle,
+  displayAddress,
 } from '../shared/index.js'
 import type { Channel } from './channel.js'
 import type { ConnectionContext } from './context.js'
@@ -58,7 +59,8 @@ export class Connection {
   ) {
     this.onClosed = onClosed
     this.id = ctx.nextConnectionId()
-    this.name = `${socket.remoteAddress}:${socket.remotePort} -> ${socket.localAddress}:${socket.localPort}`
+    const [peer, local] = [displayAddress(socket.remoteAddress), displayAddress(socket.localAddress)]
+    this.name = `${peer}:${socket.remotePort} -> ${local}:${socket.localPort}`
     this.logger = ctx.logger.child({ connection: this.name })
     this.connectedAt = ctx.clock.now()
     this.frameMax = ctx.settings.frameMax

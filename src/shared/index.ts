@@ -5,7 +5,7 @@ export * from './logger.js'
 export type { BasicProperties } from './generated/basic-properties.js'
 export { clearArray } from './arrays.js'
 export { copyBytes } from './bytes.js'
-export { isLoopback } from './net.js'
+export { displayAddress, isLoopback } from './net.js'
 export {
   checkUserPattern,
   compileUserPattern,

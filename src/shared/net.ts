@@ -15,3 +15,13 @@ export function isLoopback(address: string | undefined): boolean {
   // BlockList matches IPv4-mapped IPv6 addresses against the IPv4 subnet too.
   return LOOPBACK.check(address, family === 4 ? 'ipv4' : 'ipv6')
 }
+
+/**
+ * An address as RabbitMQ shows it: on a dual-stack listener an IPv4 client arrives as ::ffff:a.b.c.d,
+ * which RabbitMQ prints as a.b.c.d (connection names, peer_host, host).
+ */
+export function displayAddress(address: string | undefined): string {
+  if (address === undefined) return ''
+  const v4 = address.toLowerCase().startsWith('::ffff:') ? address.slice(7) : ''
+  return isIP(v4) === 4 ? v4 : address
+}

@@ -1,4 +1,5 @@
 // Connections, channels and consumers in RabbitMQ's JSON shape, read from the AMQP layer's live objects.
+import { displayAddress } from '../../shared/index.js'
 import type { ChannelView, ConnectionView, ConsumerView, ManagementContext } from '../context.js'
 import { tableToJson } from '../json.js'
 import type { Item } from '../listing.js'
@@ -23,13 +24,13 @@ export function formatConnection(ctx: ManagementContext, c: OpenConnection): Ite
     client_properties: tableToJson(c.clientProperties),
     connected_at: c.connectedAt,
     frame_max: c.frameMax,
-    host: s.localAddress ?? '',
+    host: displayAddress(s.localAddress),
     name: c.name,
     node: ctx.nodeName,
     peer_cert_issuer: null,
     peer_cert_subject: null,
     peer_cert_validity: null,
-    peer_host: s.remoteAddress ?? '',
+    peer_host: displayAddress(s.remoteAddress),
     peer_port: s.remotePort ?? 0,
     port: s.localPort ?? 0,
     protocol: 'AMQP 0-9-1',
@@ -65,7 +66,7 @@ export function formatChannel(ctx: ManagementContext, c: OpenConnection, ch: Cha
     confirm: ch.confirmMode,
     connection_details: {
       name: c.name,
-      peer_host: c.socket.remoteAddress ?? '',
+      peer_host: displayAddress(c.socket.remoteAddress),
       peer_port: c.socket.remotePort ?? 0,
     },
     consumer_count: ch.consumers.size,
@@ -109,7 +110,7 @@ export function formatConsumer(
       name: channelName(c, ch),
       node: ctx.nodeName,
       number: ch.id,
-      peer_host: c.socket.remoteAddress ?? '',
+      peer_host: displayAddress(c.socket.remoteAddress),
       peer_port: c.socket.remotePort ?? 0,
       user: c.user.name,
     },

@@ -1,5 +1,6 @@
 // Queues, exchanges and bindings in RabbitMQ's JSON shape. Fields that describe Erlang internals
 // (garbage_collection, reductions, backing_queue_status) are left out; see docs/management.md.
+import { displayAddress } from '../../shared/index.js'
 import { createHash } from 'node:crypto'
 import {
   type Binding,
@@ -80,7 +81,11 @@ export function formatQueue(
 }
 
 export function connectionDetails(c: ConnectionView): Item {
-  return { name: c.name, peer_host: c.socket.remoteAddress ?? '', peer_port: c.socket.remotePort ?? 0 }
+  return {
+    name: c.name,
+    peer_host: displayAddress(c.socket.remoteAddress),
+    peer_port: c.socket.remotePort ?? 0,
+  }
 }
 
 /** RabbitMQ names the default exchange amq.default in URLs and '' in bodies. */
