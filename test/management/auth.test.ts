@@ -8,6 +8,7 @@ const none = scratchUser(m, '')
 const mgmt = scratchUser(m, 'management')
 const monitor = scratchUser(m, 'monitoring')
 const policy = scratchUser(m, 'policymaker')
+const noWrite = scratchUser(m, 'management')
 
 describe('management API authentication and tags', () => {
   test('no credentials: 401 with an empty body and the Basic realm', async () => {
@@ -91,6 +92,26 @@ describe('management API authentication and tags', () => {
       (await m.api('PUT', `/api/queues/${seg(vhost.name)}/mine-q`, { ...asMgmt, body: {} })).status,
       201,
     )
+  })
+
+  test('declares through the API check what queue.declare checks: a dead-letter exchange needs write', async () => {
+    const as = { user: [noWrite.name, noWrite.password] as const }
+    const perm = { configure: '.*', write: '^$', read: '.*' }
+    await m.api('PUT', `/api/permissions/${seg(vhost.name)}/${noWrite.name}`, { body: perm })
+    const withDlx = { durable: false, arguments: { 'x-dead-letter-exchange': 'dlx' } }
+    const refused = await m.api('PUT', `/api/queues/${seg(vhost.name)}/dlq-refused`, { ...as, body: withDlx })
+    assert.equal(refused.status, 401)
+    assert.deepEqual(refused.json, { error: 'not_authorised', reason: 'Access refused.' })
+    assert.equal((await m.api('GET', `/api/queues/${seg(vhost.name)}/dlq-refused`)).status, 404)
+    const plain = await m.api('PUT', `/api/queues/${seg(vhost.name)}/dlq-plain`, { ...as, body: {} })
+    assert.equal(plain.status, 201)
+    // queue.bind needs write on the queue
+    const bind = await m.api('POST', `/api/bindings/${seg(vhost.name)}/e/amq.direct/q/dlq-plain`, {
+      ...as,
+      body: { routing_key: 'k' },
+    })
+    assert.equal(bind.status, 401)
+    assert.equal((await m.api('DELETE', `/api/queues/${seg(vhost.name)}/dlq-plain`, as)).status, 204)
   })
 
   test('monitors see every vhost without permissions', async () => {

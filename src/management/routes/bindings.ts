@@ -1,7 +1,8 @@
 // /api/bindings: listings, and bindings between an exchange and a queue (.../e/{source}/q/{queue}) or
 // another exchange (.../e/{source}/e/{destination}), each binding addressed by its properties key.
-import { type Destination, type Exchange, isQueue, type VHost } from '../../core/index.js'
-import { checkResource, listedVhosts } from '../auth.js'
+import { type Destination, type Exchange, isQueue, type Session, type VHost } from '../../core/index.js'
+import type { FieldTable } from '../../shared/index.js'
+import { listedVhosts } from '../auth.js'
 import {
   type BindingView,
   bindingView,
@@ -15,6 +16,7 @@ import { HttpError, notFound, orHttp } from '../http-errors.js'
 import { jsonToTable } from '../json.js'
 import { replyItem, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
+import { httpSession } from '../session.js'
 import { vhostForRead, vhostForWrite } from './exchanges.js'
 
 type Kind = 'q' | 'e'
@@ -82,8 +84,7 @@ export function registerBindingRoutes(routes: Routes): void {
     routes.add('DELETE', `${base}/:props`, 'management', (c) => {
       const e = ends(vhostForWrite(c), c, kind, () => notFound())
       const b = findBinding(e, c.params['props'] ?? '')
-      checkBindPermissions(c, e)
-      orHttp(() => e.v.unbind(e.source, e.dest, b.routingKey, b.args))
+      orHttp(() => unbind(httpSession(c, e.v), e, b.routingKey, b.args))
     })
   }
 }
@@ -104,10 +105,18 @@ function vhostBindingItems(v: VHost): Record<string, unknown>[] {
   return out.sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0))
 }
 
-/** RabbitMQ's bind checks: read on the source exchange, write on the destination. */
-function checkBindPermissions(c: Call, e: Ends): void {
-  checkResource(c.ctx, c.user, e.v.name, 'read', 'exchange', e.source.name)
-  checkResource(c.ctx, c.user, e.v.name, 'write', isQueue(e.dest) ? 'queue' : 'exchange', e.dest.name)
+/** Binds through the session, as queue.bind and exchange.bind do: the same permission checks. */
+function bind(session: Session, e: Ends, key: string, args: FieldTable): boolean {
+  const { source, dest } = e
+  return isQueue(dest)
+    ? session.bindQueue(dest.name, source.name, key, args, -1).added
+    : session.bindExchange(dest.name, source.name, key, args).added
+}
+
+function unbind(session: Session, e: Ends, key: string, args: FieldTable): void {
+  const { source, dest } = e
+  if (isQueue(dest)) session.unbindQueue(dest.name, source.name, key, args, -1)
+  else session.unbindExchange(dest.name, source.name, key, args)
 }
 
 function createBinding(c: Call, kind: Kind): void {
@@ -118,11 +127,10 @@ function createBinding(c: Call, kind: Kind): void {
     kind,
     (what, name) => new HttpError(404, 'not_found', `no ${what} '${name}' in vhost '${v.name}'`),
   )
-  checkBindPermissions(c, e)
   const body = c.body()
   const routingKey = typeof body['routing_key'] === 'string' ? body['routing_key'] : ''
   const args = jsonToTable(body['arguments'])
-  const added = orHttp(() => v.bind(e.source, e.dest, routingKey, args))
+  const added = orHttp(() => bind(httpSession(c, v), e, routingKey, args))
   if (added && e.source.durable && e.dest.durable)
     c.notStored(() => v.unbind(e.source, e.dest, routingKey, args))
   // As RabbitMQ: the properties key is percent-encoded once more in the Location header.

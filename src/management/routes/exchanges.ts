@@ -50,8 +50,7 @@ export function registerExchangeRoutes(routes: Routes): void {
   routes.add('DELETE', '/api/exchanges/:vhost/:name', 'management', (c) => {
     const v = vhostForWrite(c)
     const ex = exchangeOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'configure', 'exchange', ex.name)
-    orHttp(() => v.deleteExchange(ex.name, c.query['if-unused'] === 'true'))
+    orHttp(() => httpSession(c, v).deleteExchange(ex.name, c.query['if-unused'] === 'true'))
   })
   routes.add('GET', '/api/exchanges/:vhost/:name/bindings/source', 'management', (c) => {
     const ex = exchangeOf(vhostForRead(c), c.params['name'])
@@ -73,14 +72,14 @@ export function registerExchangeRoutes(routes: Routes): void {
 function declareExchange(c: Call): void {
   const v = vhostForWrite(c)
   const name = exchangeUrlName(c.params['name'] ?? '')
-  checkResource(c.ctx, c.user, v.name, 'configure', 'exchange', name)
+  const session = httpSession(c, v)
+  session.permit('configure', 'exchange', name)
   if (name === '') throw accessRefused()
   const body = c.body()
   const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
   if (!c.ctx.broker.exchangeTypes.has(type)) throw badRequest(`invalid exchange type '${type}'`)
-  const existed = v.exchanges.has(name)
-  const ex = orHttp(() =>
-    v.declareExchange({
+  const { exchange: ex, created } = orHttp(() =>
+    session.declareExchange({
       name,
       type,
       passive: false,
@@ -90,7 +89,7 @@ function declareExchange(c: Call): void {
       args: jsonToTable(body['arguments']),
     }),
   )
-  if (existed) return
+  if (!created) return
   c.reply.code(201)
   if (ex.durable) c.notStored(() => v.deleteExchange(ex.name, false))
 }

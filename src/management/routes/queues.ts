@@ -2,13 +2,14 @@
 // messages over HTTP (POST .../get), which takes messages in ack mode and then acks, requeues or
 // rejects them all as `ackmode` says, exactly as a basic.get client would.
 import type { Queue, QueueEntry, VHost } from '../../core/index.js'
-import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
+import { listedVhosts, requireVhostAccess } from '../auth.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import { bindingView, defaultBinding, formatBinding, formatQueue } from '../format/objects.js'
 import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
 import { jsonBool, jsonToTable, propertiesToJson } from '../json.js'
 import { type Item, type Query, replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
+import { httpSession } from '../session.js'
 import { queueConsumers } from './connections.js'
 import { vhostForRead, vhostForWrite } from './exchanges.js'
 
@@ -51,14 +52,13 @@ export function registerQueueRoutes(routes: Routes): void {
   routes.add('DELETE', '/api/queues/:vhost/:name', 'management', (c) => {
     const v = vhostForWrite(c)
     const q = queueOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'configure', 'queue', q.name)
-    orHttp(() => v.deleteQueue(q.name, -1, c.query['if-unused'] === 'true', c.query['if-empty'] === 'true'))
+    const [ifUnused, ifEmpty] = [c.query['if-unused'] === 'true', c.query['if-empty'] === 'true']
+    orHttp(() => httpSession(c, v).deleteQueue(q.name, -1, ifUnused, ifEmpty))
   })
   routes.add('DELETE', '/api/queues/:vhost/:name/contents', 'management', (c) => {
     const v = vhostForWrite(c)
     const q = queueOf(v, c.params['name'])
-    checkResource(c.ctx, c.user, v.name, 'read', 'queue', q.name)
-    orHttp(() => v.getQueue(q.name, -1)).purge()
+    orHttp(() => httpSession(c, v).purge(q.name, -1))
   })
   routes.add('GET', '/api/queues/:vhost/:name/bindings', 'management', (c) => {
     const q = queueOf(vhostForRead(c), c.params['name'])
@@ -71,11 +71,9 @@ export function registerQueueRoutes(routes: Routes): void {
 function declareQueue(c: Call): void {
   const v = vhostForWrite(c)
   const name = c.params['name'] ?? ''
-  checkResource(c.ctx, c.user, v.name, 'configure', 'queue', name)
   const body = c.body()
-  const existed = v.queues.has(name)
-  const q = orHttp(() =>
-    v.declareQueue(
+  const { queue: q, created } = orHttp(() =>
+    httpSession(c, v).declareQueue(
       {
         name,
         passive: false,
@@ -87,7 +85,7 @@ function declareQueue(c: Call): void {
       -1,
     ),
   )
-  if (existed) return
+  if (!created) return
   c.reply.code(201)
   if (q.durable) c.notStored(() => v.removeQueue(q))
 }
@@ -104,7 +102,8 @@ async function getMessages(c: Call): Promise<Item[]> {
   const name = c.params['name'] ?? ''
   if (!v.queues.has(name))
     throw new HttpError(404, 'not_found', `NOT_FOUND - no queue '${name}' in vhost '${v.name}'`)
-  checkResource(c.ctx, c.user, v.name, 'read', 'queue', name)
+  const session = httpSession(c, v)
+  const q = orHttp(() => session.queueToConsume(name, -1))
   const { ackmode, encoding } = body
   if (encoding !== 'auto' && encoding !== 'base64')
     throw badRequest('Unsupported encoding. Please use auto or base64.')
@@ -113,7 +112,6 @@ async function getMessages(c: Call): Promise<Item[]> {
   const count = Number(body['count'])
   const truncate = body['truncate'] === undefined ? undefined : Number(body['truncate'])
   if (!Number.isInteger(count) || count < 0) throw badRequest('count must be a non-negative integer')
-  const q = orHttp(() => v.getQueue(name, -1))
   const taken: QueueEntry[] = []
   const out: Item[] = []
   const waits: Array<Promise<void>> = []
@@ -123,6 +121,8 @@ async function getMessages(c: Call): Promise<Item[]> {
     taken.push(got.entry)
     if (got.wait) waits.push(got.wait)
     out.push(formatMessage(got.entry, q.readyCount, encoding, truncate))
+    // RabbitMQ gets them with basic.get as the caller: traced (and counted) as a get.
+    session.delivered(q, got.entry, false, true)
   }
   if (ackmode.endsWith('requeue_true')) q.requeue(taken)
   else if (ackmode === 'ack_requeue_false') for (const e of taken) q.settle(e)
