@@ -57,7 +57,10 @@ describe('/api/exchanges', () => {
       reason: `inequivalent arg 'type' for exchange 'ex2' in vhost '${vh.name}': received 'fanout' but current is 'direct'`,
     })
     const r2 = await m.api('PUT', `/api/exchanges/${v()}/ex3`, { body: { type: 'bogus' } })
-    assert.deepEqual(r2.json, { error: 'bad_request', reason: "invalid exchange type 'bogus'" })
+    // A fresh RabbitMQ says "unknown"; once the name exists as an Erlang atom it says "invalid".
+    const typeWord = m.external ? /^(unknown|invalid)$/ : /^unknown$/
+    assert.equal(r2.json.error, 'bad_request')
+    assert.match(String(r2.json.reason).replace(/ exchange type 'bogus'$/, ''), typeWord)
     const r3 = await m.api('PUT', `/api/exchanges/${v()}/amq.mine`, { body: {} })
     assert.deepEqual([r3.status, r3.json], [401, { error: 'not_authorised', reason: 'Access refused.' }])
     const r4 = await m.api('PUT', '/api/exchanges/no-such-vhost/ex', { body: {} })

@@ -77,7 +77,7 @@ function declareExchange(c: Call): void {
   if (name === '') throw accessRefused()
   const body = c.body()
   const type = typeof body['type'] === 'string' ? body['type'] : 'direct'
-  if (!c.ctx.broker.exchangeTypes.has(type)) throw badRequest(`invalid exchange type '${type}'`)
+  if (!c.ctx.broker.exchangeTypes.has(type)) throw badRequest(`unknown exchange type '${type}'`)
   const { exchange: ex, created } = orHttp(() =>
     session.declareExchange({
       name,
