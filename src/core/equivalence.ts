@@ -11,7 +11,7 @@ import {
 } from '../shared/index.js'
 import type { Exchange } from './exchange/index.js'
 import type { Queue, QueueTypes } from './queue-types/index.js'
-import type { ExchangeDeclare, QueueDeclare } from './vhost.js'
+import type { ExchangeDeclare, QueueDeclare } from './declarations.js'
 
 const quote = (name: string, vhost: string, what: string): string => `${what} '${name}' in vhost '${vhost}'`
 

@@ -1,6 +1,7 @@
 // The broker model. Imports only ../shared; never sees the wire.
 export { Broker, type BrokerLimits, type Alarm } from './broker.js'
-export { VHost, generateName, type ExchangeDeclare, type QueueDeclare } from './vhost.js'
+export { VHost } from './vhost.js'
+export { generateName, type ExchangeDeclare, type QueueDeclare } from './declarations.js'
 export type { PublishResult } from './router.js'
 export { REPLY_TO, REPLY_TO_PREFIX } from './reply-to.js'
 export {

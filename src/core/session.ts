@@ -17,7 +17,8 @@ import type { Queue } from './queue-types/index.js'
 import { MessageStats } from './stats.js'
 import { deliverTrace, publishTrace, type TraceOrigin } from './trace.js'
 import type { PublishResult } from './router.js'
-import type { ExchangeDeclare, QueueDeclare, VHost } from './vhost.js'
+import type { ExchangeDeclare, QueueDeclare } from './declarations.js'
+import type { VHost } from './vhost.js'
 
 /** A binding made through a session; `added` is false when it existed already. */
 export interface Bound {
