@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs the whole suite: the codegen freshness check and the layer rules, then every compiled *.test.js
-// under dist/test with node's test runner (whose closing summary CI reads). Extra arguments filter test
-// files by substring.
+// under dist/test with node's test runner, reported briefly (scripts/test-summary-reporter.mjs) with the
+// runner's closing counts last. Extra arguments filter test files by substring.
 import { spawnSync } from 'node:child_process'
 import { readdirSync, statSync } from 'node:fs'
 import { join } from 'node:path'
@@ -30,5 +30,15 @@ if (files.length === 0) {
   console.error('no test files found under dist/test')
   process.exit(1)
 }
-const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...files], { stdio: 'inherit' })
+// A short report on stdout (one line per file, failures in full, the closing counts); every TAP line in
+// test-results.tap.
+const reporters = [
+  '--test-reporter=./scripts/test-summary-reporter.mjs',
+  '--test-reporter-destination=stdout',
+  '--test-reporter=tap',
+  '--test-reporter-destination=test-results.tap',
+]
+const run = spawnSync(process.execPath, ['--test', '--test-concurrency=2', ...reporters, ...files], {
+  stdio: 'inherit',
+})
 process.exit(run.status ?? 1)
