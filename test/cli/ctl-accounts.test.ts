@@ -146,11 +146,12 @@ describe('permissions', () => {
     assert.equal((await w.ctl('clear_permissions', '-p', vhost, user)).code, 0, 'nothing to clear is fine')
   })
 
-  test('set_permissions for a missing vhost (69) or user (67)', async () => {
+  test('set_permissions for a missing vhost (65, as every command) or user (67)', async () => {
     const vhost = await scratchVhost(w)
     const noVhost = await w.ctl('set_permissions', '-p', 'no-such-vhost', 'guest', '.*', '.*', '.*')
-    assert.equal(noVhost.code, 69)
+    assert.equal(noVhost.code, 65)
     assert.equal(noVhost.stderr, 'Error:\nVirtual host no-such-vhost does not exist\n')
+    assert.equal((await w.ctl('clear_permissions', '-p', 'no-such-vhost', 'guest')).code, 65)
     const noUser = await w.ctl('set_permissions', '-p', vhost, 'nobody', '.*', '.*', '.*')
     assert.equal(noUser.code, 67)
     assert.equal(noUser.stderr, 'Error:\nUser nobody does not exist\n')

@@ -109,6 +109,17 @@ describe('purge_queue and delete_queue', () => {
     assert.equal(v.code, 65)
   })
 
+  test('a missing vhost exits 65 for purge_queue and delete_queue; a missing queue does not', async () => {
+    for (const cmd of ['purge_queue', 'delete_queue']) {
+      const r = await w.ctl(cmd, '-p', 'no-such-vhost', 'q')
+      assert.equal(r.code, 65, cmd)
+      assert.equal(r.stderr, "Virtual host 'no-such-vhost' does not exist\n")
+    }
+    const vhost = await scratchVhost(w)
+    const r = await w.ctl('delete_queue', '-p', vhost, 'no-such-queue')
+    assert.deepEqual([r.code, r.stderr], [64, 'Error:\nQueue not found\n'])
+  })
+
   test('delete_queue reports the ready messages it dropped, even with -q', async () => {
     const vhost = await scratchVhost(w)
     await filledQueue(vhost, 'to-delete', 3)

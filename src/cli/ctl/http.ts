@@ -96,6 +96,22 @@ export class HttpApi {
     return reply
   }
 
+  /**
+   * Whether `username` and `password` log in (authenticate_user): /api/whoami answers 200 for a
+   * management user and 401 "Not management user" for a user whose login worked but who has no tag;
+   * only "Login failed" means the credentials are wrong.
+   */
+  async credentialsValid(username: string, password: string): Promise<boolean> {
+    const as = new HttpApi({ ...this.target, username, password })
+    try {
+      await as.call('GET', '/api/whoami')
+      return true
+    } catch (err) {
+      if (err instanceof CtlError && err.exitCode === EXIT.noPerm) return !/Login failed/.test(err.message)
+      throw err
+    }
+  }
+
   /** GET that must answer 200; anything else is unexpected. */
   async get(path: string): Promise<unknown> {
     const r = await this.call('GET', path)

@@ -3,8 +3,11 @@
 // "Error (argument validation): ..." and exit 64.
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { type CtlCommand, type CtlIo, Ctx } from './context.js'
+import { accessCommands } from './commands/access.js'
 import { definitionCommands } from './commands/definitions.js'
+import { limitCommands } from './commands/limits.js'
 import { listingCommands } from './commands/listings.js'
+import { nodeCommands } from './commands/node.js'
 import { permissionCommands } from './commands/permissions.js'
 import { policyCommands } from './commands/policies.js'
 import { queueCommands } from './commands/queues.js'
@@ -12,6 +15,7 @@ import { statusCommands } from './commands/status.js'
 import { userCommands } from './commands/users.js'
 import { vhostCommands } from './commands/vhosts.js'
 import { CtlError, EXIT } from './errors.js'
+import { closestCommand } from './suggest.js'
 import { DEFAULT_URL, HttpApi, resolveTarget } from './http.js'
 import { Output } from './output.js'
 
@@ -20,10 +24,13 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...userCommands,
   ...vhostCommands,
   ...permissionCommands,
+  ...accessCommands,
+  ...limitCommands,
   ...policyCommands,
   ...queueCommands,
   ...definitionCommands,
   ...statusCommands,
+  ...nodeCommands,
 ]
 
 interface GlobalOptions {
@@ -46,6 +53,22 @@ const seconds = (v: string): number => {
   return n
 }
 
+/**
+ * commander's usage errors in rabbitmqctl's words; an unknown command gets rabbitmqctl's "not found" and
+ * the closest command name, if one is close enough.
+ */
+function usageError(message: string): string {
+  const unknown = /^error: unknown command '([^']*)'/.exec(message)
+  if (!unknown) return message.replace(/^error: /, 'Error (argument validation): ')
+  const name = unknown[1] ?? ''
+  const suggestion = closestCommand(
+    name,
+    COMMANDS.map((cmd) => cmd.name),
+  )
+  const hint = suggestion ? `Did you mean '${suggestion}'? ` : "Run 'warren ctl help' for the commands."
+  return `\nCommand '${name}' not found. \n${hint}\n\n`
+}
+
 function buildProgram(io: CtlIo): Command {
   const program = new Command('warren ctl')
     .description("Manages a running Warren broker through its HTTP API, with rabbitmqctl's commands.")
@@ -53,7 +76,7 @@ function buildProgram(io: CtlIo): Command {
     .configureOutput({
       writeOut: (s) => io.stdout.write(s),
       writeErr: (s) => io.stderr.write(s),
-      outputError: (s, write) => write(s.replace(/^error: /, 'Error (argument validation): ')),
+      outputError: (s, write) => write(usageError(s)),
     })
     .configureHelp({ sortSubcommands: true, showGlobalOptions: true })
     .option('--url <url>', `HTTP API URL (default: $WARREN_HTTP_URL, else ${DEFAULT_URL})`)

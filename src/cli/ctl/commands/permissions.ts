@@ -7,10 +7,13 @@ import { userExists } from './users.js'
 
 const permissionPath = (vhost: string, user: string): string => `/api/permissions/${seg(vhost)}/${seg(user)}`
 
-/** rabbitmqctl's message for whichever of the two is missing (the vhost is checked first). */
+/**
+ * rabbitmqctl's message for whichever of the two is missing (the vhost is checked first). A missing vhost
+ * exits 65 as for every other command (rabbitmqctl 3.10 exits 69 here; see docs/compatibility.md).
+ */
 async function missingVhostOrUser(c: Ctx, user: string): Promise<CtlError | undefined> {
   if (!(await c.vhostExists(c.vhost)))
-    return brokerError(`Virtual host ${c.vhost} does not exist`, EXIT.unavailable)
+    return brokerError(`Virtual host ${c.vhost} does not exist`, EXIT.dataErr)
   if (!(await userExists(c, user))) return brokerError(`User ${user} does not exist`, EXIT.noUser)
   return undefined
 }

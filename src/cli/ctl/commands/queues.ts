@@ -21,7 +21,10 @@ function deleteRefused(reason: string): string {
 
 async function readyCount(c: Ctx, name: string): Promise<number> {
   const r = await c.api.call('GET', queuePath(c, name))
-  if (r.status === 404) throw brokerError('Queue not found', EXIT.usage)
+  if (r.status === 404) {
+    await c.requireVhost(c.vhost) // a missing vhost is exit 65 for every command
+    throw brokerError('Queue not found', EXIT.usage)
+  }
   if (r.status !== 200) throw c.api.unexpected('GET', queuePath(c, name), r)
   const ready = (r.json as { messages_ready?: unknown } | undefined)?.messages_ready
   return typeof ready === 'number' ? ready : 0
@@ -65,7 +68,10 @@ export const queueCommands: readonly CtlCommand[] = [
       if (ifUnused) query.set('if-unused', 'true')
       const path = queuePath(c, name) + (ifEmpty || ifUnused ? `?${query}` : '')
       const r = await c.api.call('DELETE', path)
-      if (r.status === 404) throw brokerError('Queue not found', EXIT.usage)
+      if (r.status === 404) {
+        await c.requireVhost(c.vhost) // a missing vhost is exit 65 for every command
+        throw brokerError('Queue not found', EXIT.usage)
+      }
       if (r.status === 400) throw brokerError(deleteRefused(reasonOf(r)), EXIT.usage)
       if (r.status !== 204) throw c.api.unexpected('DELETE', path, r)
       const message = `Queue was successfully deleted with ${ready} ready messages`
