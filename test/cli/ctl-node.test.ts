@@ -28,6 +28,11 @@ describe('ping and await_startup', () => {
     assert.deepEqual(JSON.parse(json.stdout), { message: 'Ping succeeded' })
   })
 
+  test('ping needs no valid user: a refused login still shows the broker is up', async () => {
+    const r = await w.ctl('--username', 'nobody', '--password', 'x', '-q', 'ping')
+    assert.deepEqual([r.code, r.stdout, r.stderr], [0, 'Ping succeeded\n', ''])
+  })
+
   test('ping a broker that is not running: exit 69 with the cause', async () => {
     const port = await freePort()
     const r = await runCli(['--url', `http://127.0.0.1:${port}`, '-q', 'ping'])

@@ -6,14 +6,18 @@ import { CtlError, EXIT } from '../errors.js'
 
 const POLL_MS = 250
 
-/** Whether the HTTP API answers; a refused login is reported, not retried. */
+/**
+ * Whether the HTTP API answers: the failure, or undefined when it does. A refused login counts as an
+ * answer, as rabbitmqctl's ping needs no user either: a container's health check stays right whichever
+ * users the operator created.
+ */
 async function answers(c: Ctx): Promise<CtlError | undefined> {
   try {
     await c.api.get('/api/overview')
     return undefined
   } catch (err) {
-    if (err instanceof CtlError && err.exitCode !== EXIT.noPerm) return err
-    throw err
+    if (!(err instanceof CtlError)) throw err
+    return err.exitCode === EXIT.noPerm ? undefined : err
   }
 }
 

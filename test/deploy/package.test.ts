@@ -1,0 +1,79 @@
+// The npm package as a user gets it: `npm pack`, installed into an empty prefix without install scripts
+// (the built dist/ ships in the tarball), then `warren server` from that prefix starts and serves the web
+// console and the HTTP API.
+import assert from 'node:assert/strict'
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process'
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { createInterface } from 'node:readline'
+import { after, before, test } from 'node:test'
+
+let dir = ''
+let tarball = ''
+let server: ChildProcess | undefined
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'warren-pack-'))
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], { stdio: 'pipe' })
+  const name = (await readdir(dir)).find((f) => f.endsWith('.tgz'))
+  assert.ok(name, 'npm pack wrote a tarball')
+  tarball = join(dir, name)
+})
+
+after(async () => {
+  server?.kill('SIGTERM')
+  await rm(dir, { recursive: true, force: true })
+})
+
+test('the tarball ships the built code, the console, README and LICENSE, and no tests', () => {
+  const files = execFileSync('tar', ['-tzf', tarball]).toString().split('\n')
+  for (const f of [
+    'package/LICENSE',
+    'package/README.md',
+    'package/dist/src/bin/warren.js',
+    'package/dist/src/index.d.ts',
+    'package/ui/index.html',
+  ])
+    assert.ok(files.includes(f), f)
+  assert.ok(!files.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/test/')))
+})
+
+/** Waits for the log line that names the HTTP API's port. */
+async function httpPortOf(child: ChildProcess): Promise<number> {
+  const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
+  for await (const line of lines) {
+    const m = /HTTP API[^"]*? on [^"]*?:(\d+)/.exec(line)
+    if (m) return Number(m[1])
+  }
+  throw new Error('the broker exited before its HTTP API listened')
+}
+
+test('installed from the tarball with --ignore-scripts, `warren server` starts and serves the console', async () => {
+  const prefix = join(dir, 'prefix')
+  execFileSync(
+    'npm',
+    [
+      'install',
+      '--prefix',
+      prefix,
+      '--ignore-scripts',
+      '--prefer-offline',
+      '--no-audit',
+      '--no-fund',
+      tarball,
+    ],
+    { stdio: 'pipe' },
+  )
+  const bin = join(prefix, 'node_modules', '.bin', 'warren')
+  const args = ['server', '--amqp-port', '0', '--http-port', '0', '--bind', '127.0.0.1']
+  server = spawn(bin, [...args, '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] })
+  const port = await httpPortOf(server)
+  const page = await fetch(`http://127.0.0.1:${port}/`)
+  assert.equal(page.status, 200)
+  assert.match(await page.text(), /<html/i)
+  const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`
+  const overview = await fetch(`http://127.0.0.1:${port}/api/overview`, { headers: { authorization: auth } })
+  assert.equal(overview.status, 200)
+  assert.equal(((await overview.json()) as { product_name: string }).product_name, 'Warren')
+})
