@@ -6,14 +6,18 @@
 import { type FieldTable, PreconditionFailedError } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import type { Binding } from '../../exchange/exchange.js'
-import { MessageStats } from '../../stats.js'
+import type { MessageStats } from '../../stats.js'
 import { Message, type QueueEntry } from '../../message.js'
 import type { QueueStore, RecoveredMessage } from '../../ports.js'
 import type { Policy } from '../../policy.js'
-import type { DeadLetterReason, Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
+import type { Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
 import { ConsumerList } from './consumer-list.js'
 import { CreditFlow } from './credit-flow.js'
+import { DeadLetterMoves } from './dead-letter-moves.js'
+import { dropOverLimit, expiryFor, wouldRejectPublish } from './overflow.js'
+import { QueueCounts } from './queue-counts.js'
+import { recoveredEntry } from './recovery.js'
 import { FifoList, PriorityList } from './message-list.js'
 import { QueueTimers } from './queue-timers.js'
 import { ReadyMessages } from './ready-messages.js'
@@ -35,21 +39,22 @@ export class ClassicQueue implements Queue {
   /** Publish epoch in which this queue was last routed to; dedupes fan-in without a Set. */
   routeMark = 0
   deleted = false
+  /** Unacked counts and message rates (queue-counts.ts). */
+  private readonly counts = new QueueCounts()
   /** Message counters for the management API (see core/stats.ts). */
-  readonly stats = new MessageStats()
+  readonly stats: MessageStats = this.counts.stats
   /** The durable log of a durable queue; persistent messages are appended to it. */
   private readonly store: QueueStore | undefined
 
   private readonly ready: ReadyMessages
   private nextSeq = 0
-  private unacked = 0
-  private unackedBytes = 0
   private hadConsumer = false
   private dispatching = false
   private dispatchAgain = false
   private readonly consumerList = new ConsumerList()
   private readonly flow = new CreditFlow()
   private readonly timers: QueueTimers
+  private readonly moves: DeadLetterMoves
 
   constructor(
     opts: QueueOptions,
@@ -85,6 +90,13 @@ export class ClassicQueue implements Queue {
       },
       pageInFailed: (err) => this.host.storeFailed(this, err, 'reading paged-out messages back'),
     })
+    this.moves = new DeadLetterMoves({
+      isDeleted: () => this.deleted,
+      backing: () => this.backing,
+      deadLetter: (messages, reason) => this.host.deadLetter(this, messages, reason),
+      forget: (entry) => this.forget(entry),
+      storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
+    })
     this.touch()
   }
 
@@ -113,10 +125,10 @@ export class ClassicQueue implements Queue {
     return this.ready.length
   }
   get unackedCount(): number {
-    return this.unacked
+    return this.counts.unacked
   }
   get messageCount(): number {
-    return this.ready.length + this.unacked
+    return this.ready.length + this.counts.unacked
   }
   get readyByteCount(): number {
     return this.ready.bytes
@@ -126,7 +138,7 @@ export class ClassicQueue implements Queue {
     return this.ready.pagedOut
   }
   get unackedByteCount(): number {
-    return Math.max(0, this.unackedBytes)
+    return this.counts.unackedByteCount
   }
   /** Sorted by consumer priority, highest first; registration order within a priority. */
   get consumers(): readonly Consumer[] {
@@ -156,12 +168,7 @@ export class ClassicQueue implements Queue {
 
   /** Whether a publish would be refused by reject-publish overflow (checked before enqueueing). */
   wouldRejectPublish(message: Message): boolean {
-    const s = this.settings
-    if (s.overflow === 'drop-head') return false
-    return (
-      (s.maxLength !== undefined && this.ready.length >= s.maxLength) ||
-      (s.maxLengthBytes !== undefined && this.ready.bytes + message.size > s.maxLengthBytes)
-    )
+    return wouldRejectPublish(this.settings, this.ready, message)
   }
 
   /**
@@ -174,7 +181,7 @@ export class ClassicQueue implements Queue {
         void this.host.deadLetter(this, [message], 'maxlen')
       return false
     }
-    const expiresAt = this.expiryFor(message)
+    const expiresAt = expiryFor(this.settings, message, this.host.clock)
     const stored = this.store !== undefined && message.persistent
     const entry: QueueEntry = {
       message,
@@ -196,7 +203,7 @@ export class ClassicQueue implements Queue {
       const c = this.nextConsumer()
       if (c) {
         const wait = this.handedOut(entry, c.noAck)
-        this.countDelivery(entry, c.noAck)
+        this.counts.delivered(entry, c.noAck)
         c.deliver(this, entry, wait)
         return
       }
@@ -207,63 +214,15 @@ export class ClassicQueue implements Queue {
     this.enforceMaxLength()
   }
 
-  /** The smaller of the queue's x-message-ttl and the message's expiration, as an absolute time. */
-  private expiryFor(message: Message): number {
-    const queueTtl = this.settings.messageTtl
-    const msgTtl = message.ttl
-    if (queueTtl === undefined && msgTtl === undefined) return Infinity
-    const ttl = Math.min(queueTtl ?? Infinity, msgTtl ?? Infinity)
-    return this.host.clock.now() + ttl
-  }
-
   /** drop-head overflow: the oldest ready messages make room (and are dead-lettered as maxlen). */
   private enforceMaxLength(): void {
-    const s = this.settings
-    if (s.maxLength === undefined && s.maxLengthBytes === undefined) return
-    let dropped: QueueEntry[] | undefined
-    while (
-      this.ready.length > 0 &&
-      ((s.maxLength !== undefined && this.ready.length > s.maxLength) ||
-        (s.maxLengthBytes !== undefined && this.ready.bytes > s.maxLengthBytes))
-    ) {
-      const head = this.takeReady()
-      if (!head) {
-        // A limit set by a policy on a queue whose head is paged out: read it back, then trim.
-        void this.ready.pageIn()
-        break
-      }
-      ;(dropped ??= []).push(head)
-    }
-    if (dropped) this.moveOut(dropped, 'maxlen')
+    const dropped = dropOverLimit(this.settings, this.ready)
+    if (dropped) this.moves.move(dropped, 'maxlen')
   }
-
-  /**
-   * Entries leave the queue for good as dead letters. Their stored copies are removed only once the
-   * dead-lettered copies are durable, so that no crash loses them in between (a crash after both may
-   * leave the message in both queues: at least once, never lost).
-   */
-  private moveOut(entries: readonly QueueEntry[], reason: DeadLetterReason): void {
-    const copied = this.host.deadLetter(this, entries.map(messageOf), reason)
-    if (!copied) {
-      for (const e of entries) this.forget(e)
-      return
-    }
-    const store = this.backing
-    const ids = entries.filter((e) => e.storeId !== -1).map((e) => e.storeId)
-    if (!store || ids.length === 0) return
-    const moved = copied
-      .then(() => {
-        if (!this.deleted) for (const id of ids) store.remove(id) // a deleted queue dropped its store
-      })
-      .catch((err: unknown) => this.host.storeFailed(this, err, 'dead-lettering (the originals are kept)'))
-      .finally(() => this.moving.delete(moved))
-    this.moving.add(moved)
-  }
-  private readonly moving = new Set<Promise<void>>()
 
   /** Resolves once every message moving to a dead-letter queue has left this queue's store. */
-  async movesSettled(): Promise<void> {
-    while (this.moving.size > 0) await Promise.all([...this.moving])
+  movesSettled(): Promise<void> {
+    return this.moves.settled()
   }
 
   /** Whether basic.get must first wait for pageIn(): the head of the queue is on disk only. */
@@ -284,7 +243,7 @@ export class ClassicQueue implements Queue {
     this.touch()
     this.expireHead()
     const entry = this.takeReady()
-    this.countGet(entry, noAck)
+    this.counts.got(entry, noAck)
     if (!entry) return undefined
     const wait = this.handedOut(entry, noAck)
     // Expired messages that are now at the head go before get-ok reports the remaining count.
@@ -304,7 +263,7 @@ export class ClassicQueue implements Queue {
         ? this.store?.markDelivered(entry.storeId)
         : undefined
     if (noAck) this.forget(entry)
-    else this.unacked++
+    else this.counts.unacked++
     return wait
   }
 
@@ -317,26 +276,21 @@ export class ClassicQueue implements Queue {
   /** An unacked entry was acked: it leaves the queue for good. */
   settle(entry: QueueEntry): void {
     this.stats.ack++
-    this.unackedBytes -= entry.message.size
-    if (this.unacked > 0) this.unacked--
+    this.counts.released(entry)
     this.forget(entry)
   }
 
   /** An unacked entry was rejected or nacked without requeue: dead-letter it as 'rejected'. */
   discard(entries: readonly QueueEntry[]): void {
-    for (const e of entries) {
-      this.unackedBytes -= e.message.size
-      if (this.unacked > 0) this.unacked--
-    }
+    for (const e of entries) this.counts.released(e)
     if (this.deleted) for (const e of entries) this.forget(e)
-    else if (entries.length > 0) this.moveOut(entries, 'rejected')
+    else if (entries.length > 0) this.moves.move(entries, 'rejected')
   }
 
   /** Unacked entries go back to their original places, flagged redelivered. */
   requeue(entries: readonly QueueEntry[]): void {
-    for (const e of entries) this.unackedBytes -= e.message.size
     for (const e of entries) {
-      if (this.unacked > 0) this.unacked--
+      this.counts.released(e)
       if (this.deleted) continue
       e.redelivered = true
       this.ready.restore(e)
@@ -396,21 +350,9 @@ export class ClassicQueue implements Queue {
 
   /** Puts back a message recovered from the store, in store order. */
   private recoverOne(m: RecoveredMessage): void {
-    // Transient messages reach the store only when paged out; a restart drops them, as in RabbitMQ.
-    if (m.properties.deliveryMode !== 2) {
-      this.store?.remove(m.id)
-      return
-    }
-    const message = new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties)
-    const entry: QueueEntry = {
-      message,
-      seq: this.nextSeq++,
-      redelivered: m.delivered,
-      // The expiry stored with it: a TTL keeps running across restarts, as in RabbitMQ.
-      expiresAt: m.expiresAt ?? Infinity,
-      storeId: m.id,
-    }
-    this.ready.push(entry)
+    const entry = recoveredEntry(m, this.nextSeq++)
+    if (entry) this.ready.push(entry)
+    else this.store?.remove(m.id)
   }
 
   /** Checks delete's if-unused/if-empty conditions (RabbitMQ's wording). */
@@ -472,35 +414,13 @@ export class ClassicQueue implements Queue {
       const entry = this.takeLive()
       if (!entry) break
       const wait = this.handedOut(entry, c.noAck)
-      this.countDelivery(entry, c.noAck)
+      this.counts.delivered(entry, c.noAck)
       c.deliver(this, entry, wait)
       delivered = true
     }
     // As after a basic.get: expired messages the deliveries exposed at the head go now.
     if (delivered) this.expireHead()
     this.flow.dispatched(this.ready.length)
-  }
-
-  private countGet(entry: QueueEntry | undefined, noAck: boolean): void {
-    if (!entry) {
-      this.stats.getEmpty++
-      return
-    }
-    if (noAck) this.stats.getNoAck++
-    else {
-      this.stats.get++
-      this.unackedBytes += entry.message.size
-    }
-    if (entry.redelivered) this.stats.redeliver++
-  }
-
-  private countDelivery(entry: QueueEntry, noAck: boolean): void {
-    if (noAck) this.stats.deliverNoAck++
-    else {
-      this.stats.deliver++
-      this.unackedBytes += entry.message.size
-    }
-    if (entry.redelivered) this.stats.redeliver++
   }
 
   /** Highest consumer priority first, round-robin among equals; one consumer for single-active. */
@@ -525,7 +445,7 @@ export class ClassicQueue implements Queue {
     const now = this.host.clock.now()
     let expired: QueueEntry[] | undefined
     while (this.ready.windowHeadExpiresAt() <= now) (expired ??= []).push(this.takeReady() as QueueEntry)
-    if (expired) this.moveOut(expired, 'expired')
+    if (expired) this.moves.move(expired, 'expired')
     this.armExpiryTimer()
   }
 
@@ -545,8 +465,6 @@ export class ClassicQueue implements Queue {
     this.timers.clear()
   }
 }
-
-const messageOf = (e: QueueEntry): Message => e.message
 
 /** The expiry as stores keep it: undefined for none. */
 export const storedExpiry = (expiresAt: number): number | undefined =>
