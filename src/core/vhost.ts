@@ -140,11 +140,13 @@ export class VHost implements QueueHost, ExchangeHost {
     if (d.passive) {
       if (!existing) throw new NotFoundError(`no ${quote(d.name, this.name, 'queue')}`)
       checkExclusive(existing, connectionId)
+      existing.touch() // a redeclare renews x-expires, as in RabbitMQ
       return existing
     }
     if (existing) {
       checkExclusive(existing, connectionId, d.exclusiveOwner ?? -1)
       checkQueueRedeclare(existing, d, this.queueTypes)
+      existing.touch()
       return existing
     }
     if (d.name.startsWith('amq.') && !d.serverNamed) {

@@ -191,6 +191,26 @@ describe('queue TTL (x-expires)', () => {
   })
 })
 
+describe('queue TTL renewed by a redeclare', () => {
+  test('a passive or a full redeclare restarts the x-expires countdown, as RabbitMQ counts them as use', async () => {
+    const conn = await connect(t)
+    for (const passive of [true, false]) {
+      const ch = await channel(conn) // the 404 at the end closes it
+      const name = uniqueName(passive ? 'expires-passive' : 'expires-redeclare')
+      const args = { arguments: { 'x-expires': 600 }, autoDelete: false }
+      await ch.assertQueue(name, args)
+      await sleep(400)
+      if (passive) await ch.checkQueue(name)
+      else await ch.assertQueue(name, args)
+      await sleep(400) // 800 ms after the declare, 400 ms after the redeclare
+      await ch.checkQueue(name)
+      await sleep(650)
+      assert.equal((await rejection(() => ch.checkQueue(name))).code, 404, `${name} expired in the end`)
+    }
+    await conn.close()
+  })
+})
+
 describe('TTLs longer than a Node timer can wait (2^31-1 ms)', () => {
   const THIRTY_DAYS = 30 * 24 * 3600 * 1000
   /** Node emits a TimeoutOverflowWarning for every timer it had to cut to 1 ms. */

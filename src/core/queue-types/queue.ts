@@ -144,6 +144,8 @@ export interface Queue {
   recover(progress: () => void): Promise<void>
   /** Resolves once messages on their way out (dead-lettering) have left the queue's store. */
   movesSettled(): Promise<void>
+  /** A use RabbitMQ counts for x-expires (a redeclare, passive or not): the countdown starts again. */
+  touch(): void
   /** The broker is stopping: no timer may fire after the stores have closed. */
   stop(): void
 }
