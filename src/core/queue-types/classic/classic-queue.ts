@@ -442,10 +442,17 @@ export class ClassicQueue implements Queue {
 
   /** Drops expired messages at the head (dead-lettered as 'expired') and arms a timer for the next. */
   expireHead(): void {
-    const now = this.host.clock.now()
-    let expired: QueueEntry[] | undefined
-    while (this.ready.windowHeadExpiresAt() <= now) (expired ??= []).push(this.takeReady() as QueueEntry)
-    if (expired) this.moves.move(expired, 'expired')
+    let head = this.ready.windowHeadExpiresAt()
+    // Runs once per delivery: the clock is read only when the head message has a TTL.
+    if (head !== Infinity) {
+      const now = this.host.clock.now()
+      let expired: QueueEntry[] | undefined
+      while (head <= now) {
+        ;(expired ??= []).push(this.takeReady() as QueueEntry)
+        head = this.ready.windowHeadExpiresAt()
+      }
+      if (expired) this.moves.move(expired, 'expired')
+    }
     this.armExpiryTimer()
   }
 
