@@ -124,6 +124,8 @@ export interface DefinitionStore {
 
 export type Access = 'configure' | 'write' | 'read'
 export type ResourceKind = 'exchange' | 'queue'
+/** What a topic permission governs: publishing with a routing key (write), binding with a key (read). */
+export type TopicAccess = 'write' | 'read'
 
 /**
  * Resource permissions: RabbitMQ's configure, write and read expressions per user and vhost. The
@@ -134,4 +136,14 @@ export interface Authorizer {
   check(user: string, vhost: string, access: Access, kind: ResourceKind, name: string): void
   /** The user's permission in the vhost as an object whose identity changes with it (callers cache by it). */
   grant(user: string, vhost: string): object | undefined
+  /**
+   * The user's topic permissions in the vhost as an object whose identity changes with them, or
+   * undefined when there are none, the usual case: then no routing key needs checking.
+   */
+  topicGrant(user: string, vhost: string): object | undefined
+  /**
+   * Throws RabbitMQ's 403 unless the user's topic permission for the (topic) exchange, if there is one,
+   * lets it publish with (write) or bind with (read) this routing key.
+   */
+  checkTopic(user: string, vhost: string, access: TopicAccess, exchange: string, routingKey: string): void
 }

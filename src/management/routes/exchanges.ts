@@ -111,7 +111,7 @@ function publish(c: Call): { routed: boolean } {
   // The checks, routing, counters and tracing of an AMQP publish, from the same session code.
   const session = httpSession(c, v)
   try {
-    session.exchangeForPublish(ex.name)
+    session.exchangeForPublish(ex.name, String(body['routing_key']))
     session.checkSize(payload.length)
     session.validate(properties)
   } catch (err) {
