@@ -24,8 +24,10 @@ export type * from './ports.js'
 export {
   exportPolicies,
   exportTopology,
+  exportVhostLimits,
   importPolicies,
   importTopology,
+  importVhostLimits,
   tableToJson,
   jsonToTable,
   fieldToJson,

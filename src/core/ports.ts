@@ -78,8 +78,18 @@ export interface MessageStore {
 /** Durable definitions in RabbitMQ's definitions-export shape (snake_case, as rabbitmqadmin reads it). */
 export interface Definitions {
   vhosts?: Array<{ name: string; description?: string; tags?: string[] }>
-  users?: Array<{ name: string; password_hash: string; hashing_algorithm: string; tags: string | string[] }>
+  users?: Array<{
+    name: string
+    password_hash: string
+    hashing_algorithm: string
+    tags: string | string[]
+    /** max-connections, max-channels (RabbitMQ 3.10 keeps a user's limits with the user). */
+    limits?: Record<string, number>
+  }>
   permissions?: Array<{ user: string; vhost: string; configure: string; write: string; read: string }>
+  topic_permissions?: Array<{ user: string; vhost: string; exchange: string; write: string; read: string }>
+  /** Runtime parameters, as RabbitMQ exports them; Warren stores the `vhost-limits` ones here. */
+  parameters?: Array<{ vhost: string; component: string; name: string; value: Record<string, number> }>
   /** Warren's own key: RabbitMQ's definitions files do not carry operator policies. */
   operator_policies?: Definitions['policies']
   policies?: Array<{
