@@ -56,6 +56,8 @@ export class Channel implements ConsumerOwner {
   constructor(
     readonly conn: Connection,
     readonly id: number,
+    /** Uncounts the channel from its user's (core/tracking.ts). */
+    private readonly untrack: () => void = () => {},
   ) {
     this.directReply = new DirectReply(this)
     const ctx = conn.ctx
@@ -310,6 +312,7 @@ export class Channel implements ConsumerOwner {
   teardown(): void {
     if (this.closed) return
     this.closed = true
+    this.untrack()
     this.content.reset()
     for (const c of [...this.consumers.values()]) {
       this.consumers.delete(c.tag)

@@ -1,6 +1,7 @@
 // What a connection reads: the protocol header, then frames, dispatched to the connection (channel 0) or
 // its channels, with the spec's rules for frames that arrive while a channel or the connection closes.
 // Reading pauses while anything asks it to: a handler waiting for I/O, credit flow, a resource alarm.
+import type { User } from '../auth/index.js'
 import type { Queue } from '../core/index.js'
 import {
   FRAME,
@@ -245,7 +246,7 @@ export class ConnectionInput implements FrameHandler {
 
   /**
    * RabbitMQ accepts any channel number and enforces channel_max as the number of channels open at
-   * once; so does Warren.
+   * once; so does Warren. Then the user's max-channels, counted over all its connections.
    */
   private openChannel(id: number, existing: Channel | undefined): void {
     if (existing) throw new ChannelError(`second 'channel.open' seen`)
@@ -257,7 +258,11 @@ export class ConnectionInput implements FrameHandler {
       err.method = [0, 0] // as RabbitMQ reports it
       throw err
     }
-    channels.set(id, new Channel(this.conn, id))
+    // The user's limits as they are now (the user may have been replaced since the connection opened).
+    const user = (this.conn.user as User).name
+    const limits = this.conn.ctx.users.users.get(user)?.limits
+    const untrack = this.conn.ctx.broker.tracking.channelOpened(user, limits)
+    channels.set(id, new Channel(this.conn, id, untrack))
     this.conn.send(id, { name: 'channel.open-ok' })
   }
 }

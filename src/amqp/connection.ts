@@ -49,6 +49,8 @@ export class Connection {
   private closeTimer: TimerHandle | undefined
   readonly blocking = new Blocking(this)
   private stopWatchingAlarms: (() => void) | undefined
+  /** Uncounts this connection from its vhost's and user's (core/tracking.ts). */
+  private untrack: (() => void) | undefined
   private cleanedUp = false
   private readonly onClosed: (c: Connection) => void
 
@@ -183,6 +185,7 @@ export class Connection {
   opened(vhost: VHost, user: User): void {
     this.vhost = vhost
     this.user = user
+    this.untrack = this.ctx.broker.tracking.connectionOpened(vhost.name, user.name)
     this.state = 'open'
     this.input.maxFrameSize = this.frameMax
     this.heartbeat.start(this.heartbeatSeconds)
@@ -227,6 +230,7 @@ export class Connection {
     const wasOpen = this.vhost !== undefined
     this.state = 'closed'
     this.teardownChannels()
+    this.untrack?.()
     if (this.vhost) this.vhost.connectionClosed(this.id)
     this.vhost = undefined
     if (wasOpen) this.logger.info('connection closed')

@@ -111,6 +111,8 @@ export class Handshake {
     const vhost = ctx.broker.vhosts.get(vhostName)
     if (!vhost) throw new NotAllowedError(`vhost ${vhostName} not found`)
     const user = ctx.users.users.get(this.username)
+    // The vhost's and the user's connection limits come before access to the vhost, as in RabbitMQ.
+    ctx.broker.tracking.checkConnection(vhost, this.username, user?.limits)
     if (!user || !ctx.users.permission(user.name, vhostName)) {
       throw new NotAllowedError(`access to vhost '${vhostName}' refused for user '${this.username}'`)
     }

@@ -1,5 +1,5 @@
 export { hashPassword, checkPassword, HASHING_ALGORITHM } from './password.js'
-export { UserRegistry, type User, type Permission } from './users.js'
+export { UserRegistry, type User, type Permission, type TopicGrant, type TopicPermission } from './users.js'
 export { MECHANISMS, type Mechanism, type Credentials, parsePlain, parseAmqplain } from './sasl.js'
 export {
   checkPermission,
@@ -8,6 +8,8 @@ export {
   permits,
   PermissionAuthorizer,
   resourceName,
+  topicPermits,
+  type TopicAccess,
   type Access,
   type ResourceKind,
 } from './authorize.js'

@@ -1,5 +1,5 @@
-// Keeps durable state on disk: definitions (vhosts, users, permissions, durable exchanges, queues and
-// bindings) through a DefinitionStore, and persistent messages of durable queues through a MessageStore.
+// Keeps durable state on disk: definitions (vhosts and their limits, users and their limits, permissions,
+// topic permissions, durable exchanges, queues and bindings, policies) through a DefinitionStore, and persistent messages of durable queues through a MessageStore.
 // Definition saves are coalesced: changes made while a save runs go into the next one, and settled()
 // tells a caller when everything changed so far is on disk.
 import { HASHING_ALGORITHM, type UserRegistry } from '../auth/index.js'
@@ -10,8 +10,10 @@ import {
   type DurabilityListener,
   exportPolicies,
   exportTopology,
+  exportVhostLimits,
   importPolicies,
   importTopology,
+  importVhostLimits,
   type MessageStore,
   type Queue,
   type QueueStore,
@@ -101,15 +103,23 @@ export class Persistence implements DurabilityListener {
       password_hash: u.passwordHash,
       hashing_algorithm: HASHING_ALGORITHM,
       tags: u.tags,
+      ...(u.limits && Object.keys(u.limits).length > 0 ? { limits: { ...u.limits } } : {}),
     }))
     const permissions: NonNullable<Definitions['permissions']> = []
     for (const [vhost, byUser] of this.users.permissions) {
       for (const [user, p] of byUser) permissions.push({ user, vhost, ...p })
     }
+    const topicPermissions: NonNullable<Definitions['topic_permissions']> = []
+    for (const [vhost, byUser] of this.users.topicPermissions) {
+      for (const [user, grant] of byUser)
+        for (const p of grant.values()) topicPermissions.push({ user, vhost, ...p })
+    }
     return {
       vhosts: [...this.broker.vhosts.keys()].map((name) => ({ name })),
       users,
       permissions,
+      topic_permissions: topicPermissions,
+      parameters: exportVhostLimits(this.broker),
       ...exportTopology(this.broker),
       policies: exportPolicies(this.broker, false),
       operator_policies: exportPolicies(this.broker, true),
@@ -126,8 +136,11 @@ export class Persistence implements DurabilityListener {
     this.loading = true
     try {
       for (const v of defs.vhosts ?? []) this.broker.addVhost(v.name)
-      for (const u of defs.users ?? []) this.users.restoreUser(u.name, u.password_hash, normalizeTags(u.tags))
+      for (const u of defs.users ?? [])
+        this.users.restoreUser(u.name, u.password_hash, normalizeTags(u.tags), u.limits)
       for (const p of defs.permissions ?? []) this.users.setPermission(p.user, p.vhost, p)
+      for (const p of defs.topic_permissions ?? []) this.users.setTopicPermission(p.user, p.vhost, p)
+      importVhostLimits(this.broker, defs.parameters)
       importTopology(this.broker, defs)
       importPolicies(this.broker, defs.policies, false, true)
       importPolicies(this.broker, defs.operator_policies, true, true)
@@ -143,6 +156,7 @@ export class Persistence implements DurabilityListener {
   private warnRefusedPatterns(defs: Definitions): void {
     const patterns = [
       ...(defs.permissions ?? []).flatMap((p) => [p.configure, p.write, p.read]),
+      ...(defs.topic_permissions ?? []).flatMap((p) => [p.write, p.read]),
       ...[...(defs.policies ?? []), ...(defs.operator_policies ?? [])].map((p) => p.pattern),
     ]
     for (const pattern of new Set(patterns)) {

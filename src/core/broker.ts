@@ -3,6 +3,7 @@ import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
 import type { DurabilityListener } from './ports.js'
 import { defaultExchangeTypes, type ExchangeTypes } from './exchange/index.js'
 import { defaultQueueTypes, type QueueTypes } from './queue-types/index.js'
+import { Tracking } from './tracking.js'
 import { VHost } from './vhost.js'
 
 export interface BrokerLimits {
@@ -22,6 +23,8 @@ export class Broker {
   readonly vhosts = new Map<string, VHost>()
   readonly alarms = new Set<Alarm>()
   readonly memory: MemoryPressure = { paging: false }
+  /** Open connections and channels, counted for the vhost and user limits. */
+  readonly tracking = new Tracking()
   private readonly alarmListeners = new Set<(alarms: ReadonlySet<Alarm>) => void>()
 
   /** Set by the composition root when definitions and messages are stored. */

@@ -179,3 +179,20 @@ export function importPolicies(
     )
   }
 }
+
+/** Vhost limits, stored as RabbitMQ's definitions carry them: runtime parameters of component vhost-limits. */
+export function exportVhostLimits(broker: Broker): NonNullable<Definitions['parameters']> {
+  const out: NonNullable<Definitions['parameters']> = []
+  for (const v of broker.vhosts.values()) {
+    if (v.limits !== undefined)
+      out.push({ vhost: v.name, component: 'vhost-limits', name: 'limits', value: { ...v.limits } })
+  }
+  return out
+}
+
+/** Sets the vhost limits of stored definitions (vhosts must exist or are created). */
+export function importVhostLimits(broker: Broker, parameters: Definitions['parameters']): void {
+  for (const p of parameters ?? []) {
+    if (p.component === 'vhost-limits') broker.addVhost(p.vhost).limits = { ...p.value }
+  }
+}

@@ -24,8 +24,10 @@ export type * from './ports.js'
 export {
   exportPolicies,
   exportTopology,
+  exportVhostLimits,
   importPolicies,
   importTopology,
+  importVhostLimits,
   tableToJson,
   jsonToTable,
   fieldToJson,
@@ -36,3 +38,14 @@ export type { DeadLetterReason } from './queue-types/index.js'
 export { type Policy, type ApplyTo, matchPolicy, validatePolicy } from './policy.js'
 export { TRACE_EXCHANGE, publishTrace, deliverTrace, type TraceOrigin } from './trace.js'
 export { Session, type SessionOptions } from './session.js'
+export {
+  checkQueueLimit,
+  type Limits,
+  limitOf,
+  limitsProblem,
+  USER_LIMITS,
+  VHOST_LIMITS,
+  withLimit,
+  withoutLimit,
+} from './limits.js'
+export { Tracking } from './tracking.js'

@@ -78,8 +78,18 @@ export interface MessageStore {
 /** Durable definitions in RabbitMQ's definitions-export shape (snake_case, as rabbitmqadmin reads it). */
 export interface Definitions {
   vhosts?: Array<{ name: string; description?: string; tags?: string[] }>
-  users?: Array<{ name: string; password_hash: string; hashing_algorithm: string; tags: string | string[] }>
+  users?: Array<{
+    name: string
+    password_hash: string
+    hashing_algorithm: string
+    tags: string | string[]
+    /** max-connections, max-channels (RabbitMQ 3.10 keeps a user's limits with the user). */
+    limits?: Record<string, number>
+  }>
   permissions?: Array<{ user: string; vhost: string; configure: string; write: string; read: string }>
+  topic_permissions?: Array<{ user: string; vhost: string; exchange: string; write: string; read: string }>
+  /** Runtime parameters, as RabbitMQ exports them; Warren stores the `vhost-limits` ones here. */
+  parameters?: Array<{ vhost: string; component: string; name: string; value: Record<string, number> }>
   /** Warren's own key: RabbitMQ's definitions files do not carry operator policies. */
   operator_policies?: Definitions['policies']
   policies?: Array<{
@@ -124,6 +134,8 @@ export interface DefinitionStore {
 
 export type Access = 'configure' | 'write' | 'read'
 export type ResourceKind = 'exchange' | 'queue'
+/** What a topic permission governs: publishing with a routing key (write), binding with a key (read). */
+export type TopicAccess = 'write' | 'read'
 
 /**
  * Resource permissions: RabbitMQ's configure, write and read expressions per user and vhost. The
@@ -134,4 +146,14 @@ export interface Authorizer {
   check(user: string, vhost: string, access: Access, kind: ResourceKind, name: string): void
   /** The user's permission in the vhost as an object whose identity changes with it (callers cache by it). */
   grant(user: string, vhost: string): object | undefined
+  /**
+   * The user's topic permissions in the vhost as an object whose identity changes with them, or
+   * undefined when there are none, the usual case: then no routing key needs checking.
+   */
+  topicGrant(user: string, vhost: string): object | undefined
+  /**
+   * Throws RabbitMQ's 403 unless the user's topic permission for the (topic) exchange, if there is one,
+   * lets it publish with (write) or bind with (read) this routing key.
+   */
+  checkTopic(user: string, vhost: string, access: TopicAccess, exchange: string, routingKey: string): void
 }

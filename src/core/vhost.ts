@@ -19,6 +19,7 @@ import {
   type ExchangeTypes,
 } from './exchange/index.js'
 import type { MemoryPressure } from './broker.js'
+import type { Limits } from './limits.js'
 import type { Message } from './message.js'
 import type { DurabilityListener, QueueStore } from './ports.js'
 import { routeDeadLetters } from './dead-letter.js'
@@ -53,6 +54,11 @@ export class VHost implements QueueHost, ExchangeHost {
   readonly replyQueues = new Map<string, Queue>()
   /** Publish-side counters, plus the delivery counters of deleted queues (see core/stats.ts). */
   readonly stats = new MessageStats()
+  /**
+   * The vhost-limits parameter (see limits.ts): undefined until one is set; clearing every limit leaves
+   * it empty rather than gone, as in RabbitMQ, which lists such a vhost with `"value": []`.
+   */
+  limits: Limits | undefined = undefined
   private readonly router = new Router(this.exchanges)
 
   constructor(

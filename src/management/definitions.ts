@@ -1,12 +1,31 @@
 // Definitions export and import in RabbitMQ's format (what /api/definitions and `rabbitmqadmin export`
-// exchange): users with password_hash and hashing_algorithm, vhosts, permissions, queues, exchanges,
-// bindings. As RabbitMQ 3.10 does, the export includes non-durable queues and exchanges (not exclusive
-// queues, nor the built-in amq.* exchanges). Import is checked first and applied in RabbitMQ's order.
+// exchange): users with password_hash, hashing_algorithm and limits, vhosts, permissions, topic
+// permissions, parameters (vhost limits, operator policies), queues, exchanges, bindings. As RabbitMQ
+// 3.10 does, the export includes non-durable queues and exchanges (not exclusive queues, nor the
+// built-in amq.* exchanges). Import is checked first and applied in RabbitMQ's order.
 import { checkPermission, HASHING_ALGORITHM, type Permission } from '../auth/index.js'
-import { type Definitions, exportPolicies, importPolicies, isQueue, type VHost } from '../core/index.js'
+import {
+  type Definitions,
+  exportPolicies,
+  importPolicies,
+  isQueue,
+  limitOf,
+  limitsProblem,
+  VHOST_LIMITS,
+  type VHost,
+} from '../core/index.js'
 import { BrokerError, checkUserPattern } from '../shared/index.js'
 import type { ManagementContext } from './context.js'
-import { FULL_PERMISSION, parseTags, passwordHashOf, vhostMeta } from './format/accounts.js'
+import {
+  FULL_PERMISSION,
+  limitsOf,
+  listTopicPermissions,
+  parseTags,
+  passwordHashOf,
+  userLimits,
+  vhostLimitsValue,
+  vhostMeta,
+} from './format/accounts.js'
 import { badRequest } from './http-errors.js'
 import { jsonBool, jsonToTable, tableToJson } from './json.js'
 
@@ -26,7 +45,7 @@ export function exportDefinitions(ctx: ManagementContext): Obj {
       password_hash: u.passwordHash,
       hashing_algorithm: HASHING_ALGORITHM,
       tags: [...u.tags],
-      limits: {},
+      limits: userLimits(u),
     })),
     vhosts: vhosts.map((v) => {
       const meta = vhostMeta(ctx, v.name)
@@ -35,8 +54,8 @@ export function exportDefinitions(ctx: ManagementContext): Obj {
     permissions: [...ctx.users.permissions].flatMap(([vhost, byUser]) =>
       [...byUser].map(([user, p]) => ({ user, vhost, configure: p.configure, write: p.write, read: p.read })),
     ),
-    topic_permissions: [],
-    parameters: operatorPolicyParameters(ctx),
+    topic_permissions: listTopicPermissions(ctx),
+    parameters: [...vhostLimitParameters(vhosts), ...operatorPolicyParameters(ctx)],
     global_parameters: [],
     policies: exportPolicies(ctx.broker, false),
     ...topology(vhosts, true),
@@ -45,7 +64,10 @@ export function exportDefinitions(ctx: ManagementContext): Obj {
 
 export function exportVhostDefinitions(ctx: ManagementContext, v: VHost): Obj {
   const policies = exportPolicies(ctx.broker, false, v.name).map(({ vhost: _vhost, ...p }) => p)
-  const parameters = operatorPolicyParameters(ctx, v.name).map(({ vhost: _vhost, ...p }) => p)
+  const parameters = [
+    ...vhostLimitParameters([v]),
+    ...operatorPolicyParameters(ctx, v.name).map(({ vhost: _vhost, ...p }) => p),
+  ]
   return { rabbit_version: ctx.rabbitmqVersion, parameters, policies, ...topology([v], false) }
 }
 
@@ -113,8 +135,11 @@ export function importDefinitions(ctx: ManagementContext, defs: Obj, into?: VHos
   const vhostOf = (o: Obj): string => (into ? into.name : str(o, 'vhost'))
   if (!into) checkVhostsExist(ctx, defs, vhostOf)
   checkPatterns(defs)
+  const limits = vhostLimitsOf(defs, vhostOf)
+  checkQueueLimits(ctx, defs, vhostOf, into !== undefined)
   try {
     if (!into) importAccounts(ctx, defs)
+    for (const [vhost, value] of limits) ctx.broker.addVhost(vhost).limits = value
     importTopology(ctx, defs, vhostOf)
     importPolicies(
       ctx.broker,
@@ -141,7 +166,7 @@ export function importDefinitions(ctx: ManagementContext, defs: Obj, into?: VHos
 
 function checkVhostsExist(ctx: ManagementContext, defs: Obj, vhostOf: (o: Obj) => string): void {
   const known = new Set([...ctx.broker.vhosts.keys(), ...list(defs, 'vhosts').map((v) => str(v, 'name'))])
-  for (const key of ['permissions', 'queues', 'exchanges', 'bindings']) {
+  for (const key of ['permissions', 'topic_permissions', 'parameters', 'queues', 'exchanges', 'bindings']) {
     for (const o of list(defs, key)) {
       const vhost = vhostOf(o)
       if (!known.has(vhost)) throw badRequest(['no_such_vhost', vhost])
@@ -154,13 +179,15 @@ function importAccounts(ctx: ManagementContext, defs: Obj): void {
     name: str(u, 'name'),
     hash: passwordHashOf(u),
     tags: parseTags(u['tags']),
+    limits: limitsOf(u['limits']),
   }))
   for (const u of users) {
     const existing = ctx.users.users.get(u.name)
     if (existing) {
       existing.passwordHash = u.hash
       existing.tags = u.tags
-    } else ctx.users.users.set(u.name, { name: u.name, passwordHash: u.hash, tags: u.tags })
+      if (u.limits) existing.limits = { ...existing.limits, ...u.limits }
+    } else ctx.users.restoreUser(u.name, u.hash, u.tags, u.limits)
   }
   for (const v of list(defs, 'vhosts')) {
     const name = str(v, 'name')
@@ -174,6 +201,17 @@ function importAccounts(ctx: ManagementContext, defs: Obj): void {
     if (!ctx.users.users.has(user)) throw badRequest(['no_such_user', user])
     ctx.users.setPermission(user, str(p, 'vhost'), permissionOf(p))
   }
+  for (const p of list(defs, 'topic_permissions')) {
+    const user = str(p, 'user')
+    if (!ctx.users.users.has(user)) throw badRequest(['no_such_user', user])
+    const { exchange, write, read } = topicPermissionOf(p)
+    ctx.users.setTopicPermission(user, str(p, 'vhost'), { exchange, write, read })
+  }
+}
+
+function topicPermissionOf(p: Obj): { exchange: string; write: string; read: string } {
+  const field = (k: string): string => (typeof p[k] === 'string' ? p[k] : '')
+  return { exchange: str(p, 'exchange'), write: field('write'), read: field('read') }
 }
 
 function permissionOf(p: Obj): Permission {
@@ -185,6 +223,10 @@ function permissionOf(p: Obj): Permission {
 function checkPatterns(defs: Obj): void {
   for (const p of list(defs, 'permissions')) {
     const invalid = checkPermission(permissionOf(p))
+    if (invalid) throw badRequest(['invalid_regexp', invalid.pattern, invalid.reason])
+  }
+  for (const p of list(defs, 'topic_permissions')) {
+    const invalid = checkPermission(topicPermissionOf(p))
     if (invalid) throw badRequest(['invalid_regexp', invalid.pattern, invalid.reason])
   }
   const operatorPolicies = list(defs, 'parameters').filter((p) => p['component'] === 'operator_policy')
@@ -248,4 +290,63 @@ function operatorPolicyParameters(ctx: ManagementContext, onlyVhost?: string): O
     component: 'operator_policy',
     name: p.name,
   }))
+}
+
+/** RabbitMQ's definitions carry vhost limits as runtime parameters of component vhost-limits. */
+function vhostLimitParameters(vhosts: VHost[]): Obj[] {
+  return vhosts.flatMap((v) =>
+    v.limits === undefined
+      ? []
+      : [{ value: vhostLimitsValue(v.limits), vhost: v.name, component: 'vhost-limits', name: 'limits' }],
+  )
+}
+
+/** The vhost-limits parameters of `defs`, checked as RabbitMQ checks them (a 400 for the first refused). */
+function vhostLimitsOf(defs: Obj, vhostOf: (o: Obj) => string): Map<string, Record<string, number>> {
+  const out = new Map<string, Record<string, number>>()
+  for (const p of list(defs, 'parameters')) {
+    if (p['component'] !== 'vhost-limits') continue
+    const vhost = vhostOf(p)
+    const value = p['value'] ?? []
+    const values = Array.isArray(value) && value.length === 0 ? {} : value
+    let problem: string | undefined
+    if (p['name'] !== 'limits')
+      problem = `vhost limits are one parameter named 'limits', not '${String(p['name'])}'`
+    else if (typeof values !== 'object' || Array.isArray(values)) problem = 'limits not a list'
+    else problem = limitsProblem(values as Obj, VHOST_LIMITS, 'limits')
+    if (problem !== undefined) {
+      // RabbitMQ's definitions import escapes the reason as HTML.
+      const escaped = problem.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;')
+      throw badRequest(`Validation failed\n\n${escaped}\n (${vhost}/vhost-limits/limits)`)
+    }
+    out.set(vhost, values as Record<string, number>)
+  }
+  return out
+}
+
+/**
+ * RabbitMQ's check that the queues of an import fit in their vhosts' max-queues (as set before the
+ * import): a whole-broker import reports it as an Erlang term, a one-vhost import as text.
+ */
+function checkQueueLimits(
+  ctx: ManagementContext,
+  defs: Obj,
+  vhostOf: (o: Obj) => string,
+  text: boolean,
+): void {
+  const adding = new Map<string, number>()
+  for (const q of list(defs, 'queues')) {
+    const vhost = vhostOf(q)
+    if (ctx.broker.vhosts.get(vhost)?.queues.has(str(q, 'name')) === true) continue
+    adding.set(vhost, (adding.get(vhost) ?? 0) + 1)
+  }
+  for (const [vhost, add] of adding) {
+    const v = ctx.broker.vhosts.get(vhost)
+    const max = v ? limitOf(v.limits, 'max-queues') : undefined
+    if (v === undefined || max === undefined || v.queues.size + add <= max) continue
+    const message =
+      `Adding ${add} queue(s) to virtual host "${vhost}" would exceed the limit of ${max} queue(s).\n\n` +
+      `This virtual host currently has ${max === 0 ? 0 : v.queues.size} queue(s) defined.\n\nImport aborted!`
+    throw badRequest(text ? message : ['vhost_limit_exceeded', [...message].map((c) => c.codePointAt(0))])
+  }
 }

@@ -12,10 +12,12 @@ import { registerConnectionRoutes } from './routes/connections.js'
 import { registerDefinitionRoutes } from './routes/definitions.js'
 import { registerExchangeRoutes } from './routes/exchanges.js'
 import { registerHealthRoutes } from './routes/health.js'
+import { registerLimitRoutes } from './routes/limits.js'
 import { registerMetricsRoutes } from './routes/metrics.js'
 import { registerOverviewRoutes } from './routes/overview.js'
 import { registerPolicyRoutes } from './routes/policies.js'
 import { registerQueueRoutes } from './routes/queues.js'
+import { registerTopicPermissionRoutes } from './routes/topic-permissions.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { createServer } from './server.js'
 
@@ -74,6 +76,8 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
   registerQueueRoutes(routes)
   registerBindingRoutes(routes)
   registerAccountRoutes(routes)
+  registerLimitRoutes(routes)
+  registerTopicPermissionRoutes(routes)
   registerDefinitionRoutes(routes)
   registerHealthRoutes(routes)
   registerUiRoutes(app)

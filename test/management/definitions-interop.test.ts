@@ -210,17 +210,34 @@ describe('definitions exported by RabbitMQ 3.10 imported into Warren', () => {
     )
   })
 
-  test(
-    'vhost limits (parameters) and topic permissions arrive',
-    { todo: 'Warren has no vhost limits or topic permissions yet (docs/compatibility.md)' },
-    async () => {
-      const limits = (await api('GET', `/api/vhost-limits/${V}`)).json as Obj[]
-      assert.deepEqual(limits[0]?.['value'], { 'max-connections': 100 })
-      const tp = inVhost((await api('GET', '/api/topic-permissions')).json as Obj[])
-      assert.deepEqual(
-        tp.map((p) => [p['user'], p['exchange'], p['write']]),
-        [[APP, 'orders', '^order\\.']],
-      )
-    },
-  )
+  test('vhost limits (parameters) and topic permissions arrive, and are enforced', async () => {
+    const limits = (await api('GET', `/api/vhost-limits/${V}`)).json as Obj[]
+    assert.deepEqual(limits[0]?.['value'], { 'max-connections': 100 })
+    const tp = inVhost((await api('GET', '/api/topic-permissions')).json as Obj[])
+    assert.deepEqual(
+      tp.map((p) => [p['user'], p['exchange'], p['write']]),
+      [[APP, 'orders', '^order\\.']],
+    )
+    // app may publish to the topic exchange 'orders' only with keys starting 'order.'
+    const ch = await (await login(APP)).createConfirmChannel()
+    ch.publish('orders', 'order.new', Buffer.from('allowed'))
+    await ch.waitForConfirms()
+    const closed = new Promise<Error>((resolve) => ch.once('error', resolve))
+    ch.publish('orders', 'invoice', Buffer.from('refused'))
+    assert.match(
+      (await closed).message,
+      /ACCESS_REFUSED - access to topic 'invoice' in exchange 'orders' in vhost '[^']+' refused for user 'interop-app-/,
+    )
+  })
+
+  test('the export carries them back as RabbitMQ wrote them', async () => {
+    const exported = (await api('GET', '/api/definitions')).json as Record<string, Obj[]>
+    const params = (d: Record<string, unknown>): Obj[] =>
+      inVhost((d['parameters'] ?? []) as Obj[]).filter((p) => p['component'] === 'vhost-limits')
+    assert.deepEqual(canon(params(exported)), canon(params(fixture)))
+    assert.deepEqual(
+      canon(inVhost(exported['topic_permissions'] ?? [])),
+      canon(inVhost(fixture['topic_permissions'] as Obj[])),
+    )
+  })
 })

@@ -28,6 +28,12 @@ describe('/api/definitions', () => {
       body: { routing_key: 'a.*', arguments: { k: 'v' } },
     })
     await m.api('POST', `/api/bindings/${v()}/e/dx/e/ae`, { body: { routing_key: 'x' } })
+    await m.api('PUT', `/api/topic-permissions/${v()}/${user}`, {
+      body: { exchange: 'dx', write: '^w\\.', read: '' },
+    })
+    await m.api('PUT', `/api/vhost-limits/${v()}/max-queues`, { body: { value: 100 } })
+    await m.api('PUT', `/api/vhost-limits/${v()}/max-connections`, { body: { value: 50 } })
+    await m.api('PUT', `/api/user-limits/${user}/max-channels`, { body: { value: 20 } })
   })
   after(async () => {
     await m.api('DELETE', `/api/users/${user}`)
@@ -85,6 +91,38 @@ describe('/api/definitions', () => {
     )
   })
 
+  test('export has topic permissions, vhost limits as vhost-limits parameters, and user limits', async () => {
+    const d = (await m.api('GET', '/api/definitions')).json as Defs
+    assert.deepEqual(
+      d['topic_permissions']?.filter((p) => p['user'] === user),
+      [{ user, vhost: vh.name, exchange: 'dx', write: '^w\\.', read: '' }],
+    )
+    assert.deepEqual(
+      d['parameters']?.filter((p) => p['vhost'] === vh.name),
+      [
+        {
+          value: { 'max-connections': 50, 'max-queues': 100 },
+          vhost: vh.name,
+          component: 'vhost-limits',
+          name: 'limits',
+        },
+      ],
+    )
+    assert.deepEqual(d['users']?.find((u) => u['name'] === user)?.['limits'], { 'max-channels': 20 })
+    const one = (await m.api('GET', `/api/definitions/${v()}`)).json as Defs
+    assert.deepEqual(
+      one['parameters']?.filter((p) => p['component'] === 'vhost-limits'),
+      [
+        {
+          value: { 'max-connections': 50, 'max-queues': 100 },
+          vhost: vh.name,
+          component: 'vhost-limits',
+          name: 'limits',
+        },
+      ],
+    )
+  })
+
   test('per-vhost export leaves out vhost fields and accounts', async () => {
     const d = (await m.api('GET', `/api/definitions/${v()}`)).json as Defs
     assert.ok(!('users' in d))
@@ -112,7 +150,16 @@ describe('/api/definitions', () => {
         const post = await request(fresh.httpUrl, 'POST', '/api/definitions', { body: exported })
         assert.equal(post.status, 204, post.text)
         const again = (await request(fresh.httpUrl, 'GET', '/api/definitions')).json as Defs
-        for (const k of ['users', 'vhosts', 'permissions', 'queues', 'exchanges', 'bindings']) {
+        for (const k of [
+          'users',
+          'vhosts',
+          'permissions',
+          'topic_permissions',
+          'parameters',
+          'queues',
+          'exchanges',
+          'bindings',
+        ]) {
           assert.deepEqual(canonical(again[k]), canonical(exported[k]), k)
         }
         assert.equal(
@@ -140,6 +187,115 @@ describe('/api/definitions', () => {
       assert.deepEqual(q.arguments, { 'x-max-length': 5, 'x-queue-mode': 'lazy' })
       const b = (await m.api('GET', `/api/bindings/${target}/e/dx/q/dq`)).json as unknown[]
       assert.equal(b.length, 1)
+    } finally {
+      await m.api('DELETE', `/api/vhosts/${target}`)
+    }
+  })
+
+  test('import: vhost limits, topic permissions and user limits arrive; refused limits are 400', async () => {
+    const target = unique('mgmt-defs-limits')
+    const u = unique('mgmt-defs-limits-user')
+    const defs = {
+      users: [
+        {
+          name: u,
+          password_hash: '',
+          hashing_algorithm: 'rabbit_password_hashing_sha256',
+          tags: [],
+          limits: { 'max-connections': 4 },
+        },
+      ],
+      vhosts: [{ name: target }],
+      topic_permissions: [{ user: u, vhost: target, exchange: 'amq.topic', write: '^a', read: '^b' }],
+      parameters: [{ value: { 'max-queues': 3 }, vhost: target, component: 'vhost-limits', name: 'limits' }],
+    }
+    try {
+      assert.equal((await m.api('POST', '/api/definitions', { body: defs })).status, 204)
+      assert.deepEqual((await m.api('GET', `/api/vhost-limits/${target}`)).json, [
+        { vhost: target, value: { 'max-queues': 3 } },
+      ])
+      assert.deepEqual((await m.api('GET', `/api/user-limits/${u}`)).json, [
+        { user: u, value: { 'max-connections': 4 } },
+      ])
+      assert.deepEqual((await m.api('GET', `/api/topic-permissions/${target}/${u}`)).json, [
+        { user: u, vhost: target, exchange: 'amq.topic', write: '^a', read: '^b' },
+      ])
+      // A vhost-limits parameter with no limit left (RabbitMQ exports "value": []) clears them.
+      const empty = { parameters: [{ value: [], vhost: target, component: 'vhost-limits', name: 'limits' }] }
+      assert.equal((await m.api('POST', '/api/definitions', { body: empty })).status, 204)
+      assert.deepEqual((await m.api('GET', `/api/vhost-limits/${target}`)).json, [])
+      const bad = (value: unknown) => ({
+        parameters: [{ value, vhost: target, component: 'vhost-limits', name: 'limits' }],
+      })
+      let r = await m.api('POST', '/api/definitions', { body: bad({ 'max-connections': 'x' }) })
+      assert.deepEqual(
+        [r.status, r.json],
+        [
+          400,
+          {
+            error: 'bad_request',
+            reason: `Validation failed\n\nmax-connections should be a number, actually was &lt;&lt;"x"&gt;&gt;\n (${target}/vhost-limits/limits)`,
+          },
+        ],
+      )
+      r = await m.api('POST', '/api/definitions', { body: bad({ 'max-foo': 1 }) })
+      assert.deepEqual(
+        [r.status, r.json],
+        [
+          400,
+          {
+            error: 'bad_request',
+            reason: `Validation failed\n\nUnrecognised terms [{&lt;&lt;"max-foo"&gt;&gt;,1}] in limits\n (${target}/vhost-limits/limits)`,
+          },
+        ],
+      )
+      const tp = {
+        topic_permissions: [{ user: 'no-such-user', vhost: target, exchange: 'x', write: '', read: '' }],
+      }
+      r = await m.api('POST', '/api/definitions', { body: tp })
+      assert.deepEqual(
+        [r.status, r.json],
+        [400, { error: 'bad_request', reason: ['no_such_user', 'no-such-user'] }],
+      )
+    } finally {
+      await m.api('DELETE', `/api/vhosts/${target}`)
+      await m.api('DELETE', `/api/users/${u}`)
+    }
+  })
+
+  test("import: queues that would pass a vhost's max-queues are refused, with nothing imported", async () => {
+    const target = unique('mgmt-defs-maxq')
+    await m.api('PUT', `/api/vhosts/${target}`)
+    try {
+      await m.api('PUT', `/api/vhost-limits/${target}/max-queues`, { body: { value: 3 } })
+      await m.api('PUT', `/api/queues/${target}/existing`, { body: { durable: true } })
+      const queue = (name: string) => ({
+        name,
+        vhost: target,
+        durable: true,
+        auto_delete: false,
+        arguments: {},
+      })
+      const queues = ['existing', 'q1', 'q2', 'q3'].map(queue)
+      const message =
+        `Adding 3 queue(s) to virtual host "${target}" would exceed the limit of 3 queue(s).\n\n` +
+        'This virtual host currently has 1 queue(s) defined.\n\nImport aborted!'
+      // The whole-broker import reports an Erlang term: the text as a list of character codes.
+      const r = await m.api('POST', '/api/definitions', { body: { queues } })
+      assert.equal(r.status, 400)
+      assert.equal(r.json.reason[0], 'vhost_limit_exceeded')
+      assert.equal(String.fromCodePoint(...(r.json.reason[1] as number[])), message)
+      const one = await m.api('POST', `/api/definitions/${target}`, { body: { queues } })
+      assert.deepEqual([one.status, one.json], [400, { error: 'bad_request', reason: message }])
+      const listed = (await m.api('GET', `/api/queues/${target}`)).json as Array<{ name: string }>
+      assert.deepEqual(
+        listed.map((q) => q.name),
+        ['existing'],
+      )
+      assert.equal(
+        (await m.api('POST', `/api/definitions/${target}`, { body: { queues: queues.slice(0, 3) } })).status,
+        204,
+      )
     } finally {
       await m.api('DELETE', `/api/vhosts/${target}`)
     }

@@ -23,6 +23,8 @@ const POLICY = { pattern: '^tagrule-nothing$', definition: { 'max-length': 100 }
 const PUBLISH = { properties: {}, routing_key: 'k', payload: 'x', payload_encoding: 'string' }
 const GET = { count: 1, ackmode: 'ack_requeue_true', encoding: 'auto' }
 const PERMISSION = { configure: '.*', write: '.*', read: '.*' }
+const TOPIC_PERMISSION = { exchange: 'amq.topic', write: '.*', read: '.*' }
+const LIMIT = { value: 1000 }
 
 const rule = (method: Rule['method'], path: string, expect: string, more: Partial<Rule> = {}): Rule => ({
   method,
@@ -62,6 +64,9 @@ export const READS: readonly Rule[] = [
   rule('GET', '/api/permissions', ADMIN),
   rule('GET', '/api/permissions/{A}/{owner}', ADMIN),
   rule('GET', '/api/topic-permissions', ADMIN),
+  rule('GET', '/api/topic-permissions/{A}/{subject}', ADMIN, {
+    reset: [['PUT', '/api/topic-permissions/{A}/{subject}', TOPIC_PERMISSION]],
+  }),
   rule('GET', '/api/feature-flags', ADMIN),
   rule('GET', '/api/global-parameters', POLICYMAKER),
   rule('GET', '/api/parameters', POLICYMAKER),
@@ -72,6 +77,7 @@ export const READS: readonly Rule[] = [
   rule('GET', '/api/vhost-limits/{A}', EVERY_MGMT),
   rule('GET', '/api/vhost-limits/{B}', '401 401 401 401 200 200'),
   rule('GET', '/api/user-limits', EVERY_MGMT),
+  rule('GET', '/api/user-limits/{subject}', EVERY_MGMT),
   rule('GET', '/api/connections', EVERY_MGMT),
   rule('GET', '/api/connections/{own}', EVERY_MGMT),
   rule('GET', '/api/connections/{other}', MONITOR),
@@ -147,6 +153,27 @@ export const CHANGES: readonly Rule[] = [
   }),
   rule('DELETE', '/api/permissions/{A}/{subject}', '401 401 401 401 401 204', {
     reset: [['PUT', '/api/permissions/{A}/{subject}', PERMISSION]],
+  }),
+  rule('PUT', '/api/topic-permissions/{A}/{subject}', '401 401 401 401 401 201', {
+    body: TOPIC_PERMISSION,
+    reset: [['DELETE', '/api/topic-permissions/{A}/{subject}']],
+  }),
+  rule('DELETE', '/api/topic-permissions/{A}/{subject}', '401 401 401 401 401 204', {
+    reset: [['PUT', '/api/topic-permissions/{A}/{subject}', TOPIC_PERMISSION]],
+  }),
+  rule('PUT', '/api/vhost-limits/{A}/max-connections', '401 401 401 401 401 204', {
+    body: LIMIT,
+    reset: [['DELETE', '/api/vhost-limits/{A}/max-connections']],
+  }),
+  rule('DELETE', '/api/vhost-limits/{A}/max-connections', '401 401 401 401 401 204', {
+    reset: [['PUT', '/api/vhost-limits/{A}/max-connections', LIMIT]],
+  }),
+  rule('PUT', '/api/user-limits/{subject}/max-channels', '401 401 401 401 401 204', {
+    body: LIMIT,
+    reset: [['DELETE', '/api/user-limits/{subject}/max-channels']],
+  }),
+  rule('DELETE', '/api/user-limits/{subject}/max-channels', '401 401 401 401 401 204', {
+    reset: [['PUT', '/api/user-limits/{subject}/max-channels', LIMIT]],
   }),
   rule('PUT', '/api/policies/{A}/new', '401 401 401 201 401 201', {
     body: POLICY,

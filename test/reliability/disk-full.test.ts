@@ -156,6 +156,14 @@ describe('a full disk', () => {
       ((await w.http('GET', '/api/permissions/%2F/guest')).body as Record<string, string>)['configure'],
       '.*',
     )
+    // Limits and topic permissions likewise.
+    assert.equal((await w.http('PUT', '/api/vhost-limits/%2F/max-queues', { value: 5 })).status, 503)
+    assert.deepEqual((await w.http('GET', '/api/vhost-limits')).body, [])
+    assert.equal((await w.http('PUT', '/api/user-limits/guest/max-channels', { value: 5 })).status, 503)
+    assert.deepEqual((await w.http('GET', '/api/user-limits/guest')).body, [])
+    const topic = { exchange: 'amq.topic', write: '^$', read: '^$' }
+    assert.equal((await w.http('PUT', '/api/topic-permissions/%2F/guest', topic)).status, 503)
+    assert.equal((await w.http('GET', '/api/topic-permissions/%2F/guest')).status, 404)
     const leftovers = (await readdir(dataDir)).filter((n) => n.endsWith('.tmp'))
     assert.deepEqual(leftovers, [])
 

@@ -224,6 +224,46 @@ test('a user added in the console gets permissions on a new vhost', async () => 
   await shot('user')
 })
 
+test("a user's topic permission and limits, and a vhost's limits, are set and cleared on their pages", async () => {
+  // On alice's page (the previous test left the console there).
+  const tform = page.locator('form.set-topic-permission')
+  await tform.locator('select[name=vhost]').selectOption('shop')
+  await tform.locator('input[name=write]').fill('^{username}\\.')
+  await tform.locator('button[type=submit]').click()
+  await tform
+    .locator('.status.ok', { hasText: "Topic permission of 'alice' on 'amq.topic' in 'shop' set." })
+    .waitFor()
+  await page.locator('table.list td code', { hasText: '^{username}\\.' }).waitFor()
+  assert.deepEqual(await api('GET', 'api/topic-permissions/shop/alice'), [
+    { user: 'alice', vhost: 'shop', exchange: 'amq.topic', write: '^{username}\\.', read: '.*' },
+  ])
+  const uform = page.locator('form.set-user-limit')
+  await uform.locator('select[name=limit]').selectOption('max-channels')
+  await uform.locator('input[name=value]').fill('20')
+  await uform.locator('button[type=submit]').click()
+  await uform.locator('.status.ok', { hasText: 'max-channels set.' }).waitFor()
+  assert.deepEqual(await api('GET', 'api/user-limits/alice'), [
+    { user: 'alice', value: { 'max-channels': 20 } },
+  ])
+  await page.locator('button.clear-topic-permission').click()
+  await page.locator('td.empty', { hasText: 'No topic permissions' }).waitFor()
+  assert.deepEqual(await api('GET', 'api/users/alice/topic-permissions'), [])
+
+  await go('#/admin/vhosts/shop')
+  await page.locator('h1', { hasText: 'Virtual host shop' }).waitFor()
+  const vform = page.locator('form.set-vhost-limit')
+  await vform.locator('select[name=limit]').selectOption('max-queues')
+  await vform.locator('input[name=value]').fill('50')
+  await vform.locator('button[type=submit]').click()
+  await vform.locator('.status.ok', { hasText: 'max-queues set.' }).waitFor()
+  assert.deepEqual(await api('GET', 'api/vhost-limits/shop'), [
+    { vhost: 'shop', value: { 'max-queues': 50 } },
+  ])
+  await page.locator('button.clear-limit').click()
+  await page.locator('td.empty', { hasText: 'No limits' }).waitFor()
+  assert.deepEqual(await api('GET', 'api/vhost-limits/shop'), [])
+})
+
 test('definitions export downloads the broker definitions, and import uploads a file', async () => {
   await go('#/admin/definitions')
   const [download] = await Promise.all([

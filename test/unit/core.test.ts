@@ -48,7 +48,7 @@ function declare(w: World, name: string, args: Record<string, unknown> = {}): Qu
 }
 
 function publish(w: World, exchange: string, key: string, body: string, props: BasicProperties = {}): number {
-  const ex: Exchange = w.session.exchangeForPublish(exchange)
+  const ex: Exchange = w.session.exchangeForPublish(exchange, key)
   w.session.validate(props)
   return w.session.publish(ex, new Message(ex.name, key, props, Buffer.from(body)), false, false).queues
 }
@@ -175,10 +175,10 @@ test('the session checks permissions and properties as basic.publish does', () =
   const w = world({ configure: '^own-', write: '^amq\\.default$', read: '.*' })
   assert.throws(() => declare(w, 'foreign'), /ACCESS_REFUSED|access to queue 'foreign'/)
   declare(w, 'own-q')
-  assert.throws(() => w.session.exchangeForPublish('amq.direct'), /access to exchange 'amq.direct'/)
+  assert.throws(() => w.session.exchangeForPublish('amq.direct', 'k'), /access to exchange 'amq.direct'/)
   assert.equal(publish(w, '', 'own-q', 'ok'), 1)
   assert.throws(() => w.session.validate({ expiration: '10s' }), /invalid expiration '10s'/)
   assert.throws(() => w.session.validate({ userId: 'someone' }), /user_id property set to 'someone'/)
-  assert.throws(() => w.session.exchangeForPublish('amq.rabbitmq.trace'), /internal exchange|access to/)
+  assert.throws(() => w.session.exchangeForPublish('amq.rabbitmq.trace', 'k'), /internal exchange|access to/)
   assert.equal(w.session.stats.publish, 1)
 })

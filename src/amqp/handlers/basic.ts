@@ -7,7 +7,7 @@ import { ChannelConsumer } from '../channel-consumer.js'
 export const basicHandlers: HandlerTable = {
   'basic.publish': (ch, m) => {
     if (m.immediate) throw new NotImplementedError('immediate=true')
-    ch.content.start(ch.session.exchangeForPublish(m.exchange), m.routingKey, m.mandatory)
+    ch.content.start(ch.session.exchangeForPublish(m.exchange, m.routingKey), m.routingKey, m.mandatory)
   },
   'basic.qos': (ch, m) => {
     if (m.prefetchSize !== 0) throw new NotImplementedError(`prefetch_size!=0 (${m.prefetchSize})`)

@@ -1,6 +1,12 @@
 // Vhosts, users and permissions in RabbitMQ's JSON shape.
-import { hashPassword, HASHING_ALGORITHM, type Permission, type User } from '../../auth/index.js'
-import type { VHost } from '../../core/index.js'
+import {
+  hashPassword,
+  HASHING_ALGORITHM,
+  type Permission,
+  type TopicPermission,
+  type User,
+} from '../../auth/index.js'
+import { type Limits, limitsProblem, USER_LIMITS, type VHost } from '../../core/index.js'
 import type { ManagementContext, VhostMeta } from '../context.js'
 import { badRequest } from '../http-errors.js'
 import type { Item } from '../listing.js'
@@ -36,8 +42,27 @@ export function formatUser(u: User): Item {
     password_hash: u.passwordHash,
     hashing_algorithm: HASHING_ALGORITHM,
     tags: [...u.tags],
-    limits: {},
+    limits: userLimits(u),
   }
+}
+
+/** A user's limits as RabbitMQ shows them (an Erlang map: keys in order). */
+export function userLimits(u: User): Limits {
+  return Object.fromEntries(Object.entries(u.limits ?? {}).sort(([a], [b]) => (a < b ? -1 : 1)))
+}
+
+/** A user PUT's `limits`, checked as a user-limits PUT checks them (RabbitMQ answers 500 when invalid). */
+export function limitsOf(v: unknown): Record<string, number> | undefined {
+  if (v === undefined || v === null) return undefined
+  if (typeof v !== 'object' || Array.isArray(v)) throw badRequest('limits must be an object')
+  const problem = limitsProblem(v as Record<string, unknown>, USER_LIMITS, 'user-limits')
+  if (problem !== undefined) throw badRequest(problem)
+  return v as Record<string, number>
+}
+
+/** A vhost's limits as RabbitMQ shows them: the last one set first; none left is an empty list. */
+export function vhostLimitsValue(limits: Limits): Limits | [] {
+  return Object.keys(limits).length === 0 ? [] : { ...limits }
 }
 
 export function formatPermission(user: string, vhost: string, p: Permission): Item {
@@ -55,6 +80,26 @@ export function listPermissions(
     for (const [user, p] of byUser) {
       if (filter.user !== undefined && user !== filter.user) continue
       out.push(formatPermission(user, vhost, p))
+    }
+  }
+  return out
+}
+
+export function formatTopicPermission(user: string, vhost: string, p: TopicPermission): Item {
+  return { user, vhost, exchange: p.exchange, write: p.write, read: p.read }
+}
+
+/** Every topic permission, optionally only one vhost's or one user's. */
+export function listTopicPermissions(
+  ctx: ManagementContext,
+  filter: { vhost?: string; user?: string } = {},
+): Item[] {
+  const out: Item[] = []
+  for (const [vhost, byUser] of ctx.users.topicPermissions) {
+    if (filter.vhost !== undefined && vhost !== filter.vhost) continue
+    for (const [user, grant] of byUser) {
+      if (filter.user !== undefined && user !== filter.user) continue
+      for (const p of grant.values()) out.push(formatTopicPermission(user, vhost, p))
     }
   }
   return out

@@ -1,6 +1,7 @@
 // /api/vhosts, /api/users and /api/permissions. Creating a vhost grants its creator full permissions
 // there (as RabbitMQ does, and clients such as rascal rely on); deleting one closes its connections
-// with 320 "vhost '<name>' is deleted" after cancelling the consumers of its queues.
+// with 320 "vhost '<name>' is deleted" after cancelling the consumers of its queues. A user PUT may
+// carry `limits` (RabbitMQ 3.10): they are added to the user's (see routes/limits.ts).
 import { checkPermission, type User } from '../../auth/index.js'
 import type { VHost } from '../../core/index.js'
 import { visibleVhosts } from '../auth.js'
@@ -10,6 +11,7 @@ import {
   formatPermission,
   formatUser,
   formatVhost,
+  limitsOf,
   listPermissions,
   parseTags,
   passwordHashOf,
@@ -41,7 +43,6 @@ export function registerAccountRoutes(routes: Routes): void {
     if (!ctx.broker.vhosts.has(params['vhost'] as string)) throw notFound()
     return replyList(listPermissions(ctx, { vhost: params['vhost'] as string }), query)
   })
-  routes.add('GET', '/api/vhosts/:vhost/topic-permissions', 'administrator', () => [])
 
   routes.add('GET', '/api/users', 'administrator', ({ ctx, query }) =>
     replyList([...ctx.users.users.values()].map(formatUser), query),
@@ -69,10 +70,6 @@ export function registerAccountRoutes(routes: Routes): void {
   routes.add('GET', '/api/users/:user/permissions', 'administrator', ({ ctx, query, params }) =>
     replyList(listPermissions(ctx, { user: userOf(ctx, params['user']).name }), query),
   )
-  routes.add('GET', '/api/users/:user/topic-permissions', 'administrator', ({ ctx, params }) => {
-    userOf(ctx, params['user'])
-    return []
-  })
 
   routes.add('GET', '/api/permissions', 'administrator', ({ ctx, query }) =>
     replyList(listPermissions(ctx), query),
@@ -118,7 +115,7 @@ export function deleteVhost(ctx: ManagementContext, name: string): void {
   for (const c of [...openConnections(ctx)])
     if (c.vhost.name === name) c.forceClose(`vhost '${name}' is deleted`)
   ctx.broker.vhosts.delete(name)
-  ctx.users.permissions.delete(name)
+  ctx.users.deleteVhost(name)
   ctx.vhostMeta.delete(name)
   ctx.definitionsChanged()
 }
@@ -130,8 +127,7 @@ function userOf(ctx: ManagementContext, name: string | undefined): User {
 }
 
 function deleteUser(ctx: ManagementContext, name: string): void {
-  ctx.users.users.delete(name)
-  for (const byUser of ctx.users.permissions.values()) byUser.delete(name)
+  ctx.users.deleteUser(name)
   ctx.definitionsChanged()
 }
 
@@ -142,15 +138,17 @@ function putUser(c: Call): void {
   if (body['tags'] === undefined) throw badRequest('tags_not_present')
   const passwordHash = passwordHashOf(body)
   const tags = parseTags(body['tags'])
+  const limits = limitsOf(body['limits'])
   const existing = ctx.users.users.get(name)
   if (existing) {
     // Mutated in place: open connections hold this object.
-    const before = { passwordHash: existing.passwordHash, tags: existing.tags }
+    const before = { passwordHash: existing.passwordHash, tags: existing.tags, limits: existing.limits }
     existing.passwordHash = passwordHash
     existing.tags = tags
+    if (limits) existing.limits = { ...existing.limits, ...limits }
     c.notStored(() => Object.assign(existing, before))
   } else {
-    ctx.users.users.set(name, { name, passwordHash, tags })
+    ctx.users.users.set(name, { name, passwordHash, tags, ...(limits ? { limits } : {}) })
     c.reply.code(201)
     c.notStored(() => ctx.users.users.delete(name))
   }

@@ -1,6 +1,6 @@
 // /api/exchanges: list, declare (PUT), delete, their bindings, and publishing a message over HTTP.
 import { type Exchange, Message, type VHost } from '../../core/index.js'
-import { httpSession } from '../session.js'
+import { checkDirectConnection, httpSession } from '../session.js'
 import { BrokerError } from '../../shared/index.js'
 import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
 import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
@@ -103,6 +103,7 @@ function publish(c: Call): { routed: boolean } {
   if (!v) throw notFound()
   const body = c.body()
   for (const k of PUBLISH_KEYS) if (body[k] === undefined) throw keyMissing(k)
+  checkDirectConnection(c, v)
   const ex = v.exchanges.get(exchangeUrlName(c.params['name'] ?? ''))
   if (!ex) throw badRequest(`404 NOT_FOUND - no exchange '${c.params['name']}' in vhost '${v.name}'`)
   checkResource(c.ctx, c.user, v.name, 'write', 'exchange', ex.name)
@@ -111,7 +112,7 @@ function publish(c: Call): { routed: boolean } {
   // The checks, routing, counters and tracing of an AMQP publish, from the same session code.
   const session = httpSession(c, v)
   try {
-    session.exchangeForPublish(ex.name)
+    session.exchangeForPublish(ex.name, String(body['routing_key']))
     session.checkSize(payload.length)
     session.validate(properties)
   } catch (err) {

@@ -4,6 +4,7 @@ import { Message } from '../../core/index.js'
 import { checkResource, requireVhostAccess } from '../auth.js'
 import { badRequest, notFound } from '../http-errors.js'
 import type { Call, Routes } from '../server.js'
+import { checkDirectConnection } from '../session.js'
 
 const ALIVENESS_QUEUE = 'aliveness-test'
 const OK = { status: 'ok' } as const
@@ -15,6 +16,7 @@ export function registerHealthRoutes(routes: Routes): void {
     const v = c.ctx.broker.vhosts.get(name)
     if (!v) throw notFound()
     // RabbitMQ runs the test over AMQP as the caller: declare, publish to the default exchange, get.
+    checkDirectConnection(c, v)
     checkResource(c.ctx, c.user, name, 'configure', 'queue', ALIVENESS_QUEUE)
     checkResource(c.ctx, c.user, name, 'write', 'exchange', '')
     checkResource(c.ctx, c.user, name, 'read', 'queue', ALIVENESS_QUEUE)

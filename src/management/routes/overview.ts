@@ -1,7 +1,7 @@
 // /api/overview, /api/whoami, /api/nodes, /api/cluster-name and the endpoints Warren answers with an
-// empty list for now (policies, parameters, limits: see docs/management.md).
+// empty list for now (parameters, feature flags: see docs/management.md).
 import { availableParallelism } from 'node:os'
-import { requirePolicyAccess, requireVhostVisible, visibleVhosts } from '../auth.js'
+import { requirePolicyAccess, visibleVhosts } from '../auth.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import { notFound } from '../http-errors.js'
 import { type Item, replyItem, replyList } from '../listing.js'
@@ -110,14 +110,6 @@ export function registerOverviewRoutes(routes: Routes): void {
   routes.add('GET', '/api/cluster-name', 'management', ({ ctx }) => ({ name: ctx.nodeName }))
   routes.add('GET', '/api/extensions', 'management', () => [])
 
-  // Warren has no vhost or user limits (docs/compatibility.md): the lists are empty, as on a RabbitMQ node
-  // without any. Who may ask follows RabbitMQ all the same.
-  for (const path of ['/api/vhost-limits', '/api/user-limits'])
-    routes.add('GET', path, 'management', () => [])
-  routes.add('GET', '/api/vhost-limits/:vhost', 'management', ({ ctx, user, params }) => {
-    requireVhostVisible(ctx, user, params['vhost'] as string)
-    return []
-  })
   for (const path of ['/api/parameters', '/api/parameters/:component', '/api/global-parameters']) {
     routes.add('GET', path, 'policymaker', () => [])
   }
@@ -125,9 +117,7 @@ export function registerOverviewRoutes(routes: Routes): void {
     requirePolicyAccess(ctx, user, params['vhost'] as string)
     return []
   })
-  for (const path of ['/api/topic-permissions', '/api/feature-flags']) {
-    routes.add('GET', path, 'administrator', () => [])
-  }
+  routes.add('GET', '/api/feature-flags', 'administrator', () => [])
 }
 
 function nodeInfo(ctx: ManagementContext): Item {

@@ -9,7 +9,7 @@ import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-err
 import { jsonBool, jsonToTable, propertiesToJson } from '../json.js'
 import { type Item, type Query, replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
-import { httpSession } from '../session.js'
+import { checkDirectConnection, httpSession } from '../session.js'
 import { queueConsumers } from './connections.js'
 import { vhostForRead, vhostForWrite } from './exchanges.js'
 
@@ -102,6 +102,7 @@ async function getMessages(c: Call): Promise<Item[]> {
   const name = c.params['name'] ?? ''
   if (!v.queues.has(name))
     throw new HttpError(404, 'not_found', `NOT_FOUND - no queue '${name}' in vhost '${v.name}'`)
+  checkDirectConnection(c, v)
   const session = httpSession(c, v)
   const q = orHttp(() => session.queueToConsume(name, -1))
   const { ackmode, encoding } = body

@@ -1,4 +1,5 @@
-// Admin › Users: the list with an add form, and one user's page (tags, password, permissions, delete).
+// Admin › Users: the list with an add form, and one user's page (tags, password, permissions, topic
+// permissions, limits, delete).
 import { api, itemsOf, path } from '../api.js'
 import { h, replace } from '../dom.js'
 import { toast } from '../notify.js'
@@ -15,6 +16,7 @@ import {
   errorBox,
 } from '../widgets.js'
 import { adminFrame, permissionsTable, setPermissionForm } from './admin.js'
+import { limitsSection, topicPermissionsSection } from './limits.js'
 
 const TAGS = ['administrator', 'monitoring', 'policymaker', 'management', 'impersonator']
 
@@ -111,6 +113,8 @@ export function userPage(main, name) {
     autocomplete: 'new-password',
     placeholder: 'leave empty to keep the password',
   })
+  const topic = topicPermissionsSection(name)
+  const limits = limitsSection('user', name)
   let current
   let filled = false // the tags field is filled once, so a refresh never overwrites an edit
   const refreshPerms = async () => {
@@ -129,6 +133,8 @@ export function userPage(main, name) {
       h('h3', {}, 'Set permission'),
       setPermissionForm({ user: name, onChange: refreshPerms }),
     ),
+    section('Topic permissions', topic.el),
+    section('Limits', limits.el),
     section(
       'Update this user',
       actionForm({
@@ -185,6 +191,8 @@ export function userPage(main, name) {
         await loadVhosts()
         await loadUser()
         await refreshPerms()
+        await topic.refresh()
+        await limits.refresh()
       } catch (err) {
         replace(info, errorBox(err, `No user '${name}'`))
       }

@@ -1,4 +1,4 @@
-// Admin › Virtual hosts: the list with an add form, and one vhost's page (permissions, delete).
+// Admin › Virtual hosts: the list with an add form, and one vhost's page (permissions, limits, delete).
 import { api, itemsOf, path } from '../api.js'
 import { fmtNum, fmtRate, h, rateOf, replace } from '../dom.js'
 import { toast } from '../notify.js'
@@ -15,6 +15,7 @@ import {
   errorBox,
 } from '../widgets.js'
 import { adminFrame, permissionsTable, setPermissionForm } from './admin.js'
+import { limitsSection } from './limits.js'
 
 const vhostLink = (name) => h('a', { href: `#/admin/vhosts/${encodeURIComponent(name)}` }, name)
 
@@ -72,6 +73,7 @@ export function vhostPage(main, name) {
   const permStatus = statusBox()
   const deleteStatus = statusBox()
   const users = h('div')
+  const limits = limitsSection('vhost', name)
   const refreshPerms = async () => {
     const rows = itemsOf(await api('GET', path`api/vhosts/${name}/permissions`))
     replace(perms, permissionsTable(rows, { status: permStatus, onChange: refreshPerms, show: ['user'] }))
@@ -82,6 +84,7 @@ export function vhostPage(main, name) {
     h('h1', {}, 'Virtual host ', h('span', { class: 'name' }, name)),
     section('Overview', info),
     section('Permissions', permStatus.el, perms, h('h3', {}, 'Set permission'), users),
+    section('Limits', limits.el),
     section(
       'Delete this virtual host',
       h(
@@ -126,6 +129,7 @@ export function vhostPage(main, name) {
           formShown = true
         }
         await refreshPerms()
+        await limits.refresh()
       } catch (err) {
         replace(info, errorBox(err, `No virtual host '${name}'`))
       }
