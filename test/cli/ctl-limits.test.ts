@@ -42,3 +42,28 @@ test('set_user_limits adds to the set; clear_user_limits one or all; a missing u
   const missing = await w.ctl('set_user_limits', 'no-such-user', '{"max-channels":1}')
   assert.deepEqual([missing.code, missing.stderr], [69, 'Error:\n{:no_such_user, "no-such-user"}\n'])
 })
+
+test('set_topic_permissions, list_topic_permissions, clear_topic_permissions for one exchange or all', async () => {
+  const vhost = await scratchVhost(w)
+  const user = unique('topic-user')
+  assert.equal((await w.ctl('add_user', user, 'pw')).code, 0)
+  assert.equal((await w.ctl('set_topic_permissions', '-p', vhost, user, 'amq.topic', '^a', '^b')).code, 0)
+  assert.equal((await w.ctl('set_topic_permissions', '-p', vhost, user, 'other', '^c', '^d')).code, 0)
+  const listed = await w.ctl('list_topic_permissions', '-p', vhost)
+  assert.deepEqual(lines(listed.stdout), [
+    `Listing topic permissions for vhost "${vhost}" ...`,
+    'user\texchange\twrite\tread',
+    `${user}\tamq.topic\t^a\t^b`,
+    `${user}\tother\t^c\t^d`,
+  ])
+  assert.equal((await w.ctl('clear_topic_permissions', '-p', vhost, user, 'amq.topic')).code, 0)
+  assert.deepEqual(lines((await w.ctl('-s', 'list_topic_permissions', '-p', vhost)).stdout), [
+    `${user}\tother\t^c\t^d`,
+  ])
+  assert.equal((await w.ctl('clear_topic_permissions', '-p', vhost, user)).code, 0)
+  assert.equal((await w.ctl('-s', 'list_topic_permissions', '-p', vhost)).stdout, '\n')
+  const noUser = await w.ctl('set_topic_permissions', '-p', vhost, 'nobody', 'amq.topic', '.*', '.*')
+  assert.deepEqual([noUser.code, noUser.stderr], [67, 'Error:\nUser nobody does not exist\n'])
+  const noVhost = await w.ctl('list_topic_permissions', '-p', 'no-such-vhost')
+  assert.equal(noVhost.code, 65)
+})

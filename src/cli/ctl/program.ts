@@ -8,7 +8,7 @@ import { definitionCommands } from './commands/definitions.js'
 import { limitCommands } from './commands/limits.js'
 import { listingCommands } from './commands/listings.js'
 import { nodeCommands } from './commands/node.js'
-import { permissionCommands } from './commands/permissions.js'
+import { permissionCommands, topicPermissionCommands } from './commands/permissions.js'
 import { policyCommands } from './commands/policies.js'
 import { queueCommands } from './commands/queues.js'
 import { statusCommands } from './commands/status.js'
@@ -24,6 +24,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...userCommands,
   ...vhostCommands,
   ...permissionCommands,
+  ...topicPermissionCommands,
   ...accessCommands,
   ...limitCommands,
   ...policyCommands,
