@@ -136,10 +136,11 @@ describe('message TTL', () => {
   test('a delivered message whose TTL passes while unacked is not redelivered after a requeue', async () => {
     const conn = await connect(t)
     const ch = await channel(conn)
-    const { queue } = await ch.assertQueue('', { exclusive: true, arguments: { 'x-message-ttl': 50 } })
+    // 400 ms: long enough for the get to find it on a loaded machine, short enough to pass while unacked.
+    const { queue } = await ch.assertQueue('', { exclusive: true, arguments: { 'x-message-ttl': 400 } })
     ch.sendToQueue(queue, Buffer.from('x'))
     const m = await getOne(ch, queue)
-    await sleep(120)
+    await sleep(600)
     ch.nack(m, false, true)
     await sync(ch)
     assert.equal(await ch.get(queue), false)
