@@ -7,20 +7,19 @@ import { type FieldTable, PreconditionFailedError } from '../../../shared/index.
 import type { Consumer } from '../../consumer.js'
 import type { Binding } from '../../exchange/exchange.js'
 import type { MessageStats } from '../../stats.js'
-import { Message, type QueueEntry } from '../../message.js'
-import type { QueueStore, RecoveredMessage } from '../../ports.js'
+import type { Message, QueueEntry } from '../../message.js'
+import type { QueueStore } from '../../ports.js'
 import type { Policy } from '../../policy.js'
 import type { Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
-import { ConsumerList } from './consumer-list.js'
-import { CreditFlow } from './credit-flow.js'
 import { DeadLetterMoves } from './dead-letter-moves.js'
-import { dropOverLimit, expiryFor, wouldRejectPublish } from './overflow.js'
+import { Dispatcher } from './dispatcher.js'
+import { dropOverLimit, expiryFor, takeExpired, wouldRejectPublish } from './overflow.js'
 import { QueueCounts } from './queue-counts.js'
 import { recoveredEntry } from './recovery.js'
-import { FifoList, PriorityList } from './message-list.js'
 import { QueueTimers } from './queue-timers.js'
-import { ReadyMessages } from './ready-messages.js'
+import type { ReadyMessages } from './ready-messages.js'
+import { QueueBacking } from './backing.js'
 
 export class ClassicQueue implements Queue {
   readonly kind = 'queue' as const
@@ -46,13 +45,11 @@ export class ClassicQueue implements Queue {
   /** The durable log of a durable queue; persistent messages are appended to it. */
   private readonly store: QueueStore | undefined
 
+  private readonly backing: QueueBacking
   private readonly ready: ReadyMessages
   private nextSeq = 0
   private hadConsumer = false
-  private dispatching = false
-  private dispatchAgain = false
-  private readonly consumerList = new ConsumerList()
-  private readonly flow = new CreditFlow()
+  private readonly dispatcher: Dispatcher
   private readonly timers: QueueTimers
   private readonly moves: DeadLetterMoves
 
@@ -67,32 +64,36 @@ export class ClassicQueue implements Queue {
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
     this.settings = resolveSettings(opts.args)
-    this.store = this.durable ? host.storeFor(this) : undefined
     this.timers = new QueueTimers(
       host.clock,
       () => this.expireHead(),
       () => {
-        if (this.consumerList.length === 0 && !this.deleted) this.host.autoDeleteQueue(this)
+        if (this.consumerCount === 0 && !this.deleted) this.host.autoDeleteQueue(this)
       },
     )
-    const maxPriority = this.settings.maxPriority
-    const prioritised = maxPriority !== undefined && maxPriority > 0
-    const list = prioritised ? new PriorityList(maxPriority) : new FifoList()
-    this.ready = new ReadyMessages(list, {
-      pagingWanted: () => !prioritised && !this.deleted && this.pagingWanted(),
-      pagingStore: () => this.store ?? (this.pagingStore ??= this.host.pagingStoreFor(this)),
-      revive: (m) => new Message(m.exchange, m.routingKey, m.properties, m.body, m.rawProperties),
-      pagedIn: () => {
-        if (this.deleted) return
-        this.enforceMaxLength()
+    this.backing = new QueueBacking(this, host, () => {
+      this.enforceMaxLength()
+      this.expireHead()
+      this.dispatch()
+    })
+    this.store = this.backing.durable
+    this.ready = this.backing.ready
+    this.dispatcher = new Dispatcher(this.ready, {
+      singleActiveConsumer: () => this.settings.singleActiveConsumer,
+      takeLive: () => {
         this.expireHead()
-        this.dispatch()
+        return this.ready.shift()
       },
-      pageInFailed: (err) => this.host.storeFailed(this, err, 'reading paged-out messages back'),
+      handOut: (entry, c) => {
+        const wait = this.handedOut(entry, c.noAck)
+        this.counts.delivered(entry, c.noAck)
+        c.deliver(this, entry, wait)
+      },
+      expireHead: () => this.expireHead(),
     })
     this.moves = new DeadLetterMoves({
       isDeleted: () => this.deleted,
-      backing: () => this.backing,
+      backing: () => this.backing.store,
       deadLetter: (messages, reason) => this.host.deadLetter(this, messages, reason),
       forget: (entry) => this.forget(entry),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
@@ -100,25 +101,9 @@ export class ClassicQueue implements Queue {
     this.touch()
   }
 
-  /**
-   * A durable queue pages past its window always, unless a length limit bounds it; any other queue only
-   * under memory pressure. Checked on every page-out, since a policy may set a length limit later.
-   * Priority queues never page (see PriorityList.popTail).
-   */
-  private pagingWanted(): boolean {
-    const limited = this.settings.maxLength !== undefined || this.settings.maxLengthBytes !== undefined
-    return (this.store !== undefined && !limited) || this.host.memoryPressure
-  }
-
-  /** Where this queue's messages are stored: its durable store, or the paging store it was given. */
-  private get backing(): QueueStore | undefined {
-    return this.store ?? this.pagingStore
-  }
-  private pagingStore: QueueStore | undefined
-
   /** Memory is short: the part of the window a paging queue would not keep in memory goes to disk. */
   pageOutExcess(): void {
-    void this.ready.pageOut().catch((err: unknown) => this.host.storeFailed(this, err, 'paging messages out'))
+    this.backing.pageOutExcess()
   }
 
   get readyCount(): number {
@@ -142,7 +127,7 @@ export class ClassicQueue implements Queue {
   }
   /** Sorted by consumer priority, highest first; registration order within a priority. */
   get consumers(): readonly Consumer[] {
-    return this.consumerList.all
+    return this.dispatcher.consumers.all
   }
 
   get consumerCount(): number {
@@ -196,20 +181,11 @@ export class ClassicQueue implements Queue {
     return stored ? (this.store as QueueStore) : true
   }
 
+  /** Delivered now if a consumer can take it, else it waits (and expires from the head). */
   private accept(entry: QueueEntry): void {
-    // A message that a consumer can take right away is delivered, whatever its TTL (TTL 0 means
-    // "deliver now or never"); otherwise it waits, and expires from the head.
-    if (this.ready.length === 0 && this.consumerList.length > 0 && !this.dispatching) {
-      const c = this.nextConsumer()
-      if (c) {
-        const wait = this.handedOut(entry, c.noAck)
-        this.counts.delivered(entry, c.noAck)
-        c.deliver(this, entry, wait)
-        return
-      }
-    }
+    if (this.dispatcher.deliverDirect(entry)) return
     this.ready.push(entry)
-    if (this.consumerList.length > 0) this.dispatch()
+    if (this.consumerCount > 0) this.dispatch()
     if (entry.expiresAt !== Infinity) this.expireHead()
     this.enforceMaxLength()
   }
@@ -242,7 +218,7 @@ export class ClassicQueue implements Queue {
   get(noAck: boolean): Taken | undefined {
     this.touch()
     this.expireHead()
-    const entry = this.takeReady()
+    const entry = this.ready.shift()
     this.counts.got(entry, noAck)
     if (!entry) return undefined
     const wait = this.handedOut(entry, noAck)
@@ -269,7 +245,7 @@ export class ClassicQueue implements Queue {
 
   /** The entry leaves the queue for good: its stored copy is dropped. Returns its message. */
   private forget(entry: QueueEntry): Message {
-    if (entry.storeId !== -1) this.backing?.remove(entry.storeId)
+    if (entry.storeId !== -1) this.backing.store?.remove(entry.storeId)
     return entry.message
   }
 
@@ -302,26 +278,23 @@ export class ClassicQueue implements Queue {
 
   /** Refuses a consumer that exclusivity rules out (403, RabbitMQ's wording). */
   checkConsumable(c: Consumer): void {
-    this.consumerList.check(c, this.name, this.vhost)
+    this.dispatcher.consumers.check(c, this.name, this.vhost)
   }
 
   addConsumer(c: Consumer): void {
     this.checkConsumable(c)
-    this.consumerList.add(c)
+    this.dispatcher.consumers.add(c)
     this.hadConsumer = true
     this.touch()
     this.dispatch()
   }
 
   removeConsumer(c: Consumer): void {
-    const i = this.consumerList.remove(c)
+    const i = this.dispatcher.consumers.remove(c)
     if (i < 0) return
-    // Publishers held back for this queue's consumers are let go: the one that blocked may be this one
-    // (they are held again at their next publish if the queue is still congested).
-    this.flow.socketBound = false
-    this.flow.release()
+    this.dispatcher.consumerLeft()
     this.touch()
-    if (this.autoDelete && this.hadConsumer && this.consumerList.length === 0) this.host.autoDeleteQueue(this)
+    if (this.autoDelete && this.hadConsumer && this.consumerCount === 0) this.host.autoDeleteQueue(this)
     else if (this.settings.singleActiveConsumer && i === 0) this.dispatch()
   }
 
@@ -333,7 +306,7 @@ export class ClassicQueue implements Queue {
   /** Drops every ready message; returns how many. Unacked messages are untouched, as in RabbitMQ. */
   purge(): number {
     const { count, storeIds } = this.ready.clear()
-    const store = this.backing
+    const store = this.backing.store
     if (store) for (let k = 0; k < storeIds.length; k++) store.remove(storeIds[k] as number)
     return count
   }
@@ -341,18 +314,13 @@ export class ClassicQueue implements Queue {
   /** At startup: every message of the queue's store, in store order; then what expired meanwhile goes. */
   async recover(progress: () => void): Promise<void> {
     await this.store?.recover((m) => {
-      this.recoverOne(m)
+      const entry = recoveredEntry(m, this.nextSeq++)
+      if (entry) this.ready.push(entry)
+      else this.store?.remove(m.id)
       progress()
     })
     // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.
     this.expireHead()
-  }
-
-  /** Puts back a message recovered from the store, in store order. */
-  private recoverOne(m: RecoveredMessage): void {
-    const entry = recoveredEntry(m, this.nextSeq++)
-    if (entry) this.ready.push(entry)
-    else this.store?.remove(m.id)
   }
 
   /** Checks delete's if-unused/if-empty conditions (RabbitMQ's wording). */
@@ -371,92 +339,30 @@ export class ClassicQueue implements Queue {
     this.deleted = true
     this.ready.clear()
     this.timers.clear()
-    this.flow.release()
-    for (const c of this.consumerList.clear()) c.cancelledByQueue(this)
+    for (const c of this.dispatcher.stop()) c.cancelledByQueue(this)
   }
 
   /** Called when a consumer may take messages again (acks freed prefetch, socket drained). */
   dispatch(): void {
-    if (this.dispatching) {
-      this.dispatchAgain = true
-      return
-    }
-    this.dispatching = true
-    try {
-      do {
-        this.dispatchAgain = false
-        this.deliverReady()
-      } while (this.dispatchAgain)
-    } finally {
-      this.dispatching = false
-    }
+    this.dispatcher.run()
   }
 
   /** Publishers into this queue should wait (credit flow, see credit-flow.ts). */
   get congested(): boolean {
-    return this.flow.congested(this.ready.length)
+    return this.dispatcher.congested()
   }
 
   /** Runs `resume` once the queue is no longer congested. */
   whenDrained(resume: () => void): void {
-    this.flow.whenDrained(resume)
-  }
-
-  private deliverReady(): void {
-    let delivered = false
-    this.flow.socketBound = false
-    while (this.ready.length > 0 && this.consumerList.length > 0) {
-      const c = this.nextConsumer()
-      if (!c) {
-        this.flow.socketBound = this.consumerList.anySocketBound()
-        break
-      }
-      const entry = this.takeLive()
-      if (!entry) break
-      const wait = this.handedOut(entry, c.noAck)
-      this.counts.delivered(entry, c.noAck)
-      c.deliver(this, entry, wait)
-      delivered = true
-    }
-    // As after a basic.get: expired messages the deliveries exposed at the head go now.
-    if (delivered) this.expireHead()
-    this.flow.dispatched(this.ready.length)
-  }
-
-  /** Highest consumer priority first, round-robin among equals; one consumer for single-active. */
-  private nextConsumer(): Consumer | undefined {
-    return this.consumerList.next(this.settings.singleActiveConsumer)
-  }
-
-  /** The head entry, skipping (and expiring) entries whose TTL has passed. */
-  private takeLive(): QueueEntry | undefined {
-    this.expireHead()
-    return this.takeReady()
-  }
-
-  private takeReady(): QueueEntry | undefined {
-    return this.ready.shift()
+    this.dispatcher.whenDrained(resume)
   }
 
   // ---- expiry ----
 
   /** Drops expired messages at the head (dead-lettered as 'expired') and arms a timer for the next. */
   expireHead(): void {
-    let head = this.ready.windowHeadExpiresAt()
-    // Runs once per delivery: the clock is read only when the head message has a TTL.
-    if (head !== Infinity) {
-      const now = this.host.clock.now()
-      let expired: QueueEntry[] | undefined
-      while (head <= now) {
-        ;(expired ??= []).push(this.takeReady() as QueueEntry)
-        head = this.ready.windowHeadExpiresAt()
-      }
-      if (expired) this.moves.move(expired, 'expired')
-    }
-    this.armExpiryTimer()
-  }
-
-  private armExpiryTimer(): void {
+    const expired = takeExpired(this.ready, this.host.clock)
+    if (expired) this.moves.move(expired, 'expired')
     if (!this.deleted) this.timers.armExpiry(this.ready.headExpiresAt())
   }
 
@@ -464,7 +370,7 @@ export class ClassicQueue implements Queue {
   touch(): void {
     const expires = this.settings.expires
     if (expires === undefined || this.deleted) return
-    this.timers.restartUnused(expires, this.consumerList.length > 0)
+    this.timers.restartUnused(expires, this.consumerCount > 0)
   }
 
   /** The broker is stopping: no timer of this queue may fire after its store has closed. */

@@ -42,3 +42,17 @@ export function expiryFor(s: QueueSettings, message: Message, clock: { now(): nu
   // The clock is read only for a message that has a TTL.
   return clock.now() + Math.min(queueTtl ?? Infinity, msgTtl ?? Infinity)
 }
+
+/** Takes the messages at the head whose TTL has passed (to be dead-lettered as expired). */
+export function takeExpired(ready: ReadyMessages, clock: { now(): number }): QueueEntry[] | undefined {
+  let head = ready.windowHeadExpiresAt()
+  // Runs once per delivery: the clock is read only when the head message has a TTL.
+  if (head === Infinity) return undefined
+  const now = clock.now()
+  let expired: QueueEntry[] | undefined
+  while (head <= now) {
+    ;(expired ??= []).push(ready.shift() as QueueEntry)
+    head = ready.windowHeadExpiresAt()
+  }
+  return expired
+}
