@@ -79,7 +79,6 @@ export class ClassicQueue implements Queue {
     this.store = this.backing.durable
     this.ready = this.backing.ready
     this.dispatcher = new Dispatcher(this.ready, {
-      singleActiveConsumer: () => this.settings.singleActiveConsumer,
       takeLive: () => {
         this.expireHead()
         return this.ready.shift()
@@ -91,6 +90,7 @@ export class ClassicQueue implements Queue {
       },
       expireHead: () => this.expireHead(),
     })
+    this.dispatcher.singleActive = this.settings.singleActiveConsumer
     this.moves = new DeadLetterMoves({
       isDeleted: () => this.deleted,
       backing: () => this.backing.store,
@@ -139,6 +139,7 @@ export class ClassicQueue implements Queue {
     this.policy = policy
     this.operatorPolicy = operatorPolicy
     this.settings = resolveSettings(this.args, policy?.definition, operatorPolicy?.definition)
+    this.dispatcher.singleActive = this.settings.singleActiveConsumer
     if (this.deleted) return
     this.enforceMaxLength()
     this.expireHead()

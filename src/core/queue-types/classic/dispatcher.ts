@@ -9,8 +9,6 @@ import { CreditFlow } from './credit-flow.js'
 import type { ReadyMessages } from './ready-messages.js'
 
 export interface DispatchHost {
-  /** Single active consumer: only the first consumer is served. */
-  singleActiveConsumer(): boolean
   /** The head entry that is still live; expired ones at the head go first. */
   takeLive(): QueueEntry | undefined
   /** Gives the entry to the consumer (counted unacked unless no-ack). */
@@ -21,6 +19,8 @@ export interface DispatchHost {
 
 export class Dispatcher {
   readonly consumers = new ConsumerList()
+  /** Single active consumer: only the first consumer is served (set from the queue's settings). */
+  singleActive = false
   private readonly flow = new CreditFlow()
   private running = false
   private runAgain = false
@@ -36,7 +36,7 @@ export class Dispatcher {
    */
   deliverDirect(entry: QueueEntry): boolean {
     if (this.ready.length > 0 || this.consumers.length === 0 || this.running) return false
-    const c = this.consumers.next(this.host.singleActiveConsumer())
+    const c = this.consumers.next(this.singleActive)
     if (!c) return false
     this.host.handOut(entry, c)
     return true
@@ -84,7 +84,7 @@ export class Dispatcher {
   }
 
   private deliverReady(): void {
-    const singleActive = this.host.singleActiveConsumer()
+    const singleActive = this.singleActive
     let delivered = false
     this.flow.socketBound = false
     while (this.ready.length > 0 && this.consumers.length > 0) {
