@@ -1,4 +1,5 @@
-// Broker configuration: defaults, WARREN_* environment variables, then command-line flags (flags win).
+// Broker configuration: the settings, their defaults, and checks of values. Where they come from and
+// which source wins is in sources.ts.
 import { type LogLevel, LOG_LEVELS } from '../shared/index.js'
 
 export interface WarrenConfig {
@@ -6,8 +7,15 @@ export interface WarrenConfig {
   httpPort: number
   /** Address to listen on; undefined means every interface. */
   bind: string | undefined
+  /** Address of the HTTP API listener when it differs from `bind` (management.tcp.ip). */
+  httpBind: string | undefined
+  /** Port of the Prometheus listener (/metrics); RabbitMQ's rabbitmq_prometheus uses 15692. */
+  prometheusPort: number
+  prometheusBind: string | undefined
   dataDir: string
   logLevel: LogLevel
+  /** 'text' (one readable line per entry) or 'json'; undefined: text on a terminal, JSON otherwise. */
+  logFormat: LogFormat | undefined
   frameMax: number
   channelMax: number
   heartbeat: number
@@ -15,7 +23,13 @@ export interface WarrenConfig {
   defaultUser: string
   defaultPass: string
   defaultVhost: string
+  /** Tags of the default user (default_user_tags.*). */
+  defaultUserTags: string[]
+  /** The default user's permissions on the default vhost (default_permissions.*). */
+  defaultPermissions: { configure: string; write: string; read: string }
   loopbackUsers: string[]
+  /** A definitions file imported at every start (load_definitions). */
+  loadDefinitions: string | undefined
   /** Memory alarm threshold: a fraction of total RAM (≤ 1) or bytes (> 1). RabbitMQ's default: 0.4. */
   memoryHighWatermark: number
   /** Free disk below which publishers are blocked, bytes. RabbitMQ's default: 50 MB. */
@@ -26,14 +40,24 @@ export interface WarrenConfig {
   tlsCert: string | undefined
   tlsKey: string | undefined
   tlsCa: string | undefined
+  /** Ask clients for a certificate (ssl_options.verify = verify_peer) ... */
+  tlsVerifyPeer: boolean
+  /** ... and refuse those without one (ssl_options.fail_if_no_peer_cert = true). */
+  tlsFailIfNoPeerCert: boolean
 }
+
+export type LogFormat = 'text' | 'json'
 
 export const DEFAULTS: WarrenConfig = {
   amqpPort: 5672,
   httpPort: 15672,
   bind: undefined,
+  httpBind: undefined,
+  prometheusPort: 15692,
+  prometheusBind: undefined,
   dataDir: './data',
   logLevel: 'info',
+  logFormat: undefined,
   frameMax: 131072,
   channelMax: 2047,
   heartbeat: 60,
@@ -41,13 +65,18 @@ export const DEFAULTS: WarrenConfig = {
   defaultUser: 'guest',
   defaultPass: 'guest',
   defaultVhost: '/',
+  defaultUserTags: ['administrator'],
+  defaultPermissions: { configure: '.*', write: '.*', read: '.*' },
   loopbackUsers: ['guest'],
+  loadDefinitions: undefined,
   memoryHighWatermark: 0.4,
   diskFreeLimit: 50_000_000,
   tlsPort: undefined,
   tlsCert: undefined,
   tlsKey: undefined,
   tlsCa: undefined,
+  tlsVerifyPeer: false,
+  tlsFailIfNoPeerCert: false,
 }
 
 export class ConfigError extends Error {}
@@ -71,29 +100,6 @@ export function parseLogLevel(value: string): LogLevel {
     throw new ConfigError(`invalid log level '${value}': expected one of ${LOG_LEVELS.join(', ')}`)
   }
   return value as LogLevel
-}
-
-/** Reads WARREN_AMQP_PORT, WARREN_HTTP_PORT, WARREN_BIND, WARREN_DATA_DIR, WARREN_LOG_LEVEL. */
-export function configFromEnv(env: NodeJS.ProcessEnv): Partial<WarrenConfig> {
-  const out: Partial<WarrenConfig> = {}
-  if (env['WARREN_AMQP_PORT']) out.amqpPort = parsePort(env['WARREN_AMQP_PORT'], 'WARREN_AMQP_PORT')
-  if (env['WARREN_HTTP_PORT']) out.httpPort = parsePort(env['WARREN_HTTP_PORT'], 'WARREN_HTTP_PORT')
-  if (env['WARREN_BIND']) out.bind = env['WARREN_BIND']
-  if (env['WARREN_DATA_DIR']) out.dataDir = env['WARREN_DATA_DIR']
-  if (env['WARREN_LOG_LEVEL']) out.logLevel = parseLogLevel(env['WARREN_LOG_LEVEL'])
-  if (env['WARREN_MEMORY_HIGH_WATERMARK']) {
-    out.memoryHighWatermark = parsePositive(
-      env['WARREN_MEMORY_HIGH_WATERMARK'],
-      'WARREN_MEMORY_HIGH_WATERMARK',
-    )
-  }
-  if (env['WARREN_TLS_PORT']) out.tlsPort = parsePort(env['WARREN_TLS_PORT'], 'WARREN_TLS_PORT')
-  if (env['WARREN_TLS_CERT']) out.tlsCert = env['WARREN_TLS_CERT']
-  if (env['WARREN_TLS_KEY']) out.tlsKey = env['WARREN_TLS_KEY']
-  if (env['WARREN_TLS_CA']) out.tlsCa = env['WARREN_TLS_CA']
-  if (env['WARREN_DISK_FREE_LIMIT'])
-    out.diskFreeLimit = parsePositive(env['WARREN_DISK_FREE_LIMIT'], 'WARREN_DISK_FREE_LIMIT')
-  return out
 }
 
 export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenConfig {

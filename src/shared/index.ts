@@ -14,3 +14,4 @@ export {
   type UserPattern,
   type UserPatternOptions,
 } from './user-pattern.js'
+export { closestName, jaro } from './suggest.js'

@@ -1,4 +1,4 @@
-// "Did you mean ...?" for a mistyped command, ranked by Jaro similarity as rabbitmqctl ranks them (it
+// "Did you mean ...?" for a mistyped command or setting, ranked by Jaro similarity as rabbitmqctl ranks them (it
 // suggests the most similar command when the similarity reaches its threshold, and nothing otherwise).
 
 const THRESHOLD = 0.77
@@ -30,7 +30,7 @@ export function jaro(a: string, b: string): number {
 }
 
 /** The most similar of `names` to `typed`, when similar enough. */
-export function closestCommand(typed: string, names: readonly string[]): string | undefined {
+export function closestName(typed: string, names: readonly string[]): string | undefined {
   let best: string | undefined
   let bestScore = THRESHOLD
   for (const name of names) {

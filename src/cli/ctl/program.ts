@@ -7,6 +7,7 @@ import { accessCommands } from './commands/access.js'
 import { definitionCommands } from './commands/definitions.js'
 import { limitCommands } from './commands/limits.js'
 import { listingCommands } from './commands/listings.js'
+import { environmentCommands } from './commands/environment.js'
 import { nodeCommands } from './commands/node.js'
 import { permissionCommands, topicPermissionCommands } from './commands/permissions.js'
 import { policyCommands } from './commands/policies.js'
@@ -15,7 +16,7 @@ import { statusCommands } from './commands/status.js'
 import { userCommands } from './commands/users.js'
 import { vhostCommands } from './commands/vhosts.js'
 import { CtlError, EXIT } from './errors.js'
-import { closestCommand } from './suggest.js'
+import { closestName } from '../../shared/index.js'
 import { DEFAULT_URL, HttpApi, resolveTarget } from './http.js'
 import { Output } from './output.js'
 
@@ -32,6 +33,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...definitionCommands,
   ...statusCommands,
   ...nodeCommands,
+  ...environmentCommands,
 ]
 
 interface GlobalOptions {
@@ -62,7 +64,7 @@ function usageError(message: string): string {
   const unknown = /^error: unknown command '([^']*)'/.exec(message)
   if (!unknown) return message.replace(/^error: /, 'Error (argument validation): ')
   const name = unknown[1] ?? ''
-  const suggestion = closestCommand(
+  const suggestion = closestName(
     name,
     COMMANDS.map((cmd) => cmd.name),
   )

@@ -1,0 +1,157 @@
+// The settings warren.conf accepts, named as in rabbitmq.conf where RabbitMQ has the setting, and what
+// each sets. A RabbitMQ setting Warren has no use for is refused with the reason, not ignored: an operator
+// who copies a rabbitmq.conf learns at once what does not carry over.
+import { totalmem } from 'node:os'
+import { ConfigError, type WarrenConfig } from './config.js'
+import {
+  confBool,
+  confBytes,
+  confFraction,
+  confInt,
+  confListener,
+  confLogLevel,
+  confPort,
+} from './conf-values.js'
+
+export type Settings = Partial<WarrenConfig>
+type Apply = (value: string, key: string, into: Settings) => void
+
+const listener =
+  (port: 'amqpPort' | 'tlsPort', bind: 'bind') =>
+  (v: string, _k: string, into: Settings): void => {
+    const l = confListener(v)
+    into[port] = l.port
+    if (l.bind !== undefined) into[bind] = l.bind
+  }
+
+const EXACT: Readonly<Record<string, Apply>> = {
+  'listeners.ssl.default': listener('tlsPort', 'bind'),
+  'ssl_options.certfile': (v, _k, o) => void (o.tlsCert = v),
+  'ssl_options.keyfile': (v, _k, o) => void (o.tlsKey = v),
+  'ssl_options.cacertfile': (v, _k, o) => void (o.tlsCa = v),
+  'ssl_options.verify': (v, _k, o) => void (o.tlsVerifyPeer = verifyMode(v)),
+  'ssl_options.fail_if_no_peer_cert': (v, _k, o) => void (o.tlsFailIfNoPeerCert = confBool(v)),
+  'management.tcp.port': (v, _k, o) => void (o.httpPort = confPort(v)),
+  'management.tcp.ip': (v, _k, o) => void (o.httpBind = v),
+  'prometheus.tcp.port': (v, _k, o) => void (o.prometheusPort = confPort(v)),
+  'prometheus.tcp.ip': (v, _k, o) => void (o.prometheusBind = v),
+  default_user: (v, _k, o) => void (o.defaultUser = v),
+  default_pass: (v, _k, o) => void (o.defaultPass = v),
+  default_vhost: (v, _k, o) => void (o.defaultVhost = v),
+  'default_permissions.configure': (v, _k, o) => permission(o, 'configure', v),
+  'default_permissions.write': (v, _k, o) => permission(o, 'write', v),
+  'default_permissions.read': (v, _k, o) => permission(o, 'read', v),
+  loopback_users: (v, _k, o) => {
+    if (v !== 'none') throw new ConfigError(`expected 'none' or loopback_users.<user> = true|false`)
+    o.loopbackUsers = []
+  },
+  'vm_memory_high_watermark.relative': (v, _k, o) => void (o.memoryHighWatermark = confFraction(v, 1)),
+  'vm_memory_high_watermark.absolute': (v, _k, o) => void (o.memoryHighWatermark = atLeastTwo(confBytes(v))),
+  'disk_free_limit.absolute': (v, _k, o) => void (o.diskFreeLimit = confBytes(v)),
+  // RabbitMQ's relative disk limit is a multiple of the machine's RAM.
+  'disk_free_limit.relative': (v, _k, o) =>
+    void (o.diskFreeLimit = Math.round(confFraction(v, 100) * totalmem())),
+  load_definitions: (v, _k, o) => void (o.loadDefinitions = v),
+  'definitions.local.path': (v, _k, o) => void (o.loadDefinitions = v),
+  'definitions.import_backend': (v) => {
+    if (v !== 'local_filesystem')
+      throw new ConfigError(`Warren imports definitions from a local file only ('local_filesystem')`)
+  },
+  'log.console': (v) => {
+    if (!confBool(v))
+      throw new ConfigError(
+        'Warren logs to the console (stdout) only; it cannot be turned off, set log.console.level = none',
+      )
+  },
+  'log.console.level': (v, _k, o) => void (o.logLevel = confLogLevel(v)),
+  'log.console.formatter': (v, _k, o) => void (o.logFormat = logFormat(v)),
+  'log.file': (v) => {
+    if (v !== 'false')
+      throw new ConfigError(
+        'Warren writes no log files: it logs to stdout (journald, docker logs); set log.file = false or remove the line',
+      )
+  },
+  frame_max: (v, _k, o) => void (o.frameMax = confInt(v, 4096)),
+  channel_max: (v, _k, o) => void (o.channelMax = confInt(v)),
+  heartbeat: (v, _k, o) => void (o.heartbeat = confInt(v)),
+  max_message_size: (v, _k, o) => void (o.maxMessageSize = confInt(v, 1)),
+  // Warren's own: RabbitMQ takes its data directory from RABBITMQ_MNESIA_BASE, not from the file.
+  data_dir: (v, _k, o) => void (o.dataDir = v),
+}
+
+/** Settings with a name of their own inside the key: listeners.tcp.<name>, loopback_users.<user>, ... */
+const PATTERNS: ReadonlyArray<[RegExp, Apply]> = [
+  [/^listeners\.tcp\.[^.]+$/, listener('amqpPort', 'bind')],
+  [
+    /^loopback_users\.[^.]+$/,
+    (v, k, o) => {
+      const user = k.slice('loopback_users.'.length)
+      const users = new Set(o.loopbackUsers ?? ['guest'])
+      if (confBool(v)) users.add(user)
+      else users.delete(user)
+      o.loopbackUsers = [...users]
+    },
+  ],
+  [
+    /^default_user_tags\.[^.]+$/,
+    (v, k, o) => {
+      const tag = k.slice('default_user_tags.'.length)
+      const tags = new Set(o.defaultUserTags ?? [])
+      if (confBool(v)) tags.add(tag)
+      else tags.delete(tag)
+      o.defaultUserTags = [...tags]
+    },
+  ],
+]
+
+/** RabbitMQ settings with no meaning in Warren (yet), and why. */
+const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
+  [/^cluster_formation\.|^cluster_name$|^cluster_partition_handling/, 'Warren runs as a single node for now'],
+  [/^management\.ssl\.|^prometheus\.ssl\./, 'the HTTP listeners speak plain HTTP; put a TLS proxy in front'],
+  [/^listeners\.ssl\.(?!default$)/, 'Warren has one AMQPS listener: use listeners.ssl.default'],
+  [/^auth_backends\.|^auth_ldap\.|^auth_oauth2\./, 'Warren authenticates against its own users only'],
+  [/^log\.(file|exchange|syslog)\./, 'Warren logs to stdout only (journald, docker logs)'],
+  [/^mqtt\.|^stomp\.|^web_mqtt\.|^web_stomp\.|^stream\./, 'that protocol is not available in Warren yet'],
+]
+
+/** Applies one `key = value` to `into`; throws ConfigError with the reason (without the file:line). */
+export function applySetting(key: string, value: string, into: Settings): void {
+  const apply = EXACT[key] ?? PATTERNS.find(([re]) => re.test(key))?.[1]
+  if (apply) return apply(value, key, into)
+  const unsupported = UNSUPPORTED.find(([re]) => re.test(key))
+  if (unsupported) throw new ConfigError(`${key} is not supported: ${unsupported[1]}`)
+  throw new ConfigError(`unknown setting '${key}'`)
+}
+
+/** Every exact setting name, for "did you mean". */
+export const SETTING_NAMES: readonly string[] = [
+  ...Object.keys(EXACT),
+  'listeners.tcp.default',
+  'loopback_users.guest',
+  'default_user_tags.administrator',
+]
+
+function permission(o: Settings, which: 'configure' | 'write' | 'read', v: string): void {
+  o.defaultPermissions = {
+    ...(o.defaultPermissions ?? { configure: '.*', write: '.*', read: '.*' }),
+    [which]: v,
+  }
+}
+
+function verifyMode(v: string): boolean {
+  if (v === 'verify_peer') return true
+  if (v === 'verify_none') return false
+  throw new ConfigError(`expected verify_peer or verify_none, got '${v}'`)
+}
+
+function logFormat(v: string): 'text' | 'json' {
+  if (v === 'json') return 'json'
+  if (v === 'plaintext' || v === 'text') return 'text'
+  throw new ConfigError(`expected plaintext or json, got '${v}'`)
+}
+
+/** Memory limits are fractions up to 1 and bytes above it (see WarrenConfig.memoryHighWatermark). */
+function atLeastTwo(bytes: number): number {
+  if (bytes < 2) throw new ConfigError(`an absolute memory limit of ${bytes} bytes makes no sense`)
+  return bytes
+}
