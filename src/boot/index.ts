@@ -1,2 +1,3 @@
 // The composition root's public surface: starting a broker (embedding and `warren server`).
-export { DEFAULTS, ListenError, type RunningBroker, startBroker, type StartOptions } from './start-broker.js'
+export { DEFAULTS, type RunningBroker, startBroker, type StartOptions } from './start-broker.js'
+export { describeStartFailure, ListenError, StartError } from './start-errors.js'

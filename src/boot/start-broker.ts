@@ -1,22 +1,27 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
-import { readFile, rm } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
-import { DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
+import { type ConfigSources, DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker, classicQueueType, ExchangeTypes, QueueTypes, standardExchangeTypes } from '../core/index.js'
-import { startManagement } from '../management/index.js'
-import { openDefinitionStore, openSegmentStore, type SegmentStoreOptions } from '../store/index.js'
-import { DataDirInUseError, lockDataDir } from './data-dir-lock.js'
-import { Persistence } from './persistence.js'
+import { createManagement, type Management } from '../management/index.js'
+import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
+import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
+import { boundAddress, hostForUrl, listenAmqp, listenAmqps, listenError } from './listeners.js'
+import { openPersistence } from './open-persistence.js'
+import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
-import { type Clock, createLogger, type Logger, type LogLevel, systemClock } from '../shared/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
   /** Defaults to a pino logger at `logLevel` (tests usually pass logLevel 'silent'). */
   logger?: Logger
   clock?: Clock
+  /** Where each setting came from, for `warren ctl environment` (`warren server` passes them). */
+  configSources?: ConfigSources
+  configFiles?: string[]
+  /** What `warren ctl stop` does; an embedded broker without it refuses the request. */
+  requestStop?: () => void
 }
 
 export interface RunningBroker {
@@ -42,28 +47,21 @@ export interface RunningBroker {
 
 /**
  * Starts a broker. Embedding: `const broker = await startBroker({ amqpPort: 0 })`, then connect any
- * AMQP client to `broker.amqpUrl`, and `await broker.close()` when done.
+ * AMQP client to `broker.amqpUrl`, and `await broker.close()` when done. A start that fails leaves
+ * nothing open, logs no listener as started, and rejects with a StartError or ConfigError saying why.
  */
 export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
-  const { logger: givenLogger, clock: givenClock, ...overrides } = opts
-  const config = resolveConfig(overrides)
-  const logger = givenLogger ?? createLogger({ level: config.logLevel as LogLevel })
+  const { logger: givenLogger, clock: givenClock, configSources, configFiles, requestStop, ...given } = opts
+  const config = resolveConfig(given)
+  const logger = givenLogger ?? createLogger({ level: config.logLevel, pretty: wantsText(config) })
   const clock = givenClock ?? systemClock
   // The queue and exchange types declares may ask for; a new type is registered here.
   const queueTypes = new QueueTypes(classicQueueType)
   const exchangeTypes = new ExchangeTypes(standardExchangeTypes)
-  const broker = new Broker(
-    clock,
-    logger,
-    { maxMessageSize: config.maxMessageSize },
-    queueTypes,
-    exchangeTypes,
-  )
+  const limits = { maxMessageSize: config.maxMessageSize }
+  const broker = new Broker(clock, logger, limits, queueTypes, exchangeTypes)
   const users = new UserRegistry()
   const stored = opts.dataDir !== undefined
-  const warnNoSpace = atMostEvery(5000, () =>
-    logger.warn('the file system of the data directory is full: publishes are nacked, writes retried'),
-  )
   const monitor = new ResourceMonitor(broker, {
     memoryHighWatermark: config.memoryHighWatermark,
     diskFreeLimit: config.diskFreeLimit,
@@ -71,25 +69,15 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   })
   // Embedded brokers keep everything in memory unless given a data directory; `warren server` always is.
   const persistence = stored
-    ? await openPersistence(config.dataDir, broker, users, logger, {
-        onAppend: (n) => monitor.appended(n),
-        onWritten: (n) => monitor.written(n),
-        onNoSpace: () => {
-          warnNoSpace()
-          void monitor.checkDisk()
-        },
-      })
+    ? await openPersistence(config.dataDir, broker, users, logger, monitor)
     : undefined
   broker.durability = persistence
   const recovered = persistence ? await persistence.recover() : false
-  if (!recovered) {
-    broker.addVhost(config.defaultVhost)
-    users.addUser(config.defaultUser, config.defaultPass, ['administrator'])
-    users.setPermission(config.defaultUser, config.defaultVhost, { configure: '.*', write: '.*', read: '.*' })
-    persistence?.definitionsChanged()
-  }
+  // As RabbitMQ: a node that imports definitions at boot gets its users and vhosts from them only.
+  if (!recovered && config.loadDefinitions === undefined) createDefaults(broker, users, config, persistence)
 
   const authz = new PermissionAuthorizer(users)
+  const nodeName = `warren@${process.env['HOSTNAME'] ?? 'localhost'}`
   const server = new AmqpServer({
     broker,
     authz,
@@ -97,7 +85,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     logger,
     clock,
     durability: persistence,
-    serverProperties: serverProperties(`warren@${process.env['HOSTNAME'] ?? 'localhost'}`),
+    serverProperties: serverProperties(nodeName),
     settings: {
       frameMax: config.frameMax,
       channelMax: config.channelMax,
@@ -106,35 +94,13 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       loopbackUsers: config.loopbackUsers,
     },
   })
-  monitor.start()
-  logger.info(
-    {
-      memoryLimitBytes: monitor.memoryLimit,
-      heapLimitBytes: monitor.heapLimit,
-      diskFreeLimitBytes: config.diskFreeLimit,
-    },
-    `memory high watermark ${mib(monitor.memoryLimit)} MiB (heap ${mib(monitor.heapLimit)} MiB), disk free limit ${(config.diskFreeLimit / 1e6).toFixed(0)} MB`,
-  )
-  const address = await listenOrExplain(server, config).catch((err: unknown) => {
-    monitor.stop()
-    throw err
-  })
-  const host = hostForUrl(address)
-  logger.info(
-    { port: address.port, address: address.address },
-    `AMQP 0-9-1 listener started on ${host}:${address.port}`,
-  )
-  const tlsPort = await listenTls(server, config, host, logger)
-  // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
-  const management = await startManagement({
+  const sources = configSources ?? embeddedSources(given)
+  const management = createManagement({
     authz,
-    port: opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort),
-    host: config.bind,
     broker,
     users,
     connections: server.connections,
-    listeners: [{ protocol: 'amqp', host: address.address, port: address.port }],
-    nodeName: `warren@${process.env['HOSTNAME'] ?? 'localhost'}`,
+    nodeName,
     rabbitmqVersion: RABBITMQ_COMPAT_VERSION,
     productVersion: WARREN_VERSION,
     loopbackUsers: config.loopbackUsers,
@@ -143,19 +109,36 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     onDefinitionsChanged: () => persistence?.definitionsChanged(),
     resources: () => monitor.status(),
     durableSettled: () => persistence?.settled() ?? Promise.resolve(),
-  }).catch(async (err: unknown) => {
-    await server.close()
-    if ((err as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw err
-    throw new ListenError(`HTTP port ${config.bind ?? '0.0.0.0'}:${config.httpPort} is already in use`)
+    environment: () => environmentView(config, sources, configFiles ?? []),
+    requestStop,
   })
-  logger.info({ port: management.port }, `HTTP API listener started on ${host}:${management.port}`)
   let closing: Promise<void> | undefined
+  const stopAll = (): Promise<void> =>
+    (closing ??= (async () => {
+      monitor.stop()
+      await management.close()
+      await server.close()
+      broker.stop()
+      await persistence?.close()
+    })())
+  let bound: Bound
+  try {
+    if (config.loadDefinitions !== undefined)
+      await loadDefinitionsFile(config.loadDefinitions, management, logger)
+    bound = await openListeners(server, management, config, opts)
+  } catch (err) {
+    await stopAll().catch(() => undefined)
+    throw err
+  }
+  monitor.start()
+  logStarted(logger, config, monitor, bound)
+  const host = hostForUrl(bound.amqp)
   return {
-    amqpUrl: `amqp://${config.defaultUser}:${config.defaultPass}@${host}:${address.port}/`,
-    amqpPort: address.port,
-    amqpsPort: tlsPort,
-    httpUrl: `http://${host}:${management.port}/`,
-    httpPort: management.port,
+    amqpUrl: `amqp://${config.defaultUser}:${config.defaultPass}@${host}:${bound.amqp.port}/`,
+    amqpPort: bound.amqp.port,
+    amqpsPort: bound.amqps?.port,
+    httpUrl: `http://${host}:${bound.http.port}/`,
+    httpPort: bound.http.port,
     host,
     broker,
     users,
@@ -164,105 +147,61 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     server,
     persistence,
     monitor,
-    close: () =>
-      (closing ??= (async () => {
-        monitor.stop()
-        await management.close()
-        await server.close()
-        broker.stop()
-        await persistence?.close()
-        logger.info('broker stopped')
-      })()),
+    close: async () => {
+      await stopAll()
+      logger.info('broker stopped')
+    },
   }
 }
 
-export class ListenError extends Error {}
+interface Bound {
+  amqp: AddressInfo
+  amqps: AddressInfo | undefined
+  http: AddressInfo
+}
 
-async function listenOrExplain(server: AmqpServer, config: WarrenConfig): Promise<AddressInfo> {
-  try {
-    return await server.listen(config.amqpPort, config.bind)
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code
-    const where = `${config.bind ?? '0.0.0.0'}:${config.amqpPort}`
-    if (code === 'EADDRINUSE') throw new ListenError(`AMQP port ${where} is already in use`)
-    if (code === 'EACCES') throw new ListenError(`no permission to listen on AMQP port ${where}`)
-    if (code === 'EADDRNOTAVAIL')
-      throw new ListenError(`cannot bind AMQP listener to ${where}: address not available`)
-    throw err
-  }
+/** Every listener, or an error: the caller closes whatever opened. */
+async function openListeners(
+  server: AmqpServer,
+  management: Management,
+  config: WarrenConfig,
+  opts: StartOptions,
+): Promise<Bound> {
+  const amqp = await listenAmqp(server, config)
+  management.addListener({ protocol: 'amqp', host: amqp.address, port: amqp.port })
+  const amqps = await listenAmqps(server, config)
+  if (amqps) management.addListener({ protocol: 'amqp/ssl', host: amqps.address, port: amqps.port })
+  // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
+  const httpPort = opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort)
+  const httpHost = config.httpBind ?? config.bind
+  const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
+    throw listenError('HTTP', err, httpHost, httpPort)
+  })
+  return { amqp, amqps, http }
+}
+
+function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonitor, b: Bound): void {
+  logger.info(
+    {
+      memoryLimitBytes: monitor.memoryLimit,
+      heapLimitBytes: monitor.heapLimit,
+      diskFreeLimitBytes: config.diskFreeLimit,
+    },
+    `memory high watermark ${mib(monitor.memoryLimit)} MiB (heap ${mib(monitor.heapLimit)} MiB), disk free limit ${(config.diskFreeLimit / 1e6).toFixed(0)} MB`,
+  )
+  const started = (what: string, a: AddressInfo): void =>
+    logger.info({ port: a.port, address: a.address }, `${what} listener started on ${boundAddress(a)}`)
+  started('AMQP 0-9-1', b.amqp)
+  if (b.amqps) started('AMQPS (AMQP 0-9-1 over TLS)', b.amqps)
+  started('HTTP API', b.http)
+  logger.info(`Warren ${WARREN_VERSION} started`)
+}
+
+/** Text logs on a terminal (or when asked for), JSON for log collectors. */
+function wantsText(config: WarrenConfig): boolean {
+  return config.logFormat === undefined ? process.stdout.isTTY === true : config.logFormat === 'text'
 }
 
 const mib = (bytes: number): string => (bytes / 2 ** 20).toFixed(0)
-
-function atMostEvery(ms: number, fn: () => void): () => void {
-  let last = -Infinity
-  return () => {
-    if (Date.now() - last < ms) return
-    last = Date.now()
-    fn()
-  }
-}
-
-async function openPersistence(
-  dataDir: string,
-  broker: Broker,
-  users: UserRegistry,
-  logger: Logger,
-  watch: Pick<SegmentStoreOptions, 'onAppend' | 'onWritten' | 'onNoSpace'>,
-): Promise<Persistence> {
-  const dir = resolve(dataDir)
-  // The definition store creates the directory durably (its parent's entry fsynced too).
-  const definitions = await openDefinitionStore(dir)
-  let unlock: () => Promise<void>
-  try {
-    unlock = await lockDataDir(dir)
-  } catch (err) {
-    if (err instanceof DataDirInUseError) throw new ListenError(err.message)
-    throw err
-  }
-  const messages = await openSegmentStore(join(dir, 'queues'), { logger, ...watch })
-  // Messages of non-durable queues paged out under memory pressure do not outlive the process.
-  const pagingDir = join(dir, 'paging')
-  await rm(pagingDir, { recursive: true, force: true })
-  const paging = await openSegmentStore(pagingDir, { logger, ...watch, fsync: false })
-  logger.info({ dataDir: dir }, `data directory ${dir}`)
-  return new Persistence(broker, users, definitions, messages, logger, unlock, paging)
-}
-
-async function listenTls(
-  server: AmqpServer,
-  config: WarrenConfig,
-  host: string,
-  logger: Logger,
-): Promise<number | undefined> {
-  if (config.tlsPort === undefined) return undefined
-  const read = (path: string | undefined): Promise<Buffer> | undefined =>
-    path === undefined ? undefined : readFile(path)
-  let options
-  try {
-    const [cert, key, ca] = await Promise.all([read(config.tlsCert), read(config.tlsKey), read(config.tlsCa)])
-    options = { cert, key, ...(ca ? { ca } : {}) }
-  } catch (err) {
-    await server.close()
-    throw new ListenError(`cannot read the TLS certificate or key: ${(err as Error).message}`)
-  }
-  const where = `${config.bind ?? '0.0.0.0'}:${config.tlsPort}`
-  const address = await server.listenTls(config.tlsPort, config.bind, options).catch(async (err: unknown) => {
-    await server.close()
-    if ((err as NodeJS.ErrnoException).code === 'EADDRINUSE')
-      throw new ListenError(`AMQPS port ${where} is already in use`)
-    throw err
-  })
-  logger.info(
-    { port: address.port },
-    `AMQPS (AMQP 0-9-1 over TLS) listener started on ${host}:${address.port}`,
-  )
-  return address.port
-}
-
-function hostForUrl(a: AddressInfo): string {
-  if (a.address === '::' || a.address === '0.0.0.0') return '127.0.0.1'
-  return a.family === 'IPv6' ? `[${a.address}]` : a.address
-}
 
 export { DEFAULTS }

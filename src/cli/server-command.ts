@@ -1,14 +1,22 @@
 // `warren server`: runs a broker until SIGINT/SIGTERM, then shuts down cleanly (320 to every client).
+// Settings: flags > environment > configuration file (--config, WARREN_CONFIG_FILE or
+// RABBITMQ_CONFIG_FILE) > defaults. A start that fails is one line on stderr and exit code 1.
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { startBroker, ListenError } from '../boot/index.js'
+import { describeStartFailure, type RunningBroker, startBroker } from '../boot/index.js'
 import {
+  combineLayers,
+  type ConfigLayer,
+  configFileFromEnv,
+  type ConfigSources,
   ConfigError,
-  configFromEnv,
   DEFAULTS,
+  flagLayer,
+  parseLogFormat,
   parseLogLevel,
   parsePositive,
   parsePort,
-  resolveConfig,
+  readConfFile,
+  settingsFromEnv,
   type WarrenConfig,
 } from '../config/index.js'
 
@@ -23,7 +31,10 @@ const wrap = <T>(f: () => T): T => {
 
 export function serverCommand(): Command {
   return new Command('server')
-    .description('start the broker (settings also from WARREN_* environment variables; flags win)')
+    .description(
+      'start the broker (settings: flags > WARREN_*/RABBITMQ_* environment variables > configuration file > defaults)',
+    )
+    .option('--config <file>', 'configuration file in rabbitmq.conf style (also WARREN_CONFIG_FILE)')
     .addOption(
       new Option(
         '--amqp-port <port>',
@@ -63,41 +74,75 @@ export function serverCommand(): Command {
     .option('--tls-cert <file>', 'PEM certificate (chain) for the AMQPS listener')
     .option('--tls-key <file>', 'PEM private key for the AMQPS listener')
     .option('--tls-ca <file>', 'PEM CA certificates for client certificates')
-    .action(async (flags: Partial<WarrenConfig>) => {
-      let config: WarrenConfig
+    .addOption(
+      new Option(
+        '--log-format <format>',
+        'log lines as text or json (default: text on a terminal, json otherwise)',
+      ).argParser((v) => wrap(() => parseLogFormat(v, '--log-format'))),
+    )
+    .action(async (opts: Partial<WarrenConfig> & { config?: string }) => {
+      const { config: file, ...flags } = opts
+      let settings: { config: WarrenConfig; sources: ConfigSources; files: string[] }
       try {
-        config = resolveConfig(configFromEnv(process.env), flags)
+        settings = await loadSettings(file, flags)
       } catch (err) {
         if (err instanceof ConfigError) fail(err.message)
         throw err
       }
-      await run(config)
+      await run(settings)
     })
 }
 
-async function run(config: WarrenConfig): Promise<void> {
-  let broker
-  try {
-    broker = await startBroker(config)
-  } catch (err) {
-    if (err instanceof ListenError) fail(err.message)
-    throw err
-  }
+/** The settings in effect: the layers in increasing precedence, with where each setting came from. */
+async function loadSettings(
+  file: string | undefined,
+  flags: Partial<WarrenConfig>,
+): Promise<{ config: WarrenConfig; sources: ConfigSources; files: string[] }> {
+  const path = file ?? configFileFromEnv(process.env)?.path
+  const layers: ConfigLayer[] = []
+  if (path !== undefined) layers.push(await readConfFile(path))
+  const env = settingsFromEnv(process.env)
+  layers.push({ values: env.values, origins: prefixed('env ', env.origins) }, flagLayer(flags))
+  return { ...combineLayers(layers), files: path === undefined ? [] : [path] }
+}
+
+const prefixed = <T extends object>(prefix: string, o: T): T =>
+  Object.fromEntries(Object.entries(o).map(([k, v]) => [k, `${prefix}${String(v)}`])) as T
+
+async function run(settings: {
+  config: WarrenConfig
+  sources: ConfigSources
+  files: string[]
+}): Promise<void> {
   let stopping = false
-  const stop = (signal: string): void => {
-    if (stopping) return
+  const stop = (why: string): void => {
+    if (stopping || !broker) return
     stopping = true
-    broker.logger.info(`received ${signal}, shutting down`)
-    broker.close().then(
+    const running = broker
+    running.logger.info(`${why}, shutting down`)
+    running.close().then(
       () => process.exit(0),
       (err: unknown) => {
-        broker.logger.error({ err }, 'error during shutdown')
+        running.logger.error({ err }, 'error during shutdown')
         process.exit(1)
       },
     )
   }
-  process.on('SIGINT', () => stop('SIGINT'))
-  process.on('SIGTERM', () => stop('SIGTERM'))
+  let broker: RunningBroker | undefined
+  try {
+    broker = await startBroker({
+      ...settings.config,
+      configSources: settings.sources,
+      configFiles: settings.files,
+      requestStop: () => stop('stop requested (warren ctl stop)'),
+    })
+  } catch (err) {
+    // The stack is for Warren's developers: shown only when debugging.
+    if (['debug', 'trace'].includes(settings.config.logLevel)) console.error(err)
+    fail(describeStartFailure(err))
+  }
+  process.on('SIGINT', () => stop('received SIGINT'))
+  process.on('SIGTERM', () => stop('received SIGTERM'))
 }
 
 function fail(message: string): never {

@@ -91,6 +91,17 @@ export interface ManagementOptions {
   durableSettled?: () => Promise<void>
   /** Memory and disk as the resource monitor measures them, for /api/nodes and /metrics. */
   resources?: () => ResourceView
+  /** The settings in effect and where each came from (`warren ctl environment`). */
+  environment?: (() => EnvironmentView) | undefined
+  /** Stops the broker (`warren ctl stop`); without it the API refuses to. */
+  requestStop?: (() => void) | undefined
+}
+
+export interface EnvironmentView {
+  /** The configuration files read at start. */
+  configFiles: string[]
+  /** Every setting: its value (secrets masked) and its source ('default', 'file:line', 'env NAME', ...). */
+  settings: Array<{ name: string; value: unknown; source: string }>
 }
 
 /** What the resource alarms watch (bytes); alarms themselves are in broker.alarms. */
@@ -123,6 +134,8 @@ export interface ManagementContext {
   /** See ManagementOptions.durableSettled. */
   durableSettled(): Promise<void>
   resources(): ResourceView
+  readonly environment: (() => EnvironmentView) | undefined
+  readonly requestStop: (() => void) | undefined
 }
 
 export interface VhostMeta {

@@ -20,6 +20,12 @@ import { registerQueueRoutes } from './routes/queues.js'
 import { registerTopicPermissionRoutes } from './routes/topic-permissions.js'
 import { registerUiRoutes } from './routes/ui.js'
 import { createServer } from './server.js'
+import { importDefinitions } from './definitions.js'
+import { badRequest } from './http-errors.js'
+import { registerNodeRoutes } from './routes/node-admin.js'
+import type { FastifyInstance } from 'fastify'
+import type { AddressInfo } from 'node:net'
+import type { ListenerInfo } from './context.js'
 
 export type {
   ManagementOptions,
@@ -28,6 +34,7 @@ export type {
   ConsumerView,
   ListenerInfo,
   ResourceView,
+  EnvironmentView,
 } from './context.js'
 
 /** Without a resource monitor: what the process holds, against RabbitMQ's default watermark. */
@@ -47,7 +54,18 @@ export interface RunningManagement {
   close(): Promise<void>
 }
 
-export async function startManagement(opts: ManagementOptions): Promise<RunningManagement> {
+/** The management API before and after its HTTP listener starts. */
+export interface Management {
+  /** Imports a definitions document as POST /api/definitions does; throws an HttpError with the reason. */
+  importDefinitions(defs: unknown): void
+  /** A listener of another protocol, reported by /api/overview and the port health check. */
+  addListener(l: ListenerInfo): void
+  /** Starts the HTTP listener (port 0 picks a free one); resolves with the bound address. */
+  listen(port: number, host: string | undefined): Promise<AddressInfo>
+  close(): Promise<void>
+}
+
+export function createManagement(opts: Omit<ManagementOptions, 'port' | 'host'>): Management {
   const clock = opts.clock ?? systemClock
   const ctx: ManagementContext = {
     broker: opts.broker,
@@ -67,8 +85,35 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
     definitionsChanged: () => opts.onDefinitionsChanged?.(),
     durableSettled: () => opts.durableSettled?.() ?? Promise.resolve(),
     resources: opts.resources ?? processResources,
+    environment: opts.environment,
+    requestStop: opts.requestStop,
   }
   const collect = collectRates(ctx)
+  const app = buildApp(ctx)
+  return {
+    importDefinitions: (defs) => importDefinitions(ctx, asDefinitions(defs)),
+    addListener: (l) => ctx.listeners.push(l),
+    listen: async (port, host) => {
+      await app.listen({ port, host: host ?? '::' })
+      const bound = app.server.address() as AddressInfo
+      ctx.listeners.push({ protocol: 'http', host: bound.address, port: bound.port })
+      ctx.rates.start(opts.statsIntervalMs ?? 5000)
+      return bound
+    },
+    close: async () => {
+      ctx.rates.stop()
+      await app.close()
+    },
+  }
+}
+
+export async function startManagement(opts: ManagementOptions): Promise<RunningManagement> {
+  const management = createManagement(opts)
+  const { port } = await management.listen(opts.port, opts.host)
+  return { port, close: () => management.close() }
+}
+
+function buildApp(ctx: ManagementContext): FastifyInstance {
   const { app, routes } = createServer(ctx)
   registerOverviewRoutes(routes)
   registerConnectionRoutes(routes)
@@ -80,19 +125,15 @@ export async function startManagement(opts: ManagementOptions): Promise<RunningM
   registerTopicPermissionRoutes(routes)
   registerDefinitionRoutes(routes)
   registerHealthRoutes(routes)
+  registerNodeRoutes(routes)
   registerUiRoutes(app)
   registerPolicyRoutes(routes)
   registerMetricsRoutes(app, ctx)
-  await app.listen({ port: opts.port, host: opts.host ?? '::' })
-  const address = app.server.address()
-  const port = typeof address === 'object' && address ? address.port : opts.port
-  ctx.listeners.push({ protocol: 'http', host: opts.host ?? '::', port })
-  ctx.rates.start(opts.statsIntervalMs ?? 5000)
-  return {
-    port,
-    close: async () => {
-      ctx.rates.stop()
-      await app.close()
-    },
-  }
+  return app
+}
+
+function asDefinitions(defs: unknown): Record<string, unknown> {
+  if (typeof defs !== 'object' || defs === null || Array.isArray(defs))
+    throw badRequest('definitions must be a JSON object')
+  return defs as Record<string, unknown>
 }

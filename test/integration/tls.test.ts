@@ -1,7 +1,7 @@
 // The AMQPS listener: the same broker over TLS, with a self-signed certificate made for the test.
 import assert from 'node:assert/strict'
 import { execFileSync } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
@@ -65,4 +65,31 @@ test('a TLS port without a certificate and key is a configuration error', async 
     startBroker({ amqpPort: 0, logLevel: 'silent', tlsPort: 0 }),
     /needs a certificate and a key/,
   )
+})
+
+test('ssl_options.verify = verify_peer with fail_if_no_peer_cert: only clients with a trusted certificate', async () => {
+  // The self-signed certificate is its own CA: a client presenting it is trusted, one without is refused.
+  const strict = await startBroker({
+    amqpPort: 0,
+    bind: '127.0.0.1',
+    logLevel: 'silent',
+    tlsPort: 0,
+    tlsCert: join(dir, 'cert.pem'),
+    tlsKey: join(dir, 'key.pem'),
+    tlsCa: join(dir, 'cert.pem'),
+    tlsVerifyPeer: true,
+    tlsFailIfNoPeerCert: true,
+  })
+  try {
+    const url = `amqps://guest:guest@127.0.0.1:${strict.amqpsPort}/`
+    await assert.rejects(amqp.connect(url, { rejectUnauthorized: false }))
+    const conn = await amqp.connect(url, {
+      rejectUnauthorized: false,
+      cert: readFileSync(join(dir, 'cert.pem')),
+      key: readFileSync(join(dir, 'key.pem')),
+    })
+    await conn.close()
+  } finally {
+    await strict.close()
+  }
 })

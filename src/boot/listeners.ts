@@ -1,0 +1,68 @@
+// Opening the AMQP and AMQPS listeners, with a one-line reason when the port or address cannot be had,
+// and how bound addresses are written in logs ([::]:5672, as RabbitMQ logs them) and in URLs.
+import { readFile } from 'node:fs/promises'
+import type { AddressInfo } from 'node:net'
+import type { AmqpServer } from '../amqp/index.js'
+import type { WarrenConfig } from '../config/index.js'
+import { fsReason, ListenError } from './start-errors.js'
+
+export async function listenAmqp(server: AmqpServer, config: WarrenConfig): Promise<AddressInfo> {
+  try {
+    return await server.listen(config.amqpPort, config.bind)
+  } catch (err) {
+    throw listenError('AMQP', err, config.bind, config.amqpPort)
+  }
+}
+
+export async function listenAmqps(
+  server: AmqpServer,
+  config: WarrenConfig,
+): Promise<AddressInfo | undefined> {
+  if (config.tlsPort === undefined) return undefined
+  const read = (path: string | undefined): Promise<Buffer> | undefined =>
+    path === undefined ? undefined : readFile(path)
+  let files
+  try {
+    files = await Promise.all([read(config.tlsCert), read(config.tlsKey), read(config.tlsCa)])
+  } catch (err) {
+    const path = (err as NodeJS.ErrnoException).path ?? ''
+    throw new ListenError(`cannot read TLS file ${path}: ${fsReason(err)}`)
+  }
+  const [cert, key, ca] = files
+  const options = {
+    cert,
+    key,
+    ...(ca ? { ca } : {}),
+    requestCert: config.tlsVerifyPeer,
+    rejectUnauthorized: config.tlsVerifyPeer && config.tlsFailIfNoPeerCert,
+  }
+  try {
+    return await server.listenTls(config.tlsPort, config.bind, options)
+  } catch (err) {
+    throw listenError('AMQPS', err, config.bind, config.tlsPort)
+  }
+}
+
+/** A listen failure as one line; an unreadable certificate or key shows as a TLS error. */
+export function listenError(what: string, err: unknown, bind: string | undefined, port: number): Error {
+  const code = (err as NodeJS.ErrnoException).code
+  const where = `${bind ?? '[::]'}:${port}`
+  if (code === 'EADDRINUSE') return new ListenError(`${what} port ${where} is already in use`)
+  if (code === 'EACCES') return new ListenError(`no permission to listen on ${what} port ${where}`)
+  if (code === 'EADDRNOTAVAIL' || code === 'ENOTFOUND' || code === 'EAI_AGAIN')
+    return new ListenError(`cannot listen for ${what} on ${where}: address not available on this machine`)
+  if (/certificate|key|PEM|asn1/i.test((err as Error).message ?? ''))
+    return new ListenError(`invalid TLS certificate or key: ${(err as Error).message}`)
+  return err as Error
+}
+
+/** The bound address as RabbitMQ logs it: [::]:5672, 0.0.0.0:5672, 127.0.0.1:5672. */
+export function boundAddress(a: AddressInfo): string {
+  return a.family === 'IPv6' ? `[${a.address}]:${a.port}` : `${a.address}:${a.port}`
+}
+
+/** The host clients of this machine use in URLs: a wildcard address is reached on loopback. */
+export function hostForUrl(a: AddressInfo): string {
+  if (a.address === '::' || a.address === '0.0.0.0') return '127.0.0.1'
+  return a.family === 'IPv6' ? `[${a.address}]` : a.address
+}
