@@ -33,6 +33,8 @@ export interface RunningBroker {
   /** http://host:port/ of the management HTTP API. */
   readonly httpUrl: string
   readonly httpPort: number
+  /** Port of the Prometheus listener (/metrics). */
+  readonly prometheusPort: number
   readonly host: string
   readonly broker: Broker
   readonly users: UserRegistry
@@ -139,6 +141,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     amqpsPort: bound.amqps?.port,
     httpUrl: `http://${host}:${bound.http.port}/`,
     httpPort: bound.http.port,
+    prometheusPort: bound.prometheus.port,
     host,
     broker,
     users,
@@ -158,6 +161,7 @@ interface Bound {
   amqp: AddressInfo
   amqps: AddressInfo | undefined
   http: AddressInfo
+  prometheus: AddressInfo
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
@@ -177,7 +181,12 @@ async function openListeners(
   const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
     throw listenError('HTTP', err, httpHost, httpPort)
   })
-  return { amqp, amqps, http }
+  const promPort = opts.prometheusPort ?? (opts.amqpPort === 0 ? 0 : config.prometheusPort)
+  const promHost = config.prometheusBind ?? config.bind
+  const prometheus = await management.listenPrometheus(promPort, promHost).catch((err: unknown) => {
+    throw listenError('Prometheus', err, promHost, promPort)
+  })
+  return { amqp, amqps, http, prometheus }
 }
 
 function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonitor, b: Bound): void {
@@ -194,6 +203,7 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
   started('AMQP 0-9-1', b.amqp)
   if (b.amqps) started('AMQPS (AMQP 0-9-1 over TLS)', b.amqps)
   started('HTTP API', b.http)
+  started('Prometheus', b.prometheus)
   logger.info(`Warren ${WARREN_VERSION} started`)
 }
 

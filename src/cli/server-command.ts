@@ -46,6 +46,12 @@ export function serverCommand(): Command {
         asPort('--http-port'),
       ),
     )
+    .addOption(
+      new Option(
+        '--prometheus-port <port>',
+        `Prometheus /metrics port (default ${DEFAULTS.prometheusPort})`,
+      ).argParser(asPort('--prometheus-port')),
+    )
     .option('--data-dir <dir>', `data directory (default ${DEFAULTS.dataDir})`)
     .option('--bind <addr>', 'address to listen on (default: all interfaces)')
     .addOption(
@@ -129,9 +135,12 @@ async function run(settings: {
     )
   }
   let broker: RunningBroker | undefined
+  const config = { ...settings.config }
+  // A free AMQP port (0) asks for free ports for the listeners not named: several brokers on a machine.
+  if (config.amqpPort === 0 && settings.sources.prometheusPort === 'default') config.prometheusPort = 0
   try {
     broker = await startBroker({
-      ...settings.config,
+      ...config,
       configSources: settings.sources,
       configFiles: settings.files,
       requestStop: () => stop('stop requested (warren ctl stop)'),

@@ -3,6 +3,7 @@
 // original-expiration, and cycle detection that drops a message going round without any rejection.
 import { type Clock, type FieldTable, type FieldValue, Timestamp, TypedValue } from '../shared/index.js'
 import type { Message } from './message.js'
+import type { VhostCounters } from './stats.js'
 import type { Exchange } from './exchange/index.js'
 import type { DeadLetterReason, DurabilityTicket, Queue } from './queue-types/queue.js'
 
@@ -103,6 +104,7 @@ export function isDeadLetterCycle(msg: Message, targetQueue: string): boolean {
 export interface DeadLetterHost {
   readonly exchanges: ReadonlyMap<string, Exchange>
   readonly clock: Clock
+  readonly counters: VhostCounters
   route(ex: Exchange, msg: Message): Queue[]
 }
 
@@ -121,6 +123,7 @@ export function routeDeadLetters(
   if (dlxName === undefined) return undefined
   const dlx = v.exchanges.get(dlxName)
   if (!dlx) return undefined // RabbitMQ drops dead letters whose exchange does not exist
+  countDeadLetters(v.counters, reason, messages.length)
   const now = v.clock.now()
   let copies: Set<DurabilityTicket> | undefined
   for (const msg of messages) {
@@ -132,4 +135,10 @@ export function routeDeadLetters(
     }
   }
   return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)
+}
+
+function countDeadLetters(c: VhostCounters, reason: DeadLetterReason, n: number): void {
+  if (reason === 'expired') c.deadLetteredExpired += n
+  else if (reason === 'maxlen') c.deadLetteredMaxlen += n
+  else c.deadLetteredRejected += n
 }

@@ -182,6 +182,7 @@ export class Session {
     const s = this.stats
     const vs = this.vhost.stats
     s.publish++
+    if (confirmed) this.vhost.counters.receivedConfirm++
     if (confirmed && !result.rejected) {
       s.confirm++
       vs.confirm++

@@ -37,3 +37,30 @@ export class MessageStats {
     this.ack += o.ack
   }
 }
+
+/**
+ * How many connections, channels and queues came and went since the broker started (Prometheus'
+ * rabbitmq_*_opened_total, _closed_total, rabbitmq_queues_declared/created/deleted_total). One per
+ * broker, counted where each protocol opens and closes them (tracking.ts) and where queues are
+ * declared and deleted (vhost.ts).
+ */
+export class ChurnCounters {
+  connectionsOpened = 0
+  connectionsClosed = 0
+  channelsOpened = 0
+  channelsClosed = 0
+  /** Every queue.declare that succeeded, new or not; passive ones are not counted (nor by RabbitMQ). */
+  queuesDeclared = 0
+  queuesCreated = 0
+  queuesDeleted = 0
+}
+
+/** A vhost's counters that only the Prometheus endpoints report (RabbitMQ's rabbitmq_global_*). */
+export class VhostCounters {
+  /** Messages received on channels in confirm mode. */
+  receivedConfirm = 0
+  /** Messages sent to a dead-letter exchange, by reason. */
+  deadLetteredExpired = 0
+  deadLetteredMaxlen = 0
+  deadLetteredRejected = 0
+}

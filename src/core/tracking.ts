@@ -4,12 +4,19 @@
 // Counts are kept by name: a connection counts from connection.open-ok until it is gone.
 import { NotAllowedError } from '../shared/index.js'
 import { type Limits, limitOf } from './limits.js'
+import { ChurnCounters } from './stats.js'
 import type { VHost } from './vhost.js'
 
 export class Tracking {
+  /** Connections and channels opened and closed since start. */
+  readonly churn: ChurnCounters
   private readonly vhostConnections = new Map<string, number>()
   private readonly userConnections = new Map<string, number>()
   private readonly userChannels = new Map<string, number>()
+
+  constructor(churn: ChurnCounters = new ChurnCounters()) {
+    this.churn = churn
+  }
 
   /**
    * RabbitMQ's checks before a connection opens, in its order: the vhost's max-connections, then the
@@ -34,9 +41,11 @@ export class Tracking {
   connectionOpened(vhost: string, user: string): () => void {
     add(this.vhostConnections, vhost, 1)
     add(this.userConnections, user, 1)
+    this.churn.connectionsOpened++
     return once(() => {
       add(this.vhostConnections, vhost, -1)
       add(this.userConnections, user, -1)
+      this.churn.connectionsClosed++
     })
   }
 
@@ -56,7 +65,11 @@ export class Tracking {
   channelOpened(user: string, userLimits: Limits | undefined): () => void {
     this.checkChannel(user, userLimits)
     add(this.userChannels, user, 1)
-    return once(() => add(this.userChannels, user, -1))
+    this.churn.channelsOpened++
+    return once(() => {
+      add(this.userChannels, user, -1)
+      this.churn.channelsClosed++
+    })
   }
 
   connectionsIn(vhost: string): number {

@@ -28,7 +28,7 @@ import { DefaultExchange, isReplyQueueName, replyQueueOptions } from './reply-to
 import { type PublishResult, Router } from './router.js'
 import { matchPolicy, type Policy, validatePolicy } from './policy.js'
 import { TRACE_EXCHANGE } from './trace.js'
-import { MessageStats } from './stats.js'
+import { ChurnCounters, MessageStats, VhostCounters } from './stats.js'
 import { checkExchangeEquivalence, checkExclusive, checkQueueRedeclare } from './equivalence.js'
 import {
   type DeadLetterReason,
@@ -54,6 +54,8 @@ export class VHost implements QueueHost, ExchangeHost {
   readonly replyQueues = new Map<string, Queue>()
   /** Publish-side counters, plus the delivery counters of deleted queues (see core/stats.ts). */
   readonly stats = new MessageStats()
+  /** Counters for Prometheus (confirm-mode publishes, dead letters by reason). */
+  readonly counters = new VhostCounters()
   /**
    * The vhost-limits parameter (see limits.ts): undefined until one is set; clearing every limit leaves
    * it empty rather than gone, as in RabbitMQ, which lists such a vhost with `"value": []`.
@@ -70,6 +72,8 @@ export class VHost implements QueueHost, ExchangeHost {
     private readonly queueTypes: QueueTypes = defaultQueueTypes(),
     /** The exchange types declares may ask for. */
     readonly exchangeTypes: ExchangeTypes = defaultExchangeTypes(),
+    /** The broker's queue churn counters (declared, created, deleted). */
+    private readonly churn: ChurnCounters = new ChurnCounters(),
   ) {
     this.exchanges.set('', new DefaultExchange(name, this.queues, this.replyQueues))
     for (const [n, type, internal] of STANDARD_EXCHANGES) {
@@ -153,6 +157,7 @@ export class VHost implements QueueHost, ExchangeHost {
       checkExclusive(existing, connectionId, d.exclusiveOwner ?? -1)
       checkQueueRedeclare(existing, d, this.queueTypes)
       existing.touch()
+      this.churn.queuesDeclared++
       return existing
     }
     if (d.name.startsWith('amq.') && !d.serverNamed) {
@@ -164,6 +169,8 @@ export class VHost implements QueueHost, ExchangeHost {
     const q = type.create({ ...d, name, vhost: this.name }, this)
     this.applyPoliciesTo(q)
     this.queues.set(name, q)
+    this.churn.queuesDeclared++
+    this.churn.queuesCreated++
     if (q.durable) this.durability?.definitionsChanged()
     return q
   }
@@ -190,6 +197,7 @@ export class VHost implements QueueHost, ExchangeHost {
     // delete-ok reports the ready messages, as RabbitMQ does (unacked ones are not counted).
     const n = q.readyCount
     this.queues.delete(q.name)
+    this.churn.queuesDeleted++
     for (const b of q.incoming) this.removeBinding(b)
     q.destroy()
     this.stats.addDeliveries(q.stats)

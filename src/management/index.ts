@@ -23,7 +23,7 @@ import { createServer } from './server.js'
 import { importDefinitions } from './definitions.js'
 import { badRequest } from './http-errors.js'
 import { registerNodeRoutes } from './routes/node-admin.js'
-import type { FastifyInstance } from 'fastify'
+import Fastify, { type FastifyInstance } from 'fastify'
 import type { AddressInfo } from 'node:net'
 import type { ListenerInfo } from './context.js'
 
@@ -62,6 +62,8 @@ export interface Management {
   addListener(l: ListenerInfo): void
   /** Starts the HTTP listener (port 0 picks a free one); resolves with the bound address. */
   listen(port: number, host: string | undefined): Promise<AddressInfo>
+  /** Starts the Prometheus listener (rabbitmq_prometheus' 15692): /metrics and nothing else. */
+  listenPrometheus(port: number, host: string | undefined): Promise<AddressInfo>
   close(): Promise<void>
 }
 
@@ -90,6 +92,7 @@ export function createManagement(opts: Omit<ManagementOptions, 'port' | 'host'>)
   }
   const collect = collectRates(ctx)
   const app = buildApp(ctx)
+  let prometheus: FastifyInstance | undefined
   return {
     importDefinitions: (defs) => importDefinitions(ctx, asDefinitions(defs)),
     addListener: (l) => ctx.listeners.push(l),
@@ -100,9 +103,18 @@ export function createManagement(opts: Omit<ManagementOptions, 'port' | 'host'>)
       ctx.rates.start(opts.statsIntervalMs ?? 5000)
       return bound
     },
+    listenPrometheus: async (port, host) => {
+      prometheus = Fastify({ logger: false })
+      registerMetricsRoutes(prometheus, ctx)
+      await prometheus.listen({ port, host: host ?? '::' })
+      const bound = prometheus.server.address() as AddressInfo
+      ctx.listeners.push({ protocol: 'http/prometheus', host: bound.address, port: bound.port })
+      return bound
+    },
     close: async () => {
       ctx.rates.stop()
       await app.close()
+      await prometheus?.close()
     },
   }
 }

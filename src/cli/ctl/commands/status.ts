@@ -47,6 +47,7 @@ const PURPOSES: Readonly<Record<string, string>> = {
   amqp: 'AMQP 0-9-1',
   'amqp/ssl': 'AMQP 0-9-1 over TLS',
   http: 'HTTP API',
+  'http/prometheus': 'Prometheus exporter API over HTTP',
   clustering: 'inter-node and CLI tool communication',
 }
 
