@@ -107,6 +107,8 @@ export interface ResourceStatus {
   /** Free bytes on the data directory's file system; undefined before the first check or without one. */
   diskFree: number | undefined
   diskFreeLimit: number
+  /** Bytes appended to the stores that the OS has not taken yet (held in memory). */
+  storeBuffered: number
 }
 
 export class ResourceMonitor {
@@ -247,6 +249,7 @@ export class ResourceMonitor {
       diskFree: this.diskFree,
       // Nothing stored, nothing limited: a broker without a data directory never sets the disk alarm.
       diskFreeLimit: this.watchesDisk ? this.limits.diskFreeLimit : 0,
+      storeBuffered: this.pending,
     }
   }
 

@@ -111,6 +111,8 @@ export interface ResourceView {
   /** Free space on the data directory's file system; undefined when nothing is stored or not read yet. */
   diskFree: number | undefined
   diskFreeLimit: number
+  /** Bytes the stores have buffered and the OS has not taken yet. */
+  storeBuffered?: number
 }
 
 /** Options with defaults filled in, plus state that lives as long as the HTTP server. */

@@ -97,6 +97,8 @@ export interface Queue {
   readonly unackedByteCount: number
   /** Ready messages whose bodies are on disk only. */
   readonly pagedOutCount: number
+  /** Body bytes of the queue's messages held in memory: ready ones not paged out, and unacked ones. */
+  readonly memoryBytes: number
   readonly consumerCount: number
   /** The consumer that receives messages of a single-active-consumer queue. */
   readonly activeConsumer: Consumer | undefined

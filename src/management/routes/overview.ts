@@ -15,6 +15,7 @@ import {
   withDetails,
 } from '../format/stats.js'
 import { mayAccessConnection } from './connections.js'
+import { memoryBreakdown } from '../format/memory.js'
 
 const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   direct: 'AMQP direct exchange, as per the AMQP specification',
@@ -102,9 +103,14 @@ export function registerOverviewRoutes(routes: Routes): void {
   routes.add('GET', '/api/whoami', 'management', ({ user }) => ({ name: user.name, tags: [...user.tags] }))
 
   routes.add('GET', '/api/nodes', 'monitoring', ({ ctx, query }) => replyList([nodeInfo(ctx)], query))
-  routes.add('GET', '/api/nodes/:node', 'monitoring', ({ ctx, params }) => {
+  routes.add('GET', '/api/nodes/:node', 'monitoring', ({ ctx, params, query }) => {
     if (params['node'] !== ctx.nodeName) throw notFound()
-    return nodeInfo(ctx)
+    // ?memory=true adds the breakdown, as RabbitMQ's node page asks for it.
+    return query['memory'] === 'true' ? { ...nodeInfo(ctx), ...memoryBreakdown(ctx) } : nodeInfo(ctx)
+  })
+  routes.add('GET', '/api/nodes/:node/memory', 'monitoring', ({ ctx, params }) => {
+    if (params['node'] !== ctx.nodeName) throw notFound()
+    return memoryBreakdown(ctx)
   })
 
   routes.add('GET', '/api/cluster-name', 'management', ({ ctx }) => ({ name: ctx.nodeName }))

@@ -122,6 +122,9 @@ export class ClassicQueue implements Queue {
   get pagedOutCount(): number {
     return this.ready.pagedOut
   }
+  get memoryBytes(): number {
+    return this.ready.inMemoryBytes + this.counts.unackedByteCount
+  }
   get unackedByteCount(): number {
     return this.counts.unackedByteCount
   }

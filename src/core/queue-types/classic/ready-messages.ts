@@ -53,6 +53,11 @@ export class ReadyMessages {
     return this.window.length + this.inFlight.length + (this.tail?.length ?? 0)
   }
 
+  /** Body bytes of the messages held in memory (the window and those on their way out to disk). */
+  get inMemoryBytes(): number {
+    return this.windowBytes + this.inFlightBytes
+  }
+
   get bytes(): number {
     return this.windowBytes + this.inFlightBytes + (this.tail?.bytes ?? 0)
   }
