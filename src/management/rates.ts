@@ -2,6 +2,7 @@
 // vhost, queue, exchange, connection and channel, and keeps the change per second since the previous
 // sample. Reading counters is O(objects) per interval; nothing on the message path is touched.
 import type { Clock } from '../shared/index.js'
+import { BASIC_TIERS, SampleHistory, type Tier } from './sample-history.js'
 
 export type Sample = Readonly<Record<string, number>>
 
@@ -9,6 +10,7 @@ interface Entry {
   at: number
   values: Sample
   rates: Record<string, number>
+  history: SampleHistory
 }
 
 const NO_RATES: Readonly<Record<string, number>> = Object.freeze({})
@@ -38,8 +40,11 @@ export class RateSampler {
     this.collect(this)
   }
 
-  /** Records `values` for `key`; the rates become the change per second since the last sample. */
-  observe(key: object, values: Sample): void {
+  /**
+   * Records `values` for `key`; the rates become the change per second since the last sample, and the
+   * values join the key's history (kept as long as `tiers` say).
+   */
+  observe(key: object, values: Sample, tiers: readonly Tier[] = BASIC_TIERS): void {
     const now = this.clock.now()
     const prev = this.entries.get(key)
     const rates: Record<string, number> = {}
@@ -50,7 +55,18 @@ export class RateSampler {
         rates[k] = before === undefined ? 0 : round(((values[k] as number) - before) / seconds)
       }
     }
-    this.entries.set(key, { at: now, values, rates })
+    const history = prev?.history ?? new SampleHistory(tiers)
+    history.record(now, values)
+    this.entries.set(key, { at: now, values, rates, history })
+  }
+
+  /** The key's past values, once it has been sampled. */
+  historyOf(key: object): SampleHistory | undefined {
+    return this.entries.get(key)?.history
+  }
+
+  now(): number {
+    return this.clock.now()
   }
 
   /** The latest rates of `key` (empty until it has been sampled twice). */

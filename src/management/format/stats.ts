@@ -3,6 +3,7 @@
 import { type Exchange, MessageStats, type Queue, type VHost } from '../../core/index.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import type { RateSampler, Sample } from '../rates.js'
+import { GLOBAL_TIERS } from '../sample-history.js'
 
 const MESSAGE_FIELDS: ReadonlyArray<readonly [keyof MessageStats & string, string]> = [
   ['publish', 'publish'],
@@ -173,7 +174,7 @@ export function collectRates(ctx: ManagementContext): (s: RateSampler) => void {
     for (const v of ctx.broker.vhosts.values()) {
       for (const q of v.queues.values()) s.observe(q, queueSample(q))
       for (const ex of v.exchanges.values()) s.observe(ex, exchangeSample(ex))
-      s.observe(v, vhostSample(v, traffic.get(v.name)))
+      s.observe(v, vhostSample(v, traffic.get(v.name)), GLOBAL_TIERS)
     }
   }
 }

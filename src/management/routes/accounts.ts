@@ -20,11 +20,14 @@ import { trafficByVhost } from '../format/stats.js'
 import { badRequest, keyMissing, notFound } from '../http-errors.js'
 import { replyItem, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
+import { sampled } from '../format/samples.js'
 
 export function registerAccountRoutes(routes: Routes): void {
   routes.add('GET', '/api/vhosts', 'management', ({ ctx, user, query }) => {
     const traffic = trafficByVhost(ctx)
-    const items = visibleVhosts(ctx, user).map((v) => formatVhost(ctx, v, traffic.get(v.name)))
+    const items = visibleVhosts(ctx, user).map((v) =>
+      sampled(ctx, query, [v], formatVhost(ctx, v, traffic.get(v.name))),
+    )
     return replyList(items, query, { paginate: true })
   })
   // One vhost's details are for administrators only, as in RabbitMQ (the list is for everyone).
@@ -32,7 +35,7 @@ export function registerAccountRoutes(routes: Routes): void {
     const name = params['vhost'] as string
     const v = ctx.broker.vhosts.get(name)
     if (!v) throw notFound()
-    return replyItem(formatVhost(ctx, v, trafficByVhost(ctx).get(name)), query)
+    return replyItem(sampled(ctx, query, [v], formatVhost(ctx, v, trafficByVhost(ctx).get(name))), query)
   })
   routes.add('PUT', '/api/vhosts/:vhost', 'administrator', (c) => putVhost(c))
   routes.add('DELETE', '/api/vhosts/:vhost', 'administrator', ({ ctx, params }) => {

@@ -6,8 +6,9 @@ import { checkResource, listedVhosts, requireVhostAccess } from '../auth.js'
 import { bindingView, exchangeUrlName, formatBinding, formatExchange } from '../format/objects.js'
 import { accessRefused, badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
 import { jsonBool, jsonToProperties, jsonToTable } from '../json.js'
-import { replyItem, replyLazyList, replyList } from '../listing.js'
+import { type Item, replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
+import { sampled } from '../format/samples.js'
 
 /** The vhost named in the URL (404 when missing), after the access check: permissions there, or administrator. */
 export function vhostForRead(c: Call): VHost {
@@ -36,15 +37,19 @@ function exchangeOf(v: VHost, urlName: string | undefined): Exchange {
 export function registerExchangeRoutes(routes: Routes): void {
   routes.add('GET', '/api/exchanges', 'management', ({ ctx, user, query }) => {
     const exchanges = listedVhosts(ctx, user).flatMap((v) => [...v.exchanges.values()])
-    return replyLazyList(exchanges, (ex) => formatExchange(ctx, ex), query, { paginate: true })
+    return replyLazyList(exchanges, (ex) => sampled(ctx, query, [ex], formatExchange(ctx, ex)), query, {
+      paginate: true,
+    })
   })
   routes.add('GET', '/api/exchanges/:vhost', 'management', (c) => {
     const exchanges = [...vhostForRead(c).exchanges.values()]
-    return replyLazyList(exchanges, (ex) => formatExchange(c.ctx, ex), c.query, { paginate: true })
+    const format = (ex: Exchange): Item => sampled(c.ctx, c.query, [ex], formatExchange(c.ctx, ex))
+    return replyLazyList(exchanges, format, c.query, { paginate: true })
   })
   routes.add('GET', '/api/exchanges/:vhost/:name', 'management', (c) => {
     const ex = exchangeOf(vhostForRead(c), c.params['name'])
-    return replyItem({ ...formatExchange(c.ctx, ex), incoming: [], outgoing: [] }, c.query)
+    const item = sampled(c.ctx, c.query, [ex], formatExchange(c.ctx, ex))
+    return replyItem({ ...item, incoming: [], outgoing: [] }, c.query)
   })
   routes.add('PUT', '/api/exchanges/:vhost/:name', 'management', (c) => declareExchange(c))
   routes.add('DELETE', '/api/exchanges/:vhost/:name', 'management', (c) => {

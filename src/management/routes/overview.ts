@@ -16,6 +16,7 @@ import {
 } from '../format/stats.js'
 import { mayAccessConnection } from './connections.js'
 import { memoryBreakdown } from '../format/memory.js'
+import { sampled } from '../format/samples.js'
 
 const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
   direct: 'AMQP direct exchange, as per the AMQP specification',
@@ -76,6 +77,11 @@ export function registerOverviewRoutes(routes: Routes): void {
     }
     const queueTotals: Record<string, unknown> = {}
     withDetails(queueTotals, values, rates, ['messages', 'messages_ready', 'messages_unacknowledged'])
+    // The node's history is the sum of its vhosts' (kept a day, as RabbitMQ's global policy).
+    sampled(ctx, query, vhosts, queueTotals)
+    const messageStats = sampled(ctx, query, vhosts, {
+      message_stats: formatMessageStats(values, rates, FULL_MESSAGE_STATS),
+    }).message_stats
     return replyItem(
       {
         management_version: ctx.rabbitmqVersion,
@@ -88,7 +94,7 @@ export function registerOverviewRoutes(routes: Routes): void {
         cluster_name: ctx.nodeName,
         disable_stats: false,
         enable_queue_totals: false,
-        message_stats: formatMessageStats(values, rates, FULL_MESSAGE_STATS),
+        message_stats: messageStats,
         queue_totals: queueTotals,
         object_totals: totals,
         statistics_db_event_queue: 0,

@@ -12,6 +12,7 @@ import type { Call, Routes } from '../server.js'
 import { checkDirectConnection, httpSession } from '../session.js'
 import { queueConsumers } from './connections.js'
 import { vhostForRead, vhostForWrite } from './exchanges.js'
+import { sampled } from '../format/samples.js'
 
 /** Connections by id, to show the owners of exclusive queues. */
 function owners(ctx: ManagementContext): Map<number, ConnectionView> {
@@ -29,7 +30,9 @@ function queueOf(v: VHost, name: string | undefined): Queue {
 function listQueues(ctx: ManagementContext, vhosts: VHost[], query: Query): unknown {
   const byId = owners(ctx)
   const queues = vhosts.flatMap((v) => [...v.queues.values()])
-  return replyLazyList(queues, (q) => formatQueue(ctx, q, byId), query, { paginate: true })
+  return replyLazyList(queues, (q) => sampled(ctx, query, [q], formatQueue(ctx, q, byId)), query, {
+    paginate: true,
+  })
 }
 
 export function registerQueueRoutes(routes: Routes): void {
@@ -40,7 +43,7 @@ export function registerQueueRoutes(routes: Routes): void {
   routes.add('GET', '/api/queues/:vhost/:name', 'management', (c) => {
     const v = vhostForRead(c)
     const q = queueOf(v, c.params['name'])
-    const item = formatQueue(c.ctx, q, owners(c.ctx))
+    const item = sampled(c.ctx, c.query, [q], formatQueue(c.ctx, q, owners(c.ctx)))
     const details = {
       consumer_details: queueConsumers(c.ctx, v.name, q.name),
       deliveries: [],
