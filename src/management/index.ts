@@ -19,6 +19,7 @@ import { registerPolicyRoutes } from './routes/policies.js'
 import { registerQueueRoutes } from './routes/queues.js'
 import { registerTopicPermissionRoutes } from './routes/topic-permissions.js'
 import { registerUiRoutes } from './routes/ui.js'
+import { registerCliRoutes } from './routes/cli.js'
 import { createServer } from './server.js'
 import { importDefinitions } from './definitions.js'
 import { badRequest } from './http-errors.js'
@@ -139,6 +140,7 @@ function buildApp(ctx: ManagementContext): FastifyInstance {
   registerHealthRoutes(routes)
   registerNodeRoutes(routes)
   registerUiRoutes(app)
+  registerCliRoutes(app)
   registerPolicyRoutes(routes)
   registerMetricsRoutes(app, ctx)
   return app
