@@ -1,8 +1,8 @@
 // The console's shell: login, the header with its tabs, hash routing to pages, and the refresh loop
-// (every interval: sample /api/overview for the charts, then refresh the open page).
+// (every interval: read /api/overview for the header, then refresh the open page; charts take their
+// history from the server).
 import { api, session, setLoginFailedHandler } from './api.js'
 import { h, replace } from './dom.js'
-import { clearHistory, record } from './history.js'
 import { toast } from './notify.js'
 import { currentVhost, isAdmin, hasTag, loadVhosts, savePrefs, state, user } from './state.js'
 import { loginPage } from './pages/login.js'
@@ -54,7 +54,6 @@ async function tick() {
   const n = ++ticks
   try {
     state.overview = await api('GET', 'api/overview')
-    record(state.overview)
     if (shell) replace(shell.version, `${state.overview.product_name} ${state.overview.product_version}`)
   } catch (err) {
     if (!session.get()) return
@@ -121,7 +120,15 @@ async function buildShell() {
       h('button', { type: 'button', class: 'logout', onclick: () => logout('Logged out.') }, 'Log out'),
     ),
   )
-  replace(app, header, tabs, main)
+  // As RabbitMQ's console: where the HTTP API and the command-line tools are described.
+  const footer = h(
+    'footer',
+    { class: 'bottom' },
+    h('a', { href: 'https://www.rabbitmq.com/docs/management#http-api', rel: 'noreferrer' }, 'HTTP API'),
+    ' · ',
+    h('a', { href: 'cli/' }, 'Command line'),
+  )
+  replace(app, header, tabs, main, footer)
   return { main, tabs, refreshed, version, vhostSelect }
 }
 
@@ -145,6 +152,5 @@ function showLogin(message) {
 
 function logout(message) {
   session.clear()
-  clearHistory()
   showLogin(message)
 }

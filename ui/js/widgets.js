@@ -1,6 +1,8 @@
 // The console's building blocks: sections, message boxes, forms that report the API's answer,
 // key/value editors for arguments and headers, and a list view with sorting, filtering and paging.
-import { fmtJson, h, replace } from './dom.js'
+import { askToConfirm } from './confirm.js'
+import { h, replace } from './dom.js'
+import { toast } from './notify.js'
 import { defaultVhost, state } from './state.js'
 
 /** A titled, collapsible block (RabbitMQ's sections). */
@@ -137,7 +139,7 @@ export function actionButton(label, { question, action, status, className = '' }
       class: className,
       onclick: async (ev) => {
         const button = ev.currentTarget
-        if (question && !confirm(question)) return
+        if (question && !(await askToConfirm(question, { confirmLabel: label }))) return
         button.disabled = true
         status?.clear()
         try {
@@ -145,7 +147,7 @@ export function actionButton(label, { question, action, status, className = '' }
           changed()
         } catch (err) {
           if (status) status.error(err)
-          else alert(err instanceof Error ? err.message : String(err))
+          else toast(err instanceof Error ? err.message : String(err), 'error')
         } finally {
           button.disabled = false
         }
@@ -295,23 +297,5 @@ export const facts = (pairs) =>
     pairs.filter(Boolean).map(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]),
   )
 
-/** D (durable), AD (auto-delete), Excl (exclusive), Args: RabbitMQ's feature letters. */
-export function features(o) {
-  const args = Object.keys(o.arguments ?? {})
-  return h(
-    'span',
-    { class: 'features' },
-    o.durable ? h('abbr', { title: 'durable' }, 'D') : null,
-    o.auto_delete ? h('abbr', { title: 'auto-delete' }, 'AD') : null,
-    o.exclusive ? h('abbr', { title: 'exclusive' }, 'Excl') : null,
-    o.internal ? h('abbr', { title: 'internal' }, 'I') : null,
-    args.length
-      ? h('abbr', { title: args.map((k) => `${k}: ${fmtJson(o.arguments[k])}`).join('\n') }, 'Args')
-      : null,
-    o.durable || o.auto_delete || o.exclusive || o.internal || args.length
-      ? null
-      : h('span', { class: 'muted' }, '–'),
-  )
-}
-
+export { features } from './features.js'
 export { listView } from './list-view.js'

@@ -6,6 +6,7 @@ import { toast } from '../notify.js'
 import { currentVhost } from '../state.js'
 import { actionForm, facts, field, input, listView, section, table } from '../widgets.js'
 import { channelColumns } from './channels.js'
+import { askToConfirm } from '../confirm.js'
 
 const bytesRate = (n) => `${fmtBytes(n ?? 0)}/s`
 
@@ -60,7 +61,10 @@ export function connectionPage(main, name) {
         submit: 'Force close',
         fields: [field('Reason', reason)],
         async action() {
-          if (!confirm(`Close connection ${name}?`)) return undefined
+          const sure = await askToConfirm(`Close connection ${name}? Its clients are disconnected.`, {
+            confirmLabel: 'Force close',
+          })
+          if (!sure) return undefined
           await api('DELETE', path`api/connections/${name}`, undefined, {
             headers: { 'x-reason': reason.value },
           })
