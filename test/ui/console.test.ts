@@ -67,14 +67,20 @@ async function shot(name: string, fullPage = false): Promise<void> {
 const go = (hash: string) => page.evaluate(`location.hash = ${JSON.stringify(hash)}`)
 const stored = () => page.evaluate(`sessionStorage.getItem('warren.credentials')`)
 const status = (scope: string) => page.locator(`${scope} .status`)
+/** Destructive actions ask in the page (confirm.js): the test answers as a user would. */
+const confirmInPage = () => page.locator('dialog.confirm-dialog button.confirm').click()
 
 async function api(method: string, path: string, body?: unknown): Promise<unknown> {
   const res = await fetch(new URL(path, broker.httpUrl), {
     method,
-    headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') },
+    headers: {
+      authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64'),
+      ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+    },
     ...(body === undefined ? {} : { body: JSON.stringify(body) }),
   })
-  return res.status === 204 ? undefined : res.json()
+  const text = await res.text()
+  return text === '' ? undefined : (JSON.parse(text) as unknown)
 }
 
 test('the login form shows the API reason for a refused login, then logs in', async () => {
@@ -96,9 +102,18 @@ test('the overview shows object counts, queued messages and both charts', async 
   assert.equal(await page.locator('[data-total=connections] .count').innerText(), '1')
   assert.equal(await page.locator('[data-total=ready] .count').innerText(), '12')
   const captions = await page.locator('figure.chart figcaption').allInnerTexts()
-  assert.deepEqual(captions, ['Queued messages', 'Message rates'])
-  assert.equal(await page.locator('figure.chart svg').count(), 2)
-  assert.match(await page.locator('figure.chart').first().locator('.legend').innerText(), /Ready\s+12/)
+  assert.deepEqual(
+    captions.map((c) => c.split('\n')[0]?.trim()),
+    ['Queued messages', 'Message rates'],
+  )
+  assert.equal(await page.locator('figure.chart select.chart-range').count(), 2)
+  // uPlot draws on canvas; hovering the newest point shows its values in the legend.
+  await page.locator('figure.chart canvas').nth(1).waitFor()
+  const over = page.locator('figure.chart .u-over').first()
+  const box = await over.boundingBox()
+  assert.ok(box)
+  await over.hover({ position: { x: box.width - 1, y: box.height / 2 } })
+  assert.match(await page.locator('figure.chart .u-legend').first().innerText(), /Ready\s*12/)
 })
 
 test('a queue added with the form is listed', async () => {
@@ -146,6 +161,7 @@ test('the queue page publishes a message, gets it back and purges the queue', as
   await shot('queue', true)
 
   await page.locator('button.purge').click()
+  await confirmInPage()
   await page.locator('.danger-zone + .status.ok', { hasText: 'Queue purged.' }).waitFor()
   assert.equal(((await api('GET', 'api/queues/%2F/ui-created')) as { messages: number }).messages, 0)
 })
@@ -189,8 +205,11 @@ test('connections and channels list the AMQP client, and a connection can be clo
   await page.locator('dl.facts dd', { hasText: 'doomed' }).waitFor()
   await page.fill('form.close-connection input[name=reason]', 'closed from the console test')
   await page.click('form.close-connection button[type=submit]')
+  await confirmInPage()
   const err = await closed
   assert.match(String(err?.message), /CONNECTION_FORCED - closed from the console test/)
+  // The page returns to the list once the API has answered (which may be after the client saw the close).
+  await page.waitForURL(/#\/connections$/)
 })
 
 test('a user added in the console gets permissions on a new vhost', async () => {
@@ -246,6 +265,7 @@ test("a user's topic permission and limits, and a vhost's limits, are set and cl
     { user: 'alice', value: { 'max-channels': 20 } },
   ])
   await page.locator('button.clear-topic-permission').click()
+  await confirmInPage()
   await page.locator('td.empty', { hasText: 'No topic permissions' }).waitFor()
   assert.deepEqual(await api('GET', 'api/users/alice/topic-permissions'), [])
 
@@ -315,6 +335,7 @@ test('a policy is added and deleted on the policies page', async () => {
   assert.deepEqual(policy['definition'], { 'message-ttl': 60000 })
   await shot('policies')
   await row.locator('button.delete-policy').click()
+  await confirmInPage()
   await row.waitFor({ state: 'detached' })
   assert.equal(((await api('GET', 'api/policies')) as unknown[]).length, 0)
 })
@@ -323,9 +344,83 @@ test('the overview charts draw lines once the broker reports rates', async () =>
   await go('#/')
   // The broker samples its counters every 5 s; the steady traffic shows once a sample has passed.
   await page.locator('[data-total=publish] .count', { hasNotText: /^0\/s$/ }).waitFor({ timeout: 12_000 })
-  await page.locator('figure.chart polyline').first().waitFor()
-  assert.ok((await page.locator('figure.chart polyline').count()) >= 2)
+  // Once the server's history has a complete 5 s interval with traffic in it ...
+  for (let i = 0; i < 60; i++) {
+    const o = (await api('GET', 'api/overview?msg_rates_age=60&msg_rates_incr=5')) as {
+      message_stats: { publish_details: { samples: Array<{ sample: number }> } }
+    }
+    const s = o.message_stats.publish_details.samples
+    if ((s[1]?.sample ?? 0) > (s[2]?.sample ?? 0)) break
+    await new Promise((r) => setTimeout(r, 250))
+  }
+  // ... a page that opens draws it at once: the history comes from the server. The rightmost point is
+  // the newest complete interval (the one in progress is left out).
+  await page.reload()
+  const rates = page.locator('figure.chart').nth(1)
+  await rates.locator('canvas').waitFor()
+  const box = await rates.locator('.u-over').boundingBox()
+  assert.ok(box)
+  await rates.locator('.u-over').hover({ position: { x: box.width - 1, y: box.height / 2 } })
+  assert.match(await rates.locator('.u-legend').innerText(), /Publish\s*[1-9][\d.,]*\/s/)
   await shot('overview')
+})
+
+test('the queue list shows RabbitMQ feature badges, the policy by name', async () => {
+  await api('PUT', 'api/queues/%2F/badged', {
+    durable: true,
+    auto_delete: false,
+    arguments: { 'x-message-ttl': 60000, 'x-dead-letter-exchange': 'dlx', 'x-max-length': 10, 'x-custom': 1 },
+  })
+  await api('PUT', 'api/policies/%2F/badge-policy', { pattern: '^badged$', definition: { expires: 3600000 } })
+  await go('#/queues')
+  const row = page.locator('tr[data-key="/badged"], tr[data-key=badged]').first()
+  await row.locator('.features abbr.policy', { hasText: 'badge-policy' }).waitFor()
+  const badges = await row.locator('.features abbr').allInnerTexts()
+  assert.deepEqual(badges, ['D', 'TTL', 'DLX', 'Lim', 'Args', 'badge-policy'])
+  assert.match(
+    (await row.locator('abbr', { hasText: 'TTL' }).getAttribute('title')) ?? '',
+    /x-message-ttl.*60000/,
+  )
+  await shot('queues')
+  await api('DELETE', 'api/policies/%2F/badge-policy')
+})
+
+test('deleting a queue asks in the page: Escape keeps it, Delete queue deletes it', async () => {
+  await go('#/queues/%2F/badged')
+  await page.locator('h1', { hasText: 'Queue badged' }).waitFor()
+  await page.locator('button.delete-queue, button', { hasText: 'Delete queue' }).last().click()
+  const dialog = page.locator('dialog.confirm-dialog')
+  await dialog.waitFor()
+  assert.match(await dialog.innerText(), /Delete queue 'badged' and its messages\?/)
+  assert.equal(await page.evaluate('document.activeElement.textContent'), 'Cancel')
+  await page.keyboard.press('Escape')
+  await dialog.waitFor({ state: 'detached' })
+  assert.ok(await api('GET', 'api/queues/%2F/badged'))
+  await page.locator('button', { hasText: 'Delete queue' }).last().click()
+  await confirmInPage()
+  await page.waitForURL(/#\/queues$/)
+  const gone = await fetch(new URL('api/queues/%2F/badged', broker.httpUrl), {
+    headers: { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') },
+  })
+  assert.equal(gone.status, 404)
+})
+
+test('the node page breaks memory down by what uses it', async () => {
+  await go('#/')
+  await page.locator('a[href^="#/nodes/"]').click()
+  await page.locator('h1', { hasText: 'Node warren@' }).waitFor()
+  await page.locator('.memory-bar').waitFor()
+  assert.equal(await page.locator('.memory-bar span').count(), 8)
+  const rows = await page
+    .locator('section, details')
+    .filter({ hasText: 'Used by' })
+    .locator('tbody tr')
+    .allInnerTexts()
+  assert.equal(rows.length, 8)
+  assert.match(rows[0] ?? '', /Queued message bodies/)
+  assert.match(await page.locator('main').innerText(), /Resident memory \(RSS\): \d/)
+  assert.match(await page.locator('main').innerText(), /http\/prometheus/)
+  await shot('node', true)
 })
 
 test('logging out returns to the login form and forgets the credentials', async () => {

@@ -1,89 +1,106 @@
-// A small SVG line chart for time series (message rates, queue depths): a y axis with rounded ticks,
-// clock times along x, one line per series coloured by CSS class (.series-0, .series-1, ...), and a
-// legend with the latest values. No chart library: this is all the console needs.
-import { h, replace, s } from './dom.js'
+// Time-series charts (queue depths, message rates) drawn by uPlot: values under the cursor in the legend,
+// drag across the plot to zoom (double-click to zoom out), and a time-range menu as RabbitMQ's console
+// offers. The history comes from the server (RabbitMQ's lengths_age/msg_rates_age samples), so a chart
+// has it as soon as the page opens.
+import uPlot from '../vendor/uplot/uPlot.esm.js'
+import { h } from './dom.js'
 
-const W = 640
-const H = 200
-const PAD = { left: 52, right: 14, top: 10, bottom: 24 }
-const MIN_SPAN_MS = 60_000
+/** The ranges RabbitMQ's console offers, with the sample spacing its retention policies keep. */
+export const RANGES = [
+  { label: 'Last minute', age: 60, incr: 5 },
+  { label: 'Last ten minutes', age: 600, incr: 5 },
+  { label: 'Last hour', age: 3600, incr: 60 },
+  { label: 'Last eight hours', age: 28800, incr: 600 },
+  { label: 'Last day', age: 86400, incr: 1800 },
+]
+
+const COLOURS = ['#2f6fb3', '#d9822b', '#3c9a5f', '#9b59b6']
+let chosen = 0 // one range for every chart, as RabbitMQ's console keeps one
+
+/** The range charts ask for now (index into RANGES). */
+export const currentRange = () => RANGES[chosen]
 
 /**
- * series: [{ key, label }]; format: value → text for the legend (and the axis unless tickFormat is
- * given); integer: ticks on whole numbers (depths). update(samples) redraws from [{ t, values: { [key]: number } }], oldest first.
+ * series: [{ key, label }]; format: value → text (legend and axis); integer: depths. update(points)
+ * redraws from [{ t (ms), values: { [key]: number } }], oldest first. onRange is called when the user
+ * picks another range.
  */
-export function lineChart({ title, series, format, tickFormat = format, integer = false }) {
-  const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart-svg', role: 'img', 'aria-label': title })
-  const legend = h('ul', { class: 'legend' })
-  const el = h('figure', { class: 'chart' }, h('figcaption', {}, title), svg, legend)
-  const update = (samples) => {
-    draw(svg, samples, series, tickFormat, integer)
-    drawLegend(legend, samples.at(-1), series, format)
+export function lineChart({ title, series, format, integer = false, onRange = () => {} }) {
+  const plot = h('div', { class: 'chart-plot' })
+  const select = h(
+    'select',
+    { class: 'chart-range', 'aria-label': `${title}: time range` },
+    RANGES.map((r, i) => h('option', { value: String(i), selected: i === chosen }, r.label)),
+  )
+  select.addEventListener('change', () => {
+    chosen = Number(select.value)
+    onRange(currentRange())
+  })
+  const el = h('figure', { class: 'chart' }, h('figcaption', {}, title, ' ', select), plot)
+  let u
+  const update = (points) => {
+    const data = [
+      points.map((p) => p.t / 1000),
+      ...series.map(({ key }) => points.map((p) => p.values[key] ?? 0)),
+    ]
+    if (!u) u = new uPlot(options(series, format, integer, plot), data, plot)
+    else u.setData(data)
   }
-  update([])
   return { el, update }
 }
 
-function draw(svg, samples, series, format, integer) {
-  const end = samples.at(-1)?.t ?? Date.now()
-  const start = Math.min(samples[0]?.t ?? end, end - MIN_SPAN_MS)
-  let max = 0
-  for (const p of samples) for (const { key } of series) max = Math.max(max, p.values[key] ?? 0)
-  const { top, step } = niceScale(max, integer)
-  const x = (t) => PAD.left + ((t - start) / (end - start)) * (W - PAD.left - PAD.right)
-  const y = (v) => H - PAD.bottom - (v / top) * (H - PAD.top - PAD.bottom)
-  const grid = []
-  for (let v = 0; v <= top + step / 2; v += step) {
-    grid.push(s('line', { class: 'grid', x1: PAD.left, x2: W - PAD.right, y1: y(v), y2: y(v) }))
-    grid.push(s('text', { class: 'tick', x: PAD.left - 6, y: y(v) + 4, 'text-anchor': 'end' }, format(v)))
+function options(series, format, integer, plot) {
+  return {
+    width: Math.max(320, plot.clientWidth || 640),
+    height: 200,
+    cursor: { drag: { x: true, y: false } },
+    scales: { y: { range: (_u, _min, max) => [0, niceMax(max, integer)] } },
+    axes: [{}, { values: (_u, ticks) => ticks.map((t) => format(t)), size: 64 }],
+    series: [
+      { label: 'Time', value: (_u, v) => (v == null ? '' : new Date(v * 1000).toLocaleTimeString()) },
+      ...series.map(({ label }, i) => ({
+        label,
+        stroke: COLOURS[i % COLOURS.length],
+        width: 2,
+        value: (_u, v) => (v == null ? '' : format(v)),
+      })),
+    ],
   }
-  for (let i = 0; i <= 3; i++) {
-    const t = start + ((end - start) * i) / 3
-    const anchor = i === 0 ? 'start' : i === 3 ? 'end' : 'middle'
-    grid.push(s('text', { class: 'tick', x: x(t), y: H - 6, 'text-anchor': anchor }, clock(t)))
-  }
-  const lines = series.map(({ key }, i) => {
-    const pts = samples.map((p) => `${x(p.t).toFixed(1)},${y(p.values[key] ?? 0).toFixed(1)}`)
-    const last = samples.at(-1)
-    return s(
-      'g',
-      { class: `series-${i}` },
-      pts.length > 1 ? s('polyline', { class: 'line', points: pts.join(' ') }) : null,
-      last ? s('circle', { class: 'dot', cx: x(last.t), cy: y(last.values[key] ?? 0), r: 3 }) : null,
-    )
-  })
-  const note =
-    samples.length < 2
-      ? s('text', { class: 'note', x: W / 2, y: H / 2 - 10, 'text-anchor': 'middle' }, 'Collecting samples…')
-      : null
-  replace(svg, s('title', {}, svg.getAttribute('aria-label')), grid, lines, note)
 }
 
-/** A top value and tick step of 1, 2, 2.5 or 5 × 10^n giving about four ticks. */
-export function niceScale(max, integer) {
-  if (!(max > 0)) return { top: integer ? 4 : 1, step: integer ? 1 : 0.25 }
-  const raw = max / 4
-  const mag = 10 ** Math.floor(Math.log10(raw))
-  const norm = raw / mag
-  let step = (norm <= 1 ? 1 : norm <= 2 ? 2 : norm <= 2.5 ? 2.5 : norm <= 5 ? 5 : 10) * mag
-  if (integer) step = Math.max(1, Math.round(step))
-  return { top: step * Math.ceil(max / step), step }
+function niceMax(max, integer) {
+  if (!(max > 0)) return integer ? 10 : 1
+  const pow = 10 ** Math.floor(Math.log10(max))
+  const top = [1, 2, 5, 10].map((m) => m * pow).find((v) => v >= max) ?? max
+  return integer ? Math.max(1, Math.ceil(top)) : top
 }
 
-function drawLegend(legend, last, series, format) {
-  replace(
-    legend,
-    series.map(({ key, label }, i) =>
-      h(
-        'li',
-        { class: `series-${i}` },
-        h('span', { class: 'swatch' }),
-        h('span', { class: 'label' }, label),
-        h('span', { class: 'value' }, last ? format(last.values[key] ?? 0) : '–'),
-      ),
-    ),
-  )
+/** Points from a `<name>_details.samples` series: depths as they are. */
+export function depthPoints(detailsByKey) {
+  return toPoints(detailsByKey, (s) => s.map((p) => p.sample))
 }
 
-const clock = (t) =>
-  new Date(t).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit' })
+/** Points from counter samples: the rate over each step, per second. */
+export function ratePoints(detailsByKey, incr) {
+  const rate = (s) => s.map((p, i) => (i + 1 < s.length ? Math.max(0, p.sample - s[i + 1].sample) / incr : 0))
+  // The oldest sample has no step before it, and the newest interval is not over (the server may not
+  // have read it yet): both are left out rather than drawn as false zeros.
+  return toPoints(detailsByKey, rate).slice(1, -1)
+}
+
+/** detailsByKey: { [key]: details with samples newest first } → points oldest first. */
+function toPoints(detailsByKey, transform) {
+  const keys = Object.keys(detailsByKey)
+  const first = detailsByKey[keys[0]]?.samples ?? []
+  const values = Object.fromEntries(keys.map((k) => [k, transform(detailsByKey[k]?.samples ?? [])]))
+  const points = first.map((p, i) => ({
+    t: p.timestamp,
+    values: Object.fromEntries(keys.map((k) => [k, values[k][i] ?? 0])),
+  }))
+  return points.reverse()
+}
+
+/** The query string that asks for a range's samples. */
+export function rangeQuery(r = currentRange()) {
+  return `lengths_age=${r.age}&lengths_incr=${r.incr}&msg_rates_age=${r.age}&msg_rates_incr=${r.incr}`
+}

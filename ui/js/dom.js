@@ -3,18 +3,11 @@
 
 /**
  * h('a', { href: '#/queues', class: 'x', onclick: fn }, 'text', childNode, [more], null)
- * Attributes: `class`, `on<event>` (functions), `dataset`, and DOM properties such as `value`,
+ * Attributes: `class`, `on<event>` (functions), `dataset`, `style` (an object), and DOM properties such as `value`,
  * `checked`, `disabled`; anything else becomes an attribute. Falsy children are skipped.
  */
 export function h(tag, attrs = {}, ...children) {
   return build(document.createElement(tag), attrs, children)
-}
-
-const SVG_NS = 'http://www.w3.org/2000/svg'
-
-/** The same for SVG elements. */
-export function s(tag, attrs = {}, ...children) {
-  return build(document.createElementNS(SVG_NS, tag), attrs, children)
 }
 
 const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'multiple', 'required'])
@@ -24,6 +17,8 @@ function build(el, attrs, children) {
     if (v === undefined || v === null || v === false) continue
     if (k.startsWith('on') && typeof v === 'function') el.addEventListener(k.slice(2), v)
     else if (k === 'dataset') Object.assign(el.dataset, v)
+    // Through the CSSOM: the page's content security policy refuses style attributes.
+    else if (k === 'style' && typeof v === 'object') Object.assign(el.style, v)
     else if (PROPERTIES.has(k)) el[k] = v
     else el.setAttribute(k, v === true ? '' : String(v))
   }

@@ -4,6 +4,7 @@ import { channelPage, channelsPage } from './pages/channels.js'
 import { connectionPage, connectionsPage } from './pages/connections.js'
 import { definitionsPage } from './pages/definitions.js'
 import { exchangePage, exchangesPage } from './pages/exchanges.js'
+import { nodePage } from './pages/nodes.js'
 import { overviewPage } from './pages/overview.js'
 import { permissionsPage } from './pages/permissions.js'
 import { policiesPage } from './pages/policies.js'
@@ -15,6 +16,7 @@ const SEG = '([^/]+)'
 
 export const routes = [
   { path: /^$/, tab: 'overview', mount: overviewPage },
+  { path: new RegExp(`^nodes/${SEG}$`), tab: 'overview', mount: nodePage },
   { path: /^connections$/, tab: 'connections', mount: connectionsPage },
   { path: new RegExp(`^connections/${SEG}$`), tab: 'connections', mount: connectionPage },
   { path: /^channels$/, tab: 'channels', mount: channelsPage },

@@ -38,28 +38,33 @@ export function addSamples(
 ): void {
   const histories = keys.map((k) => ctx.rates.historyOf(k)).filter((h): h is SampleHistory => h !== undefined)
   const now = ctx.rates.now()
-  if (q.lengths) for (const n of LENGTHS) fill(out[`${n}_details`], histories, n, q.lengths, now)
+  if (q.lengths) for (const n of LENGTHS) fill(out, histories, n, q.lengths, now)
   const stats = out['message_stats'] as Record<string, unknown> | undefined
   if (q.rates && stats) {
     for (const k of Object.keys(stats)) {
-      if (k.endsWith('_details')) fill(stats[k], histories, k.slice(0, -'_details'.length), q.rates, now)
+      if (k.endsWith('_details')) fill(stats, histories, k.slice(0, -'_details'.length), q.rates, now)
     }
   }
 }
 
+/** `owner[field + '_details']` gets the samples; the newest point is the value now (`owner[field]`). */
 function fill(
-  details: unknown,
+  owner: Record<string, unknown>,
   histories: readonly SampleHistory[],
   field: string,
   w: Window,
   now: number,
 ): void {
+  const details = owner[`${field}_details`]
   if (typeof details !== 'object' || details === null) return
   const points = sum(
     histories.map((h) => h.samples(field, w, now)),
     w,
     now,
   )
+  // The server reads its counters every 5 s; the interval in progress shows what they are now.
+  const current = owner[field]
+  if (typeof current === 'number' && points[0]) points[0].sample = current
   const d = details as Record<string, unknown>
   d['samples'] = points
   d['avg'] = points.reduce((a, p) => a + p.sample, 0) / points.length

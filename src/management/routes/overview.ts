@@ -16,6 +16,7 @@ import {
 } from '../format/stats.js'
 import { mayAccessConnection } from './connections.js'
 import { memoryBreakdown } from '../format/memory.js'
+import { maxFds, openFds } from '../metrics/process.js'
 import { sampled } from '../format/samples.js'
 
 const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
@@ -151,6 +152,10 @@ function nodeInfo(ctx: ManagementContext): Item {
     disk_free_limit: res.diskFreeLimit,
     disk_free_alarm: alarms.has('disk'),
     sockets_used: sockets,
+    sockets_total: maxFds() ?? 0,
+    fd_used: openFds() ?? 0,
+    fd_total: maxFds() ?? 0,
+    config_files: ctx.environment?.().configFiles ?? [],
     uptime: ctx.clock.now() - ctx.startedAt,
     run_queue: 0,
     processors: availableParallelism(),

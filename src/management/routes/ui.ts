@@ -4,7 +4,8 @@
 // request time, so an edited file shows on reload. See docs/console.md.
 import { existsSync, readdirSync, statSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
-import { extname, join, relative, sep } from 'node:path'
+import { createRequire } from 'node:module'
+import { dirname, extname, join, relative, sep } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 
@@ -31,12 +32,26 @@ const HTML_HEADERS = {
   'referrer-policy': 'no-referrer',
 }
 
+/** Third-party files the console loads, from their npm packages (served as /vendor/<package>/<file>). */
+function vendorFiles(): Array<[url: string, file: string]> {
+  const require = createRequire(import.meta.url)
+  try {
+    const uplot = dirname(require.resolve('uplot/package.json'))
+    return ['uPlot.esm.js', 'uPlot.min.css'].map((f) => [`/vendor/uplot/${f}`, join(uplot, 'dist', f)])
+  } catch {
+    return []
+  }
+}
+
 export function registerUiRoutes(app: FastifyInstance, dir = UI_DIR): void {
   if (!existsSync(dir)) return
-  for (const file of listFiles(dir)) {
+  const files: Array<[url: string, file: string]> = listFiles(dir).map((file) => [
+    '/' + relative(dir, file).split(sep).join('/'),
+    file,
+  ])
+  for (const [url, file] of [...files, ...vendorFiles()]) {
     const type = TYPES[extname(file)]
     if (type === undefined) continue
-    const url = '/' + relative(dir, file).split(sep).join('/')
     const headers = {
       'content-type': type,
       'cache-control': 'no-cache',

@@ -1,9 +1,8 @@
-// Overview: object counts, the queued-messages and message-rate charts (from the samples history.js
-// keeps), the node and its listeners.
+// Overview: object counts, the queued-messages and message-rate charts (with the history the server
+// keeps, for the range chosen), the node and its listeners.
 import { api } from '../api.js'
-import { lineChart } from '../chart.js'
-import { add, fmtBytes, fmtDuration, fmtNum, fmtRate, h, rateOf, replace } from '../dom.js'
-import { overviewSamples } from '../history.js'
+import { currentRange, depthPoints, lineChart, rangeQuery, ratePoints } from '../chart.js'
+import { add, fmtBytes, fmtDuration, fmtNum, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { hasTag, isAdmin, state } from '../state.js'
 import { facts, section, table } from '../widgets.js'
 
@@ -25,6 +24,7 @@ export function overviewPage(main) {
     ],
     format: fmtNum,
     integer: true,
+    onRange: () => void page.refresh(),
   })
   const rates = lineChart({
     title: 'Message rates',
@@ -34,7 +34,7 @@ export function overviewPage(main) {
       { key: 'ack', label: 'Consumer ack' },
     ],
     format: fmtRate,
-    tickFormat: (n) => `${Number(n.toFixed(2))}/s`,
+    onRange: () => void page.refresh(),
   })
   const node = h('div')
   const listeners = h('div')
@@ -59,18 +59,29 @@ export function overviewPage(main) {
         )
       : null,
   )
-  return {
+  const page = {
     title: 'Overview',
     async refresh() {
-      const o = state.overview
+      const range = currentRange()
+      const o = await api('GET', `api/overview?${rangeQuery(range)}`).catch(() => state.overview)
       if (!o) return
       renderTiles(tiles, o)
-      depth.update(overviewSamples())
-      rates.update(overviewSamples())
+      const qt = o.queue_totals ?? {}
+      const ms = o.message_stats ?? {}
+      depth.update(
+        depthPoints({ ready: qt.messages_ready_details, unacked: qt.messages_unacknowledged_details }),
+      )
+      rates.update(
+        ratePoints(
+          { publish: ms.publish_details, deliver: ms.deliver_get_details, ack: ms.ack_details },
+          range.incr,
+        ),
+      )
       replace(listeners, listenerTable(o))
       if (canSeeNodes) replace(node, await nodeFacts())
     },
   }
+  return page
 }
 
 function renderTiles(tiles, o) {
@@ -99,7 +110,7 @@ async function nodeFacts() {
     const alarm = (on, text) =>
       on ? h('span', { class: 'badge bad' }, text) : h('span', { class: 'badge good' }, 'OK')
     return facts([
-      ['Name', n.name],
+      ['Name', h('a', { href: link('nodes', n.name) }, n.name)],
       ['Uptime', fmtDuration(n.uptime)],
       [
         'Memory',

@@ -1,7 +1,7 @@
 // Queues: the list with its add form, and one queue's page (depth chart, consumers, bindings,
 // publish, get, purge, delete).
 import { api, path } from '../api.js'
-import { lineChart } from '../chart.js'
+import { currentRange, depthPoints, lineChart, rangeQuery, ratePoints } from '../chart.js'
 import { add, fmtBool, fmtBytes, fmtJson, fmtNum, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { bindForm, bindingsTable, fetchItems, getForm, publishForm } from '../forms.js'
 import { toast } from '../notify.js'
@@ -125,8 +125,18 @@ export function queuePage(main, vhost, name) {
     ],
     format: fmtNum,
     integer: true,
+    onRange: () => void page.refresh(),
   })
-  const samples = []
+  const rates = lineChart({
+    title: 'Message rates',
+    series: [
+      { key: 'publish', label: 'Publish' },
+      { key: 'deliver', label: 'Deliver / get' },
+      { key: 'ack', label: 'Consumer ack' },
+    ],
+    format: fmtRate,
+    onRange: () => void page.refresh(),
+  })
   const consumers = h('div')
   const bindings = h('div')
   const bindStatus = statusBox()
@@ -144,7 +154,7 @@ export function queuePage(main, vhost, name) {
       h('span', { class: 'name' }, name),
       h('small', { class: 'vhost' }, ` in virtual host ${vhost}`),
     ),
-    section('Overview', h('div', { class: 'overview-grid' }, depth.el, info)),
+    section('Overview', h('div', { class: 'overview-grid' }, depth.el, info), rates.el),
     section('Consumers', consumers),
     section(
       'Bindings',
@@ -183,27 +193,33 @@ export function queuePage(main, vhost, name) {
       dangerStatus.el,
     ),
   )
-  return {
+  const page = {
     title: `Queue ${name}`,
     async refresh() {
       let q
+      const range = currentRange()
       try {
-        q = await api('GET', path`api/queues/${vhost}/${name}`)
+        q = await api('GET', path`api/queues/${vhost}/${name}` + '?' + rangeQuery(range))
       } catch (err) {
         replace(info, errorBox(err, `No queue '${name}' in virtual host '${vhost}'`))
         return
       }
-      samples.push({
-        t: Date.now(),
-        values: { ready: q.messages_ready ?? 0, unacked: q.messages_unacknowledged ?? 0 },
-      })
-      if (samples.length > 120) samples.shift()
-      depth.update(samples)
+      depth.update(
+        depthPoints({ ready: q.messages_ready_details, unacked: q.messages_unacknowledged_details }),
+      )
+      const ms = q.message_stats ?? {}
+      rates.update(
+        ratePoints(
+          { publish: ms.publish_details, deliver: ms.deliver_get_details, ack: ms.ack_details },
+          range.incr,
+        ),
+      )
       replace(info, queueFacts(q))
       replace(consumers, consumerTable(q.consumer_details ?? []))
       await refreshBindings().catch((err) => bindStatus.error(err))
     },
   }
+  return page
 }
 
 function queueFacts(q) {
