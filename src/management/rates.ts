@@ -2,7 +2,7 @@
 // vhost, queue, exchange, connection and channel, and keeps the change per second since the previous
 // sample. Reading counters is O(objects) per interval; nothing on the message path is touched.
 import type { Clock } from '../shared/index.js'
-import { BASIC_TIERS, SampleHistory, type Tier } from './sample-history.js'
+import { SampleHistory, type Tier } from './sample-history.js'
 
 export type Sample = Readonly<Record<string, number>>
 
@@ -10,7 +10,7 @@ interface Entry {
   at: number
   values: Sample
   rates: Record<string, number>
-  history: SampleHistory
+  history: SampleHistory | undefined
 }
 
 const NO_RATES: Readonly<Record<string, number>> = Object.freeze({})
@@ -41,10 +41,11 @@ export class RateSampler {
   }
 
   /**
-   * Records `values` for `key`; the rates become the change per second since the last sample, and the
-   * values join the key's history (kept as long as `tiers` say).
+   * Records `values` for `key`; the rates become the change per second since the last sample. With
+   * `tiers`, the values also join the key's history, which starts with the first non-zero value (an
+   * idle queue keeps none; before its history starts, its values were zero).
    */
-  observe(key: object, values: Sample, tiers: readonly Tier[] = BASIC_TIERS): void {
+  observe(key: object, values: Sample, tiers?: readonly Tier[]): void {
     const now = this.clock.now()
     const prev = this.entries.get(key)
     const rates: Record<string, number> = {}
@@ -55,8 +56,8 @@ export class RateSampler {
         rates[k] = before === undefined ? 0 : round(((values[k] as number) - before) / seconds)
       }
     }
-    const history = prev?.history ?? new SampleHistory(tiers)
-    history.record(now, values)
+    const history = prev?.history ?? (tiers && anyNonZero(values) ? new SampleHistory(tiers) : undefined)
+    history?.record(now, values)
     this.entries.set(key, { at: now, values, rates, history })
   }
 
@@ -73,6 +74,11 @@ export class RateSampler {
   ratesOf(key: object): Readonly<Record<string, number>> {
     return this.entries.get(key)?.rates ?? NO_RATES
   }
+}
+
+function anyNonZero(values: Sample): boolean {
+  for (const k in values) if (values[k] !== 0) return true
+  return false
 }
 
 /** RabbitMQ shows rates with one decimal. */

@@ -3,7 +3,7 @@
 import { type Exchange, MessageStats, type Queue, type VHost } from '../../core/index.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import type { RateSampler, Sample } from '../rates.js'
-import { GLOBAL_TIERS } from '../sample-history.js'
+import { BASIC_TIERS, GLOBAL_TIERS } from '../sample-history.js'
 
 const MESSAGE_FIELDS: ReadonlyArray<readonly [keyof MessageStats & string, string]> = [
   ['publish', 'publish'],
@@ -172,8 +172,9 @@ export function collectRates(ctx: ManagementContext): (s: RateSampler) => void {
     }
     const traffic = trafficByVhost(ctx)
     for (const v of ctx.broker.vhosts.values()) {
-      for (const q of v.queues.values()) s.observe(q, queueSample(q))
-      for (const ex of v.exchanges.values()) s.observe(ex, exchangeSample(ex))
+      // Connections and channels keep rates only; queues, exchanges and vhosts keep history too.
+      for (const q of v.queues.values()) s.observe(q, queueSample(q), BASIC_TIERS)
+      for (const ex of v.exchanges.values()) s.observe(ex, exchangeSample(ex), BASIC_TIERS)
       s.observe(v, vhostSample(v, traffic.get(v.name)), GLOBAL_TIERS)
     }
   }
