@@ -3,6 +3,7 @@ export {
   type DeadLetterReason,
   type DurabilityTicket,
   type Enqueued,
+  checkDeleteConditions,
   isQueue,
   type Queue,
   type QueueHost,

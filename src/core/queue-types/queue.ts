@@ -3,7 +3,7 @@
 // management API and definitions read it. A queue type (classic today; quorum and stream to come) is a
 // module that implements this and registers a QueueType (see queue-type.ts). Nothing outside a type's
 // folder names its class.
-import type { Clock, FieldTable } from '../../shared/index.js'
+import { type Clock, type FieldTable, PreconditionFailedError } from '../../shared/index.js'
 import type { Consumer } from '../consumer.js'
 import type { Binding } from '../exchange/exchange.js'
 import type { Message, QueueEntry } from '../message.js'
@@ -155,4 +155,17 @@ export interface Queue {
 /** Queues and exchanges are both binding destinations; this tells them apart. */
 export function isQueue(d: { readonly kind: string }): d is Queue {
   return d.kind === 'queue'
+}
+
+/**
+ * queue.delete's if-unused and if-empty, with RabbitMQ's wording, for any queue type. Only ready
+ * messages count, as in RabbitMQ: unacked ones do not make a queue "not empty".
+ */
+export function checkDeleteConditions(q: Queue, ifUnused: boolean, ifEmpty: boolean): void {
+  if (ifUnused && q.consumerCount > 0) {
+    throw new PreconditionFailedError(`queue '${q.name}' in vhost '${q.vhost}' in use`)
+  }
+  if (ifEmpty && q.readyCount > 0) {
+    throw new PreconditionFailedError(`queue '${q.name}' in vhost '${q.vhost}' not empty`)
+  }
 }

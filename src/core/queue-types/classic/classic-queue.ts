@@ -2,15 +2,24 @@
 // within the highest consumer priority that can take a message, unacked messages tracked by count (the
 // entries live with the consuming channel). Requeued messages return to their original position.
 // Message TTL, max-length overflow and dead-lettering follow RabbitMQ 3.10's classic queues: expired
-// messages leave from the head of the queue only.
-import { type FieldTable, PreconditionFailedError } from '../../../shared/index.js'
+// messages leave from the head of the queue only. Members the Queue interface documents are not
+// documented again here; the dispatch loop, the disk backing, dead-letter moves, limits and counts are
+// in the files beside this one.
+import type { FieldTable } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import type { Binding } from '../../exchange/exchange.js'
 import type { MessageStats } from '../../stats.js'
 import type { Message, QueueEntry } from '../../message.js'
 import type { QueueStore } from '../../ports.js'
 import type { Policy } from '../../policy.js'
-import type { Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
+import {
+  checkDeleteConditions,
+  type Enqueued,
+  type Queue,
+  type QueueHost,
+  type QueueOptions,
+  type Taken,
+} from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
 import { DeadLetterMoves } from './dead-letter-moves.js'
 import { Dispatcher } from './dispatcher.js'
@@ -35,12 +44,10 @@ export class ClassicQueue implements Queue {
   policy: Policy | undefined
   operatorPolicy: Policy | undefined
   readonly incomingSet = new Set<Binding>()
-  /** Publish epoch in which this queue was last routed to; dedupes fan-in without a Set. */
   routeMark = 0
   deleted = false
   /** Unacked counts and message rates (queue-counts.ts). */
   private readonly counts = new QueueCounts()
-  /** Message counters for the management API (see core/stats.ts). */
   readonly stats: MessageStats = this.counts.stats
   /** The durable log of a durable queue; persistent messages are appended to it. */
   private readonly store: QueueStore | undefined
@@ -118,7 +125,6 @@ export class ClassicQueue implements Queue {
   get readyByteCount(): number {
     return this.ready.bytes
   }
-  /** Ready messages whose bodies are on disk only. */
   get pagedOutCount(): number {
     return this.ready.pagedOut
   }
@@ -128,7 +134,6 @@ export class ClassicQueue implements Queue {
   get unackedByteCount(): number {
     return this.counts.unackedByteCount
   }
-  /** Sorted by consumer priority, highest first; registration order within a priority. */
   get consumers(): readonly Consumer[] {
     return this.dispatcher.consumers.all
   }
@@ -150,7 +155,6 @@ export class ClassicQueue implements Queue {
     this.pageOutExcess()
   }
 
-  /** Bindings to this queue (a copy). */
   get incoming(): Binding[] {
     return [...this.incomingSet]
   }
@@ -205,12 +209,10 @@ export class ClassicQueue implements Queue {
     return this.moves.settled()
   }
 
-  /** Whether basic.get must first wait for pageIn(): the head of the queue is on disk only. */
   get waitingForPageIn(): boolean {
     return this.ready.waitingForPageIn
   }
 
-  /** Reads the next paged-out messages back into memory. */
   pageIn(): Promise<void> {
     return this.ready.pageIn()
   }
@@ -280,7 +282,6 @@ export class ClassicQueue implements Queue {
     this.expireHead()
   }
 
-  /** Refuses a consumer that exclusivity rules out (403, RabbitMQ's wording). */
   checkConsumable(c: Consumer): void {
     this.dispatcher.consumers.check(c, this.name, this.vhost)
   }
@@ -302,7 +303,6 @@ export class ClassicQueue implements Queue {
     else if (this.settings.singleActiveConsumer && i === 0) this.dispatch()
   }
 
-  /** The consumer that receives messages of a single-active-consumer queue. */
   get activeConsumer(): Consumer | undefined {
     return this.settings.singleActiveConsumer ? this.consumers[0] : undefined
   }
@@ -327,18 +327,10 @@ export class ClassicQueue implements Queue {
     this.expireHead()
   }
 
-  /** Checks delete's if-unused/if-empty conditions (RabbitMQ's wording). */
   checkDeletable(ifUnused: boolean, ifEmpty: boolean): void {
-    if (ifUnused && this.consumers.length > 0) {
-      throw new PreconditionFailedError(`queue '${this.name}' in vhost '${this.vhost}' in use`)
-    }
-    // Only ready messages count, as in RabbitMQ: unacked ones do not make a queue "not empty".
-    if (ifEmpty && this.readyCount > 0) {
-      throw new PreconditionFailedError(`queue '${this.name}' in vhost '${this.vhost}' not empty`)
-    }
+    checkDeleteConditions(this, ifUnused, ifEmpty)
   }
 
-  /** Marks the queue deleted, cancels its consumers and drops its messages. */
   destroy(): void {
     this.deleted = true
     this.ready.clear()
@@ -346,17 +338,14 @@ export class ClassicQueue implements Queue {
     for (const c of this.dispatcher.stop()) c.cancelledByQueue(this)
   }
 
-  /** Called when a consumer may take messages again (acks freed prefetch, socket drained). */
   dispatch(): void {
     this.dispatcher.run()
   }
 
-  /** Publishers into this queue should wait (credit flow, see credit-flow.ts). */
   get congested(): boolean {
     return this.dispatcher.congested()
   }
 
-  /** Runs `resume` once the queue is no longer congested. */
   whenDrained(resume: () => void): void {
     this.dispatcher.whenDrained(resume)
   }
@@ -377,7 +366,6 @@ export class ClassicQueue implements Queue {
     this.timers.restartUnused(expires, this.consumerCount > 0)
   }
 
-  /** The broker is stopping: no timer of this queue may fire after its store has closed. */
   stop(): void {
     this.timers.clear()
   }
