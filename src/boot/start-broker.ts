@@ -34,7 +34,8 @@ export interface RunningBroker {
   readonly httpUrl: string
   readonly httpPort: number
   /** Port of the Prometheus listener (/metrics). */
-  readonly prometheusPort: number
+  /** Port of the Prometheus listener; undefined when the default port was taken by something else. */
+  readonly prometheusPort: number | undefined
   readonly host: string
   readonly broker: Broker
   readonly users: UserRegistry
@@ -141,7 +142,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     amqpsPort: bound.amqps?.port,
     httpUrl: `http://${host}:${bound.http.port}/`,
     httpPort: bound.http.port,
-    prometheusPort: bound.prometheus.port,
+    prometheusPort: bound.prometheus?.port,
     host,
     broker,
     users,
@@ -161,7 +162,8 @@ interface Bound {
   amqp: AddressInfo
   amqps: AddressInfo | undefined
   http: AddressInfo
-  prometheus: AddressInfo
+  /** Undefined when the default port was taken (see listenPrometheus). */
+  prometheus: AddressInfo | undefined
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
@@ -181,12 +183,31 @@ async function openListeners(
   const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
     throw listenError('HTTP', err, httpHost, httpPort)
   })
-  const promPort = opts.prometheusPort ?? (opts.amqpPort === 0 ? 0 : config.prometheusPort)
-  const promHost = config.prometheusBind ?? config.bind
-  const prometheus = await management.listenPrometheus(promPort, promHost).catch((err: unknown) => {
-    throw listenError('Prometheus', err, promHost, promPort)
-  })
-  return { amqp, amqps, http, prometheus }
+  return { amqp, amqps, http, prometheus: await listenPrometheus(management, config, opts) }
+}
+
+/**
+ * The Prometheus listener. A port the operator named must be had; the default one (15692) may be taken by
+ * another broker on the machine, and then the metrics stay on the HTTP port only (said in the log), so
+ * that a second broker started with only its AMQP and HTTP ports still starts.
+ */
+async function listenPrometheus(
+  management: Management,
+  config: WarrenConfig,
+  opts: StartOptions,
+): Promise<AddressInfo | undefined> {
+  const port = opts.prometheusPort ?? (opts.amqpPort === 0 ? 0 : config.prometheusPort)
+  const host = config.prometheusBind ?? config.bind
+  const named = opts.configSources
+    ? opts.configSources.prometheusPort !== 'default'
+    : opts.prometheusPort !== undefined
+  try {
+    return await management.listenPrometheus(port, host)
+  } catch (err) {
+    if (named || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+      throw listenError('Prometheus', err, host, port)
+    return undefined
+  }
 }
 
 function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonitor, b: Bound): void {
@@ -203,7 +224,11 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
   started('AMQP 0-9-1', b.amqp)
   if (b.amqps) started('AMQPS (AMQP 0-9-1 over TLS)', b.amqps)
   started('HTTP API', b.http)
-  started('Prometheus', b.prometheus)
+  if (b.prometheus) started('Prometheus', b.prometheus)
+  else
+    logger.warn(
+      `Prometheus port ${config.prometheusPort} is in use (another broker?): metrics are served on the HTTP API port only; set prometheus.tcp.port (--prometheus-port) to give this broker its own`,
+    )
   logger.info(`Warren ${WARREN_VERSION} started`)
 }
 

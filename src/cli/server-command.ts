@@ -120,21 +120,17 @@ async function run(settings: {
   sources: ConfigSources
   files: string[]
 }): Promise<void> {
-  let stopping = false
-  const stop = (why: string): void => {
-    if (stopping || !broker) return
-    stopping = true
-    const running = broker
-    running.logger.info(`${why}, shutting down`)
-    running.close().then(
-      () => process.exit(0),
-      (err: unknown) => {
-        running.logger.error({ err }, 'error during shutdown')
-        process.exit(1)
-      },
-    )
-  }
   let broker: RunningBroker | undefined
+  // Set before the start, so that a signal during it is not lost: the broker stops once it has started
+  // (a signal in the middle of recovery does not leave the data directory half-read).
+  let stopReason: string | undefined
+  const stop = (why: string): void => {
+    if (stopReason !== undefined) return
+    stopReason = why
+    if (broker) shutDown(broker, why)
+  }
+  process.on('SIGINT', () => stop('received SIGINT'))
+  process.on('SIGTERM', () => stop('received SIGTERM'))
   const config = { ...settings.config }
   // A free AMQP port (0) asks for free ports for the listeners not named: several brokers on a machine.
   if (config.amqpPort === 0 && settings.sources.prometheusPort === 'default') config.prometheusPort = 0
@@ -150,8 +146,18 @@ async function run(settings: {
     if (['debug', 'trace'].includes(settings.config.logLevel)) console.error(err)
     fail(describeStartFailure(err))
   }
-  process.on('SIGINT', () => stop('received SIGINT'))
-  process.on('SIGTERM', () => stop('received SIGTERM'))
+  if (stopReason !== undefined) shutDown(broker, stopReason)
+}
+
+function shutDown(broker: RunningBroker, why: string): void {
+  broker.logger.info(`${why}, shutting down`)
+  broker.close().then(
+    () => process.exit(0),
+    (err: unknown) => {
+      broker.logger.error({ err }, 'error during shutdown')
+      process.exit(1)
+    },
+  )
 }
 
 function fail(message: string): never {

@@ -242,3 +242,54 @@ test('the log names the address actually bound, and --log-format text is readabl
     assert.equal(await s.exited, 0)
   }
 })
+
+test('the default Prometheus port taken by another broker: a warning, not a failed start; a named one fails', async (t) => {
+  const { createServer } = await import('node:net')
+  const blocker = createServer()
+  const blocked = await new Promise<boolean>((resolve) => {
+    blocker.once('error', () => resolve(false))
+    blocker.listen(15692, () => resolve(true))
+  })
+  if (!blocked) return t.skip('port 15692 is in use on this machine: the scenario is already the case')
+  try {
+    const free = createServer()
+    const amqpPort = await new Promise<number>((resolve) =>
+      free.listen(0, () => resolve((free.address() as { port: number }).port)),
+    )
+    await new Promise((r) => free.close(r))
+    const s = await start([
+      '--amqp-port',
+      String(amqpPort),
+      '--http-port',
+      '0',
+      '--bind',
+      '127.0.0.1',
+      '--data-dir',
+      join(dir, 'd4'),
+    ])
+    try {
+      assert.match(
+        s.out(),
+        /Prometheus port 15692 is in use \(another broker\?\): metrics are served on the HTTP API port only/,
+      )
+      assert.doesNotMatch(s.out(), /Prometheus listener started/)
+    } finally {
+      s.child.kill('SIGTERM')
+      assert.equal(await s.exited, 0)
+    }
+    const r = failedStart([
+      '--amqp-port',
+      '0',
+      '--http-port',
+      '0',
+      '--prometheus-port',
+      '15692',
+      '--data-dir',
+      join(dir, 'd5'),
+    ])
+    assert.equal(r.status, 1)
+    assert.match(r.stderr, /^warren: Prometheus port \[::\]:15692 is already in use\n$/)
+  } finally {
+    blocker.close()
+  }
+})
