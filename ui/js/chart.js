@@ -104,3 +104,21 @@ function toPoints(detailsByKey, transform) {
 export function rangeQuery(r = currentRange()) {
   return `lengths_age=${r.age}&lengths_incr=${r.incr}&msg_rates_age=${r.age}&msg_rates_incr=${r.incr}`
 }
+
+/** The message rates chart the overview and queue pages show (publish, deliver/get, consumer ack). */
+export function messageRatesChart(format, onRange) {
+  return lineChart({
+    title: 'Message rates',
+    series: [
+      { key: 'publish', label: 'Publish' },
+      { key: 'deliver', label: 'Deliver / get' },
+      { key: 'ack', label: 'Consumer ack' },
+    ],
+    format,
+    onRange,
+  })
+}
+
+/** Its points from a message_stats object. */
+export const messageRatePoints = (ms = {}, incr) =>
+  ratePoints({ publish: ms.publish_details, deliver: ms.deliver_get_details, ack: ms.ack_details }, incr)

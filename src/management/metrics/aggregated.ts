@@ -42,17 +42,18 @@ export function nodeTotals(ctx: ManagementContext): Totals {
   return t
 }
 
-type Row = readonly [name: string, kind: 'gauge' | 'counter', help: string, key: string]
+export type Row = readonly [name: string, kind: 'gauge' | 'counter', help: string, key: string]
 
-const OBJECTS: readonly Row[] = [
-  ['rabbitmq_connections', 'gauge', 'Connections currently open', 'connections'],
-  ['rabbitmq_channels', 'gauge', 'Channels currently open', 'channels'],
-  ['rabbitmq_consumers', 'gauge', 'Consumers currently connected', 'consumers'],
-  ['rabbitmq_queues', 'gauge', 'Queues available', 'queues'],
+/** The churn counters (core ChurnCounters), also /metrics/detailed's churn families. */
+export const CONNECTION_CHURN: readonly Row[] = [
   ['rabbitmq_connections_opened_total', 'counter', 'Connections opened since start', 'connectionsOpened'],
   ['rabbitmq_connections_closed_total', 'counter', 'Connections closed since start', 'connectionsClosed'],
+]
+export const CHANNEL_CHURN: readonly Row[] = [
   ['rabbitmq_channels_opened_total', 'counter', 'Channels opened since start', 'channelsOpened'],
   ['rabbitmq_channels_closed_total', 'counter', 'Channels closed since start', 'channelsClosed'],
+]
+export const QUEUE_CHURN: readonly Row[] = [
   [
     'rabbitmq_queues_declared_total',
     'counter',
@@ -61,6 +62,16 @@ const OBJECTS: readonly Row[] = [
   ],
   ['rabbitmq_queues_created_total', 'counter', 'Queues created since start', 'queuesCreated'],
   ['rabbitmq_queues_deleted_total', 'counter', 'Queues deleted since start', 'queuesDeleted'],
+]
+
+const OBJECTS: readonly Row[] = [
+  ['rabbitmq_connections', 'gauge', 'Connections currently open', 'connections'],
+  ['rabbitmq_channels', 'gauge', 'Channels currently open', 'channels'],
+  ['rabbitmq_consumers', 'gauge', 'Consumers currently connected', 'consumers'],
+  ['rabbitmq_queues', 'gauge', 'Queues available', 'queues'],
+  ...CONNECTION_CHURN,
+  ...CHANNEL_CHURN,
+  ...QUEUE_CHURN,
 ]
 
 const QUEUES: readonly Row[] = [

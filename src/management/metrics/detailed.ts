@@ -3,34 +3,24 @@
 // per-queue families to those vhosts. Unknown families are ignored, as RabbitMQ ignores them.
 import { isQueue, type Queue } from '../../core/index.js'
 import { type ManagementContext, openConnections } from '../context.js'
-import { emitInfo, emitProcess, emitRows, nodeTotals } from './aggregated.js'
+import {
+  CHANNEL_CHURN,
+  CONNECTION_CHURN,
+  emitInfo,
+  emitProcess,
+  emitRows,
+  nodeTotals,
+  QUEUE_CHURN,
+  type Row,
+} from './aggregated.js'
 import { Exposition } from './exposition.js'
 
 type Family = (out: Exposition, ctx: ManagementContext, vhosts: ReadonlySet<string> | undefined) => void
 
-const CONNECTION_CHURN = [
-  ['rabbitmq_connections_opened_total', 'counter', 'Connections opened since start', 'connectionsOpened'],
-  ['rabbitmq_connections_closed_total', 'counter', 'Connections closed since start', 'connectionsClosed'],
-] as const
-const CHANNEL_CHURN = [
-  ['rabbitmq_channels_opened_total', 'counter', 'Channels opened since start', 'channelsOpened'],
-  ['rabbitmq_channels_closed_total', 'counter', 'Channels closed since start', 'channelsClosed'],
-] as const
-const QUEUE_CHURN = [
-  [
-    'rabbitmq_queues_declared_total',
-    'counter',
-    'Successful queue declarations (not passive)',
-    'queuesDeclared',
-  ],
-  ['rabbitmq_queues_created_total', 'counter', 'Queues created since start', 'queuesCreated'],
-  ['rabbitmq_queues_deleted_total', 'counter', 'Queues deleted since start', 'queuesDeleted'],
-] as const
-
 const P = 'rabbitmq_detailed_'
 
 const churn =
-  (...groups: ReadonlyArray<typeof CONNECTION_CHURN | typeof CHANNEL_CHURN | typeof QUEUE_CHURN>): Family =>
+  (...groups: ReadonlyArray<readonly Row[]>): Family =>
   (out, ctx) => {
     const t = { ...ctx.broker.churn } as unknown as Record<string, number>
     for (const rows of groups) emitRows(out, rows, t, P)

@@ -1,7 +1,14 @@
 // Overview: object counts, the queued-messages and message-rate charts (with the history the server
 // keeps, for the range chosen), the node and its listeners.
 import { api } from '../api.js'
-import { currentRange, depthPoints, lineChart, rangeQuery, ratePoints } from '../chart.js'
+import {
+  currentRange,
+  depthPoints,
+  lineChart,
+  messageRatePoints,
+  messageRatesChart,
+  rangeQuery,
+} from '../chart.js'
 import { add, fmtBytes, fmtDuration, fmtNum, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { hasTag, isAdmin, state } from '../state.js'
 import { facts, section, table } from '../widgets.js'
@@ -26,16 +33,7 @@ export function overviewPage(main) {
     integer: true,
     onRange: () => void page.refresh(),
   })
-  const rates = lineChart({
-    title: 'Message rates',
-    series: [
-      { key: 'publish', label: 'Publish' },
-      { key: 'deliver', label: 'Deliver / get' },
-      { key: 'ack', label: 'Consumer ack' },
-    ],
-    format: fmtRate,
-    onRange: () => void page.refresh(),
-  })
+  const rates = messageRatesChart(fmtRate, () => void page.refresh())
   const node = h('div')
   const listeners = h('div')
   const canSeeNodes = hasTag('monitoring') || isAdmin()
@@ -71,12 +69,7 @@ export function overviewPage(main) {
       depth.update(
         depthPoints({ ready: qt.messages_ready_details, unacked: qt.messages_unacknowledged_details }),
       )
-      rates.update(
-        ratePoints(
-          { publish: ms.publish_details, deliver: ms.deliver_get_details, ack: ms.ack_details },
-          range.incr,
-        ),
-      )
+      rates.update(messageRatePoints(ms, range.incr))
       replace(listeners, listenerTable(o))
       if (canSeeNodes) replace(node, await nodeFacts())
     },

@@ -1,7 +1,14 @@
 // Queues: the list with its add form, and one queue's page (depth chart, consumers, bindings,
 // publish, get, purge, delete).
 import { api, path } from '../api.js'
-import { currentRange, depthPoints, lineChart, rangeQuery, ratePoints } from '../chart.js'
+import {
+  currentRange,
+  depthPoints,
+  lineChart,
+  messageRatePoints,
+  messageRatesChart,
+  rangeQuery,
+} from '../chart.js'
 import { add, fmtBool, fmtBytes, fmtJson, fmtNum, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { bindForm, bindingsTable, fetchItems, getForm, publishForm } from '../forms.js'
 import { toast } from '../notify.js'
@@ -127,16 +134,7 @@ export function queuePage(main, vhost, name) {
     integer: true,
     onRange: () => void page.refresh(),
   })
-  const rates = lineChart({
-    title: 'Message rates',
-    series: [
-      { key: 'publish', label: 'Publish' },
-      { key: 'deliver', label: 'Deliver / get' },
-      { key: 'ack', label: 'Consumer ack' },
-    ],
-    format: fmtRate,
-    onRange: () => void page.refresh(),
-  })
+  const rates = messageRatesChart(fmtRate, () => void page.refresh())
   const consumers = h('div')
   const bindings = h('div')
   const bindStatus = statusBox()
@@ -208,12 +206,7 @@ export function queuePage(main, vhost, name) {
         depthPoints({ ready: q.messages_ready_details, unacked: q.messages_unacknowledged_details }),
       )
       const ms = q.message_stats ?? {}
-      rates.update(
-        ratePoints(
-          { publish: ms.publish_details, deliver: ms.deliver_get_details, ack: ms.ack_details },
-          range.incr,
-        ),
-      )
+      rates.update(messageRatePoints(ms, range.incr))
       replace(info, queueFacts(q))
       replace(consumers, consumerTable(q.consumer_details ?? []))
       await refreshBindings().catch((err) => bindStatus.error(err))
