@@ -48,8 +48,16 @@ test('every metric of the RabbitMQ-Overview dashboard is served, each with # TYP
 
 test('the Prometheus listener is reported as RabbitMQ reports it, and serves only metrics', async () => {
   const res = await api('GET', 'overview')
-  const { listeners } = (await res.json()) as { listeners: Array<{ protocol: string; port: number }> }
+  const { listeners, contexts } = (await res.json()) as {
+    listeners: Array<{ protocol: string; port: number }>
+    contexts: Array<Record<string, string>>
+  }
   assert.deepEqual(listeners.find((l) => l.protocol === 'http/prometheus')?.port, b.broker.prometheusPort)
+  const context = contexts.find((c) => c['description'] === 'RabbitMQ Prometheus')
+  assert.deepEqual(
+    [context?.['port'], context?.['protocol']],
+    [String(b.broker.prometheusPort), "'http/prometheus'"],
+  )
   const other = await fetch(`http://127.0.0.1:${b.broker.prometheusPort}/api/overview`)
   assert.equal(other.status, 404, 'only the metrics are on the Prometheus port')
 })
