@@ -121,8 +121,15 @@ async function run(settings: {
   files: string[]
 }): Promise<void> {
   let stopping = false
+  let signalledDuringStart: string | undefined
   const stop = (why: string): void => {
-    if (stopping || !broker) return
+    if (!broker) {
+      // During the start: stop once it is done (a second signal does not wait).
+      if (signalledDuringStart !== undefined) process.exit(1)
+      signalledDuringStart = why
+      return
+    }
+    if (stopping) return
     stopping = true
     const running = broker
     running.logger.info(`${why}, shutting down`)
@@ -138,6 +145,10 @@ async function run(settings: {
   const config = { ...settings.config }
   // A free AMQP port (0) asks for free ports for the listeners not named: several brokers on a machine.
   if (config.amqpPort === 0 && settings.sources.prometheusPort === 'default') config.prometheusPort = 0
+  // Listening before the start: the start logs "started" before it returns, and a signal in between
+  // would otherwise kill the process without a clean shutdown.
+  process.on('SIGINT', () => stop('received SIGINT'))
+  process.on('SIGTERM', () => stop('received SIGTERM'))
   try {
     broker = await startBroker({
       ...config,
@@ -150,8 +161,7 @@ async function run(settings: {
     if (['debug', 'trace'].includes(settings.config.logLevel)) console.error(err)
     fail(describeStartFailure(err))
   }
-  process.on('SIGINT', () => stop('received SIGINT'))
-  process.on('SIGTERM', () => stop('received SIGTERM'))
+  if (signalledDuringStart !== undefined) stop(signalledDuringStart)
 }
 
 function fail(message: string): never {
