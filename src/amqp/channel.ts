@@ -87,6 +87,19 @@ export class Channel implements ConsumerOwner {
     return this.settlement.txMode
   }
 
+  /** Publishes not yet confirmed, and what the open transaction holds (shown by the management API). */
+  get unconfirmedCount(): number {
+    return this.confirms?.unconfirmed ?? 0
+  }
+
+  get uncommittedCount(): number {
+    return this.settlement.uncommittedPublishes
+  }
+
+  get uncommittedAckCount(): number {
+    return this.settlement.uncommittedSettles
+  }
+
   get connectionId(): number {
     return this.conn.id
   }

@@ -100,6 +100,11 @@ export class ConfirmTracker {
     }
   }
 
+  /** Publishes whose confirm has not been written yet (the management API's messages_unconfirmed). */
+  get unconfirmed(): number {
+    return this.states.length - this.head
+  }
+
   get hasPending(): boolean {
     return this.head < this.states.length || this.batch !== undefined
   }

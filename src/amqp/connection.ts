@@ -230,7 +230,9 @@ export class Connection {
     const wasOpen = this.vhost !== undefined
     this.state = 'closed'
     this.teardownChannels()
-    this.untrack?.()
+    // As RabbitMQ counts them, every AMQP socket that closes is a closed connection, opened or not.
+    if (this.untrack) this.untrack()
+    else this.ctx.broker.churn.connectionsClosed++
     if (this.vhost) this.vhost.connectionClosed(this.id)
     this.vhost = undefined
     if (wasOpen) this.logger.info('connection closed')

@@ -64,6 +64,7 @@ export class Handshake {
     if (!parse) throw new CommandInvalidError(`unknown authentication mechanism '${mechanism}'`)
     const creds = parse(response)
     const user = creds && this.conn.ctx.users.authenticate(creds.username, creds.password)
+    const refusedLoopback = this.countAttempt(user?.name)
     if (!creds || !user) {
       this.conn.logger.warn({ user: creds?.username, mechanism }, 'login refused: invalid credentials')
       // Clients that do not announce authentication_failure_close expect the socket to just close.
@@ -74,7 +75,7 @@ export class Handshake {
       refused.method = [0, 0] // RabbitMQ names no method in this close
       throw refused
     }
-    if (this.conn.ctx.settings.loopbackUsers.includes(user.name) && !isLoopback(this.conn.remoteAddress)) {
+    if (refusedLoopback) {
       this.conn.logger.warn({ user: user.name }, 'login refused: user can only connect via localhost')
       throw new AccessRefusedError(`user '${user.name}' can only connect via localhost`)
     }
@@ -87,6 +88,18 @@ export class Handshake {
       frameMax: s.frameMax,
       heartbeat: s.heartbeat,
     })
+  }
+
+  /**
+   * Counts the login for Prometheus (rabbitmq_auth_attempts_*) as RabbitMQ does: a loopback-only user
+   * connecting from elsewhere is a failed attempt. Returns whether that is why this one fails.
+   */
+  private countAttempt(user: string | undefined): boolean {
+    const ctx = this.conn.ctx
+    const refusedLoopback =
+      user !== undefined && ctx.settings.loopbackUsers.includes(user) && !isLoopback(this.conn.remoteAddress)
+    ctx.broker.authAttempts.record('amqp091', user !== undefined && !refusedLoopback)
+    return refusedLoopback
   }
 
   private onTuneOk(channelMax: number, frameMax: number, heartbeat: number): void {

@@ -58,6 +58,16 @@ export class Settlement {
     this.txMode = true
   }
 
+  /** Publishes held by the open transaction (the management API's messages_uncommitted). */
+  get uncommittedPublishes(): number {
+    return this.tx.publishes.length
+  }
+
+  /** Acks, nacks and rejects held by the open transaction (acks_uncommitted). */
+  get uncommittedSettles(): number {
+    return this.tx.settles.length
+  }
+
   /** Holds a publish until tx.commit; false outside a transaction. */
   holdPublish(exchange: Exchange, msg: Message, mandatory: boolean): boolean {
     if (!this.txMode) return false

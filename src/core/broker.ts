@@ -3,7 +3,7 @@ import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
 import type { DurabilityListener } from './ports.js'
 import { defaultExchangeTypes, type ExchangeTypes } from './exchange/index.js'
 import { defaultQueueTypes, type QueueTypes } from './queue-types/index.js'
-import { ChurnCounters } from './stats.js'
+import { AuthAttempts, ChurnCounters } from './stats.js'
 import { Tracking } from './tracking.js'
 import { VHost } from './vhost.js'
 
@@ -24,10 +24,12 @@ export class Broker {
   readonly vhosts = new Map<string, VHost>()
   readonly alarms = new Set<Alarm>()
   readonly memory: MemoryPressure = { paging: false }
-  /** Open connections and channels, counted for the vhost and user limits. */
   /** Connections, channels and queues opened, declared and closed since start (for Prometheus). */
   readonly churn = new ChurnCounters()
+  /** Open connections and channels, counted for the vhost and user limits. */
   readonly tracking = new Tracking(this.churn)
+  /** Logins that succeeded and failed, by protocol (for Prometheus). */
+  readonly authAttempts = new AuthAttempts()
   private readonly alarmListeners = new Set<(alarms: ReadonlySet<Alarm>) => void>()
 
   /** Set by the composition root when definitions and messages are stored. */

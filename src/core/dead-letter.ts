@@ -120,10 +120,11 @@ export function routeDeadLetters(
   reason: DeadLetterReason,
 ): Promise<void> | undefined {
   const dlxName = q.settings.deadLetterExchange
-  if (dlxName === undefined) return undefined
-  const dlx = v.exchanges.get(dlxName)
-  if (!dlx) return undefined // RabbitMQ drops dead letters whose exchange does not exist
-  countDeadLetters(v.counters, reason, messages.length)
+  const dlx = dlxName === undefined ? undefined : v.exchanges.get(dlxName)
+  // RabbitMQ drops dead letters whose exchange does not exist, and counts them as dropped.
+  const counts = dlx ? v.counters.deadLettered : v.counters.dropped
+  counts[reason] += messages.length
+  if (dlxName === undefined || !dlx) return undefined
   const now = v.clock.now()
   let copies: Set<DurabilityTicket> | undefined
   for (const msg of messages) {
@@ -135,10 +136,4 @@ export function routeDeadLetters(
     }
   }
   return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)
-}
-
-function countDeadLetters(c: VhostCounters, reason: DeadLetterReason, n: number): void {
-  if (reason === 'expired') c.deadLetteredExpired += n
-  else if (reason === 'maxlen') c.deadLetteredMaxlen += n
-  else c.deadLetteredRejected += n
 }

@@ -3,6 +3,8 @@
 // them, so nothing on the hot path ever scans queues or messages. Each owner uses the counters that
 // apply to it: a queue counts what enters and leaves it, an exchange what it routes, a channel and a
 // vhost what their clients publish and consume.
+import type { DeadLetterReason } from './queue-types/queue.js'
+
 export class MessageStats {
   /** Messages published (channel, vhost) or enqueued (queue). */
   publish = 0
@@ -59,8 +61,26 @@ export class ChurnCounters {
 export class VhostCounters {
   /** Messages received on channels in confirm mode. */
   receivedConfirm = 0
-  /** Messages sent to a dead-letter exchange, by reason. */
-  deadLetteredExpired = 0
-  deadLetteredMaxlen = 0
-  deadLetteredRejected = 0
+  /** Messages sent to a dead-letter exchange, by reason (RabbitMQ's dead_letter_strategy at_most_once). */
+  readonly deadLettered: Record<DeadLetterReason, number> = { expired: 0, maxlen: 0, rejected: 0 }
+  /**
+   * Messages that left a queue for one of those reasons with no dead-letter exchange to go to, so they
+   * were dropped (RabbitMQ counts them too, as dead_letter_strategy "disabled").
+   */
+  readonly dropped: Record<DeadLetterReason, number> = { expired: 0, maxlen: 0, rejected: 0 }
+}
+
+/**
+ * Logins since start, by protocol (Prometheus' rabbitmq_auth_attempts_*): counted by each front end
+ * where it checks credentials, once per connection or HTTP request, so never on a message path.
+ */
+export class AuthAttempts {
+  readonly byProtocol = new Map<string, { succeeded: number; failed: number }>()
+
+  record(protocol: string, succeeded: boolean): void {
+    let c = this.byProtocol.get(protocol)
+    if (!c) this.byProtocol.set(protocol, (c = { succeeded: 0, failed: 0 }))
+    if (succeeded) c.succeeded++
+    else c.failed++
+  }
 }

@@ -37,17 +37,32 @@ export interface AuthRequest {
   readonly ip: string
 }
 
-/** The logged-in user, or the 401 RabbitMQ answers with. */
+/**
+ * The logged-in user, or the 401 RabbitMQ answers with. A request with credentials counts as a login
+ * attempt (Prometheus' rabbitmq_auth_attempts_*, protocol "http"): failed whenever it is refused, as
+ * RabbitMQ counts them; one without credentials is not an attempt.
+ */
 export function authenticate(ctx: ManagementContext, req: AuthRequest, level: Level): User {
   const header = req.headers['authorization']
   const m = typeof header === 'string' ? /^Basic\s+(\S+)\s*$/i.exec(header) : null
   if (!m) throw new HttpError(401, '', undefined, REALM_HEADER)
-  const decoded = Buffer.from(m[1] as string, 'base64').toString('utf8')
+  let ok = false
+  try {
+    const user = checkLogin(ctx, m[1] as string, req.ip, level)
+    ok = true
+    return user
+  } finally {
+    ctx.broker.authAttempts.record('http', ok)
+  }
+}
+
+function checkLogin(ctx: ManagementContext, basic: string, ip: string, level: Level): User {
+  const decoded = Buffer.from(basic, 'base64').toString('utf8')
   const colon = decoded.indexOf(':')
   const name = colon < 0 ? decoded : decoded.slice(0, colon)
   const user = colon < 0 ? undefined : ctx.users.authenticate(name, decoded.slice(colon + 1))
   if (!user) throw new HttpError(401, 'not_authorized', 'Login failed', REALM_HEADER)
-  if (ctx.loopbackUsers.includes(user.name) && !isLoopback(req.ip)) {
+  if (ctx.loopbackUsers.includes(user.name) && !isLoopback(ip)) {
     throw notAuthorised('User can only log in via localhost')
   }
   if (!hasLevel(user, 'management')) throw notAuthorised(LEVEL_REASON.management)

@@ -23,6 +23,10 @@ export interface ChannelView {
   readonly globalPrefetch: number
   readonly confirmMode: boolean
   readonly txMode: boolean
+  /** Publishes whose confirm is not sent yet; publishes and settlements the open transaction holds. */
+  readonly unconfirmedCount: number
+  readonly uncommittedCount: number
+  readonly uncommittedAckCount: number
   readonly flowActive: boolean
   readonly stats: MessageStats
 }

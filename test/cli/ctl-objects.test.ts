@@ -308,6 +308,8 @@ describe('status', () => {
     assert.ok(
       out.includes(`Interface: 127.0.0.1, port: ${w.broker.httpPort}, protocol: http, purpose: HTTP API`),
     )
+    const prometheus = `port: ${w.broker.prometheusPort}, protocol: http/prometheus`
+    assert.ok(out.includes(`Interface: 127.0.0.1, ${prometheus}, purpose: Prometheus exporter API over HTTP`))
     assert.ok(!r.stdout.includes('\x1b['), 'no terminal escapes when not a TTY')
   })
 

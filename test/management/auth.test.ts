@@ -123,9 +123,11 @@ describe('management API authentication and tags', () => {
 describe('management authorisation rules (unit)', { skip: m.external }, () => {
   test('users in loopback_users may log in from loopback addresses only', async () => {
     const { authenticate } = await import('../../src/management/auth.js')
-    const ctx = { users: m.broker.users, loopbackUsers: ['guest'] } as unknown as Parameters<
-      typeof authenticate
-    >[0]
+    const ctx = {
+      broker: m.broker.broker,
+      users: m.broker.users,
+      loopbackUsers: ['guest'],
+    } as unknown as Parameters<typeof authenticate>[0]
     const headers = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') }
     assert.equal(authenticate(ctx, { headers, ip: '127.0.0.1' }, 'management').name, 'guest')
     assert.equal(authenticate(ctx, { headers, ip: '::ffff:127.0.0.1' }, 'management').name, 'guest')

@@ -62,7 +62,7 @@ export function channelName(c: ConnectionView, ch: ChannelView): string {
 
 export function formatChannel(ctx: ManagementContext, c: OpenConnection, ch: ChannelView): Item {
   const out: Item = {
-    acks_uncommitted: 0,
+    acks_uncommitted: ch.uncommittedAckCount,
     confirm: ch.confirmMode,
     connection_details: {
       name: c.name,
@@ -76,8 +76,8 @@ export function formatChannel(ctx: ManagementContext, c: OpenConnection, ch: Cha
   if (stats) out['message_stats'] = stats
   Object.assign(out, {
     messages_unacknowledged: ch.unacked.count,
-    messages_uncommitted: 0,
-    messages_unconfirmed: 0,
+    messages_uncommitted: ch.uncommittedCount,
+    messages_unconfirmed: ch.unconfirmedCount,
     name: channelName(c, ch),
     node: ctx.nodeName,
     number: ch.id,

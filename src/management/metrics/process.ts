@@ -1,5 +1,5 @@
 // What the operating system says about the broker process, under the rabbitmq_prometheus names that have
-// a meaning outside Erlang: open and allowed file descriptors, client sockets, resident memory, uptime.
+// a meaning outside Erlang: open and allowed file descriptors, resident memory, uptime.
 import { readdirSync, readFileSync } from 'node:fs'
 
 /** Open file descriptors (Linux: /proc/self/fd); undefined where that cannot be read. */
@@ -26,6 +26,7 @@ export function residentMemory(): number {
   return process.memoryUsage.rss()
 }
 
+/** Seconds since the process started, to the millisecond (RabbitMQ's node uptime is as precise). */
 export function uptimeSeconds(): number {
-  return Math.floor(process.uptime())
+  return Math.round(process.uptime() * 1000) / 1000
 }

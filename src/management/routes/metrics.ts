@@ -1,13 +1,15 @@
-// The Prometheus endpoints: /metrics (the node), /metrics/per-object (each queue) and /metrics/detailed
+// The Prometheus endpoints: /metrics (the node), /metrics/per-object (each object) and /metrics/detailed
 // (the families asked for). Served on their own listener, port 15692 as rabbitmq_prometheus does, and on
-// the HTTP API's port as well. Unauthenticated, as the plugin's are.
-import type { FastifyInstance } from 'fastify'
+// the HTTP API's port as well. Unauthenticated, as the plugin's are. Compressed when the scraper accepts
+// gzip (Prometheus does), as the plugin does: a per-object scrape of many queues is large and repetitive.
+import { promisify } from 'node:util'
+import { gzip } from 'node:zlib'
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import type { ManagementContext } from '../context.js'
-import { aggregated } from '../metrics/aggregated.js'
-import { detailed } from '../metrics/detailed.js'
-import { perObject } from '../metrics/per-object.js'
+import { aggregated, detailed, perObject } from '../metrics/endpoints.js'
 
-const CONTENT_TYPE = 'text/plain; version=0.0.4; charset=utf-8'
+const CONTENT_TYPE = 'text/plain; version=0.0.4'
+const gzipped = promisify(gzip)
 
 /** A query parameter that may repeat (family=a&family=b) as a list. */
 function list(v: unknown): string[] {
@@ -15,11 +17,17 @@ function list(v: unknown): string[] {
   return (Array.isArray(v) ? v : [v]).filter((x): x is string => typeof x === 'string')
 }
 
+async function send(req: FastifyRequest, reply: FastifyReply, text: string): Promise<FastifyReply> {
+  reply.type(CONTENT_TYPE)
+  if (!/\bgzip\b/.test(String(req.headers['accept-encoding'] ?? ''))) return reply.send(text)
+  return reply.header('content-encoding', 'gzip').send(await gzipped(text))
+}
+
 export function registerMetricsRoutes(app: FastifyInstance, ctx: ManagementContext): void {
-  app.get('/metrics', (_req, reply) => reply.type(CONTENT_TYPE).send(aggregated(ctx)))
-  app.get('/metrics/per-object', (_req, reply) => reply.type(CONTENT_TYPE).send(perObject(ctx)))
+  app.get('/metrics', (req, reply) => send(req, reply, aggregated(ctx)))
+  app.get('/metrics/per-object', (req, reply) => send(req, reply, perObject(ctx)))
   app.get('/metrics/detailed', (req, reply) => {
     const q = req.query as Record<string, unknown>
-    return reply.type(CONTENT_TYPE).send(detailed(ctx, list(q['family']), list(q['vhost'])))
+    return send(req, reply, detailed(ctx, list(q['family']), list(q['vhost'])))
   })
 }

@@ -42,9 +42,11 @@ function listeners(ctx: ManagementContext): Item[] {
   }))
 }
 
+/** The HTTP listeners, as RabbitMQ's web dispatch lists them (the protocol quoted as Erlang prints it). */
 function contexts(ctx: ManagementContext): Item[] {
   const http = ctx.listeners.find((l) => l.protocol === 'http')
-  return [
+  const prometheus = ctx.listeners.find((l) => l.protocol === 'http/prometheus')
+  const out: Item[] = [
     {
       node: ctx.nodeName,
       description: 'RabbitMQ Management',
@@ -53,6 +55,16 @@ function contexts(ctx: ManagementContext): Item[] {
       port: String(http?.port ?? ''),
     },
   ]
+  if (prometheus) {
+    out.push({
+      node: ctx.nodeName,
+      description: 'RabbitMQ Prometheus',
+      path: '/',
+      port: String(prometheus.port),
+      protocol: "'http/prometheus'",
+    })
+  }
+  return out
 }
 
 export function registerOverviewRoutes(routes: Routes): void {
