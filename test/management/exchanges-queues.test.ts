@@ -186,14 +186,16 @@ describe('/api/queues', () => {
     })
   })
 
-  test('exclusive queues show their owner connection', async () => {
+  test('exclusive queues show their owner connection, and are transient even when declared durable', async () => {
     const conn = await m.connect(vh.name, { connection_name: 'owner' })
     const ch = await conn.createChannel()
-    const { queue } = await ch.assertQueue('', { exclusive: true })
+    // amqplib declares durable=true unless told otherwise; RabbitMQ makes an exclusive queue transient.
+    const { queue } = await ch.assertQueue('', { exclusive: true, durable: true })
     const path = `/api/queues/${v()}/${seg(queue)}`
     await eventually(async () => (await m.api('GET', path)).json.owner_pid_details?.name !== undefined)
     const q = (await m.api('GET', path)).json
     assert.equal(q.exclusive, true)
+    assert.equal(q.durable, false)
     assert.equal(typeof q.owner_pid_details.peer_port, 'number')
     assert.match(q.owner_pid_details.name, / -> /)
     await conn.close()

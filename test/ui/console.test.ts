@@ -24,6 +24,7 @@ let page: Page
 let conn: amqp.ChannelModel
 let traffic: ReturnType<typeof setInterval> | undefined
 const pageErrors: string[] = []
+const nativeDialogs: string[] = []
 
 before(async () => {
   broker = await startBroker({ amqpPort: 0, httpPort: 0, bind: '127.0.0.1', logLevel: 'silent' })
@@ -41,7 +42,11 @@ before(async () => {
   // Playwright's 30 s: other test files (floods, crash rounds) load both cores while these steps run.
   page.setDefaultTimeout(30_000)
   page.on('pageerror', (e) => pageErrors.push(e.message))
-  page.on('dialog', (d) => void d.accept())
+  // The console never uses the browser's own dialogs (confirm.js asks in the page): any is a failure.
+  page.on('dialog', (d) => {
+    nativeDialogs.push(`${d.type()}: ${d.message()}`)
+    void d.dismiss()
+  })
 })
 
 after(async () => {
@@ -365,33 +370,83 @@ test('the overview charts draw lines once the broker reports rates', async () =>
   await shot('overview')
 })
 
-test('the queue list shows RabbitMQ feature badges, the policy by name', async () => {
+/** The badge texts of a list row, in the order shown. */
+const badgesOf = (key: string) => page.locator(`tr[data-key="${key}"] .features abbr`).allInnerTexts()
+
+test('the queue list shows RabbitMQ feature badges in its order, the policies by name', async () => {
   await api('PUT', 'api/queues/%2F/badged', {
     durable: true,
     auto_delete: false,
-    arguments: { 'x-message-ttl': 60000, 'x-dead-letter-exchange': 'dlx', 'x-max-length': 10, 'x-custom': 1 },
+    // Declared out of RabbitMQ's order, with x-queue-mode, which RabbitMQ 3.10 counts under Args.
+    arguments: {
+      'x-single-active-consumer': true,
+      'x-message-ttl': 60000,
+      'x-dead-letter-exchange': 'dlx',
+      'x-max-length': 10,
+      'x-queue-mode': 'lazy',
+    },
   })
   await api('PUT', 'api/policies/%2F/badge-policy', { pattern: '^badged$', definition: { expires: 3600000 } })
+  await api('PUT', 'api/operator-policies/%2F/badge-cap', {
+    pattern: '^badged$',
+    definition: { 'max-length': 5 },
+  })
+  const ch = await conn.createChannel()
+  await ch.assertQueue('badged-excl', { exclusive: true, durable: false })
   await go('#/queues')
-  const row = page.locator('tr[data-key="/badged"], tr[data-key=badged]').first()
-  await row.locator('.features abbr.policy', { hasText: 'badge-policy' }).waitFor()
-  const badges = await row.locator('.features abbr').allInnerTexts()
-  assert.deepEqual(badges, ['D', 'TTL', 'DLX', 'Lim', 'Args', 'badge-policy'])
+  const row = page.locator('tr[data-key=badged]')
+  await row.locator('.features abbr.policy.operator', { hasText: 'badge-cap' }).waitFor()
+  assert.deepEqual(await badgesOf('badged'), [
+    'D',
+    'TTL',
+    'Lim',
+    'DLX',
+    'SAC',
+    'Args',
+    'badge-policy',
+    'badge-cap',
+  ])
   assert.match(
     (await row.locator('abbr', { hasText: 'TTL' }).getAttribute('title')) ?? '',
     /x-message-ttl.*60000/,
   )
+  assert.equal(await row.locator('abbr', { hasText: 'Args' }).getAttribute('title'), 'x-queue-mode: lazy')
+  assert.equal(await row.locator('abbr.policy a').getAttribute('href'), '#/admin/policies')
+  // Excl links to the connection that owns the queue.
+  assert.deepEqual(await badgesOf('badged-excl'), ['Excl'])
+  await page.locator('tr[data-key=badged-excl] .features abbr a', { hasText: 'Excl' }).click()
+  await page.waitForURL(/#\/connections\/.+/)
+  await page.locator('h1', { hasText: /^Connection / }).waitFor()
+  await ch.close()
+  await go('#/queues')
+  await row.waitFor()
   await shot('queues')
   await api('DELETE', 'api/policies/%2F/badge-policy')
+  await api('DELETE', 'api/operator-policies/%2F/badge-cap')
+})
+
+test('the exchange list shows D, AD, I, AE and Args as RabbitMQ does', async () => {
+  await api('PUT', 'api/exchanges/%2F/badged-ae', {
+    type: 'direct',
+    durable: true,
+    arguments: { 'alternate-exchange': 'amq.fanout', 'x-custom': 'v' },
+  })
+  await api('PUT', 'api/exchanges/%2F/badged-internal', { type: 'topic', auto_delete: true, internal: true })
+  await go('#/exchanges')
+  await page.locator('tr[data-key=badged-ae] .features abbr').first().waitFor()
+  assert.deepEqual(await badgesOf('badged-ae'), ['D', 'AE', 'Args'])
+  assert.deepEqual(await badgesOf('badged-internal'), ['AD', 'I'])
+  await api('DELETE', 'api/exchanges/%2F/badged-ae')
+  await api('DELETE', 'api/exchanges/%2F/badged-internal')
 })
 
 test('deleting a queue asks in the page: Escape keeps it, Delete queue deletes it', async () => {
   await go('#/queues/%2F/badged')
   await page.locator('h1', { hasText: 'Queue badged' }).waitFor()
   await page.locator('button.delete-queue, button', { hasText: 'Delete queue' }).last().click()
-  const dialog = page.locator('dialog.confirm-dialog')
+  // Found by its role and accessible name: the question names the queue.
+  const dialog = page.getByRole('alertdialog', { name: "Delete queue 'badged' and its messages?" })
   await dialog.waitFor()
-  assert.match(await dialog.innerText(), /Delete queue 'badged' and its messages\?/)
   assert.equal(await page.evaluate('document.activeElement.textContent'), 'Cancel')
   await page.keyboard.press('Escape')
   await dialog.waitFor({ state: 'detached' })
@@ -431,7 +486,8 @@ test('logging out returns to the login form and forgets the credentials', async 
   await page.locator('#login').waitFor()
 })
 
-test('the console ran without script errors', (t) => {
+test('the console ran without script errors or browser dialogs', (t) => {
   t.diagnostic(`screenshots in ${shotDir}: ${shots.map((f) => f.slice(shotDir.length + 1)).join(', ')}`)
   assert.deepEqual(pageErrors, [])
+  assert.deepEqual(nativeDialogs, [])
 })

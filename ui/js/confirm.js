@@ -3,15 +3,19 @@
 // and Escape cancelling, as the browser's own dialog would.
 import { h } from './dom.js'
 
+let asked = 0
+
 /** Resolves true when the user confirms, false when they cancel (button, Escape or backdrop). */
 export function askToConfirm(question, { confirmLabel = 'Confirm', danger = true } = {}) {
   return new Promise((resolve) => {
     const cancel = h('button', { type: 'button', class: 'cancel' }, 'Cancel')
     const ok = h('button', { type: 'button', class: danger ? 'danger confirm' : 'confirm' }, confirmLabel)
+    const id = `confirm-question-${++asked}`
+    // An alert dialog named by its question, so a screen reader announces what is about to be deleted.
     const dialog = h(
       'dialog',
-      { class: 'confirm-dialog', 'aria-label': 'Confirm' },
-      h('p', { class: 'question' }, question),
+      { class: 'confirm-dialog', role: 'alertdialog', 'aria-labelledby': id },
+      h('p', { class: 'question', id }, question),
       h('div', { class: 'buttons' }, cancel, ok),
     )
     const done = (answer) => {

@@ -1,43 +1,63 @@
-// The Features column, as RabbitMQ's console shows it: D (durable), AD (auto-delete), Excl (exclusive), I
-// (internal), one abbreviation per well-known argument (TTL, Exp, Lim, Lim B, Ovfl, DLX, DLK, Pri, SAC,
-// Lazy), Args for the others, and the policy and operator policy in effect by name. Each badge's tooltip
-// says what it stands for and the value.
-import { fmtJson, h } from './dom.js'
+// The Features column, as RabbitMQ 3.10's console shows it: D (durable), AD (auto-delete), I (internal)
+// and Excl (exclusive), then one abbreviation per argument RabbitMQ knows, always in RabbitMQ's order (not
+// the order the arguments were declared in), Args for every other argument (x-queue-mode and
+// x-queue-type included, as RabbitMQ does), and last the policy and operator policy in effect by name.
+// Operators compare the two consoles side by side, so the letters and their order are RabbitMQ's; each
+// badge's tooltip says what it stands for and the value.
+import { fmtJson, h, link } from './dom.js'
 
-const ARGUMENTS = {
-  'x-message-ttl': ['TTL', 'message TTL'],
-  'x-expires': ['Exp', 'auto expire'],
-  'x-max-length': ['Lim', 'max length'],
-  'x-max-length-bytes': ['Lim B', 'max length bytes'],
-  'x-overflow': ['Ovfl', 'overflow behaviour'],
-  'x-dead-letter-exchange': ['DLX', 'dead letter exchange'],
-  'x-dead-letter-routing-key': ['DLK', 'dead letter routing key'],
-  'x-max-priority': ['Pri', 'maximum priority'],
-  'x-single-active-consumer': ['SAC', 'single active consumer'],
-  'x-queue-mode': ['Lazy', 'lazy mode'],
+const FLAGS = [
+  ['durable', 'D', 'durable'],
+  ['auto_delete', 'AD', 'auto-delete'],
+  ['internal', 'I', 'internal'],
+]
+
+const ARGUMENTS = [
+  ['alternate-exchange', 'AE', 'alternate exchange'],
+  ['x-message-ttl', 'TTL', 'message TTL'],
+  ['x-expires', 'Exp', 'auto expire'],
+  ['x-max-length', 'Lim', 'max length'],
+  ['x-max-length-bytes', 'Lim B', 'max length bytes'],
+  ['x-delivery-limit', 'DlL', 'delivery limit'],
+  ['x-overflow', 'Ovfl', 'overflow behaviour'],
+  ['x-dead-letter-exchange', 'DLX', 'dead letter exchange'],
+  ['x-dead-letter-routing-key', 'DLK', 'dead letter routing key'],
+  ['x-queue-master-locator', 'ML', 'master locator'],
+  ['x-max-priority', 'Pri', 'maximum priority'],
+  ['x-single-active-consumer', 'SAC', 'single active consumer'],
+]
+const KNOWN = new Set(ARGUMENTS.map(([key]) => key))
+
+const badge = (text, title, className) => h('abbr', { title, class: className }, text)
+
+/** Excl links to the owning connection when the API names it (RabbitMQ's queue list does the same). */
+function exclusive(o) {
+  if (!o.exclusive) return null
+  const owner = o.owner_pid_details?.name
+  if (!owner) return badge('Excl', 'exclusive')
+  return badge(h('a', { href: link('connections', owner) }, 'Excl'), `exclusive to connection ${owner}`)
 }
-// Shown elsewhere (the Type column), not as a feature.
-const HIDDEN = new Set(['x-queue-type'])
 
-const badge = (text, title, className = '') => h('abbr', { title, class: className }, text)
+function policies(o) {
+  return [
+    o.policy ? badge(h('a', { href: '#/admin/policies' }, o.policy), `Policy: ${o.policy}`, 'policy') : null,
+    o.operator_policy
+      ? badge(o.operator_policy, `Operator policy: ${o.operator_policy}`, 'policy operator')
+      : null,
+  ]
+}
 
 export function features(o) {
   const args = o.arguments ?? {}
-  const known = Object.keys(args).filter(
-    (k) => k in ARGUMENTS && !(k === 'x-queue-mode' && args[k] !== 'lazy'),
-  )
-  const other = Object.keys(args).filter((k) => !known.includes(k) && !HIDDEN.has(k))
+  const other = Object.keys(args).filter((k) => !KNOWN.has(k))
   const badges = [
-    o.durable ? badge('D', 'durable') : null,
-    o.auto_delete ? badge('AD', 'auto-delete') : null,
-    o.exclusive ? badge('Excl', 'exclusive') : null,
-    o.internal ? badge('I', 'internal') : null,
-    ...known.map((k) => badge(ARGUMENTS[k][0], `${ARGUMENTS[k][1]} (${k}): ${fmtJson(args[k])}`)),
+    ...FLAGS.map(([field, text, title]) => (o[field] ? badge(text, title) : null)),
+    exclusive(o),
+    ...ARGUMENTS.map(([key, text, what]) =>
+      key in args ? badge(text, `${what} (${key}): ${fmtJson(args[key])}`) : null,
+    ),
     other.length ? badge('Args', other.map((k) => `${k}: ${fmtJson(args[k])}`).join('\n')) : null,
-    o.policy ? badge(o.policy, `policy ${o.policy}`, 'policy') : null,
-    o.operator_policy
-      ? badge(o.operator_policy, `operator policy ${o.operator_policy}`, 'policy operator')
-      : null,
+    ...policies(o),
   ].filter(Boolean)
   return h('span', { class: 'features' }, badges.length ? badges : h('span', { class: 'muted' }, '–'))
 }

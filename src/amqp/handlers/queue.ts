@@ -19,7 +19,9 @@ export const queueHandlers: HandlerTable = {
         serverNamed,
         name,
         passive: m.passive,
-        durable: m.durable,
+        // As RabbitMQ's channel does: an exclusive queue dies with its connection, so it is never durable
+        // (amqplib asks for durable by default; storing it would cost every persistent message a write).
+        durable: m.durable && !m.exclusive,
         exclusiveOwner: m.exclusive ? ch.connectionId : undefined,
         autoDelete: m.autoDelete,
         args: m.arguments,
