@@ -318,6 +318,17 @@ describe('queue.declare', () => {
       5,
       "invalid arg 'x-max-in-memory-length' for queue '%Q' in vhost '/' of queue type rabbit_classic_queue",
     ],
+    // Quorum queue arguments, refused on a classic queue by RabbitMQ 3.10.8 with the same text.
+    [
+      'x-delivery-limit',
+      5,
+      "invalid arg 'x-delivery-limit' for queue '%Q' in vhost '/' of queue type rabbit_classic_queue",
+    ],
+    [
+      'x-dead-letter-strategy',
+      'at-least-once',
+      "invalid arg 'x-dead-letter-strategy' for queue '%Q' in vhost '/' of queue type rabbit_classic_queue",
+    ],
   ]
   for (const [arg, value, text] of invalid) {
     test(`invalid ${arg}=${JSON.stringify(value)}: 406, queue not created`, async () => {

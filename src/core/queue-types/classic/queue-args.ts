@@ -79,6 +79,8 @@ export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
 
 /** Arguments of quorum and stream queues, which RabbitMQ refuses on a classic queue. */
 const OTHER_QUEUE_TYPE_ARGS = [
+  'x-delivery-limit',
+  'x-dead-letter-strategy',
   'x-max-in-memory-length',
   'x-max-in-memory-bytes',
   'x-quorum-initial-group-size',
