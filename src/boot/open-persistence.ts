@@ -4,7 +4,7 @@
 import { rm } from 'node:fs/promises'
 import { join, resolve } from 'node:path'
 import type { UserRegistry } from '../auth/index.js'
-import type { Broker } from '../core/index.js'
+import type { Broker, DefinitionStore, MessageStore } from '../core/index.js'
 import type { Logger } from '../shared/index.js'
 import { openDefinitionStore, openSegmentStore, type SegmentStoreOptions } from '../store/index.js'
 import { DataDirInUseError, lockDataDir } from './data-dir-lock.js'
@@ -12,12 +12,19 @@ import { Persistence } from './persistence.js'
 import type { ResourceMonitor } from './resource-monitor.js'
 import { dataDirError, StartError } from './start-errors.js'
 
+/** What a cluster leader puts between the broker and its own stores (replication). */
+export interface StoreWrappers {
+  messages(own: MessageStore): MessageStore
+  definitions(own: DefinitionStore): DefinitionStore
+}
+
 export async function openPersistence(
   dataDir: string,
   broker: Broker,
   users: UserRegistry,
   logger: Logger,
   monitor: ResourceMonitor,
+  wrap?: StoreWrappers,
 ): Promise<Persistence> {
   const dir = resolve(dataDir)
   const warnNoSpace = atMostEvery(5000, () =>
@@ -33,11 +40,13 @@ export async function openPersistence(
   }
   try {
     // The definition store creates the directory durably (its parent's entry fsynced too).
-    const definitions = await openDefinitionStore(dir)
+    const ownDefinitions = await openDefinitionStore(dir)
+    const definitions = wrap ? wrap.definitions(ownDefinitions) : ownDefinitions
     const unlock = await lockDataDir(dir).catch((err: unknown) => {
       throw err instanceof DataDirInUseError ? new StartError(err.message) : err
     })
-    const messages = await openSegmentStore(join(dir, 'queues'), { logger, ...watch })
+    const ownMessages = await openSegmentStore(join(dir, 'queues'), { logger, ...watch })
+    const messages = wrap ? wrap.messages(ownMessages) : ownMessages
     // Messages of non-durable queues paged out under memory pressure do not outlive the process.
     const pagingDir = join(dir, 'paging')
     await rm(pagingDir, { recursive: true, force: true })

@@ -5,11 +5,11 @@ import { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { type ConfigSources, DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
 import { Broker, classicQueueType, ExchangeTypes, QueueTypes, standardExchangeTypes } from '../core/index.js'
-import { createManagement, type Management } from '../management/index.js'
+import { type ClusterView, createManagement, type Management } from '../management/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
 import { boundAddress, hostForUrl, listenAmqp, listenAmqps, listenError } from './listeners.js'
-import { openPersistence } from './open-persistence.js'
+import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
 
@@ -22,6 +22,8 @@ export interface StartOptions extends Partial<WarrenConfig> {
   configFiles?: string[]
   /** What `warren ctl stop` does; an embedded broker without it refuses the request. */
   requestStop?: () => void
+  /** Set by a cluster node that leads (boot/cluster-node.ts): replicated stores and the cluster's view. */
+  cluster?: { stores: StoreWrappers; view: () => Promise<ClusterView> }
 }
 
 export interface RunningBroker {
@@ -45,7 +47,8 @@ export interface RunningBroker {
   /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
   readonly persistence: Persistence | undefined
   readonly monitor: ResourceMonitor
-  close(): Promise<void>
+  /** Stops the broker; `reason` is the text of the 320 CONNECTION_FORCED its clients get. */
+  close(reason?: string): Promise<void>
 }
 
 /**
@@ -54,7 +57,15 @@ export interface RunningBroker {
  * nothing open, logs no listener as started, and rejects with a StartError or ConfigError saying why.
  */
 export async function startBroker(opts: StartOptions = {}): Promise<RunningBroker> {
-  const { logger: givenLogger, clock: givenClock, configSources, configFiles, requestStop, ...given } = opts
+  const {
+    logger: givenLogger,
+    clock: givenClock,
+    configSources,
+    configFiles,
+    requestStop,
+    cluster,
+    ...given
+  } = opts
   const config = resolveConfig(given)
   const logger = givenLogger ?? createLogger({ level: config.logLevel, pretty: wantsText(config) })
   const clock = givenClock ?? systemClock
@@ -72,7 +83,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   })
   // Embedded brokers keep everything in memory unless given a data directory; `warren server` always is.
   const persistence = stored
-    ? await openPersistence(config.dataDir, broker, users, logger, monitor)
+    ? await openPersistence(config.dataDir, broker, users, logger, monitor, cluster?.stores)
     : undefined
   broker.durability = persistence
   const recovered = persistence ? await persistence.recover() : false
@@ -80,7 +91,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   if (!recovered && config.loadDefinitions === undefined) createDefaults(broker, users, config, persistence)
 
   const authz = new PermissionAuthorizer(users)
-  const nodeName = `warren@${process.env['HOSTNAME'] ?? 'localhost'}`
+  const nodeName = config.nodeName ?? defaultNodeName()
   const server = new AmqpServer({
     broker,
     authz,
@@ -114,13 +125,14 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     durableSettled: () => persistence?.settled() ?? Promise.resolve(),
     environment: () => environmentView(config, sources, configFiles ?? []),
     requestStop,
+    cluster: cluster?.view,
   })
   let closing: Promise<void> | undefined
-  const stopAll = (): Promise<void> =>
+  const stopAll = (reason?: string): Promise<void> =>
     (closing ??= (async () => {
       monitor.stop()
       await management.close()
-      await server.close()
+      await server.close(reason)
       broker.stop()
       await persistence?.close()
     })())
@@ -151,11 +163,16 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     server,
     persistence,
     monitor,
-    close: async () => {
-      await stopAll()
+    close: async (reason?: string) => {
+      await stopAll(reason)
       logger.info('broker stopped')
     },
   }
+}
+
+/** RabbitMQ's node names are name@host; Warren's default is warren@ and the host name. */
+export function defaultNodeName(): string {
+  return `warren@${process.env['HOSTNAME'] ?? 'localhost'}`
 }
 
 interface Bound {

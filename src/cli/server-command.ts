@@ -2,7 +2,13 @@
 // Settings: flags > environment > configuration file (--config, WARREN_CONFIG_FILE or
 // RABBITMQ_CONFIG_FILE) > defaults. A start that fails is one line on stderr and exit code 1.
 import { Command, InvalidArgumentError, Option } from 'commander'
-import { describeStartFailure, type RunningBroker, startBroker } from '../boot/index.js'
+import {
+  describeStartFailure,
+  type RunningBroker,
+  type RunningClusterNode,
+  startBroker,
+  startClusterNode,
+} from '../boot/index.js'
 import {
   combineLayers,
   type ConfigLayer,
@@ -86,6 +92,27 @@ export function serverCommand(): Command {
         'log lines as text or json (default: text on a terminal, json otherwise)',
       ).argParser((v) => wrap(() => parseLogFormat(v, '--log-format'))),
     )
+    .option(
+      '--cluster-etcd <urls>',
+      'etcd client URLs, comma-separated: run as a cluster node (also WARREN_CLUSTER_ETCD)',
+    )
+    .option(
+      '--node-name <name>',
+      "this node's name in the cluster (default warren@<hostname>; WARREN_NODE_NAME)",
+    )
+    .addOption(
+      new Option(
+        '--cluster-port <port>',
+        `replication listener of a cluster node (default ${DEFAULTS.clusterPort}; WARREN_CLUSTER_PORT)`,
+      ).argParser(asPort('--cluster-port')),
+    )
+    .option('--cluster-name <name>', `names the cluster in etcd (default ${DEFAULTS.clusterName})`)
+    .addOption(
+      new Option(
+        '--cluster-lease <seconds>',
+        `leader lease in etcd (default ${DEFAULTS.clusterLease}): a lost leader is replaced within about this`,
+      ).argParser((v) => wrap(() => parsePositive(v, '--cluster-lease'))),
+    )
     .action(async (opts: Partial<WarrenConfig> & { config?: string }) => {
       const { config: file, ...flags } = opts
       let settings: { config: WarrenConfig; sources: ConfigSources; files: string[] }
@@ -120,7 +147,7 @@ async function run(settings: {
   sources: ConfigSources
   files: string[]
 }): Promise<void> {
-  let broker: RunningBroker | undefined
+  let broker: RunningBroker | RunningClusterNode | undefined
   // Set before the start, so that a signal during it is not lost: the broker stops once it has started
   // (a signal in the middle of recovery does not leave the data directory half-read).
   let stopReason: string | undefined
@@ -135,7 +162,8 @@ async function run(settings: {
   // A free AMQP port (0) asks for free ports for the listeners not named: several brokers on a machine.
   if (config.amqpPort === 0 && settings.sources.prometheusPort === 'default') config.prometheusPort = 0
   try {
-    broker = await startBroker({
+    const start = config.clusterEtcd !== undefined ? startClusterNode : startBroker
+    broker = await start({
       ...config,
       configSources: settings.sources,
       configFiles: settings.files,
@@ -149,7 +177,7 @@ async function run(settings: {
   if (stopReason !== undefined) shutDown(broker, stopReason)
 }
 
-function shutDown(broker: RunningBroker, why: string): void {
+function shutDown(broker: RunningBroker | RunningClusterNode, why: string): void {
   broker.logger.info(`${why}, shutting down`)
   broker.close().then(
     () => process.exit(0),

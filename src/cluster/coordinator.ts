@@ -17,6 +17,10 @@ export interface CoordinatorOptions {
   node: string
   /** How other nodes reach this one (its replication listener), stored with its registration. */
   address: string
+  /** More about the node for the others (its client listeners), stored with its registration. */
+  info?: Record<string, string>
+  /** Whether this node's copy may serve as the cluster's state (false during a full sync). */
+  eligible?: () => boolean
   /** Lease length, seconds (LavinMQ uses 10). Renewed every third of it. */
   leaseTtl?: number
   logger?: Logger
@@ -38,6 +42,7 @@ export type Role = 'leader' | 'follower' | 'stopped'
 export interface Member {
   name: string
   address: string
+  info: Record<string, string>
 }
 
 export class Coordinator {
@@ -63,8 +68,10 @@ export class Coordinator {
   async start(): Promise<void> {
     this.lease = await this.o.etcd.grantLease(this.ttl)
     this.renewedAt = Date.now()
-    const me = JSON.stringify({ address: this.o.address })
+    const me = JSON.stringify({ ...this.o.info, address: this.o.address })
     await this.o.etcd.put(`${this.prefix}nodes/${this.o.node}`, me, this.lease)
+    // Without a lease: the cluster remembers its nodes while they are down (listed as not running).
+    await this.o.etcd.put(`${this.prefix}members/${this.o.node}`, me)
     this.role = 'follower'
     this.renewTimer = setInterval(() => void this.renew(), (this.ttl * 1000) / 3)
     this.renewTimer.unref()
@@ -84,10 +91,21 @@ export class Coordinator {
 
   async members(): Promise<Member[]> {
     const kvs = await this.o.etcd.getPrefix(`${this.prefix}nodes/`)
-    return kvs.map((kv) => ({
-      name: kv.key.slice(`${this.prefix}nodes/`.length),
-      address: (JSON.parse(kv.value) as { address: string }).address,
-    }))
+    return kvs.map((kv) => {
+      const { address, ...info } = JSON.parse(kv.value) as Record<string, string>
+      return { name: kv.key.slice(`${this.prefix}nodes/`.length), address: address ?? '', info }
+    })
+  }
+
+  /** Every node that ever joined and was not forgotten, running or not. */
+  async knownNodes(): Promise<string[]> {
+    const kvs = await this.o.etcd.getPrefix(`${this.prefix}members/`)
+    return kvs.map((kv) => kv.key.slice(`${this.prefix}members/`.length))
+  }
+
+  /** Removes a node that is gone for good from the cluster's list (`forget_cluster_node`). */
+  async forget(node: string): Promise<void> {
+    await this.o.etcd.delete(`${this.prefix}members/${node}`)
   }
 
   /** The in-sync set, as the last leader wrote it. */
@@ -111,8 +129,8 @@ export class Coordinator {
       const kv = await this.o.etcd.get(`${this.prefix}leader`)
       return this.follow(kv)
     }
-    if (!(await this.healthy())) {
-      // A node whose disk does not answer may not lead either.
+    if (!(await this.healthy()) || this.o.eligible?.() === false) {
+      // A node whose disk does not answer, or whose copy is incomplete, may not lead either.
       const kv = await this.o.etcd.get(`${this.prefix}leader`)
       return this.follow(kv)
     }

@@ -73,6 +73,10 @@ export class EtcdGateway {
     await this.call('/v3/kv/put', { key: enc(key), value: enc(value), ...(lease ? { lease } : {}) })
   }
 
+  async delete(key: string): Promise<void> {
+    await this.call('/v3/kv/deleterange', { key: enc(key) })
+  }
+
   async get(key: string): Promise<KeyValue | undefined> {
     const r = (await this.call('/v3/kv/range', { key: enc(key) })) as { kvs?: RawKv[] }
     return r.kvs?.[0] ? kvOf(r.kvs[0]) : undefined

@@ -44,6 +44,16 @@ export interface WarrenConfig {
   tlsVerifyPeer: boolean
   /** ... and refuse those without one (ssl_options.fail_if_no_peer_cert = true). */
   tlsFailIfNoPeerCert: boolean
+  /** etcd client URLs, comma-separated: set, the node joins a cluster (docs/clustering.md). */
+  clusterEtcd: string | undefined
+  /** This node's name in the cluster (default warren@<hostname>). */
+  nodeName: string | undefined
+  /** The replication listener of a cluster node. */
+  clusterPort: number
+  /** Names the cluster in etcd, so that several clusters can share one etcd. */
+  clusterName: string
+  /** Lease length in seconds: a leader that cannot renew it stops within half of it. */
+  clusterLease: number
 }
 
 export type LogFormat = 'text' | 'json'
@@ -77,6 +87,11 @@ export const DEFAULTS: WarrenConfig = {
   tlsCa: undefined,
   tlsVerifyPeer: false,
   tlsFailIfNoPeerCert: false,
+  clusterEtcd: undefined,
+  nodeName: undefined,
+  clusterPort: 5679,
+  clusterName: 'warren',
+  clusterLease: 5,
 }
 
 export class ConfigError extends Error {}

@@ -12,7 +12,7 @@ import {
 type Read = (value: string, name: string) => Partial<WarrenConfig>
 
 const port =
-  (field: 'amqpPort' | 'httpPort' | 'tlsPort' | 'prometheusPort'): Read =>
+  (field: 'amqpPort' | 'httpPort' | 'tlsPort' | 'prometheusPort' | 'clusterPort'): Read =>
   (v, n) => ({
     [field]: parsePort(v, n),
   })
@@ -27,7 +27,10 @@ const text =
       | 'tlsCert'
       | 'tlsKey'
       | 'tlsCa'
-      | 'loadDefinitions',
+      | 'loadDefinitions'
+      | 'clusterEtcd'
+      | 'nodeName'
+      | 'clusterName',
   ): Read =>
   (v) => ({
     [field]: v,
@@ -57,6 +60,11 @@ const VARIABLES: ReadonlyArray<[string, Read]> = [
   ['WARREN_TLS_CERT', text('tlsCert')],
   ['WARREN_TLS_KEY', text('tlsKey')],
   ['WARREN_TLS_CA', text('tlsCa')],
+  ['WARREN_CLUSTER_ETCD', text('clusterEtcd')],
+  ['WARREN_NODE_NAME', text('nodeName')],
+  ['WARREN_CLUSTER_PORT', port('clusterPort')],
+  ['WARREN_CLUSTER_NAME', text('clusterName')],
+  ['WARREN_CLUSTER_LEASE', (v, n) => ({ clusterLease: parsePositive(v, n) })],
 ]
 
 export interface EnvSettings {

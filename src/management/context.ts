@@ -93,6 +93,8 @@ export interface ManagementOptions {
   onDefinitionsChanged?: () => void
   /** Resolves once every durable change made so far is on disk; changing requests are answered after it. */
   durableSettled?: () => Promise<void>
+  /** The cluster this node leads (docs/clustering.md); undefined on a single node. */
+  cluster?: (() => Promise<ClusterView>) | undefined
   /** Memory and disk as the resource monitor measures them, for /api/nodes and /metrics. */
   resources?: () => ResourceView
   /** The settings in effect and where each came from (`warren ctl environment`). */
@@ -137,6 +139,7 @@ export interface ManagementContext {
   readonly vhostMeta: Map<string, VhostMeta>
   readonly rates: RateSampler
   definitionsChanged(): void
+  readonly cluster: (() => Promise<ClusterView>) | undefined
   /** See ManagementOptions.durableSettled. */
   durableSettled(): Promise<void>
   resources(): ResourceView
@@ -157,4 +160,22 @@ export function* openConnections(
     if (c.vhost && c.user && c.state !== 'closed')
       yield c as ConnectionView & { vhost: { name: string }; user: { name: string } }
   }
+}
+
+/** One node of a cluster as /api/nodes lists it beside RabbitMQ's fields. */
+export interface ClusterNodeView {
+  name: string
+  running: boolean
+  role: 'leader' | 'follower'
+  in_sync: boolean
+  /** Replicated operations the node has not acknowledged yet, and for how long the oldest has waited. */
+  replication_lag_ops: number
+  replication_lag_ms: number
+  /** Copying the leader's state: 'snapshot' during a full sync, 'live' after it, 'down' when not connected. */
+  replication_state: 'snapshot' | 'live' | 'down' | 'leader'
+}
+
+export interface ClusterView {
+  name: string
+  nodes: ClusterNodeView[]
 }

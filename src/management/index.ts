@@ -36,6 +36,8 @@ export type {
   ListenerInfo,
   ResourceView,
   EnvironmentView,
+  ClusterView,
+  ClusterNodeView,
 } from './context.js'
 
 /** Without a resource monitor: what the process holds, against RabbitMQ's default watermark. */
@@ -90,6 +92,7 @@ export function createManagement(opts: Omit<ManagementOptions, 'port' | 'host'>)
     resources: opts.resources ?? processResources,
     environment: opts.environment,
     requestStop: opts.requestStop,
+    cluster: opts.cluster,
   }
   const collect = collectRates(ctx)
   const app = buildApp(ctx)

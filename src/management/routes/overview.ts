@@ -2,7 +2,7 @@
 // empty list for now (parameters, feature flags: see docs/management.md).
 import { availableParallelism } from 'node:os'
 import { requirePolicyAccess, visibleVhosts } from '../auth.js'
-import { type ManagementContext, openConnections } from '../context.js'
+import { type ClusterNodeView, type ManagementContext, openConnections } from '../context.js'
 import { notFound } from '../http-errors.js'
 import { type Item, replyItem, replyList } from '../listing.js'
 import type { Routes } from '../server.js'
@@ -121,18 +121,25 @@ export function registerOverviewRoutes(routes: Routes): void {
 
   routes.add('GET', '/api/whoami', 'management', ({ user }) => ({ name: user.name, tags: [...user.tags] }))
 
-  routes.add('GET', '/api/nodes', 'monitoring', ({ ctx, query }) => replyList([nodeInfo(ctx)], query))
-  routes.add('GET', '/api/nodes/:node', 'monitoring', ({ ctx, params, query }) => {
-    if (params['node'] !== ctx.nodeName) throw notFound()
+  routes.add('GET', '/api/nodes', 'monitoring', async ({ ctx, query }) => replyList(await nodes(ctx), query))
+  routes.add('GET', '/api/nodes/:node', 'monitoring', async ({ ctx, params, query }) => {
+    if (params['node'] !== ctx.nodeName) {
+      const other = (await nodes(ctx)).find((n) => n['name'] === params['node'])
+      if (!other) throw notFound()
+      return other
+    }
+    const self = (await nodes(ctx))[0] as Item
     // ?memory=true adds the breakdown, as RabbitMQ's node page asks for it.
-    return query['memory'] === 'true' ? { ...nodeInfo(ctx), ...memoryBreakdown(ctx) } : nodeInfo(ctx)
+    return query['memory'] === 'true' ? { ...self, ...memoryBreakdown(ctx) } : self
   })
   routes.add('GET', '/api/nodes/:node/memory', 'monitoring', ({ ctx, params }) => {
     if (params['node'] !== ctx.nodeName) throw notFound()
     return memoryBreakdown(ctx)
   })
 
-  routes.add('GET', '/api/cluster-name', 'management', ({ ctx }) => ({ name: ctx.nodeName }))
+  routes.add('GET', '/api/cluster-name', 'management', async ({ ctx }) => ({
+    name: ctx.cluster ? (await ctx.cluster()).name : ctx.nodeName,
+  }))
   routes.add('GET', '/api/extensions', 'management', () => [])
 
   for (const path of ['/api/parameters', '/api/parameters/:component', '/api/global-parameters']) {
@@ -143,6 +150,28 @@ export function registerOverviewRoutes(routes: Routes): void {
     return []
   })
   routes.add('GET', '/api/feature-flags', 'administrator', () => [])
+}
+
+/**
+ * This node first, then, in a cluster, the others with what the leader knows of them (RabbitMQ lists a
+ * node it cannot reach with running: false and little else). Each cluster node carries its role, whether it
+ * is in sync and its replication lag.
+ */
+async function nodes(ctx: ManagementContext): Promise<Item[]> {
+  if (!ctx.cluster) return [nodeInfo(ctx)]
+  const view = await ctx.cluster()
+  const clusterFields = (n: ClusterNodeView): Item => ({
+    role: n.role,
+    in_sync: n.in_sync,
+    replication_state: n.replication_state,
+    replication_lag_ops: n.replication_lag_ops,
+    replication_lag_ms: n.replication_lag_ms,
+  })
+  return view.nodes.map((n) =>
+    n.name === ctx.nodeName
+      ? { ...nodeInfo(ctx), ...clusterFields(n) }
+      : { name: n.name, type: 'disc', running: n.running, ...clusterFields(n) },
+  )
 }
 
 function nodeInfo(ctx: ManagementContext): Item {
