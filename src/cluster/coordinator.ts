@@ -166,6 +166,10 @@ export class Coordinator {
           if (value === undefined && !gone) {
             gone = true
             ac.abort()
+          } else if (value !== undefined && value !== this.leader && this.role === 'follower') {
+            // A leader was elected while this node could not campaign (or had no leader to follow).
+            this.leader = value
+            this.o.onFollower?.(value)
           }
         },
         ac.signal,

@@ -1,0 +1,155 @@
+// Warren cluster nodes as child processes (`warren server --cluster-etcd ...`) on free loopback ports,
+// each with its own data directory, so that a test can kill -9, SIGSTOP and restart them. Needs `npm run
+// build` (the tests run from dist/ anyway).
+import { type ChildProcess, spawn } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join, resolve } from 'node:path'
+import { freePort } from './etcd.js'
+
+const WARREN = resolve('dist/src/bin/warren.js')
+
+export interface NodeView {
+  name: string
+  running: boolean
+  role: 'leader' | 'follower'
+  in_sync: boolean
+  replication_state: string
+}
+
+export class ClusterProcess {
+  proc: ChildProcess | undefined
+  exited: Promise<void> = Promise.resolve()
+  log = ''
+
+  constructor(
+    readonly name: string,
+    readonly etcdUrl: string,
+    readonly ports: { amqp: number; http: number; prometheus: number; cluster: number },
+    readonly dataDir: string,
+    readonly lease: number,
+    readonly cluster: string,
+  ) {}
+
+  get amqpUrl(): string {
+    return `amqp://guest:guest@127.0.0.1:${this.ports.amqp}`
+  }
+
+  get httpUrl(): string {
+    return `http://127.0.0.1:${this.ports.http}`
+  }
+
+  start(): void {
+    const p = this.ports
+    const args = [
+      ...['server', '--cluster-etcd', this.etcdUrl, '--node-name', this.name, '--bind', '127.0.0.1'],
+      ...['--cluster-port', String(p.cluster), '--amqp-port', String(p.amqp), '--http-port', String(p.http)],
+      ...['--prometheus-port', String(p.prometheus), '--data-dir', this.dataDir, '--log-format', 'json'],
+      ...['--cluster-lease', String(this.lease), '--cluster-name', this.cluster],
+    ]
+    const proc = (this.proc = spawn(process.execPath, [WARREN, ...args], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    }))
+    const keep = (b: Buffer): void => {
+      this.log = (this.log + b.toString()).slice(-20_000)
+    }
+    proc.stdout?.on('data', keep)
+    proc.stderr?.on('data', keep)
+    this.exited = new Promise((r) => proc.once('exit', () => r()))
+  }
+
+  get alive(): boolean {
+    return this.proc !== undefined && this.proc.exitCode === null && this.proc.signalCode === null
+  }
+
+  /** Sends the signal and waits for the exit (SIGKILL after 10 s: a stop that hangs fails loudly later). */
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.alive) return
+    this.proc?.kill(signal)
+    const t = setTimeout(() => this.proc?.kill('SIGKILL'), 10_000)
+    await this.exited
+    clearTimeout(t)
+  }
+
+  signal(signal: NodeJS.Signals): void {
+    this.proc?.kill(signal)
+  }
+
+  /** /api/nodes as this node answers it (through its proxy when it follows), or undefined. */
+  async nodes(): Promise<NodeView[] | undefined> {
+    const auth = 'Basic ' + Buffer.from('guest:guest').toString('base64')
+    try {
+      const r = await fetch(`${this.httpUrl}/api/nodes`, {
+        headers: { authorization: auth },
+        signal: AbortSignal.timeout(1000),
+      })
+      return r.ok ? ((await r.json()) as NodeView[]) : undefined
+    } catch {
+      return undefined
+    }
+  }
+}
+
+export class TestCluster {
+  constructor(
+    readonly name: string,
+    readonly nodes: ClusterProcess[],
+    private readonly root: string,
+  ) {}
+
+  /** `name` names the cluster in etcd: one per test, so that tests sharing an etcd do not meet. */
+  static async start(name: string, size: number, etcdUrl: string, lease = 3): Promise<TestCluster> {
+    const root = mkdtempSync(join(tmpdir(), 'warren-cluster-'))
+    const nodes: ClusterProcess[] = []
+    for (let i = 1; i <= size; i++) {
+      const ports = {
+        amqp: await freePort(),
+        http: await freePort(),
+        prometheus: await freePort(),
+        cluster: await freePort(),
+      }
+      nodes.push(new ClusterProcess(`n${i}@localhost`, etcdUrl, ports, join(root, `n${i}`), lease, name))
+    }
+    for (const n of nodes) n.start()
+    return new TestCluster(name, nodes, root)
+  }
+
+  byName(name: string): ClusterProcess {
+    const n = this.nodes.find((x) => x.name === name)
+    if (!n) throw new Error(`no node ${name}`)
+    return n
+  }
+
+  /**
+   * Waits until a running node leads and `inSync` nodes (the leader included) are in sync, as /api/nodes
+   * says through any live node; returns the leader.
+   */
+  async settled(inSync: number, ms = 30_000): Promise<ClusterProcess> {
+    const deadline = Date.now() + ms
+    let last: NodeView[] | undefined
+    while (Date.now() < deadline) {
+      for (const n of this.nodes.filter((x) => x.alive)) {
+        const view = await n.nodes()
+        if (!view) continue
+        last = view
+        const leader = view.find((v) => v.role === 'leader' && v.running)
+        const synced = view.filter((v) => v.in_sync && v.running).length
+        if (leader && synced >= inSync && this.byName(leader.name).alive) return this.byName(leader.name)
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+    throw new Error(
+      `cluster not settled with ${inSync} in sync within ${ms} ms: ${JSON.stringify(last)}\n${this.logs()}`,
+    )
+  }
+
+  logs(): string {
+    return this.nodes.map((n) => `--- ${n.name}\n${n.log.slice(-4000)}`).join('\n')
+  }
+
+  async stop(): Promise<void> {
+    for (const n of this.nodes) n.signal('SIGCONT')
+    await Promise.all(this.nodes.map((n) => n.kill('SIGTERM')))
+    rmSync(this.root, { recursive: true, force: true })
+  }
+}
