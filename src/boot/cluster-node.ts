@@ -118,7 +118,7 @@ class ClusterNode implements RunningClusterNode {
   }
 
   private async lead(epoch: number): Promise<void> {
-    if (this.closed || this.coordinator.role !== 'leader') return
+    if (this.closed || this.coordinator.role !== 'leader' || this.broker) return
     await this.stopFollowing()
     // Followers of the last epoch re-sync from this node before they count again (and may lead again).
     if (!(await this.coordinator.setInSync([this.name]))) return

@@ -135,11 +135,13 @@ export class Coordinator {
       return this.follow(kv)
     }
     const { created, kv } = await this.o.etcd.createIfAbsent(`${this.prefix}leader`, this.o.node, this.lease)
-    if (created) return this.lead(kv)
+    // Two campaigns at once (a watch and a recheck): the one that lost finds the key is this node's.
+    if (created || (kv.value === this.o.node && kv.lease === this.lease)) return this.lead(kv)
     this.follow(kv)
   }
 
   private lead(kv: KeyValue): void {
+    if (this.role === 'leader' && this.epoch === kv.createRevision) return
     this.role = 'leader'
     this.epoch = kv.createRevision
     this.leader = this.o.node
@@ -213,6 +215,7 @@ export class Coordinator {
       const ttl = await this.o.etcd.keepAlive(this.lease)
       if (ttl > 0) {
         this.renewedAt = Date.now()
+        if (this.role === 'follower') await this.recheckLeader()
         return
       }
       // The lease is gone (it expired while this node was cut off): start over with a new one.
@@ -220,6 +223,23 @@ export class Coordinator {
       else void this.rejoin()
     } catch {
       // etcd unreachable or the probe failed: checkDeadline decides when this stops being safe.
+    }
+  }
+
+  /**
+   * A follower also looks at the leader key with every renewal: a watch through an etcd member that hangs
+   * (rather than closing) would never tell it that the leader went.
+   */
+  private async recheckLeader(): Promise<void> {
+    const kv = await this.o.etcd.get(`${this.prefix}leader`)
+    if (this.role !== 'follower') return
+    if (!kv) {
+      this.watching?.abort()
+      this.watching = undefined
+      await this.campaign()
+    } else if (kv.value !== this.leader) {
+      this.leader = kv.value
+      this.o.onFollower?.(kv.value)
     }
   }
 

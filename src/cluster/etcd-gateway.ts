@@ -143,9 +143,14 @@ export class EtcdGateway {
     }
   }
 
+  /** The endpoint that answered last is tried first: a dead member costs one timeout, not one per call. */
+  private preferred = 0
+
   private async call(path: string, body: unknown): Promise<unknown> {
     let last: unknown
-    for (const base of this.endpoints) {
+    for (let k = 0; k < this.endpoints.length; k++) {
+      const at = (this.preferred + k) % this.endpoints.length
+      const base = this.endpoints[at] as string
       try {
         const res = await fetch(new URL(path, base), {
           method: 'POST',
@@ -154,6 +159,7 @@ export class EtcdGateway {
         })
         const json = (await res.json()) as { error?: string; message?: string }
         if (!res.ok) throw new Error(`etcd ${path}: ${json.message ?? json.error ?? res.status}`)
+        this.preferred = at
         return json
       } catch (err) {
         last = err

@@ -7,6 +7,7 @@ import { after, before, test } from 'node:test'
 import amqp from 'amqplib'
 import { type RunningEtcd, startEtcd } from '../helpers/etcd.js'
 import { type ClusterProcess, TestCluster } from '../helpers/cluster.js'
+import { Consumer, Publisher } from '../helpers/cluster-clients.js'
 
 let etcd: RunningEtcd
 before(async () => {
@@ -69,96 +70,6 @@ test('definitions and messages reach every node; a follower is an entry point; a
     await cluster.stop()
   }
 })
-
-/** Publishes numbered persistent messages with confirms through any node, reconnecting after failures. */
-class Publisher {
-  confirmed = new Set<number>()
-  private next = 0
-  private stopped = false
-  readonly done: Promise<void>
-
-  constructor(
-    private readonly cluster: TestCluster,
-    private readonly id: number,
-  ) {
-    this.done = this.run()
-  }
-
-  private async run(): Promise<void> {
-    let k = this.id
-    while (!this.stopped) {
-      const node = this.cluster.nodes[k++ % this.cluster.nodes.length] as ClusterProcess
-      try {
-        const conn = await amqp.connect(node.amqpUrl)
-        conn.on('error', () => undefined)
-        const ch = await conn.createConfirmChannel()
-        ch.on('error', () => undefined)
-        while (!this.stopped) {
-          const batch: number[] = []
-          for (let i = 0; i < 50; i++) {
-            const n = this.id * 1_000_000 + this.next++
-            batch.push(n)
-            ch.sendToQueue('rounds', Buffer.from(String(n)), { persistent: true })
-          }
-          await ch.waitForConfirms()
-          for (const n of batch) this.confirmed.add(n)
-        }
-        await conn.close().catch(() => undefined)
-      } catch {
-        await sleep(100)
-      }
-    }
-  }
-
-  stop(): Promise<void> {
-    this.stopped = true
-    return this.done
-  }
-}
-
-/** Consumes with manual acks through any node, recording what it acked and what came back. */
-class Consumer {
-  acked = new Set<number>()
-  redeliveredAfterAck: Array<{ n: number; redelivered: boolean }> = []
-  private stopped = false
-  readonly done: Promise<void>
-
-  constructor(private readonly cluster: TestCluster) {
-    this.done = this.run()
-  }
-
-  private async run(): Promise<void> {
-    let k = 0
-    while (!this.stopped) {
-      const node = this.cluster.nodes[k++ % this.cluster.nodes.length] as ClusterProcess
-      try {
-        const conn = await amqp.connect(node.amqpUrl)
-        conn.on('error', () => undefined)
-        let open = true
-        conn.once('close', () => (open = false))
-        const ch = await conn.createChannel()
-        ch.on('error', () => undefined)
-        await ch.prefetch(100)
-        await ch.consume('rounds', (m) => {
-          if (!m) return
-          const n = Number(m.content.toString())
-          if (this.acked.has(n)) this.redeliveredAfterAck.push({ n, redelivered: m.fields.redelivered })
-          ch.ack(m)
-          this.acked.add(n)
-        })
-        while (!this.stopped && open) await sleep(100)
-        await conn.close().catch(() => undefined)
-      } catch {
-        await sleep(100)
-      }
-    }
-  }
-
-  stop(): Promise<void> {
-    this.stopped = true
-    return this.done
-  }
-}
 
 test('kill -9 of the leader while publishing and consuming: no confirmed message is lost', async () => {
   const cluster = await TestCluster.start('kill9', 3, etcd.url)

@@ -1,6 +1,7 @@
-// A real etcd (Debian's etcd-server) for the cluster tests: one member on free loopback ports with a
-// fresh data directory, stopped and removed afterwards. A missing etcd fails with the command that
-// installs it (.ci/run does): skipping would hide clustering that no longer works.
+// A real etcd (Debian's etcd-server) for the cluster tests: one member, or a three-member cluster for the
+// etcd-loss tests, on free loopback ports with fresh data directories, stopped and removed afterwards. A
+// missing etcd fails with the command that installs it (.ci/run does): skipping would hide clustering
+// that no longer works.
 import { type ChildProcess, spawn } from 'node:child_process'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
@@ -10,7 +11,9 @@ import { join } from 'node:path'
 export const ETCD = '/usr/bin/etcd'
 
 export interface RunningEtcd {
+  /** The client URLs of every member, comma-separated (what --cluster-etcd takes). */
   readonly url: string
+  readonly members: EtcdMember[]
   stop(): Promise<void>
 }
 
@@ -22,7 +25,61 @@ export async function freePort(): Promise<number> {
   return port
 }
 
-export async function startEtcd(): Promise<RunningEtcd> {
+export class EtcdMember {
+  private child: ChildProcess | undefined
+  private exited: Promise<void> = Promise.resolve()
+
+  constructor(
+    readonly name: string,
+    readonly url: string,
+    readonly peerUrl: string,
+    private readonly dataDir: string,
+    private readonly initialCluster: string,
+  ) {}
+
+  start(): void {
+    const child = spawn(
+      ETCD,
+      [
+        `--name=${this.name}`,
+        `--data-dir=${this.dataDir}`,
+        `--listen-client-urls=${this.url}`,
+        `--advertise-client-urls=${this.url}`,
+        `--listen-peer-urls=${this.peerUrl}`,
+        `--initial-advertise-peer-urls=${this.peerUrl}`,
+        `--initial-cluster=${this.initialCluster}`,
+        '--initial-cluster-state=new',
+      ],
+      { stdio: 'ignore' },
+    )
+    this.child = child
+    this.exited = new Promise<void>((r) => child.once('exit', () => r()))
+  }
+
+  async healthy(ms = 20_000): Promise<void> {
+    const deadline = Date.now() + ms
+    for (;;) {
+      const ok = await fetch(`${this.url}/health`, { signal: AbortSignal.timeout(1000) }).then(
+        async (r) => r.ok && ((await r.json()) as { health?: string }).health === 'true',
+        () => false,
+      )
+      if (ok) return
+      if (Date.now() > deadline || this.child?.exitCode !== null) {
+        this.child?.kill('SIGKILL')
+        throw new Error(`etcd member ${this.name} not healthy on ${this.url}`)
+      }
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+
+  async kill(signal: NodeJS.Signals = 'SIGKILL'): Promise<void> {
+    if (!this.child || this.child.exitCode !== null || this.child.signalCode !== null) return
+    this.child.kill(signal)
+    await this.exited
+  }
+}
+
+export async function startEtcd(members = 1): Promise<RunningEtcd> {
   if (!existsSync(ETCD)) {
     throw new Error(
       `etcd is not installed at ${ETCD}; the cluster tests need it. ` +
@@ -30,41 +87,29 @@ export async function startEtcd(): Promise<RunningEtcd> {
     )
   }
   const dir = mkdtempSync(join(tmpdir(), 'warren-etcd-'))
-  const [client, peer] = [await freePort(), await freePort()]
-  const url = `http://127.0.0.1:${client}`
-  const peerUrl = `http://127.0.0.1:${peer}`
-  const child: ChildProcess = spawn(
-    ETCD,
-    [
-      '--name=test',
-      `--data-dir=${join(dir, 'data')}`,
-      `--listen-client-urls=${url}`,
-      `--advertise-client-urls=${url}`,
-      `--listen-peer-urls=${peerUrl}`,
-      `--initial-advertise-peer-urls=${peerUrl}`,
-      `--initial-cluster=test=${peerUrl}`,
-    ],
-    { stdio: 'ignore' },
-  )
-  const exited = new Promise<void>((r) => child.once('exit', () => r()))
-  const deadline = Date.now() + 20_000
-  for (;;) {
-    const ok = await fetch(`${url}/health`).then(
-      (r) => r.ok,
-      () => false,
-    )
-    if (ok) break
-    if (Date.now() > deadline || child.exitCode !== null) {
-      child.kill('SIGKILL')
-      throw new Error(`etcd did not start on ${url}`)
-    }
-    await new Promise((r) => setTimeout(r, 100))
+  const specs: Array<{ name: string; url: string; peerUrl: string }> = []
+  for (let i = 0; i < members; i++) {
+    const name = `e${i}`
+    specs.push({
+      name,
+      url: `http://127.0.0.1:${await freePort()}`,
+      peerUrl: `http://127.0.0.1:${await freePort()}`,
+    })
+  }
+  const initial = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',')
+  const all = specs.map((s) => new EtcdMember(s.name, s.url, s.peerUrl, join(dir, s.name), initial))
+  for (const m of all) m.start()
+  try {
+    await Promise.all(all.map((m) => m.healthy()))
+  } catch (err) {
+    await Promise.all(all.map((m) => m.kill()))
+    throw err
   }
   return {
-    url,
+    url: specs.map((s) => s.url).join(','),
+    members: all,
     stop: async () => {
-      child.kill('SIGTERM')
-      await exited
+      await Promise.all(all.map((m) => m.kill('SIGTERM')))
       rmSync(dir, { recursive: true, force: true })
     },
   }

@@ -1,0 +1,76 @@
+// A three-node Warren cluster on a three-member etcd (issue 12): losing one etcd member changes nothing
+// for clients; losing etcd's quorum makes the leader stop serving (its clients get 320 CONNECTION_FORCED
+// and no more confirms) before its lease could be given away; once etcd is back a leader serves again
+// and every confirmed message is there.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import amqp from 'amqplib'
+import { type RunningEtcd, startEtcd } from '../helpers/etcd.js'
+import { TestCluster } from '../helpers/cluster.js'
+import { Consumer, Publisher } from '../helpers/cluster-clients.js'
+
+let etcd: RunningEtcd
+before(async () => {
+  etcd = await startEtcd(3)
+})
+after(async () => {
+  await etcd?.stop()
+})
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+async function grows(count: () => number, by: number, ms: number): Promise<boolean> {
+  const target = count() + by
+  const deadline = Date.now() + ms
+  while (count() < target && Date.now() < deadline) await sleep(50)
+  return count() >= target
+}
+
+test('etcd member loss is invisible; etcd quorum loss stops the leader; nothing confirmed is lost', async () => {
+  const lease = 3
+  const cluster = await TestCluster.start('etcdloss', 3, etcd.url, lease)
+  try {
+    const leader = await cluster.settled(3)
+    const setup = await amqp.connect(leader.amqpUrl)
+    await (await setup.createChannel()).assertQueue('rounds', { durable: true })
+    await setup.close()
+    const publisher = new Publisher(cluster, 1)
+    const confirmed = () => publisher.confirmed.size
+    assert.ok(await grows(confirmed, 500, 10_000), 'publishing did not start')
+
+    // One etcd member of three goes: the leader keeps its lease through the other two.
+    await etcd.members[0]?.kill()
+    assert.ok(await grows(confirmed, 500, 10_000), 'publishing stopped after one etcd member went')
+    assert.equal((await cluster.settled(3)).name, leader.name)
+
+    // A second member goes: no quorum, no lease renewal. The leader stops within half a lease.
+    await etcd.members[1]?.kill()
+    await sleep((lease * 1000) / 2 + 1500)
+    const frozen = confirmed()
+    await sleep(2000)
+    assert.equal(confirmed(), frozen, 'confirms went on without an etcd quorum')
+    assert.equal(await leader.nodes(), undefined, 'the old leader still answers the HTTP API')
+
+    // etcd comes back: a leader is elected and serves again.
+    etcd.members[0]?.start()
+    etcd.members[1]?.start()
+    await Promise.all([etcd.members[0]?.healthy(), etcd.members[1]?.healthy()])
+    await cluster.settled(3, 60_000)
+    assert.ok(await grows(confirmed, 500, 20_000), 'publishing did not resume after etcd came back')
+
+    await publisher.stop()
+    const consumer = new Consumer(cluster)
+    const deadline = Date.now() + 30_000
+    while ([...publisher.confirmed].some((n) => !consumer.acked.has(n)) && Date.now() < deadline)
+      await sleep(200)
+    await consumer.stop()
+    const missing = [...publisher.confirmed].filter((n) => !consumer.acked.has(n))
+    assert.equal(
+      missing.length,
+      0,
+      `${missing.length} of ${publisher.confirmed.size} confirmed messages lost`,
+    )
+  } finally {
+    await cluster.stop()
+  }
+})
