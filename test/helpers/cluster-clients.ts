@@ -25,7 +25,7 @@ export class Publisher {
     while (!this.stopped) {
       const node = this.cluster.nodes[k++ % this.cluster.nodes.length] as ClusterProcess
       try {
-        const conn = await amqp.connect(node.amqpUrl)
+        const conn = await amqp.connect(`${node.amqpUrl}?heartbeat=2`, { timeout: 2000 })
         conn.on('error', () => undefined)
         const ch = await conn.createConfirmChannel()
         ch.on('error', () => undefined)
@@ -71,7 +71,7 @@ export class Consumer {
     while (!this.stopped) {
       const node = this.cluster.nodes[k++ % this.cluster.nodes.length] as ClusterProcess
       try {
-        const conn = await amqp.connect(node.amqpUrl)
+        const conn = await amqp.connect(`${node.amqpUrl}?heartbeat=2`, { timeout: 2000 })
         conn.on('error', () => undefined)
         let open = true
         conn.once('close', () => (open = false))

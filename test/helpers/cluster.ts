@@ -2,7 +2,7 @@
 // each with its own data directory, so that a test can kill -9, SIGSTOP and restart them. Needs `npm run
 // build` (the tests run from dist/ anyway).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './etcd.js'
@@ -29,25 +29,36 @@ export class ClusterProcess {
     readonly dataDir: string,
     readonly lease: number,
     readonly cluster: string,
+    /** The address the node binds and advertises (its network namespace's, in the partition soak). */
+    readonly host = '127.0.0.1',
+    /** A command the node runs under, e.g. ['ip', 'netns', 'exec', 'ns1']. */
+    readonly prefix: string[] = [],
   ) {}
 
   get amqpUrl(): string {
-    return `amqp://guest:guest@127.0.0.1:${this.ports.amqp}`
+    return `amqp://guest:guest@${this.host}:${this.ports.amqp}`
   }
 
   get httpUrl(): string {
-    return `http://127.0.0.1:${this.ports.http}`
+    return `http://${this.host}:${this.ports.http}`
   }
 
   start(): void {
     const p = this.ports
     const args = [
-      ...['server', '--cluster-etcd', this.etcdUrl, '--node-name', this.name, '--bind', '127.0.0.1'],
+      ...['server', '--cluster-etcd', this.etcdUrl, '--node-name', this.name, '--bind', this.host],
       ...['--cluster-port', String(p.cluster), '--amqp-port', String(p.amqp), '--http-port', String(p.http)],
       ...['--prometheus-port', String(p.prometheus), '--data-dir', this.dataDir, '--log-format', 'json'],
       ...['--cluster-lease', String(this.lease), '--cluster-name', this.cluster],
     ]
-    const proc = (this.proc = spawn(process.execPath, [WARREN, ...args], {
+    if (this.host !== '127.0.0.1') {
+      // Clients reach a node in a network namespace from another address: guest must not be loopback-only.
+      mkdirSync(this.dataDir, { recursive: true })
+      writeFileSync(join(this.dataDir, 'warren.conf'), 'loopback_users = none\n')
+      args.push('--config', join(this.dataDir, 'warren.conf'))
+    }
+    const [cmd, ...pre] = [...this.prefix, process.execPath]
+    const proc = (this.proc = spawn(cmd as string, [...pre, WARREN, ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     }))
     const keep = (b: Buffer): void => {
@@ -97,18 +108,30 @@ export class TestCluster {
     private readonly root: string,
   ) {}
 
-  /** `name` names the cluster in etcd: one per test, so that tests sharing an etcd do not meet. */
-  static async start(name: string, size: number, etcdUrl: string, lease = 3): Promise<TestCluster> {
+  /**
+   * `name` names the cluster in etcd: one per test, so that tests sharing an etcd do not meet. `place(i)`
+   * puts node i at an address, under a command prefix (a network namespace).
+   */
+  static async start(
+    name: string,
+    size: number,
+    etcdUrl: string,
+    lease = 3,
+    place: (i: number) => { host: string; prefix: string[] } = () => ({ host: '127.0.0.1', prefix: [] }),
+  ): Promise<TestCluster> {
     const root = mkdtempSync(join(tmpdir(), 'warren-cluster-'))
     const nodes: ClusterProcess[] = []
     for (let i = 1; i <= size; i++) {
+      const { host, prefix } = place(i)
       const ports = {
         amqp: await freePort(),
         http: await freePort(),
         prometheus: await freePort(),
         cluster: await freePort(),
       }
-      nodes.push(new ClusterProcess(`n${i}@localhost`, etcdUrl, ports, join(root, `n${i}`), lease, name))
+      nodes.push(
+        new ClusterProcess(`n${i}@localhost`, etcdUrl, ports, join(root, `n${i}`), lease, name, host, prefix),
+      )
     }
     for (const n of nodes) n.start()
     return new TestCluster(name, nodes, root)

@@ -35,12 +35,15 @@ export class EtcdMember {
     readonly peerUrl: string,
     private readonly dataDir: string,
     private readonly initialCluster: string,
+    private readonly prefix: string[] = [],
   ) {}
 
   start(): void {
+    const [cmd, ...pre] = [...this.prefix, ETCD]
     const child = spawn(
-      ETCD,
+      cmd as string,
       [
+        ...pre,
         `--name=${this.name}`,
         `--data-dir=${this.dataDir}`,
         `--listen-client-urls=${this.url}`,
@@ -79,7 +82,12 @@ export class EtcdMember {
   }
 }
 
-export async function startEtcd(members = 1): Promise<RunningEtcd> {
+/** `prefix` runs the members under a command (a network namespace: ['ip', 'netns', 'exec', NAME]). */
+export async function startEtcd(
+  members = 1,
+  host = '127.0.0.1',
+  prefix: string[] = [],
+): Promise<RunningEtcd> {
   if (!existsSync(ETCD)) {
     throw new Error(
       `etcd is not installed at ${ETCD}; the cluster tests need it. ` +
@@ -92,12 +100,12 @@ export async function startEtcd(members = 1): Promise<RunningEtcd> {
     const name = `e${i}`
     specs.push({
       name,
-      url: `http://127.0.0.1:${await freePort()}`,
-      peerUrl: `http://127.0.0.1:${await freePort()}`,
+      url: `http://${host}:${await freePort()}`,
+      peerUrl: `http://${host}:${await freePort()}`,
     })
   }
   const initial = specs.map((s) => `${s.name}=${s.peerUrl}`).join(',')
-  const all = specs.map((s) => new EtcdMember(s.name, s.url, s.peerUrl, join(dir, s.name), initial))
+  const all = specs.map((s) => new EtcdMember(s.name, s.url, s.peerUrl, join(dir, s.name), initial, prefix))
   for (const m of all) m.start()
   try {
     await Promise.all(all.map((m) => m.healthy()))

@@ -1,0 +1,117 @@
+// The cluster soak (issue 12): three nodes on a real etcd under steady publishing (two publishers with
+// confirms through any node) and consuming (manual acks), while faults hit them one after another: kill
+// -9 of the leader or of a follower, SIGSTOP of the leader past its lease, and (as root, with network
+// namespaces) the leader or a follower cut off from the network. After each fault the node comes back and
+// the cluster must settle with three nodes in sync; at the end every confirmed message must have reached
+// the consumer. Each leader fault's failover time — from the fault to the next confirm — is recorded.
+//
+// `npm test` runs a few rounds with a 3 s lease. Soak: WARREN_CLUSTER_SOAK_SECONDS=<s> (lease 5 s, the
+// default; WARREN_CLUSTER_LEASE to change it); each round's line goes to stderr, a summary at the end.
+import assert from 'node:assert/strict'
+import { after, before, test } from 'node:test'
+import amqp from 'amqplib'
+import { type RunningEtcd, startEtcd } from '../helpers/etcd.js'
+import { type ClusterProcess, TestCluster } from '../helpers/cluster.js'
+import { Consumer, Publisher } from '../helpers/cluster-clients.js'
+import { ETCD_IP, Partitions } from '../helpers/netns.js'
+
+const SOAK_SECONDS = Number(process.env['WARREN_CLUSTER_SOAK_SECONDS'] ?? 0)
+const LEASE = Number(process.env['WARREN_CLUSTER_LEASE'] ?? (SOAK_SECONDS > 0 ? 5 : 3))
+const CI_ROUNDS = 3
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
+
+type Fault = 'kill-leader' | 'stop-leader' | 'cut-leader' | 'kill-follower' | 'cut-follower'
+
+let etcd: RunningEtcd
+let partitions: Partitions | undefined
+before(async () => {
+  partitions = Partitions.available() ? Partitions.setUp(3) : undefined
+  etcd = partitions ? await startEtcd(1, ETCD_IP, ['ip', 'netns', 'exec', 'wsoak0']) : await startEtcd()
+})
+after(async () => {
+  await etcd?.stop()
+  partitions?.tearDown()
+})
+
+function percentile(sorted: number[], p: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
+}
+
+test(
+  'cluster soak: faults one after another, no confirmed message lost',
+  { timeout: 3_600_000 },
+  async () => {
+    const place = partitions ? (i: number) => (partitions as Partitions).place(i) : undefined
+    const cluster = await TestCluster.start('soak', 3, etcd.url, LEASE, place)
+    const faults: Fault[] = ['kill-leader', 'stop-leader', 'kill-follower']
+    if (partitions) faults.push('cut-leader', 'cut-follower')
+    const failovers: Record<string, number[]> = {}
+    const started = Date.now()
+    let rounds = 0
+    try {
+      const leader = await cluster.settled(3)
+      const setup = await amqp.connect(leader.amqpUrl)
+      await (await setup.createChannel()).assertQueue('rounds', { durable: true })
+      await setup.close()
+      const publishers = [new Publisher(cluster, 1), new Publisher(cluster, 2)]
+      const consumer = new Consumer(cluster)
+      const confirmed = () => publishers.reduce((s, p) => s + p.confirmed.size, 0)
+      const more = async (ms: number): Promise<number | undefined> => {
+        const from = confirmed()
+        const t0 = Date.now()
+        while (confirmed() === from && Date.now() - t0 < ms) await sleep(20)
+        return confirmed() > from ? Date.now() - t0 : undefined
+      }
+      while (SOAK_SECONDS > 0 ? Date.now() - started < SOAK_SECONDS * 1000 : rounds < CI_ROUNDS) {
+        const fault =
+          SOAK_SECONDS > 0
+            ? (faults[Math.floor(Math.random() * faults.length)] as Fault)
+            : (faults[rounds % faults.length] as Fault)
+        await sleep(500 + Math.random() * 1500)
+        const lead = await cluster.settled(3, 60_000)
+        const victim = fault.endsWith('leader')
+          ? lead
+          : (cluster.nodes.find((n) => n !== lead) as ClusterProcess)
+        const index = cluster.nodes.indexOf(victim) + 1
+        const t0 = Date.now()
+        if (fault.startsWith('kill')) await victim.kill('SIGKILL')
+        else if (fault === 'stop-leader') victim.signal('SIGSTOP')
+        else partitions?.isolate(index)
+        const gap = await more(60_000)
+        assert.ok(gap !== undefined, `round ${rounds} (${fault}): no confirm within 60 s\n${cluster.logs()}`)
+        if (fault.endsWith('leader')) (failovers[fault] ??= []).push(Date.now() - t0)
+        // The node comes back: restarted, resumed or reconnected, and must rejoin in sync.
+        if (fault.startsWith('kill')) victim.start()
+        else if (fault === 'stop-leader') victim.signal('SIGCONT')
+        else partitions?.heal(index)
+        await cluster.settled(3, 90_000)
+        rounds++
+        const line = `round ${rounds} ${fault} ${victim.name}: next confirm after ${Date.now() - t0 - 0} ms (gap ${gap} ms), ${confirmed()} confirmed, ${consumer.acked.size} acked`
+        if (SOAK_SECONDS > 0) process.stderr.write(`${line}\n`)
+      }
+      await Promise.all(publishers.map((p) => p.stop()))
+      const all = new Set(publishers.flatMap((p) => [...p.confirmed]))
+      const deadline = Date.now() + 60_000
+      while ([...all].some((n) => !consumer.acked.has(n)) && Date.now() < deadline) await sleep(200)
+      await consumer.stop()
+      const missing = [...all].filter((n) => !consumer.acked.has(n))
+      const summary = Object.entries(failovers).map(([f, ms]) => {
+        const s = [...ms].sort((a, b) => a - b)
+        return `${f}: n=${s.length} p50=${percentile(s, 50)} p90=${percentile(s, 90)} max=${s[s.length - 1]} ms`
+      })
+      process.stderr.write(
+        `cluster soak: ${rounds} rounds in ${Math.round((Date.now() - started) / 1000)} s, lease ${LEASE} s, ` +
+          `partitions ${partitions ? 'on' : 'off (needs root and ip netns)'}; ${all.size} confirmed, ` +
+          `${missing.length} lost, ${consumer.redeliveredAfterAck.length} redelivered after ack; failover ${summary.join('; ')}\n`,
+      )
+      assert.equal(missing.length, 0, `${missing.length} of ${all.size} confirmed messages lost`)
+      assert.deepEqual(
+        consumer.redeliveredAfterAck.filter((r) => !r.redelivered),
+        [],
+      )
+    } finally {
+      for (let i = 1; i <= 3; i++) partitions?.heal(i)
+      await cluster.stop()
+    }
+  },
+)
