@@ -33,15 +33,16 @@ export class FollowerSession {
     private readonly socket: Socket,
   ) {}
 
-  deliver(chunks: readonly Buffer[], now: number): void {
+  /** `before`: the last sequence number sent before these chunks. */
+  deliver(chunks: readonly Buffer[], now: number, before: number): void {
     if (this.state === 'snapshot') {
       for (const c of chunks) this.backlog.push(c)
       return
     }
     if (this.state !== 'live') return
-    // Caught up until now: the clock for falling behind starts with this batch.
-    if (this.lastProgress < now && this.acked >= this.snapshotSeq && this.backlog.length === 0)
-      this.lastProgress = Math.max(this.lastProgress, now)
+    // Caught up until now: the clock for falling behind starts with this batch (not with every batch,
+    // or a follower that stopped answering would never be found out while changes keep coming).
+    if (this.acked >= before) this.lastProgress = now
     this.socket.cork()
     for (const c of chunks) this.socket.write(c)
     this.socket.uncork()

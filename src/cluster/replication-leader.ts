@@ -54,6 +54,8 @@ export class NotLeaderError extends Error {}
 export class ReplicationLeader {
   /** The sequence number of the last operation. */
   seq = 0
+  /** The sequence number of the last operation sent to the followers. */
+  private sentSeq = 0
   definitions: Definitions | undefined
   readonly stores = new Map<number, ReplicatedStoreEntry>()
   private nextStoreId = 1
@@ -91,7 +93,9 @@ export class ReplicationLeader {
     this.outgoing = []
     if (chunks.length === 0) return
     const now = Date.now()
-    for (const s of this.sessions.values()) s.deliver(chunks, now)
+    const before = this.sentSeq
+    this.sentSeq = this.seq
+    for (const s of this.sessions.values()) s.deliver(chunks, now, before)
   }
 
   /** Resolves once every in-sync follower has acknowledged operations up to `seq` (now if there are none). */

@@ -163,6 +163,8 @@ test('a follower that stops acknowledging leaves the in-sync set in etcd and con
   const cluster = await TestCluster.start('lagging', 3, etcd.url)
   try {
     const leader = await cluster.settled(3)
+    // The leader records a follower in etcd just after it counts it.
+    for (let i = 0; i < 50 && (await inSyncInEtcd('lagging')).length < 3; i++) await sleep(100)
     assert.equal((await inSyncInEtcd('lagging')).length, 3)
     const stuck = cluster.nodes.find((n) => n !== leader) as ClusterProcess
     const conn = await amqp.connect(leader.amqpUrl)
@@ -179,6 +181,7 @@ test('a follower that stops acknowledging leaves the in-sync set in etcd and con
     await conn.close()
     stuck.signal('SIGCONT')
     await cluster.settled(3)
+    for (let i = 0; i < 50 && !(await inSyncInEtcd('lagging')).includes(stuck.name); i++) await sleep(100)
     assert.ok((await inSyncInEtcd('lagging')).includes(stuck.name))
   } finally {
     await cluster.stop()

@@ -8,6 +8,9 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 /** Publishes numbered persistent messages with confirms through any node, reconnecting after failures. */
 export class Publisher {
   confirmed = new Set<number>()
+  /** When the last confirmed batch was published, and when its confirms came. */
+  lastBatchStartedAt = 0
+  lastConfirmAt = 0
   private next = 0
   private stopped = false
   readonly done: Promise<void>
@@ -31,6 +34,7 @@ export class Publisher {
         ch.on('error', () => undefined)
         while (!this.stopped) {
           const batch: number[] = []
+          const startedAt = Date.now()
           for (let i = 0; i < 50; i++) {
             const n = this.id * 1_000_000 + this.next++
             batch.push(n)
@@ -38,6 +42,8 @@ export class Publisher {
           }
           await ch.waitForConfirms()
           for (const n of batch) this.confirmed.add(n)
+          this.lastBatchStartedAt = startedAt
+          this.lastConfirmAt = Date.now()
         }
         await conn.close().catch(() => undefined)
       } catch {
