@@ -95,7 +95,12 @@ class ClusterNode implements RunningClusterNode {
       cluster: c.clusterName,
       node: this.name,
       address: at(c.clusterPort),
-      info: { amqp: at(c.amqpPort), http: at(c.httpPort) },
+      info: {
+        amqp: at(c.amqpPort),
+        http: at(c.httpPort),
+        prometheus: at(c.prometheusPort),
+        ...(c.tlsPort !== undefined ? { amqps: at(c.tlsPort) } : {}),
+      },
       leaseTtl: c.clusterLease,
       logger: this.logger,
       probe: () => probeDisk(this.dir),
@@ -206,6 +211,16 @@ class ClusterNode implements RunningClusterNode {
     await proxy.listen([
       { name: 'AMQP', port: c.amqpPort, host: c.bind, target: target('amqp') },
       { name: 'HTTP', port: c.httpPort, host: c.httpBind ?? c.bind, target: target('http') },
+      {
+        name: 'Prometheus',
+        port: c.prometheusPort,
+        host: c.prometheusBind ?? c.bind,
+        target: target('prometheus'),
+      },
+      // TLS is passed through as it is: the leader's certificate answers.
+      ...(c.tlsPort !== undefined
+        ? [{ name: 'AMQPS', port: c.tlsPort, host: c.bind, target: target('amqps') }]
+        : []),
     ])
     this.proxy = proxy
   }

@@ -6,6 +6,7 @@ import {
   appendFrame,
   FRAME_TYPE,
   hashMessage,
+  HEARTBEAT,
   jsonFrame,
   openFrame,
   rawPropertiesOf,
@@ -26,6 +27,8 @@ export class FollowerSession {
   lastProgress = Date.now()
   /** Leaving: no longer counted for confirms, whatever etcd says yet. */
   dropping = false
+  /** When the follower last sent anything (its answers to heartbeats included). */
+  lastHeard = Date.now()
   private backlog: Buffer[] = []
 
   constructor(
@@ -48,6 +51,10 @@ export class FollowerSession {
     this.socket.uncork()
   }
 
+  heartbeat(): void {
+    if (this.state === 'snapshot' || this.state === 'live') this.socket.write(HEARTBEAT)
+  }
+
   close(): void {
     this.state = 'closed'
     this.backlog = []
@@ -61,6 +68,10 @@ export class FollowerSession {
    */
   async sendSnapshot(leader: ReplicationLeader, self: string, epoch: number): Promise<void> {
     if (this.state !== 'hello') return
+    // Operations numbered before this moment but not sent yet are part of the state the snapshot copies:
+    // they go out now (to the other followers) rather than into this follower's backlog, where they would
+    // be applied a second time and throw its count of sequence numbers off.
+    leader.sendNow()
     this.state = 'snapshot'
     this.snapshotSeq = leader.seq
     const entries = [...leader.stores.values()].map((e) => ({ entry: e, lastId: e.lastId }))

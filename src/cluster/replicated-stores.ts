@@ -77,10 +77,15 @@ export class ReplicatedQueueStore implements QueueStore {
     return this.inner.readBatch(ids)
   }
 
+  /**
+   * A leader recovers after a failover (or a restart of the cluster): a message may have gone out from
+   * the old leader before its delivered mark reached this node, so every message comes back as possibly
+   * delivered (`redelivered` set), as RabbitMQ's queues do after a leader change.
+   */
   recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
     return this.inner.recover((m) => {
       if (m.id > this.entry.lastId) this.entry.lastId = m.id
-      onMessage(m)
+      onMessage(m.delivered ? m : { ...m, delivered: true })
     })
   }
 

@@ -8,6 +8,7 @@ import type { Definitions, QueueStore } from '../core/index.js'
 import type { Logger } from '../shared/index.js'
 import {
   ackFrame,
+  LINK_TIMEOUT,
   type AppendFields,
   FRAME_TYPE,
   type Frame,
@@ -64,7 +65,20 @@ export class ReplicationFollower {
   private stopped = false
   private retry: NodeJS.Timeout | undefined
 
-  constructor(private readonly o: ReplicationFollowerOptions) {}
+  private lastReceived = Date.now()
+  private readonly watchdog: NodeJS.Timeout
+
+  constructor(private readonly o: ReplicationFollowerOptions) {
+    // A link the leader stopped answering on (a partition drops packets rather than closing anything).
+    this.watchdog = setInterval(() => {
+      // (or a connection attempt that no answer ends).
+      if (this.socket && !this.socket.destroyed && Date.now() - this.lastReceived > LINK_TIMEOUT) {
+        this.o.logger.warn('nothing heard from the leader: reconnecting')
+        this.socket.destroy()
+      }
+    }, 1000)
+    this.watchdog.unref()
+  }
 
   /** Follows the leader at host:port (replacing any previous one). */
   follow(leader: string, address: string): void {
@@ -79,15 +93,20 @@ export class ReplicationFollower {
     if (this.retry) clearTimeout(this.retry)
     this.retry = undefined
     this.socket?.destroy()
+    // What the old connection delivered and was not applied yet belongs to a stream that is over.
+    this.frames = []
     if (this.stopped || !this.address) return
     const [host, port] = splitAddress(this.address)
     const socket = (this.socket = connect({ host, port }))
     socket.setNoDelay(true)
     const reader = new FrameReader()
-    socket.on('connect', () =>
-      socket.write(jsonFrame(FRAME_TYPE.hello, { node: this.o.node, cluster: this.o.cluster })),
-    )
+    this.lastReceived = Date.now()
+    socket.on('connect', () => {
+      this.lastReceived = Date.now()
+      socket.write(jsonFrame(FRAME_TYPE.hello, { node: this.o.node, cluster: this.o.cluster }))
+    })
     socket.on('data', (chunk: Buffer) => {
+      this.lastReceived = Date.now()
       try {
         reader.push(chunk, (f) => this.frames.push(f))
       } catch (err) {
@@ -132,6 +151,10 @@ export class ReplicationFollower {
 
   /** Applies one frame; a returned promise holds the next ones back until it settles. */
   private apply(f: Frame, socket: Socket): Promise<void> | undefined {
+    if (f.type === FRAME_TYPE.heartbeat) {
+      if (this.state === 'live') socket.write(ackFrame(this.acked))
+      return undefined
+    }
     if (f.type === FRAME_TYPE.begin) return this.begin(f.leader, f.epoch)
     if (this.state === 'idle') throw new Error('replication stream without a snapshot')
     if (f.type === FRAME_TYPE.end) return this.end(f.seq, f.checksums, socket)
@@ -274,6 +297,7 @@ export class ReplicationFollower {
   /** Stops following; the copy on disk stays (the node may be about to lead on it). */
   async stop(): Promise<void> {
     this.stopped = true
+    clearInterval(this.watchdog)
     if (this.retry) clearTimeout(this.retry)
     this.socket?.destroy()
     this.socket = undefined

@@ -18,6 +18,8 @@ export const FRAME_TYPE = {
   destroy: 8,
   end: 9,
   ack: 10,
+  /** Leader to follower once a second: the follower answers with an ACK, each finds a dead link out. */
+  heartbeat: 11,
 } as const
 
 /** Frames larger than this are a corrupt stream (a message is at most 512 MiB, as RabbitMQ's limit). */
@@ -46,6 +48,7 @@ export type Frame =
   | { type: typeof FRAME_TYPE.destroy; store: number }
   | { type: typeof FRAME_TYPE.end; seq: number; checksums: Record<string, string> }
   | { type: typeof FRAME_TYPE.ack; seq: number }
+  | { type: typeof FRAME_TYPE.heartbeat }
 
 function frame(type: number, size: number): Buffer {
   const buf = Buffer.allocUnsafe(HEAD + size)
@@ -80,6 +83,11 @@ export function storeFrame(type: number, store: number): Buffer {
   buf.writeUInt32BE(store, HEAD)
   return buf
 }
+
+export const HEARTBEAT = frame(FRAME_TYPE.heartbeat, 0)
+
+/** Silence on a replication link for this long (ms) means it is dead, whatever TCP says. */
+export const LINK_TIMEOUT = 4000
 
 export function ackFrame(seq: number): Buffer {
   const buf = frame(FRAME_TYPE.ack, 8)
@@ -185,6 +193,8 @@ function decodeFrame(b: Buffer): Frame {
       return { type, store: b.readUInt32BE(1) }
     case FRAME_TYPE.ack:
       return { type, seq: b.readDoubleBE(1) }
+    case FRAME_TYPE.heartbeat:
+      return { type }
     default:
       throw new Error(`unknown replication frame type ${type}`)
   }

@@ -7,7 +7,7 @@ import type { Socket } from 'node:net'
 import type { Definitions, QueueStore } from '../core/index.js'
 import type { Logger } from '../shared/index.js'
 import { FollowerSession } from './follower-session.js'
-import { FRAME_TYPE, FrameReader, type Frame } from './replication-frames.js'
+import { FRAME_TYPE, FrameReader, type Frame, LINK_TIMEOUT } from './replication-frames.js'
 
 export interface ReplicationLeaderOptions {
   node: string
@@ -66,6 +66,7 @@ export class ReplicationLeader {
   private sendScheduled = false
   private etcdWrites: Promise<unknown> = Promise.resolve()
   private stopped = false
+  private lastBeat = 0
   private readonly lagTimer: NodeJS.Timeout
 
   constructor(private readonly o: ReplicationLeaderOptions) {
@@ -87,7 +88,8 @@ export class ReplicationLeader {
     }
   }
 
-  private sendNow(): void {
+  /** Sends the operations queued so far (normally from setImmediate, batching a whole turn's changes). */
+  sendNow(): void {
     this.sendScheduled = false
     const chunks = this.outgoing
     this.outgoing = []
@@ -162,6 +164,7 @@ export class ReplicationLeader {
 
   private onFollowerFrame(s: FollowerSession, f: Frame): void {
     if (f.type !== FRAME_TYPE.ack) throw new Error(`unexpected frame type ${f.type} from a follower`)
+    s.lastHeard = Date.now()
     if (f.seq > s.acked) {
       s.acked = f.seq
       s.lastProgress = Date.now()
@@ -217,6 +220,12 @@ export class ReplicationLeader {
       if (!s.dropping && s.acked < this.seq && now - s.lastProgress > limit)
         void this.drop(s, `no acknowledgement for ${now - s.lastProgress} ms`)
     }
+    for (const s of this.sessions.values()) {
+      if (s.state === 'live' && now - s.lastHeard > LINK_TIMEOUT)
+        void this.drop(s, `nothing heard for ${now - s.lastHeard} ms`)
+      else if (now - this.lastBeat >= 1000) s.heartbeat()
+    }
+    if (now - this.lastBeat >= 1000) this.lastBeat = now
   }
 
   status(): FollowerStatus[] {

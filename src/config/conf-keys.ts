@@ -51,6 +51,17 @@ const EXACT: Readonly<Record<string, Apply>> = {
   // RabbitMQ's relative disk limit is a multiple of the machine's RAM.
   'disk_free_limit.relative': (v, _k, o) =>
     void (o.diskFreeLimit = Math.round(confFraction(v, 100) * totalmem())),
+  cluster_name: (v, _k, o) => void (o.clusterName = v),
+  'cluster_formation.peer_discovery_backend': (v) => {
+    if (!['etcd', 'rabbit_peer_discovery_etcd'].includes(v))
+      throw new ConfigError(`Warren clusters through etcd only: 'etcd' (docs/clustering.md)`)
+  },
+  'cluster_formation.etcd.scheme': (v) => {
+    if (v !== 'http') throw new ConfigError(`Warren reaches etcd over plain http only`)
+  },
+  // Warren's own: RabbitMQ's nodes cluster over Erlang distribution, Warren's over this port.
+  'cluster.port': (v, _k, o) => void (o.clusterPort = confPort(v)),
+  'cluster.lease': (v, _k, o) => void (o.clusterLease = confInt(v)),
   load_definitions: (v, _k, o) => void (o.loadDefinitions = v),
   'definitions.local.path': (v, _k, o) => void (o.loadDefinitions = v),
   'definitions.import_backend': (v) => {
@@ -81,6 +92,14 @@ const EXACT: Readonly<Record<string, Apply>> = {
 
 /** Settings with a name of their own inside the key: listeners.tcp.<name>, loopback_users.<user>, ... */
 const PATTERNS: ReadonlyArray<[RegExp, Apply]> = [
+  [
+    // RabbitMQ's etcd peer discovery names the members as host:port (an http:// URL is taken too).
+    /^cluster_formation\.etcd\.endpoints\.[^.]+$/,
+    (v, _k, o) => {
+      const url = /^https?:\/\//.test(v) ? v : `http://${v}`
+      o.clusterEtcd = o.clusterEtcd ? `${o.clusterEtcd},${url}` : url
+    },
+  ],
   [/^listeners\.tcp\.[^.]+$/, listener('amqpPort', 'bind')],
   [
     /^loopback_users\.[^.]+$/,
@@ -106,7 +125,11 @@ const PATTERNS: ReadonlyArray<[RegExp, Apply]> = [
 
 /** RabbitMQ settings with no meaning in Warren (yet), and why. */
 const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
-  [/^cluster_formation\.|^cluster_name$|^cluster_partition_handling/, 'Warren runs as a single node for now'],
+  [
+    /^cluster_partition_handling/,
+    'a cut-off leader stops through its etcd lease, and the other side elects another (docs/clustering.md)',
+  ],
+  [/^cluster_formation\./, 'Warren clusters through etcd: cluster_formation.etcd.endpoints.<n> = host:port'],
   [/^management\.ssl\.|^prometheus\.ssl\./, 'the HTTP listeners speak plain HTTP; put a TLS proxy in front'],
   [/^listeners\.ssl\.(?!default$)/, 'Warren has one AMQPS listener: use listeners.ssl.default'],
   [/^auth_backends\.|^auth_ldap\.|^auth_oauth2\./, 'Warren authenticates against its own users only'],
@@ -127,6 +150,7 @@ export function applySetting(key: string, value: string, into: Settings): void {
 export const SETTING_NAMES: readonly string[] = [
   ...Object.keys(EXACT),
   'listeners.tcp.default',
+  'cluster_formation.etcd.endpoints.1',
   'loopback_users.guest',
   'default_user_tags.administrator',
 ]

@@ -40,6 +40,7 @@ const text =
 const VARIABLES: ReadonlyArray<[string, Read]> = [
   ['RABBITMQ_NODE_PORT', port('amqpPort')],
   ['RABBITMQ_NODE_IP_ADDRESS', text('bind')],
+  ['RABBITMQ_NODENAME', text('nodeName')],
   ['RABBITMQ_DEFAULT_USER', text('defaultUser')],
   ['RABBITMQ_DEFAULT_PASS', text('defaultPass')],
   ['RABBITMQ_DEFAULT_VHOST', text('defaultVhost')],

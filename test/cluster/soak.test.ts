@@ -33,6 +33,15 @@ after(async () => {
   partitions?.tearDown()
 })
 
+async function queueDepth(node: ClusterProcess): Promise<number> {
+  const conn = await amqp.connect(node.amqpUrl)
+  try {
+    return (await (await conn.createChannel()).checkQueue('rounds')).messageCount
+  } finally {
+    await conn.close()
+  }
+}
+
 function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] ?? NaN
 }
@@ -99,6 +108,16 @@ test(
       const deadline = Date.now() + 60_000
       while ([...all].some((n) => !consumer.acked.has(n)) && Date.now() < deadline) await sleep(200)
       await consumer.stop()
+      // The followers' copies match the leader's: a last failover brings back exactly what was left.
+      const left = await queueDepth(await cluster.settled(3, 60_000))
+      const last = await cluster.settled(3)
+      await last.kill('SIGKILL')
+      const afterFailover = await queueDepth(await cluster.settled(2, 60_000))
+      assert.equal(
+        afterFailover,
+        left,
+        `${left} messages left before the last failover, ${afterFailover} after`,
+      )
       const missing = [...all].filter((n) => !consumer.acked.has(n))
       const summary = Object.entries(failovers).map(([f, ms]) => {
         const s = [...ms].sort((a, b) => a - b)

@@ -145,7 +145,11 @@ test('every mistake names the file, the line and the reason', async () => {
     ['frame_max = 100', `FILE:1: expected a whole number ≥ 4096, got '100'`],
     [
       'cluster_formation.peer_discovery_backend = classic_config',
-      'FILE:1: cluster_formation.peer_discovery_backend is not supported: Warren runs as a single node for now',
+      `FILE:1: Warren clusters through etcd only: 'etcd' (docs/clustering.md)`,
+    ],
+    [
+      'cluster_formation.classic_config.nodes.1 = rabbit@a',
+      'FILE:1: cluster_formation.classic_config.nodes.1 is not supported: Warren clusters through etcd: cluster_formation.etcd.endpoints.<n> = host:port',
     ],
     [
       'log.file = /var/log/rabbitmq.log',
