@@ -36,7 +36,7 @@ export class Publisher {
           const batch: number[] = []
           const startedAt = Date.now()
           for (let i = 0; i < 50; i++) {
-            const n = this.id * 1_000_000 + this.next++
+            const n = this.id * 1_000_000_000 + this.next++
             batch.push(n)
             ch.sendToQueue(this.queue, Buffer.from(String(n)), { persistent: true })
           }

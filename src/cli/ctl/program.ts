@@ -7,6 +7,7 @@ import { accessCommands } from './commands/access.js'
 import { definitionCommands } from './commands/definitions.js'
 import { limitCommands } from './commands/limits.js'
 import { listingCommands } from './commands/listings.js'
+import { clusterCommands } from './commands/cluster.js'
 import { environmentCommands } from './commands/environment.js'
 import { nodeCommands } from './commands/node.js'
 import { permissionCommands, topicPermissionCommands } from './commands/permissions.js'
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...statusCommands,
   ...nodeCommands,
   ...environmentCommands,
+  ...clusterCommands,
 ]
 
 interface GlobalOptions {

@@ -6,7 +6,8 @@
 //                        families limited to the vhosts asked for (`vhost=`, repeatable).
 // Every endpoint ends with the build and identity info. A scrape walks queues, channels and connections,
 // never messages, and reads counters the broker keeps anyway.
-import type { ManagementContext } from '../context.js'
+import type { ClusterView, ManagementContext } from '../context.js'
+import { emitClusterState } from './cluster-state.js'
 import {
   channelExchange,
   channelMetrics,
@@ -81,20 +82,23 @@ function writeAll(out: Exposition, ctx: ManagementContext, aggregate: boolean): 
   emitTotals(out, ctx)
 }
 
-export function aggregated(ctx: ManagementContext): string {
+/** `cluster`: the cluster this node leads, when it is one (its gauges are added). */
+export function aggregated(ctx: ManagementContext, cluster?: ClusterView): string {
   const out = new Exposition()
   writeAll(out, ctx, true)
   emitAlarms(out, ctx)
   emitInfo(out, ctx, 'aggregated')
   emitGlobal(out, ctx)
+  emitClusterState(out, cluster)
   return out.toString()
 }
 
-export function perObject(ctx: ManagementContext): string {
+export function perObject(ctx: ManagementContext, cluster?: ClusterView): string {
   const out = new Exposition()
   writeAll(out, ctx, false)
   emitInfo(out, ctx, 'per-object')
   emitGlobal(out, ctx)
+  emitClusterState(out, cluster)
   return out.toString()
 }
 

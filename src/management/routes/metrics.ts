@@ -5,7 +5,7 @@
 import { promisify } from 'node:util'
 import { gzip } from 'node:zlib'
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
-import type { ManagementContext } from '../context.js'
+import type { ClusterView, ManagementContext } from '../context.js'
 import { aggregated, detailed, perObject } from '../metrics/endpoints.js'
 
 const CONTENT_TYPE = 'text/plain; version=0.0.4'
@@ -24,8 +24,11 @@ async function send(req: FastifyRequest, reply: FastifyReply, text: string): Pro
 }
 
 export function registerMetricsRoutes(app: FastifyInstance, ctx: ManagementContext): void {
-  app.get('/metrics', (req, reply) => send(req, reply, aggregated(ctx)))
-  app.get('/metrics/per-object', (req, reply) => send(req, reply, perObject(ctx)))
+  // A cluster's view comes from etcd: a scrape while etcd does not answer goes without its gauges.
+  const cluster = (): Promise<ClusterView | undefined> =>
+    ctx.cluster ? ctx.cluster().catch(() => undefined) : Promise.resolve(undefined)
+  app.get('/metrics', async (req, reply) => send(req, reply, aggregated(ctx, await cluster())))
+  app.get('/metrics/per-object', async (req, reply) => send(req, reply, perObject(ctx, await cluster())))
   app.get('/metrics/detailed', (req, reply) => {
     const q = req.query as Record<string, unknown>
     return send(req, reply, detailed(ctx, list(q['family']), list(q['vhost'])))

@@ -98,11 +98,12 @@ function renderTiles(tiles, o) {
 
 async function nodeFacts() {
   try {
-    const [n] = await api('GET', 'api/nodes')
+    const nodes = await api('GET', 'api/nodes')
+    const [n] = nodes
     if (!n) return 'No node information.'
     const alarm = (on, text) =>
       on ? h('span', { class: 'badge bad' }, text) : h('span', { class: 'badge good' }, 'OK')
-    return facts([
+    const about = facts([
       ['Name', h('a', { href: link('nodes', n.name) }, n.name)],
       ['Uptime', fmtDuration(n.uptime)],
       [
@@ -126,9 +127,35 @@ async function nodeFacts() {
       ['Connections', fmtNum(n.sockets_used)],
       ['Processors', fmtNum(n.processors)],
     ])
+    // A cluster node's answer lists every node with its role: they are shown below this one's facts.
+    return n.role ? h('div', {}, about, clusterTable(nodes)) : about
   } catch (err) {
     return h('div', { class: 'status error' }, err.message)
   }
+}
+
+/** A cluster's nodes (docs/clustering.md): role, in-sync badge, replication state and lag. */
+function clusterTable(nodes) {
+  const badge = (ok, text) => h('span', { class: `badge ${ok ? 'good' : 'bad'}` }, text)
+  return h(
+    'div',
+    { class: 'cluster-nodes' },
+    h('h3', {}, 'Cluster nodes'),
+    table(
+      [
+        { title: 'Node', value: (x) => h('span', {}, x.name) },
+        { title: 'Role', value: (x) => (x.running ? x.role : 'not running') },
+        {
+          title: 'In sync',
+          value: (x) => badge(x.in_sync && x.running, x.in_sync && x.running ? 'in sync' : 'not in sync'),
+        },
+        { title: 'Replication', value: (x) => x.replication_state },
+        { title: 'Lag (operations)', value: (x) => fmtNum(x.replication_lag_ops ?? 0), className: 'num' },
+        { title: 'Lag (ms)', value: (x) => fmtNum(x.replication_lag_ms ?? 0), className: 'num' },
+      ],
+      nodes,
+    ),
+  )
 }
 
 function listenerTable(o) {
