@@ -4,6 +4,7 @@
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander'
 import { type CtlCommand, type CtlIo, Ctx } from './context.js'
 import { accessCommands } from './commands/access.js'
+import { clusterCommands } from './commands/cluster.js'
 import { definitionCommands } from './commands/definitions.js'
 import { limitCommands } from './commands/limits.js'
 import { listingCommands } from './commands/listings.js'
@@ -34,6 +35,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...statusCommands,
   ...nodeCommands,
   ...environmentCommands,
+  ...clusterCommands,
 ]
 
 interface GlobalOptions {

@@ -43,7 +43,7 @@ interface Status {
 }
 
 const UNITS: Readonly<Record<string, number>> = { bytes: 1, kb: 1e3, mb: 1e6, gb: 1e9 }
-const PURPOSES: Readonly<Record<string, string>> = {
+export const PURPOSES: Readonly<Record<string, string>> = {
   amqp: 'AMQP 0-9-1',
   'amqp/ssl': 'AMQP 0-9-1 over TLS',
   http: 'HTTP API',
@@ -74,7 +74,7 @@ function alarms(s: Status): string[] {
   return out
 }
 
-const iface = (ip: string | undefined): string => (ip?.includes(':') ? `[${ip}]` : (ip ?? ''))
+export const iface = (ip: string | undefined): string => (ip?.includes(':') ? `[${ip}]` : (ip ?? ''))
 
 function listenerLines(s: Status): string[] {
   return (s.overview.listeners ?? []).map(
