@@ -155,6 +155,7 @@ class ClusterNode implements RunningClusterNode {
           definitions: (own) => new ReplicatedDefinitionStore(own, replication, leading),
         },
         view: () => clusterView(this.coordinator, replication, this.name, this.config.clusterName),
+        forget: (node) => this.coordinator.forget(node),
       },
     })
   }

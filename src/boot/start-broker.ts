@@ -22,8 +22,15 @@ export interface StartOptions extends Partial<WarrenConfig> {
   configFiles?: string[]
   /** What `warren ctl stop` does; an embedded broker without it refuses the request. */
   requestStop?: () => void
-  /** Set by a cluster node that leads (boot/cluster-node.ts): replicated stores and the cluster's view. */
-  cluster?: { stores: StoreWrappers; view: () => Promise<ClusterView> }
+  /**
+   * Set by a cluster node that leads (boot/cluster-node.ts): replicated stores, the cluster's view, and
+   * how to forget a node that is gone for good.
+   */
+  cluster?: {
+    stores: StoreWrappers
+    view: () => Promise<ClusterView>
+    forget?: (node: string) => Promise<void>
+  }
 }
 
 export interface RunningBroker {
@@ -126,6 +133,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     environment: () => environmentView(config, sources, configFiles ?? []),
     requestStop,
     cluster: cluster?.view,
+    forgetClusterNode: cluster?.forget,
   })
   let closing: Promise<void> | undefined
   const stopAll = (reason?: string): Promise<void> =>

@@ -5,7 +5,7 @@
 // removed from the in-sync set in etcd first, and only then does the leader stop waiting for it.
 import type { Socket } from 'node:net'
 import type { Definitions, QueueStore } from '../core/index.js'
-import type { Logger } from '../shared/index.js'
+import { ConnectionForcedError, type Logger } from '../shared/index.js'
 import { FollowerSession } from './follower-session.js'
 import { FRAME_TYPE, FrameReader, type Frame, LINK_TIMEOUT } from './replication-frames.js'
 
@@ -49,7 +49,8 @@ export interface FollowerStatus {
   lagMs: number
 }
 
-export class NotLeaderError extends Error {}
+/** What a client waiting for a confirm gets when this node stops leading: 320, as at a shutdown. */
+export class NotLeaderError extends ConnectionForcedError {}
 
 export class ReplicationLeader {
   /** The sequence number of the last operation. */

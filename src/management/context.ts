@@ -95,6 +95,11 @@ export interface ManagementOptions {
   durableSettled?: () => Promise<void>
   /** The cluster this node leads (docs/clustering.md); undefined on a single node. */
   cluster?: (() => Promise<ClusterView>) | undefined
+  /**
+   * Removes a node that is gone for good from the cluster's list (`DELETE /api/nodes/<node>`, `warren ctl
+   * forget_cluster_node`); the API checks first that the node is known and not running.
+   */
+  forgetClusterNode?: ((node: string) => Promise<void>) | undefined
   /** Memory and disk as the resource monitor measures them, for /api/nodes and /metrics. */
   resources?: () => ResourceView
   /** The settings in effect and where each came from (`warren ctl environment`). */
@@ -140,6 +145,7 @@ export interface ManagementContext {
   readonly rates: RateSampler
   definitionsChanged(): void
   readonly cluster: (() => Promise<ClusterView>) | undefined
+  readonly forgetClusterNode: ((node: string) => Promise<void>) | undefined
   /** See ManagementOptions.durableSettled. */
   durableSettled(): Promise<void>
   resources(): ResourceView

@@ -93,6 +93,7 @@ export function createManagement(opts: Omit<ManagementOptions, 'port' | 'host'>)
     environment: opts.environment,
     requestStop: opts.requestStop,
     cluster: opts.cluster,
+    forgetClusterNode: opts.forgetClusterNode,
   }
   const collect = collectRates(ctx)
   const app = buildApp(ctx)

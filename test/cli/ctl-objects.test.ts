@@ -331,32 +331,3 @@ describe('status', () => {
     assert.ok(Array.isArray(s['listeners']))
   })
 })
-
-describe('cluster_status', () => {
-  // A standalone node reports itself as the only node, as rabbitmqctl does (sections checked against 3.10.8).
-  test('a single node is its own cluster', async () => {
-    const r = await w.ctl('cluster_status')
-    assert.equal(r.code, 0, r.stderr)
-    const out = lines(r.stdout)
-    assert.match(out[0] ?? '', /^Cluster status of node warren@\S+ \.\.\.$/)
-    for (const section of [
-      'Basics',
-      'Disk Nodes',
-      'Running Nodes',
-      'Versions',
-      'Alarms',
-      'Network Partitions',
-    ])
-      assert.ok(out.includes(section), section)
-    const node = (out[0] ?? '').split(' ')[4] as string
-    assert.ok(out.includes(`Cluster name: ${node}`))
-    assert.ok(out.some((l) => l.startsWith(`${node}: RabbitMQ 3.10.8 (Warren `)))
-    const json = JSON.parse((await w.ctl('cluster_status', '--formatter', 'json')).stdout) as Record<
-      string,
-      unknown
-    >
-    assert.deepEqual(json['running_nodes'], [node])
-    assert.deepEqual(json['disk_nodes'], [node])
-    assert.deepEqual(json['partitions'], {})
-  })
-})

@@ -44,6 +44,11 @@ test('every metric of the RabbitMQ-Overview dashboard is served, each with # TYP
   // The dashboards join every query with rabbitmq_identity_info on these labels.
   for (const l of dashboard.joinLabels) assert.ok(labelNames(s, 'rabbitmq_identity_info').includes(l), l)
   assert.equal(valueOf(s, 'rabbitmq_identity_info', { rabbitmq_endpoint: 'aggregated' }), 1)
+  // Warren's cluster gauges are for a cluster's leader only (cluster-view.test.ts).
+  assert.deepEqual(
+    [...s.types.keys()].filter((n) => n.startsWith('warren_')),
+    [],
+  )
 })
 
 test('the Prometheus listener is reported as RabbitMQ reports it, and serves only metrics', async () => {

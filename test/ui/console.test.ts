@@ -462,6 +462,9 @@ test('deleting a queue asks in the page: Escape keeps it, Delete queue deletes i
 
 test('the node page breaks memory down by what uses it', async () => {
   await go('#/')
+  await page.locator('a[href^="#/nodes/"]').waitFor()
+  // A single node: no cluster table (cluster.test.ts shows one).
+  assert.equal(await page.locator('.cluster-nodes').count(), 0)
   await page.locator('a[href^="#/nodes/"]').click()
   await page.locator('h1', { hasText: 'Node warren@' }).waitFor()
   await page.locator('.memory-bar').waitFor()

@@ -4,10 +4,10 @@
 //   /metrics/detailed    only the families asked for (`family=`, repeatable), per object, under
 //                        rabbitmq_detailed_ (rabbitmq_cluster_ for vhosts and exchanges), the queue
 //                        families limited to the vhosts asked for (`vhost=`, repeatable).
-// Every endpoint ends with the build and identity info. A scrape walks queues, channels and connections,
-// never messages, and reads counters the broker keeps anyway.
+// Every endpoint ends with the build and identity info; on a cluster's leader, /metrics and
+// /metrics/per-object add Warren's cluster gauges (warren-cluster.ts). A scrape walks queues, channels and
+// connections, never messages, and reads counters the broker keeps anyway.
 import type { ClusterView, ManagementContext } from '../context.js'
-import { emitClusterState } from './cluster-state.js'
 import {
   channelExchange,
   channelMetrics,
@@ -18,6 +18,7 @@ import {
 import { exchangeBindings, exchangeNames, vhostStatus } from './cluster-families.js'
 import { Exposition } from './exposition.js'
 import { type Family, type VhostFilter, writeFamily } from './families.js'
+import { emitClusterGauges } from './warren-cluster.js'
 import { emitAlarms, emitGlobal, emitInfo, emitTotals } from './global.js'
 import {
   authAttempts,
@@ -82,14 +83,14 @@ function writeAll(out: Exposition, ctx: ManagementContext, aggregate: boolean): 
   emitTotals(out, ctx)
 }
 
-/** `cluster`: the cluster this node leads, when it is one (its gauges are added). */
+/** `cluster`: the cluster this node leads, read by the caller (it is asynchronous); undefined otherwise. */
 export function aggregated(ctx: ManagementContext, cluster?: ClusterView): string {
   const out = new Exposition()
   writeAll(out, ctx, true)
   emitAlarms(out, ctx)
   emitInfo(out, ctx, 'aggregated')
   emitGlobal(out, ctx)
-  emitClusterState(out, cluster)
+  emitClusterGauges(out, cluster)
   return out.toString()
 }
 
@@ -98,7 +99,7 @@ export function perObject(ctx: ManagementContext, cluster?: ClusterView): string
   writeAll(out, ctx, false)
   emitInfo(out, ctx, 'per-object')
   emitGlobal(out, ctx)
-  emitClusterState(out, cluster)
+  emitClusterGauges(out, cluster)
   return out.toString()
 }
 

@@ -1,7 +1,7 @@
 // Warren's own node endpoints for `warren ctl`: the settings in effect with their sources
-// (`warren ctl environment`) and stopping the broker (`warren ctl stop`). RabbitMQ's CLI reaches the
-// node over Erlang distribution for these; Warren's reaches it over this API, so both are for
-// administrators only.
+// (`warren ctl environment`), stopping the broker (`warren ctl stop`) and forgetting a cluster node that
+// is gone for good (`warren ctl forget_cluster_node`). RabbitMQ's CLI reaches the node over Erlang
+// distribution for these; Warren's reaches it over this API, so all are for administrators only.
 import { HttpError, notFound } from '../http-errors.js'
 import type { Call, Routes } from '../server.js'
 
@@ -22,6 +22,29 @@ export function registerNodeRoutes(routes: Routes): void {
     c.reply.code(202)
     return { node: c.ctx.nodeName, stopping: true }
   })
+  routes.add('DELETE', '/api/nodes/:node', 'administrator', forgetNode)
+}
+
+/**
+ * Only a node that is down may be forgotten: a running one would register itself again at once, and the
+ * leader cannot forget itself. A single node has no other node to forget.
+ */
+async function forgetNode(c: Call): Promise<undefined> {
+  const name = c.params['node'] ?? ''
+  const forget = c.ctx.forgetClusterNode
+  const node = c.ctx.cluster ? (await c.ctx.cluster()).nodes.find((n) => n.name === name) : undefined
+  // rabbitmqctl's wording for a node it does not know.
+  if (!node || !forget) throw new HttpError(404, 'not_found', 'The node selected is not in the cluster.')
+  if (node.running) {
+    throw new HttpError(
+      409,
+      'conflict',
+      `node ${name} is running: only a node that is down can be forgotten; stop it first`,
+    )
+  }
+  await forget(name)
+  c.ctx.logger?.info({ user: c.user.name }, `node ${name} forgotten by user '${c.user.name}'`)
+  return undefined
 }
 
 function checkNode(c: Call): void {

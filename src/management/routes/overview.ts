@@ -128,7 +128,8 @@ export function registerOverviewRoutes(routes: Routes): void {
       if (!other) throw notFound()
       return other
     }
-    const self = (await nodes(ctx))[0] as Item
+    // In a cluster the view is sorted by name: this node is not always the first.
+    const self = (await nodes(ctx)).find((n) => n['name'] === ctx.nodeName) ?? nodeInfo(ctx)
     // ?memory=true adds the breakdown, as RabbitMQ's node page asks for it.
     return query['memory'] === 'true' ? { ...self, ...memoryBreakdown(ctx) } : self
   })
@@ -153,7 +154,7 @@ export function registerOverviewRoutes(routes: Routes): void {
 }
 
 /**
- * This node first, then, in a cluster, the others with what the leader knows of them (RabbitMQ lists a
+ * This node, and in a cluster the others with what the leader knows of them (RabbitMQ lists a
  * node it cannot reach with running: false and little else). Each cluster node carries its role, whether it
  * is in sync and its replication lag.
  */

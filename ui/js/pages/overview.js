@@ -1,5 +1,6 @@
 // Overview: object counts, the queued-messages and message-rate charts (with the history the server
-// keeps, for the range chosen), the node and its listeners.
+// keeps, for the range chosen), the node and its listeners; in a cluster, every node with its role and
+// replication (docs/clustering.md) below the facts of the node that serves, the leader.
 import { api } from '../api.js'
 import {
   currentRange,
@@ -71,7 +72,7 @@ export function overviewPage(main) {
       )
       rates.update(messageRatePoints(ms, range.incr))
       replace(listeners, listenerTable(o))
-      if (canSeeNodes) replace(node, await nodeFacts())
+      if (canSeeNodes) replace(node, await nodeSection(o.node))
     },
   }
   return page
@@ -96,62 +97,69 @@ function renderTiles(tiles, o) {
   )
 }
 
-async function nodeFacts() {
+/** The serving node's facts; in a cluster (its nodes carry a role), the table of every node too. */
+async function nodeSection(self) {
   try {
     const nodes = await api('GET', 'api/nodes')
-    const [n] = nodes
+    // /api/nodes is sorted by name: in a cluster the serving node is not always the first.
+    const n = nodes.find((x) => x.name === self) ?? nodes[0]
     if (!n) return 'No node information.'
-    const alarm = (on, text) =>
-      on ? h('span', { class: 'badge bad' }, text) : h('span', { class: 'badge good' }, 'OK')
-    const about = facts([
-      ['Name', h('a', { href: link('nodes', n.name) }, n.name)],
-      ['Uptime', fmtDuration(n.uptime)],
-      [
-        'Memory',
-        h(
-          'span',
-          {},
-          `${fmtBytes(n.mem_used)} of ${fmtBytes(n.mem_limit)} high watermark `,
-          alarm(n.mem_alarm, 'memory alarm'),
-        ),
-      ],
-      [
-        'Disk free',
-        h(
-          'span',
-          {},
-          `${fmtBytes(n.disk_free)} (limit ${fmtBytes(n.disk_free_limit)}) `,
-          alarm(n.disk_free_alarm, 'disk alarm'),
-        ),
-      ],
-      ['Connections', fmtNum(n.sockets_used)],
-      ['Processors', fmtNum(n.processors)],
-    ])
-    // A cluster node's answer lists every node with its role: they are shown below this one's facts.
-    return n.role ? h('div', {}, about, clusterTable(nodes)) : about
+    return nodes.some((x) => x.role) ? [nodeFacts(n), clusterTable(nodes, n.name)] : nodeFacts(n)
   } catch (err) {
     return h('div', { class: 'status error' }, err.message)
   }
 }
 
-/** A cluster's nodes (docs/clustering.md): role, in-sync badge, replication state and lag. */
-function clusterTable(nodes) {
+function nodeFacts(n) {
+  const alarm = (on, text) =>
+    on ? h('span', { class: 'badge bad' }, text) : h('span', { class: 'badge good' }, 'OK')
+  return facts([
+    ['Name', h('a', { href: link('nodes', n.name) }, n.name)],
+    ['Uptime', fmtDuration(n.uptime)],
+    [
+      'Memory',
+      h(
+        'span',
+        {},
+        `${fmtBytes(n.mem_used)} of ${fmtBytes(n.mem_limit)} high watermark `,
+        alarm(n.mem_alarm, 'memory alarm'),
+      ),
+    ],
+    [
+      'Disk free',
+      h(
+        'span',
+        {},
+        `${fmtBytes(n.disk_free)} (limit ${fmtBytes(n.disk_free_limit)}) `,
+        alarm(n.disk_free_alarm, 'disk alarm'),
+      ),
+    ],
+    ['Connections', fmtNum(n.sockets_used)],
+    ['Processors', fmtNum(n.processors)],
+  ])
+}
+
+/** One row per node; only the serving node has a node page (the API knows little of the others). */
+function clusterTable(nodes, self) {
   const badge = (ok, text) => h('span', { class: `badge ${ok ? 'good' : 'bad'}` }, text)
+  // A node that is down has no replication link, so no lag to show (the API says 0).
+  const lag = (x, n) => (x.replication_state === 'down' ? '' : fmtNum(n))
   return h(
     'div',
     { class: 'cluster-nodes' },
     h('h3', {}, 'Cluster nodes'),
     table(
       [
-        { title: 'Node', value: (x) => h('span', {}, x.name) },
-        { title: 'Role', value: (x) => (x.running ? x.role : 'not running') },
         {
-          title: 'In sync',
-          value: (x) => badge(x.in_sync && x.running, x.in_sync && x.running ? 'in sync' : 'not in sync'),
+          title: 'Node',
+          value: (x) => (x.name === self ? h('a', { href: link('nodes', x.name) }, x.name) : x.name),
         },
+        { title: 'Role', value: (x) => x.role },
+        { title: 'State', value: (x) => badge(x.running, x.running ? 'running' : 'not running') },
+        { title: 'In sync', value: (x) => badge(x.in_sync, x.in_sync ? 'in sync' : 'not in sync') },
         { title: 'Replication', value: (x) => x.replication_state },
-        { title: 'Lag (operations)', value: (x) => fmtNum(x.replication_lag_ops ?? 0), className: 'num' },
-        { title: 'Lag (ms)', value: (x) => fmtNum(x.replication_lag_ms ?? 0), className: 'num' },
+        { title: 'Lag (operations)', value: (x) => lag(x, x.replication_lag_ops), className: 'num' },
+        { title: 'Lag (ms)', value: (x) => lag(x, x.replication_lag_ms), className: 'num' },
       ],
       nodes,
     ),
