@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test'
 import amqp from 'amqplib'
 import { type RunningEtcd, startEtcd } from '../helpers/etcd.js'
 import { TestCluster } from '../helpers/cluster.js'
-import { Consumer, Publisher } from '../helpers/cluster-clients.js'
+import { Consumer, Publisher, stopClients } from '../helpers/cluster-clients.js'
 
 let etcd: RunningEtcd
 before(async () => {
@@ -27,7 +27,9 @@ async function grows(count: () => number, by: number, ms: number): Promise<boole
 }
 
 test('etcd member loss is invisible; etcd quorum loss stops the leader; nothing confirmed is lost', async () => {
-  const lease = 3
+  // The default lease: an etcd member that goes may have been etcd's leader, and etcd takes a second or
+  // two to elect another, which a 3 s lease (renewed every second, given up after 1.5 s) does not ride out.
+  const lease = 5
   const cluster = await TestCluster.start('etcdloss', 3, etcd.url, lease)
   try {
     const leader = await cluster.settled(3)
@@ -71,6 +73,7 @@ test('etcd member loss is invisible; etcd quorum loss stops the leader; nothing 
       `${missing.length} of ${publisher.confirmed.size} confirmed messages lost`,
     )
   } finally {
+    await stopClients()
     await cluster.stop()
   }
 })

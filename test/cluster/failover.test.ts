@@ -7,7 +7,7 @@ import { after, before, test } from 'node:test'
 import amqp from 'amqplib'
 import { type RunningEtcd, startEtcd } from '../helpers/etcd.js'
 import { type ClusterProcess, TestCluster } from '../helpers/cluster.js'
-import { Consumer, Publisher } from '../helpers/cluster-clients.js'
+import { Consumer, Publisher, stopClients } from '../helpers/cluster-clients.js'
 
 let etcd: RunningEtcd
 before(async () => {
@@ -67,6 +67,7 @@ test('definitions and messages reach every node; a follower is an entry point; a
     leader.start()
     await cluster.settled(3)
   } finally {
+    await stopClients()
     await cluster.stop()
   }
 })
@@ -112,6 +113,7 @@ test('kill -9 of the leader while publishing and consuming: no confirmed message
     )
     assert.ok(confirmed.size > 1000, `only ${confirmed.size} confirmed`)
   } finally {
+    await stopClients()
     await cluster.stop()
   }
 })
@@ -155,6 +157,7 @@ test('a leader paused past its lease (SIGSTOP) never confirms after a new leader
     // The old leader follows the new one again.
     await cluster.settled(3)
   } finally {
+    await stopClients()
     await cluster.stop()
   }
 })
@@ -184,6 +187,7 @@ test('a follower that stops acknowledging leaves the in-sync set in etcd and con
     for (let i = 0; i < 50 && !(await inSyncInEtcd('lagging')).includes(stuck.name); i++) await sleep(100)
     assert.ok((await inSyncInEtcd('lagging')).includes(stuck.name))
   } finally {
+    await stopClients()
     await cluster.stop()
   }
 })

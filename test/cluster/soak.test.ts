@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test'
 import amqp from 'amqplib'
 import { type RunningEtcd, startEtcd } from '../helpers/etcd.js'
 import { type ClusterProcess, TestCluster } from '../helpers/cluster.js'
-import { Consumer, Publisher } from '../helpers/cluster-clients.js'
+import { Consumer, Publisher, stopClients } from '../helpers/cluster-clients.js'
 import { ETCD_IP, etcdNamespace, Partitions } from '../helpers/netns.js'
 
 const SOAK_SECONDS = Number(process.env['WARREN_CLUSTER_SOAK_SECONDS'] ?? 0)
@@ -143,6 +143,7 @@ test(
         [],
       )
     } finally {
+      await stopClients()
       for (let i = 1; i <= 3; i++) partitions?.healQuietly(i)
       await cluster.stop()
     }

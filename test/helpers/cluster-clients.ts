@@ -5,6 +5,13 @@ import type { ClusterProcess, TestCluster } from './cluster.js'
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms))
 
+/** Clients not stopped yet: a test that fails half-way stops them all, or its process would never end. */
+const running = new Set<{ stop(): Promise<void> }>()
+
+export async function stopClients(): Promise<void> {
+  await Promise.all([...running].map((c) => c.stop()))
+}
+
 /** Publishes numbered persistent messages with confirms through any node, reconnecting after failures. */
 export class Publisher {
   confirmed = new Set<number>()
@@ -21,6 +28,7 @@ export class Publisher {
     private readonly queue = 'rounds',
   ) {
     this.done = this.run()
+    running.add(this)
   }
 
   private async run(): Promise<void> {
@@ -54,6 +62,7 @@ export class Publisher {
 
   stop(): Promise<void> {
     this.stopped = true
+    running.delete(this)
     return this.done
   }
 }
@@ -70,6 +79,7 @@ export class Consumer {
     private readonly queue = 'rounds',
   ) {
     this.done = this.run()
+    running.add(this)
   }
 
   private async run(): Promise<void> {
@@ -101,6 +111,7 @@ export class Consumer {
 
   stop(): Promise<void> {
     this.stopped = true
+    running.delete(this)
     return this.done
   }
 }

@@ -7,21 +7,7 @@
 import type { Ctx, CtlCommand } from '../context.js'
 import { brokerError, EXIT } from '../errors.js'
 import { reasonOf, seg } from '../http.js'
-import { iface, PURPOSES } from './status.js'
-
-interface Listener {
-  readonly protocol?: string
-  readonly ip_address?: string
-  readonly port?: number
-}
-
-interface Overview {
-  readonly node?: string
-  readonly rabbitmq_version?: string
-  readonly product_name?: string
-  readonly product_version?: string
-  readonly listeners?: readonly Listener[]
-}
+import { iface, type Overview, PURPOSES } from './status.js'
 
 /** A node as /api/nodes lists it; the replication fields are there in a cluster only. */
 interface NodeItem {

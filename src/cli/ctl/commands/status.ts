@@ -5,13 +5,14 @@ import type { Ctx, CtlCommand } from '../context.js'
 import { CtlError, EXIT } from '../errors.js'
 import { seg } from '../http.js'
 
-interface Listener {
+export interface Listener {
   readonly protocol?: string
   readonly ip_address?: string
   readonly port?: number
 }
 
-interface Overview {
+/** What /api/overview answers, as the node reports use it. */
+export interface Overview {
   readonly node?: string
   readonly rabbitmq_version?: string
   readonly product_name?: string
