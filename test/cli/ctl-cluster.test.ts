@@ -3,12 +3,11 @@
 // view is injected as boot passes it (startBroker's `cluster` option). A real three-node cluster:
 // test/cluster/operations.test.ts.
 import assert from 'node:assert/strict'
+import { clusterNode } from '../helpers/cluster-view.js'
 import { readFileSync } from 'node:fs'
 import { after, before, describe, test } from 'node:test'
-import { type RunningBroker, startBroker, type StartOptions } from '../../src/index.js'
+import { type RunningBroker, startBroker } from '../../src/index.js'
 import { lines, runCli, useWarren } from './helpers.js'
-
-type NodeView = Awaited<ReturnType<NonNullable<StartOptions['cluster']>['view']>>['nodes'][number]
 
 const w = useWarren()
 const PACKAGE = new URL('../../../package.json', import.meta.url)
@@ -103,22 +102,11 @@ describe('cluster_status on a single node', () => {
   })
 })
 
-const node = (name: string, o: Partial<NodeView> = {}): NodeView => ({
-  name,
-  running: true,
-  role: 'follower',
-  in_sync: true,
-  replication_state: 'live',
-  replication_lag_ops: 0,
-  replication_lag_ms: 0,
-  ...o,
-})
-
 describe('cluster_status and forget_cluster_node on a cluster leader', () => {
   let nodes = [
-    node('n1@localhost', { role: 'leader', replication_state: 'leader' }),
-    node('n2@localhost', { replication_lag_ops: 12, replication_lag_ms: 340 }),
-    node('n3@localhost', { running: false, in_sync: false, replication_state: 'down' }),
+    clusterNode('n1@localhost', { role: 'leader', replication_state: 'leader' }),
+    clusterNode('n2@localhost', { replication_lag_ops: 12, replication_lag_ms: 340 }),
+    clusterNode('n3@localhost', { running: false, in_sync: false, replication_state: 'down' }),
   ]
   let leader: RunningBroker
   const ctl = (...argv: string[]) => runCli(['--url', leader.httpUrl, ...argv])

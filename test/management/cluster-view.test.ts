@@ -3,32 +3,18 @@
 // is down (DELETE /api/nodes/<node>, Warren's own), and the warren_cluster_* gauges. A real three-node
 // cluster is checked in test/cluster/operations.test.ts.
 import assert from 'node:assert/strict'
+import { clusterNode, type ClusterNodeView as NodeView } from '../helpers/cluster-view.js'
 import { test } from 'node:test'
-import type { StartOptions } from '../../src/index.js'
 import { parseExposition, type Scrape, samplesOf } from '../helpers/prometheus.js'
 import { seg, useManagement } from './helpers.js'
 
-type ClusterOption = NonNullable<StartOptions['cluster']>
-type View = Awaited<ReturnType<ClusterOption['view']>>
-type NodeView = View['nodes'][number]
-
-const follower = (name: string, o: Partial<NodeView>): NodeView => ({
-  name,
-  running: true,
-  role: 'follower',
-  in_sync: true,
-  replication_state: 'live',
-  replication_lag_ops: 0,
-  replication_lag_ms: 0,
-  ...o,
-})
 
 // Sorted by name, as boot/cluster-view.ts builds it (and /api/nodes lists it): this node, n2, is not first.
 let nodes: NodeView[] = [
-  follower('n1@localhost', { replication_lag_ops: 7, replication_lag_ms: 250 }),
-  follower('n2@localhost', { role: 'leader', replication_state: 'leader' }),
-  follower('n3@localhost', { running: false, in_sync: false, replication_state: 'down' }),
-  follower('n4@localhost', { in_sync: false, replication_state: 'snapshot', replication_lag_ops: 40 }),
+  clusterNode('n1@localhost', { replication_lag_ops: 7, replication_lag_ms: 250 }),
+  clusterNode('n2@localhost', { role: 'leader', replication_state: 'leader' }),
+  clusterNode('n3@localhost', { running: false, in_sync: false, replication_state: 'down' }),
+  clusterNode('n4@localhost', { in_sync: false, replication_state: 'snapshot', replication_lag_ops: 40 }),
 ]
 let etcdAnswers = true
 const forgotten: string[] = []

@@ -3,29 +3,17 @@
 // role, running and in-sync badges, replication state and lag. A single node shows no cluster table
 // (console.test.ts).
 import assert from 'node:assert/strict'
+import { clusterNode } from '../helpers/cluster-view.js'
 import { after, before, test } from 'node:test'
 import type { Page } from 'playwright-core'
-import { type RunningBroker, startBroker, type StartOptions } from '../../src/index.js'
+import { type RunningBroker, startBroker } from '../../src/index.js'
 import { type Browser, launchChromium } from './browser.js'
-
-type NodeView = Awaited<ReturnType<NonNullable<StartOptions['cluster']>['view']>>['nodes'][number]
-
-const node = (name: string, o: Partial<NodeView>): NodeView => ({
-  name,
-  running: true,
-  role: 'follower',
-  in_sync: true,
-  replication_state: 'live',
-  replication_lag_ops: 0,
-  replication_lag_ms: 0,
-  ...o,
-})
 
 // Sorted by name as the API lists them: the leader, which serves the console, is the second.
 const NODES = [
-  node('n1@localhost', { replication_lag_ops: 1234, replication_lag_ms: 56 }),
-  node('n2@localhost', { role: 'leader', replication_state: 'leader' }),
-  node('n3@localhost', { running: false, in_sync: false, replication_state: 'down' }),
+  clusterNode('n1@localhost', { replication_lag_ops: 1234, replication_lag_ms: 56 }),
+  clusterNode('n2@localhost', { role: 'leader', replication_state: 'leader' }),
+  clusterNode('n3@localhost', { running: false, in_sync: false, replication_state: 'down' }),
 ]
 
 let broker: RunningBroker
