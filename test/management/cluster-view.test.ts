@@ -8,7 +8,6 @@ import { test } from 'node:test'
 import { parseExposition, type Scrape, samplesOf } from '../helpers/prometheus.js'
 import { seg, useManagement } from './helpers.js'
 
-
 // Sorted by name, as boot/cluster-view.ts builds it (and /api/nodes lists it): this node, n2, is not first.
 let nodes: NodeView[] = [
   clusterNode('n1@localhost', { replication_lag_ops: 7, replication_lag_ms: 250 }),
