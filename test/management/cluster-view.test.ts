@@ -67,6 +67,10 @@ test('/api/nodes lists every node with its replication; /api/nodes/<this node> h
   assert.equal(self['name'], 'n2@localhost')
   assert.equal(typeof self['mem_used'], 'number')
   assert.deepEqual((await m.api('GET', '/api/cluster-name')).json, { name: 'orders' })
+  // The overview names the same cluster, as RabbitMQ's does.
+  const overview = (await m.api('GET', '/api/overview')).json as Record<string, unknown>
+  assert.equal(overview['cluster_name'], 'orders')
+  assert.equal(overview['node'], 'n2@localhost')
 })
 
 test('/metrics on the leader: who leads, how many nodes run and are in sync, each linked follower lag', async (t) => {

@@ -68,7 +68,11 @@ function contexts(ctx: ManagementContext): Item[] {
 }
 
 export function registerOverviewRoutes(routes: Routes): void {
-  routes.add('GET', '/api/overview', 'management', ({ ctx, user, query }) => {
+  routes.add('GET', '/api/overview', 'management', async ({ ctx, user, query }) => {
+    // A cluster's name is the one /api/cluster-name gives; a single node's, its own name (as RabbitMQ's).
+    const clusterName = ctx.cluster
+      ? ((await ctx.cluster().catch(() => undefined))?.name ?? ctx.nodeName)
+      : ctx.nodeName
     const vhosts = visibleVhosts(ctx, user)
     const traffic = trafficByVhost(ctx)
     const values: Record<string, number> = {}
@@ -104,7 +108,7 @@ export function registerOverviewRoutes(routes: Routes): void {
         product_version: ctx.productVersion,
         product_name: 'Warren',
         rabbitmq_version: ctx.rabbitmqVersion,
-        cluster_name: ctx.nodeName,
+        cluster_name: clusterName,
         disable_stats: false,
         enable_queue_totals: false,
         message_stats: messageStats,
