@@ -2,7 +2,7 @@
 // each with its own data directory, so that a test can kill -9, SIGSTOP and restart them. Needs `npm run
 // build` (the tests run from dist/ anyway).
 import { type ChildProcess, spawn } from 'node:child_process'
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join, resolve } from 'node:path'
 import { freePort } from './etcd.js'
@@ -80,6 +80,23 @@ export class ClusterProcess {
     const t = setTimeout(() => this.proc?.kill('SIGKILL'), 10_000)
     await this.exited
     clearTimeout(t)
+  }
+
+  /** pid, the kernel's run state and wait channel: tells a frozen or stopped node from a busy one. */
+  processState(): string {
+    const pid = this.proc?.pid
+    if (!this.alive || pid === undefined) return `(exited: ${this.proc?.exitCode ?? this.proc?.signalCode})`
+    const read = (f: string): string => {
+      try {
+        return readFileSync(`/proc/${pid}/${f}`, 'utf8').trim()
+      } catch {
+        return '?'
+      }
+    }
+    const state = read('stat')
+      .replace(/^.*\) /, '')
+      .split(' ')[0]
+    return `(pid ${pid}, state ${state}, wchan ${read('wchan')})`
   }
 
   signal(signal: NodeJS.Signals): void {
@@ -167,7 +184,7 @@ export class TestCluster {
   }
 
   logs(): string {
-    return this.nodes.map((n) => `--- ${n.name}\n${n.log.slice(-4000)}`).join('\n')
+    return this.nodes.map((n) => `--- ${n.name} ${n.processState()}\n${n.log.slice(-4000)}`).join('\n')
   }
 
   async stop(): Promise<void> {

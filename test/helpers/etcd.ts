@@ -17,12 +17,20 @@ export interface RunningEtcd {
   stop(): Promise<void>
 }
 
+/** Ports handed out by this process: the kernel may offer a just-closed port again. */
+const handedOut = new Set<number>()
+
+/** A loopback port nobody listens on now, never one this process was given before. */
 export async function freePort(): Promise<number> {
-  const s = createServer()
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
-  const port = (s.address() as { port: number }).port
-  await new Promise((r) => s.close(r))
-  return port
+  for (;;) {
+    const s = createServer()
+    await new Promise<void>((r) => s.listen(0, '127.0.0.1', () => r()))
+    const port = (s.address() as { port: number }).port
+    await new Promise((r) => s.close(r))
+    if (handedOut.has(port)) continue
+    handedOut.add(port)
+    return port
+  }
 }
 
 export class EtcdMember {
