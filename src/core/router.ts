@@ -116,7 +116,7 @@ export class Router {
 
   private routeKeys(ex: Exchange, msg: Message, extraKeys: string[] | undefined): void {
     ex.route(msg, msg.routingKey, this.sink)
-    if (extraKeys) for (const k of extraKeys) ex.route(msg, k, this.sink)
+    if (extraKeys && !ex.routesPerMessage) for (const k of extraKeys) ex.route(msg, k, this.sink)
   }
 
   private addDestination(d: Destination): void {

@@ -108,7 +108,10 @@ export class VHost implements QueueHost, ExchangeHost {
         `invalid type '${describeType(ae)}' for arg 'alternate-exchange' in ${quote(d.name, this.name, 'exchange')}`,
       )
     }
-    const ex = this.exchangeTypes.get(d.type).create({ ...d, vhost: this.name }, this)
+    const type = this.exchangeTypes.get(d.type)
+    const opts = { ...d, vhost: this.name }
+    type.validate?.(opts)
+    const ex = type.create(opts, this)
     ex.policy = matchPolicy(this.policies.values(), 'exchange', ex.name)
     this.exchanges.set(d.name, ex)
     if (ex.durable) this.durability?.definitionsChanged()
@@ -288,7 +291,7 @@ export class VHost implements QueueHost, ExchangeHost {
   /** Returns whether the binding is new (binding twice is not an error, and changes nothing). */
   bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): boolean {
     if (source.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
-    this.exchangeTypes.get(source.type).validateBinding?.(args)
+    this.exchangeTypes.get(source.type).validateBinding?.(args, routingKey)
     const added = source.bind(dest, routingKey, args) !== undefined
     if (added && source.durable && dest.durable) this.durability?.definitionsChanged()
     return added

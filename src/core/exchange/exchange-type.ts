@@ -1,5 +1,5 @@
 // Exchange types and their registry (RabbitMQ's rabbit_exchange_type behaviour): a type makes exchanges,
-// and may check a binding's arguments (validate_binding). An exchange gets a host, so a type that keeps
+// and may check a new exchange's arguments (validate) and a binding's key and arguments (validate_binding). An exchange gets a host, so a type that keeps
 // state of its own (the delayed and deduplicating exchanges to come) reaches the clock and its vhost.
 // A new type is a module that exports one ExchangeType, registered by boot.
 import { CommandInvalidError, type Clock, type FieldTable } from '../../shared/index.js'
@@ -15,9 +15,13 @@ export interface ExchangeHost {
 export interface ExchangeType {
   /** The type name of exchange.declare: 'direct', 'topic', ... */
   readonly name: string
+  /** What the management API's exchange_types says of it, in RabbitMQ's words. */
+  readonly description?: string
   create(opts: ExchangeOptions, host: ExchangeHost): Exchange
-  /** Throws RabbitMQ's 406 for binding arguments this type refuses. */
-  validateBinding?(args: FieldTable): void
+  /** Throws RabbitMQ's 406 for the arguments of a new exchange this type refuses (not on redeclare). */
+  validate?(opts: ExchangeOptions): void
+  /** Throws RabbitMQ's 406 for a binding key or arguments this type refuses. */
+  validateBinding?(args: FieldTable, routingKey: string): void
 }
 
 export class ExchangeTypes {
@@ -44,5 +48,10 @@ export class ExchangeTypes {
 
   get names(): string[] {
     return [...this.types.keys()]
+  }
+
+  /** Every registered type, in registration order. */
+  get all(): ExchangeType[] {
+    return [...this.types.values()]
   }
 }

@@ -34,6 +34,12 @@ export abstract class Exchange {
   /** Tells exchanges from queues among binding destinations. */
   readonly kind = 'exchange' as const
   abstract readonly type: string
+  /**
+   * True for types that pick destinations for a message as a whole (the hash and random exchanges pick
+   * one queue per message, as RabbitMQ's do): the router then calls route() with the routing key alone
+   * and not again for each CC and BCC key.
+   */
+  readonly routesPerMessage: boolean = false
   readonly name: string
   readonly vhost: string
   readonly durable: boolean
@@ -122,7 +128,8 @@ function bindingKey(dest: Destination, routingKey: string, args: FieldTable): st
   return `${id}\u0000${routingKey}\u0000${argsKey}`
 }
 
-function argKey(v: FieldValue): unknown {
+/** A field value as a plain JSON-able value that equal values share, whatever their wire widths. */
+export function argKey(v: FieldValue): unknown {
   const n = fieldNumber(v)
   if (n !== undefined) return n
   if (v === null || typeof v === 'string' || typeof v === 'boolean') return v

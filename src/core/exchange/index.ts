@@ -12,11 +12,24 @@ export { topicWords } from './topic.js'
 
 /** The exchange types every RabbitMQ has. */
 export const standardExchangeTypes: readonly ExchangeType[] = [
-  { name: 'direct', create: (opts) => new DirectExchange(opts) },
-  { name: 'fanout', create: (opts) => new FanoutExchange(opts) },
-  { name: 'topic', create: (opts) => new TopicExchange(opts) },
+  {
+    name: 'direct',
+    description: 'AMQP direct exchange, as per the AMQP specification',
+    create: (opts) => new DirectExchange(opts),
+  },
+  {
+    name: 'fanout',
+    description: 'AMQP fanout exchange, as per the AMQP specification',
+    create: (opts) => new FanoutExchange(opts),
+  },
+  {
+    name: 'topic',
+    description: 'AMQP topic exchange, as per the AMQP specification',
+    create: (opts) => new TopicExchange(opts),
+  },
   {
     name: 'headers',
+    description: 'AMQP headers exchange, as per the AMQP specification',
     create: (opts) => new HeadersExchange(opts),
     validateBinding: validateHeadersBindingArgs,
   },

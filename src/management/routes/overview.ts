@@ -19,17 +19,11 @@ import { memoryBreakdown } from '../format/memory.js'
 import { maxFds, openFds } from '../metrics/process.js'
 import { sampled } from '../format/samples.js'
 
-const EXCHANGE_TYPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  direct: 'AMQP direct exchange, as per the AMQP specification',
-  fanout: 'AMQP fanout exchange, as per the AMQP specification',
-  headers: 'AMQP headers exchange, as per the AMQP specification',
-  topic: 'AMQP topic exchange, as per the AMQP specification',
-}
-
+/** RabbitMQ lists exchange types by name, each with its description. */
 function exchangeTypes(ctx: ManagementContext): Item[] {
-  return ctx.broker.exchangeTypes.names
-    .sort()
-    .map((name) => ({ name, description: EXCHANGE_TYPE_DESCRIPTIONS[name] ?? name, enabled: true }))
+  return ctx.broker.exchangeTypes.all
+    .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+    .map((t) => ({ name: t.name, description: t.description ?? t.name, enabled: true }))
 }
 
 function listeners(ctx: ManagementContext): Item[] {
