@@ -4,7 +4,14 @@ import { resolve } from 'node:path'
 import { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { type ConfigSources, DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
-import { Broker, classicQueueType, ExchangeTypes, QueueTypes, standardExchangeTypes } from '../core/index.js'
+import {
+  Broker,
+  classicQueueType,
+  ExchangeTypes,
+  pluginExchangeTypes,
+  QueueTypes,
+  standardExchangeTypes,
+} from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
@@ -78,7 +85,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const clock = givenClock ?? systemClock
   // The queue and exchange types declares may ask for; a new type is registered here.
   const queueTypes = new QueueTypes(classicQueueType)
-  const exchangeTypes = new ExchangeTypes(standardExchangeTypes)
+  const exchangeTypes = new ExchangeTypes([...standardExchangeTypes, ...pluginExchangeTypes])
   const limits = { maxMessageSize: config.maxMessageSize }
   const broker = new Broker(clock, logger, limits, queueTypes, exchangeTypes)
   const users = new UserRegistry()

@@ -15,3 +15,4 @@ export {
   type UserPatternOptions,
 } from './user-pattern.js'
 export { closestName, jaro } from './suggest.js'
+export { erlangBinaryTerm } from './erlang-terms.js'

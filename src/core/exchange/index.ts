@@ -1,3 +1,4 @@
+import { consistentHashExchangeType } from './consistent-hash.js'
 import { DirectExchange } from './direct.js'
 import { type ExchangeType, ExchangeTypes } from './exchange-type.js'
 import { FanoutExchange } from './fanout.js'
@@ -9,6 +10,9 @@ export { DirectExchange, FanoutExchange, HeadersExchange, TopicExchange }
 export { headersMatch, validateHeadersBindingArgs } from './headers.js'
 export { type ExchangeHost, type ExchangeType, ExchangeTypes } from './exchange-type.js'
 export { topicWords } from './topic.js'
+export { BucketRing } from './bucket-ring.js'
+export { ConsistentHashExchange, consistentHashExchangeType } from './consistent-hash.js'
+export { hashText, jumpHash } from './key-hash.js'
 
 /** The exchange types every RabbitMQ has. */
 export const standardExchangeTypes: readonly ExchangeType[] = [
@@ -34,6 +38,9 @@ export const standardExchangeTypes: readonly ExchangeType[] = [
     validateBinding: validateHeadersBindingArgs,
   },
 ]
+
+/** The exchange types RabbitMQ ships as plugins (rabbitmq_consistent_hash_exchange); Warren has them without enabling anything. */
+export const pluginExchangeTypes: readonly ExchangeType[] = [consistentHashExchangeType]
 
 export function defaultExchangeTypes(): ExchangeTypes {
   return new ExchangeTypes(standardExchangeTypes)
