@@ -1,9 +1,19 @@
-// The hash exchanges' parts without a broker: jump consistent hash and the bucket ring of
-// x-consistent-hash (stable placement: binding one more destination moves only about 1/n of the keys,
-// all to it).
+// The hash exchanges' parts without a broker: jump consistent hash, the bucket ring of x-consistent-hash
+// (stable placement: binding one more destination moves only about 1/n of the keys, all to it), the
+// route-table order of x-modulus-hash, and x-random's pick.
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { BucketRing, hashText, jumpHash } from '../../src/core/index.js'
+import {
+  BucketRing,
+  type Exchange,
+  FanoutExchange,
+  hashText,
+  jumpHash,
+  Message,
+  ModulusHashExchange,
+  RandomExchange,
+  type RouteSink,
+} from '../../src/core/index.js'
 
 const KEYS = Array.from({ length: 10_000 }, (_, i) => hashText(`key-${i}`))
 
@@ -102,5 +112,64 @@ describe('x-consistent-hash bucket ring', () => {
     const toA = KEYS.filter((k) => ring.pick(k) === 'a').length
     assert.ok(toA < 5, `${toA} keys reached the weight-1 destination`)
     assert.equal(new BucketRing<string>().pick(1), undefined)
+  })
+})
+
+/** The destinations a route reached. */
+function routeOf(ex: Exchange, routingKey: string): Exchange[] {
+  const out: Exchange[] = []
+  const sink: RouteSink = { add: (d) => void out.push(d as Exchange) }
+  ex.route(new Message(ex.name, routingKey, {}, Buffer.alloc(0)), routingKey, sink)
+  return out
+}
+
+const options = (name: string) => ({
+  name,
+  vhost: '/',
+  durable: false,
+  autoDelete: false,
+  internal: false,
+  args: {},
+})
+
+describe('x-modulus-hash and x-random', () => {
+  test('x-modulus-hash picks by route-table order, whatever order the bindings were made in', () => {
+    const dests = ['b', 'a', 'c', 'a2'].map((n) => new FanoutExchange(options(n)))
+    const keysFor = ['2', '1', '1', '3'] // (binding key, destination) pairs, deliberately unsorted
+    const one = new ModulusHashExchange(options('m1'))
+    const two = new ModulusHashExchange(options('m2'))
+    dests.forEach((d, i) => one.bind(d, keysFor[i] as string, {}))
+    for (const i of [3, 1, 0, 2]) two.bind(dests[i] as Exchange, keysFor[i] as string, {})
+    for (let i = 0; i < 200; i++) {
+      assert.deepEqual(
+        routeOf(one, `k${i}`).map((d) => d.name),
+        routeOf(two, `k${i}`).map((d) => d.name),
+      )
+    }
+    const reached = new Set(Array.from({ length: 200 }, (_, i) => routeOf(one, `k${i}`)[0]?.name))
+    assert.deepEqual([...reached].sort(), ['a', 'a2', 'b', 'c'])
+  })
+
+  test('x-random picks the binding the random number points at; none without bindings', () => {
+    let r = 0
+    const ex = new RandomExchange(options('r'), () => r)
+    assert.deepEqual(routeOf(ex, 'x'), [])
+    const [a, b, c] = [
+      new FanoutExchange(options('a')),
+      new FanoutExchange(options('b')),
+      new FanoutExchange(options('c')),
+    ]
+    ex.bind(a, '', {})
+    assert.deepEqual(routeOf(ex, 'x'), [a])
+    ex.bind(b, '', {})
+    ex.bind(c, '', {})
+    for (const [value, want] of [
+      [0, a],
+      [0.34, b],
+      [0.999, c],
+    ] as const) {
+      r = value
+      assert.deepEqual(routeOf(ex, 'x'), [want])
+    }
   })
 })

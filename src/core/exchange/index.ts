@@ -3,6 +3,8 @@ import { DirectExchange } from './direct.js'
 import { type ExchangeType, ExchangeTypes } from './exchange-type.js'
 import { FanoutExchange } from './fanout.js'
 import { HeadersExchange, validateHeadersBindingArgs } from './headers.js'
+import { modulusHashExchangeType } from './modulus-hash.js'
+import { randomExchangeType } from './random.js'
 import { TopicExchange } from './topic.js'
 
 export { Exchange, type Binding, type Destination, type ExchangeOptions, type RouteSink } from './exchange.js'
@@ -13,6 +15,8 @@ export { topicWords } from './topic.js'
 export { BucketRing } from './bucket-ring.js'
 export { ConsistentHashExchange, consistentHashExchangeType } from './consistent-hash.js'
 export { hashText, jumpHash } from './key-hash.js'
+export { ModulusHashExchange, modulusHashExchangeType } from './modulus-hash.js'
+export { RandomExchange, randomExchangeType } from './random.js'
 
 /** The exchange types every RabbitMQ has. */
 export const standardExchangeTypes: readonly ExchangeType[] = [
@@ -39,8 +43,15 @@ export const standardExchangeTypes: readonly ExchangeType[] = [
   },
 ]
 
-/** The exchange types RabbitMQ ships as plugins (rabbitmq_consistent_hash_exchange); Warren has them without enabling anything. */
-export const pluginExchangeTypes: readonly ExchangeType[] = [consistentHashExchangeType]
+/**
+ * The exchange types RabbitMQ ships as plugins (rabbitmq_consistent_hash_exchange, rabbitmq_sharding's
+ * x-modulus-hash, rabbitmq_random_exchange); Warren has them without enabling anything.
+ */
+export const pluginExchangeTypes: readonly ExchangeType[] = [
+  consistentHashExchangeType,
+  modulusHashExchangeType,
+  randomExchangeType,
+]
 
 export function defaultExchangeTypes(): ExchangeTypes {
   return new ExchangeTypes(standardExchangeTypes)
