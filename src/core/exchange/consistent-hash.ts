@@ -53,11 +53,6 @@ export class ConsistentHashExchange extends Exchange {
     if (dest) sink.add(dest)
   }
 
-  /** Each bound destination with its weight, in ring order (for tests and diagnostics). */
-  get weights(): Array<[Destination, number]> {
-    return this.ring.entries()
-  }
-
   protected indexAdd(b: Binding): void {
     // The key was checked by validateBinding; one that was not (nothing should bind past it) is skipped.
     const weight = parseWeight(b.routingKey)
@@ -87,6 +82,7 @@ export class ConsistentHashExchange extends Exchange {
   }
 }
 
+/** Per message: a string (the usual header) is hashed in place; other values are serialised first. */
 function valueHash(v: FieldValue | undefined): number {
   if (v === undefined) return ABSENT
   if (typeof v === 'string') return hashText(v, STRING_SEED)
