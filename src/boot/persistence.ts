@@ -8,6 +8,7 @@ import {
   type Definitions,
   type DefinitionStore,
   type DurabilityListener,
+  exchangeStoreName,
   exportPolicies,
   exportTopology,
   exportVhostLimits,
@@ -30,6 +31,8 @@ export class Persistence implements DurabilityListener {
   /** The stores handed out: of durable queues, and paging stores of non-durable ones. */
   private readonly stores = new Map<Queue, QueueStore>()
   private readonly pagingStores = new Map<Queue, QueueStore>()
+  /** The stores of durable exchanges that keep messages (delayed ones), by vhost and exchange name. */
+  private readonly exchangeStores = new Map<string, QueueStore>()
 
   constructor(
     private readonly broker: Broker,
@@ -64,6 +67,29 @@ export class Persistence implements DurabilityListener {
           .catch((err: unknown) =>
             this.logger.error({ err, queue: q.name }, 'failed to delete stored messages'),
           ),
+      )
+  }
+
+  exchangeStoreFor(vhost: string, exchange: string): QueueStore {
+    const key = `${vhost}\u0000${exchange}`
+    let store = this.exchangeStores.get(key)
+    if (!store) {
+      const opening = new DeferredQueueStore(this.messages.openQueue(vhost, exchangeStoreName(exchange)))
+      this.track(opening.whenOpen)
+      this.exchangeStores.set(key, (store = opening))
+    }
+    return store
+  }
+
+  exchangeDeleted(vhost: string, exchange: string): void {
+    const key = `${vhost}\u0000${exchange}`
+    const store = this.exchangeStores.get(key)
+    this.exchangeStores.delete(key)
+    if (store)
+      this.track(
+        store
+          .destroy()
+          .catch((err: unknown) => this.logger.error({ err, exchange }, 'failed to delete stored messages')),
       )
   }
 
@@ -192,6 +218,7 @@ export class Persistence implements DurabilityListener {
         if (queues % 100 === 0) this.logger.info({ queues, messages }, `recovering: ${queues} queues done`)
       }
     }
+    const held = await this.recoverExchanges(live)
     for (const { vhost, queue } of await this.messages.listQueues()) {
       if (live.has(`${vhost}\u0000${queue}`)) continue
       this.logger.warn({ vhost, queue }, 'deleting stored messages of a queue that no longer exists')
@@ -202,6 +229,21 @@ export class Persistence implements DurabilityListener {
       { queues, messages, ms: Date.now() - started },
       `recovered ${messages} messages in ${queues} durable queues`,
     )
+    if (held > 0) this.logger.info({ messages: held }, `recovered ${held} delayed messages`)
+  }
+
+  /** Exchanges that keep messages load them once every queue is back (a due one is routed at once). */
+  private async recoverExchanges(live: Set<string>): Promise<number> {
+    let held = 0
+    for (const v of this.broker.vhosts.values()) {
+      for (const ex of v.exchanges.values()) {
+        if (!this.exchangeStores.has(`${v.name}\u0000${ex.name}`)) continue
+        live.add(`${v.name}\u0000${exchangeStoreName(ex.name)}`)
+        await ex.recover()
+        held += ex.heldCount
+      }
+    }
+    return held
   }
 
   async close(): Promise<void> {
@@ -211,6 +253,7 @@ export class Persistence implements DurabilityListener {
     // Dead letters on their way out of a source queue leave it before it closes (else a clean stop keeps both).
     await Promise.all(queues.map((q) => q.movesSettled()))
     for (const store of this.stores.values()) await store.close()
+    for (const store of this.exchangeStores.values()) await store.close()
     await this.messages.close()
     // Paged-out messages of non-durable queues do not outlive the process: nothing to flush.
     for (const store of this.pagingStores.values()) await store.destroy().catch(() => undefined)

@@ -75,7 +75,10 @@ export class Broker {
 
   /** Stops every queue's timers (TTL, x-expires) before the stores close. */
   stop(): void {
-    for (const v of this.vhosts.values()) for (const q of v.queues.values()) q.stop()
+    for (const v of this.vhosts.values()) {
+      for (const q of v.queues.values()) q.stop()
+      for (const ex of v.exchanges.values()) ex.stop()
+    }
   }
 
   addVhost(name: string): VHost {

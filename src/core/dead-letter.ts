@@ -106,6 +106,8 @@ export interface DeadLetterHost {
   readonly clock: Clock
   readonly counters: VhostCounters
   route(ex: Exchange, msg: Message): Queue[]
+  /** What an exchange that kept the last routed message (a delayed one) stores it under, if anything. */
+  readonly heldTickets: readonly DurabilityTicket[]
 }
 
 /**
@@ -129,7 +131,9 @@ export function routeDeadLetters(
   let copies: Set<DurabilityTicket> | undefined
   for (const msg of messages) {
     const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
-    for (const t of [...v.route(dlx, dead)]) {
+    const targets = [...v.route(dlx, dead)]
+    for (const held of v.heldTickets) (copies ??= new Set()).add(held)
+    for (const t of targets) {
       if (isDeadLetterCycle(dead, t.name)) continue
       const enqueued = t.enqueue(dead)
       if (enqueued !== true && enqueued !== false) (copies ??= new Set()).add(enqueued)

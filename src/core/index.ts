@@ -21,6 +21,7 @@ export { AuthAttempts, ChurnCounters, MessageStats, VhostCounters } from './stat
 export type { Consumer, ConsumerOwner } from './consumer.js'
 export * from './exchange/index.js'
 export type * from './ports.js'
+export { exchangeStoreName } from './ports.js'
 export {
   exportPolicies,
   exportTopology,

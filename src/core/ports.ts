@@ -18,6 +18,21 @@ export interface DurabilityListener {
   pagingStoreFor(q: Queue): QueueStore | undefined
   /** Durable exchanges, queues or bindings changed. */
   definitionsChanged(): void
+  /**
+   * The store a durable exchange that keeps messages (the delayed exchange) keeps them in, kept under
+   * exchangeStoreName() beside the queues' stores.
+   */
+  exchangeStoreFor(vhost: string, exchange: string): QueueStore
+  /** An exchange was deleted: drop what it stored, if anything. */
+  exchangeDeleted(vhost: string, exchange: string): void
+}
+
+/**
+ * The name an exchange's store has among the queue stores. It starts with a NUL, which RabbitMQ clients
+ * never put in a queue name, so no queue's store is taken for it.
+ */
+export function exchangeStoreName(exchange: string): string {
+  return `\u0000exchange\u0000${exchange}`
 }
 
 /** A message as the store persists it. */

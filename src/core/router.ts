@@ -18,6 +18,8 @@ export interface PublishResult {
   queueNames: string[]
   /** A queue reached whose consumers cannot keep up: the publisher should wait for it (credit flow). */
   congested: Queue | undefined
+  /** An exchange on the way kept the message for later (a delayed exchange): it is not lost, nor routed yet. */
+  held: boolean
 }
 
 /** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */
@@ -44,7 +46,16 @@ export class Router {
   /** Destinations reached by the publish in progress; reused to avoid an array per publish. */
   private routed: Queue[] = []
   private epoch = 0
-  private readonly sink: RouteSink = { add: (d) => this.addDestination(d) }
+  private readonly sink: RouteSink = {
+    add: (d) => this.addDestination(d),
+    hold: (ticket) => {
+      this.held = true
+      if (ticket && !this.heldTickets.includes(ticket)) this.heldTickets.push(ticket)
+    },
+  }
+  /** Whether the last route was kept by an exchange, and what keeping it durably waits for. */
+  held = false
+  readonly heldTickets: DurabilityTicket[] = []
   private routingMessage: Message | undefined
   /** CC/BCC keys of the message being routed: every exchange on the way routes them too. */
   private routingExtraKeys: string[] | undefined
@@ -64,6 +75,8 @@ export class Router {
     clearArray(result.tickets)
     clearArray(result.queueNames)
     result.congested = undefined
+    result.held = this.held
+    for (const t of this.heldTickets) result.tickets.push(t)
     if (tracing) for (const q of routed) result.queueNames.push(q.name)
     if (routed.length === 0) return result
     // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
@@ -87,10 +100,13 @@ export class Router {
     tickets: [],
     queueNames: [],
     congested: undefined,
+    held: false,
   }
 
   route(ex: Exchange, msg: Message): Queue[] {
     clearArray(this.routed)
+    this.held = false
+    clearArray(this.heldTickets)
     this.epoch++
     this.routingMessage = msg
     const headers = msg.properties.headers
@@ -102,7 +118,7 @@ export class Router {
     let from: Exchange | undefined = ex
     let first = true
     // Alternate exchanges take what their exchange could not route, and may chain.
-    while (from && (first || this.routed.length === 0)) {
+    while (from && (first || (this.routed.length === 0 && !this.held))) {
       if (!first && from.routeMark === this.epoch) break
       first = false
       from.routeMark = this.epoch

@@ -32,6 +32,7 @@ import { ChurnCounters, MessageStats, VhostCounters } from './stats.js'
 import { checkExchangeEquivalence, checkExclusive, checkQueueRedeclare } from './equivalence.js'
 import {
   type DeadLetterReason,
+  type DurabilityTicket,
   type Queue,
   type QueueHost,
   type QueueTypes,
@@ -67,7 +68,7 @@ export class VHost implements QueueHost, ExchangeHost {
     readonly name: string,
     readonly clock: Clock,
     private readonly durability?: DurabilityListener,
-    private readonly logger?: Logger,
+    readonly logger?: Logger,
     private readonly memory: MemoryPressure = { paging: false },
     private readonly queueTypes: QueueTypes = defaultQueueTypes(),
     /** The exchange types declares may ask for. */
@@ -142,7 +143,24 @@ export class VHost implements QueueHost, ExchangeHost {
     this.exchanges.delete(ex.name)
     for (const b of ex.bindings) this.removeBinding(b)
     for (const b of ex.incoming) this.removeBinding(b)
+    this.dropHeld(ex)
     if (ex.durable) this.durability?.definitionsChanged()
+  }
+
+  /** Drops what an exchange holds (a deleted exchange's, or every exchange's of a deleted vhost). */
+  dropHeld(ex: Exchange): void {
+    ex.dispose()
+    if (ex.durable) this.durability?.exchangeDeleted(this.name, ex.name)
+  }
+
+  exchangeStore(ex: Exchange): QueueStore | undefined {
+    return ex.durable ? this.durability?.exchangeStoreFor(this.name, ex.name) : undefined
+  }
+
+  releaseHeld(ex: Exchange, msg: Message): { tickets: readonly DurabilityTicket[]; queues: number } {
+    const result = this.router.publish(ex, msg, this.tracing)
+    if (result.queues > 0) ex.stats.publishOut++
+    return { tickets: [...result.tickets], queues: result.queues }
   }
 
   // ---- queues ----
@@ -292,6 +310,7 @@ export class VHost implements QueueHost, ExchangeHost {
   bind(source: Exchange, dest: Destination, routingKey: string, args: FieldTable): boolean {
     if (source.name === '') throw DEFAULT_EXCHANGE_REFUSAL()
     this.exchangeTypes.get(source.type).validateBinding?.(args, routingKey)
+    source.checkBinding(args, routingKey)
     const added = source.bind(dest, routingKey, args) !== undefined
     if (added && source.durable && dest.durable) this.durability?.definitionsChanged()
     return added
@@ -322,6 +341,11 @@ export class VHost implements QueueHost, ExchangeHost {
     ex.stats.publishIn++
     if (result.queues > 0) ex.stats.publishOut++
     return result
+  }
+
+  /** The stores of the exchanges that kept the last routed message for later (see Router). */
+  get heldTickets(): readonly DurabilityTicket[] {
+    return this.router.heldTickets
   }
 
   /** The queues a message from `ex` reaches (a reused array: read it before the next route). */

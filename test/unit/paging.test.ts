@@ -18,6 +18,10 @@ function setup(): { broker: Broker; queue: Queue; stores: Map<Queue, QueueStore>
       throw new Error('the queues of this test are not durable')
     },
     definitionsChanged: () => undefined,
+    exchangeStoreFor: () => {
+      throw new Error('the exchanges of this test keep nothing')
+    },
+    exchangeDeleted: () => undefined,
     queueDeleted: (q) => {
       destroyed.push(q)
       void stores.get(q)?.destroy()

@@ -1,8 +1,12 @@
 // Exchange types and their registry (RabbitMQ's rabbit_exchange_type behaviour): a type makes exchanges,
-// and may check a new exchange's arguments (validate) and a binding's key and arguments (validate_binding). An exchange gets a host, so a type that keeps
-// state of its own (the delayed and deduplicating exchanges to come) reaches the clock and its vhost.
+// and may check a new exchange's arguments (validate) and a binding's key and arguments
+// (validate_binding). An exchange gets a host, so a type that keeps state of its own (the delayed
+// exchange) reaches the clock, a store and the routing of its vhost.
 // A new type is a module that exports one ExchangeType, registered by boot.
-import { CommandInvalidError, type Clock, type FieldTable } from '../../shared/index.js'
+import { CommandInvalidError, type Clock, type FieldTable, type Logger } from '../../shared/index.js'
+import type { Message } from '../message.js'
+import type { QueueStore } from '../ports.js'
+import type { DurabilityTicket } from '../queue-types/queue.js'
 import type { Exchange, ExchangeOptions } from './exchange.js'
 
 /** What an exchange may use of its vhost. */
@@ -10,6 +14,16 @@ export interface ExchangeHost {
   readonly clock: Clock
   /** The vhost's name. */
   readonly name: string
+  /** The registered types: an exchange may route through another type's exchange. */
+  readonly exchangeTypes: ExchangeTypes
+  readonly logger?: Logger | undefined
+  /** Where a durable exchange keeps messages of its own; undefined when the broker stores nothing. */
+  exchangeStore(ex: Exchange): QueueStore | undefined
+  /**
+   * Routes a message the exchange kept (now due) onward from it and enqueues it; returns what its
+   * durable copies wait for (the tickets of the queues that took it) and how many queues it reached.
+   */
+  releaseHeld(ex: Exchange, msg: Message): { tickets: readonly DurabilityTicket[]; queues: number }
 }
 
 export interface ExchangeType {

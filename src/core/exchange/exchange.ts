@@ -4,7 +4,7 @@
 import { type FieldTable, type FieldValue, fieldNumber } from '../../shared/index.js'
 import type { Message } from '../message.js'
 import type { Policy } from '../policy.js'
-import type { Queue } from '../queue-types/queue.js'
+import type { DurabilityTicket, Queue } from '../queue-types/queue.js'
 import { MessageStats } from '../stats.js'
 
 export type Destination = Queue | Exchange
@@ -28,6 +28,11 @@ export interface ExchangeOptions {
 /** Collects each destination once per publish, without allocating a Set per message. */
 export interface RouteSink {
   add(dest: Destination): void
+  /**
+   * The exchange keeps the message itself (a delayed exchange, until it is due) instead of routing it
+   * now. The publisher's confirm waits for `ticket` (the exchange's store) when there is one.
+   */
+  hold(ticket: DurabilityTicket | undefined): void
 }
 
 export abstract class Exchange {
@@ -77,8 +82,35 @@ export abstract class Exchange {
 
   /** Adds each matching destination of `msg` to `sink`. */
   abstract route(msg: Message, routingKey: string, sink: RouteSink): void
+
+  /** Throws RabbitMQ's 406 for a binding this exchange refuses (for checks that depend on the exchange). */
+  checkBinding(_args: FieldTable, _routingKey: string): void {}
+
+  // Exchanges that keep messages of their own (the delayed exchange) override these three.
+
+  /** Messages this exchange holds for later. */
+  get heldCount(): number {
+    return 0
+  }
+
+  /** Loads what a durable exchange held before the broker stopped; runs once every queue is recovered. */
+  recover(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  /** The exchange was deleted, or its vhost: stop its timers and drop what it holds. */
+  dispose(): void {}
+
+  /** The broker stops: stop its timers, keep what it stored. */
+  stop(): void {}
   protected abstract indexAdd(b: Binding): void
   protected abstract indexRemove(b: Binding): void
+
+  /** Keeps the index of an exchange used inside another one (a delayed exchange's underlying type). */
+  indexBinding(b: Binding, present: boolean): void {
+    if (present) this.indexAdd(b)
+    else this.indexRemove(b)
+  }
 
   /** This exchange's bindings, in the order they were made (a copy). */
   get bindings(): Binding[] {

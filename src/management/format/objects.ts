@@ -4,6 +4,7 @@ import { displayAddress } from '../../shared/index.js'
 import { createHash } from 'node:crypto'
 import {
   type Binding,
+  DelayedExchange,
   type Exchange,
   isQueue,
   type Policy,
@@ -103,6 +104,8 @@ export function formatExchange(ctx: ManagementContext, ex: Exchange): Item {
   const stats = formatMessageStats(exchangeSample(ex), ctx.rates.ratesOf(ex), EXCHANGE_GROUPS)
   if (stats) out['message_stats'] = stats
   Object.assign(out, { name: ex.name, policy: ex.policy?.name ?? null, type: ex.type, vhost: ex.vhost })
+  // The delayed-message plugin's exchange info item: messages the exchange holds until they are due.
+  if (ex instanceof DelayedExchange) out['messages_delayed'] = ex.heldCount
   return out
 }
 

@@ -115,6 +115,7 @@ export function deleteVhost(ctx: ManagementContext, name: string): void {
   const v = ctx.broker.vhosts.get(name)
   if (!v) return
   for (const q of [...v.queues.values()]) v.removeQueue(q)
+  for (const ex of v.exchanges.values()) v.dropHeld(ex)
   for (const c of [...openConnections(ctx)])
     if (c.vhost.name === name) c.forceClose(`vhost '${name}' is deleted`)
   ctx.broker.vhosts.delete(name)
