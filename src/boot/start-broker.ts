@@ -9,11 +9,13 @@ import {
   classicQueueType,
   ExchangeTypes,
   pluginExchangeTypes,
+  delayedExchangeType,
   QueueTypes,
   standardExchangeTypes,
 } from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
+import { cronSchedules } from './cron-schedules.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
 import { boundAddress, hostForUrl, listenAmqp, listenAmqps, listenError } from './listeners.js'
 import { openPersistence, type StoreWrappers } from './open-persistence.js'
@@ -85,7 +87,11 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const clock = givenClock ?? systemClock
   // The queue and exchange types declares may ask for; a new type is registered here.
   const queueTypes = new QueueTypes(classicQueueType)
-  const exchangeTypes = new ExchangeTypes([...standardExchangeTypes, ...pluginExchangeTypes])
+  const exchangeTypes = new ExchangeTypes([
+    ...standardExchangeTypes,
+    ...pluginExchangeTypes,
+    delayedExchangeType(cronSchedules),
+  ])
   const limits = { maxMessageSize: config.maxMessageSize }
   const broker = new Broker(clock, logger, limits, queueTypes, exchangeTypes)
   const users = new UserRegistry()

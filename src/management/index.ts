@@ -10,6 +10,7 @@ import { registerAccountRoutes } from './routes/accounts.js'
 import { registerBindingRoutes } from './routes/bindings.js'
 import { registerConnectionRoutes } from './routes/connections.js'
 import { registerDefinitionRoutes } from './routes/definitions.js'
+import { registerDelayedRoutes } from './routes/delayed.js'
 import { registerExchangeRoutes } from './routes/exchanges.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerLimitRoutes } from './routes/limits.js'
@@ -135,6 +136,7 @@ function buildApp(ctx: ManagementContext): FastifyInstance {
   registerOverviewRoutes(routes)
   registerConnectionRoutes(routes)
   registerExchangeRoutes(routes)
+  registerDelayedRoutes(routes)
   registerQueueRoutes(routes)
   registerBindingRoutes(routes)
   registerAccountRoutes(routes)

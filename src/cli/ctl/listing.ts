@@ -3,7 +3,8 @@
 // list for that command; columns the HTTP API has no value for print empty, as RabbitMQ's do for
 // queue types that lack them.
 import { type Ctx, type CtlCommand, noSuchVhost } from './context.js'
-import { CtlError, EXIT } from './errors.js'
+import { brokerError, CtlError, EXIT } from './errors.js'
+import { reasonOf } from './http.js'
 import type { Column, Kind, WhenEmpty } from './output.js'
 
 export type Item = Readonly<Record<string, unknown>>
@@ -19,8 +20,10 @@ export interface ListingSpec {
   readonly summary: string
   /** Informational lines printed before the rows. */
   banner(c: Ctx): readonly string[]
-  /** The API path to GET; a 404 there means the -p vhost does not exist. */
-  path(c: Ctx): string
+  /** The API path to GET (`target` is the leading argument's value); a 404 means no such vhost or target. */
+  path(c: Ctx, target: string): string
+  /** A leading positional argument naming what to list from (an exchange), before the columns. */
+  readonly target?: { readonly arg: string; readonly missing: string }
   /** Every column rabbitmqctl accepts for this command, in its help's order. */
   readonly columns: Readonly<Record<string, ColumnSpec>>
   readonly defaults: readonly string[]
@@ -35,12 +38,13 @@ export function listing(spec: ListingSpec): CtlCommand {
   return {
     name: spec.name,
     summary: spec.summary,
-    args: spec.selectable ? ['[columns...]'] : [],
-    run: async (c, args) => {
+    args: [...(spec.target ? [spec.target.arg] : []), ...(spec.selectable ? ['[columns...]'] : [])],
+    run: async (c, all) => {
+      const [target, args] = spec.target ? [all[0] ?? '', all.slice(1)] : ['', all]
       const names = args.length > 0 ? args : spec.defaults
       const columns = checkColumns(spec, names)
       for (const line of spec.banner(c)) c.out.info(line)
-      const items = await fetchItems(c, spec)
+      const items = await fetchItems(c, spec, target)
       const rows = items.map((item) => columns.map((col) => valueOf(spec, col.name, item)))
       c.out.rows(columns, rows, spec.whenEmpty)
     },
@@ -59,10 +63,15 @@ function checkColumns(spec: ListingSpec, names: readonly string[]): Column[] {
   return names.map((name) => ({ name, kind: spec.columns[name]?.kind ?? 'plain' }))
 }
 
-async function fetchItems(c: Ctx, spec: ListingSpec): Promise<Item[]> {
-  const path = spec.path(c)
+async function fetchItems(c: Ctx, spec: ListingSpec, target: string): Promise<Item[]> {
+  const path = spec.path(c, target)
   const r = await c.api.call('GET', path)
+  if (r.status === 404 && spec.target) {
+    await c.requireVhost(c.vhost)
+    throw new CtlError(spec.target.missing.replace('%s', target), EXIT.usage)
+  }
   if (r.status === 404) throw noSuchVhost(c.vhost)
+  if (r.status === 400 && spec.target) throw brokerError(reasonOf(r), EXIT.usage)
   if (r.status !== 200 || !Array.isArray(r.json)) throw c.api.unexpected('GET', path, r)
   const items = r.json as Item[]
   if (items.length === 0 && spec.checkVhost) await c.requireVhost(c.vhost)

@@ -13,6 +13,7 @@ import { nodeCommands } from './commands/node.js'
 import { permissionCommands, topicPermissionCommands } from './commands/permissions.js'
 import { policyCommands } from './commands/policies.js'
 import { queueCommands } from './commands/queues.js'
+import { delayedCommands } from './commands/delayed.js'
 import { statusCommands } from './commands/status.js'
 import { userCommands } from './commands/users.js'
 import { vhostCommands } from './commands/vhosts.js'
@@ -31,6 +32,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...limitCommands,
   ...policyCommands,
   ...queueCommands,
+  ...delayedCommands,
   ...definitionCommands,
   ...statusCommands,
   ...nodeCommands,

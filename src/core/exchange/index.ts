@@ -1,5 +1,4 @@
 import { consistentHashExchangeType } from './consistent-hash.js'
-import { delayedExchangeType } from './delayed/delayed-exchange.js'
 import { DirectExchange } from './direct.js'
 import { type ExchangeType, ExchangeTypes } from './exchange-type.js'
 import { FanoutExchange } from './fanout.js'
@@ -18,7 +17,8 @@ export { ConsistentHashExchange, consistentHashExchangeType } from './consistent
 export { hashText, jumpHash } from './key-hash.js'
 export { ModulusHashExchange, modulusHashExchangeType } from './modulus-hash.js'
 export { RandomExchange, randomExchangeType } from './random.js'
-export { DelayedExchange, delayedExchangeType } from './delayed/delayed-exchange.js'
+export { DelayedExchange, delayedExchangeType, type HeldMessage } from './delayed/delayed-exchange.js'
+export type { CronSchedules, Schedule } from './delayed/schedule.js'
 
 /** The exchange types every RabbitMQ has. */
 export const standardExchangeTypes: readonly ExchangeType[] = [
@@ -53,7 +53,6 @@ export const pluginExchangeTypes: readonly ExchangeType[] = [
   consistentHashExchangeType,
   modulusHashExchangeType,
   randomExchangeType,
-  delayedExchangeType,
 ]
 
 export function defaultExchangeTypes(): ExchangeTypes {

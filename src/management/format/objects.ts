@@ -105,7 +105,11 @@ export function formatExchange(ctx: ManagementContext, ex: Exchange): Item {
   if (stats) out['message_stats'] = stats
   Object.assign(out, { name: ex.name, policy: ex.policy?.name ?? null, type: ex.type, vhost: ex.vhost })
   // The delayed-message plugin's exchange info item: messages the exchange holds until they are due.
-  if (ex instanceof DelayedExchange) out['messages_delayed'] = ex.heldCount
+  if (ex instanceof DelayedExchange) {
+    out['messages_delayed'] = ex.heldCount
+    const next = ex.nextDue
+    out['next_delayed_delivery'] = next === undefined ? null : new Date(next).toISOString()
+  }
   return out
 }
 

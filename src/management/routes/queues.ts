@@ -6,6 +6,7 @@ import { listedVhosts, requireVhostAccess } from '../auth.js'
 import { type ConnectionView, type ManagementContext, openConnections } from '../context.js'
 import { bindingView, defaultBinding, formatBinding, formatQueue } from '../format/objects.js'
 import { badRequest, HttpError, keyMissing, notFound, orHttp } from '../http-errors.js'
+import { formatPayload } from '../format/payload.js'
 import { jsonBool, jsonToTable, propertiesToJson } from '../json.js'
 import { type Item, type Query, replyItem, replyLazyList, replyList } from '../listing.js'
 import type { Call, Routes } from '../server.js'
@@ -136,8 +137,6 @@ async function getMessages(c: Call): Promise<Item[]> {
   return out
 }
 
-const utf8 = new TextDecoder('utf-8', { fatal: true })
-
 function formatMessage(
   e: QueueEntry,
   remaining: number,
@@ -145,23 +144,15 @@ function formatMessage(
   truncate: number | undefined,
 ): Item {
   const m = e.message
-  const body = truncate !== undefined && truncate >= 0 ? m.body.subarray(0, truncate) : m.body
-  let payload: string | undefined
-  if (encoding === 'auto') {
-    try {
-      payload = utf8.decode(body)
-    } catch {
-      payload = undefined
-    }
-  }
+  const { payload_bytes, payload, payload_encoding } = formatPayload(m.body, encoding, truncate)
   return {
-    payload_bytes: m.body.length,
+    payload_bytes,
     redelivered: e.redelivered,
     exchange: m.exchange,
     routing_key: m.routingKey,
     message_count: remaining,
     properties: propertiesToJson(m.properties),
-    payload: payload ?? body.toString('base64'),
-    payload_encoding: payload === undefined ? 'base64' : 'string',
+    payload,
+    payload_encoding,
   }
 }

@@ -3,6 +3,7 @@ import { api, path } from '../api.js'
 import { add, fmtBool, fmtJson, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { bindForm, bindingsTable, fetchItems, publishForm } from '../forms.js'
 import { toast } from '../notify.js'
+import { delayedSection } from './delayed.js'
 import { currentVhost, state } from '../state.js'
 import {
   actionButton,
@@ -126,6 +127,9 @@ export function exchangePage(main, vhost, urlNameParam) {
     replace(incoming, bindingsTable(dst, { status: bindStatus, onChange: refreshBindings }))
   }
   const builtIn = name === '' || name.startsWith('amq.')
+  const delayed = delayedSection(vhost, urlNameParam)
+  const delayedBox = section('Delayed messages', delayed.el)
+  delayedBox.hidden = true
   add(
     main,
     h(
@@ -155,6 +159,7 @@ export function exchangePage(main, vhost, urlNameParam) {
           h('h3', {}, 'Add binding from this exchange'),
           bindForm({ vhost, exchange: name, onChange: refreshBindings }),
         ),
+    delayedBox,
     section('Publish message', publishForm({ vhost, exchange: urlNameParam })),
     builtIn
       ? null
@@ -187,8 +192,19 @@ export function exchangePage(main, vhost, urlNameParam) {
             ['Arguments', fmtJson(Object.keys(x.arguments ?? {}).length ? x.arguments : '') || 'none'],
             ['Message rate in', fmtRate(rateOf(x.message_stats, 'publish_in') ?? 0)],
             ['Message rate out', fmtRate(rateOf(x.message_stats, 'publish_out') ?? 0)],
+            ...(x.type === 'x-delayed-message'
+              ? [
+                  ['Delayed messages', String(x.messages_delayed)],
+                  [
+                    'Next delivery',
+                    x.next_delayed_delivery ? new Date(x.next_delayed_delivery).toLocaleString() : 'none',
+                  ],
+                ]
+              : []),
           ]),
         )
+        delayedBox.hidden = x.type !== 'x-delayed-message'
+        if (!delayedBox.hidden) await delayed.refresh(x.messages_delayed).catch(() => undefined)
       } catch (err) {
         replace(info, errorBox(err, `No exchange '${shown(name)}' in virtual host '${vhost}'`))
         return

@@ -1,28 +1,51 @@
-// x-delayed-message, as RabbitMQ's rabbitmq_delayed_message_exchange plugin defines it, but durable: a
-// message with a positive integer `x-delay` header (milliseconds) is kept by the exchange and routed by
-// its underlying type (the `x-delayed-type` argument) once due; any other message is routed at once.
+// x-delayed-message, as RabbitMQ's rabbitmq_delayed_message_exchange plugin defines it, but durable, and
+// with ActiveMQ's scheduled delivery (schedule.ts): a message with a positive integer `x-delay` header (ms),
+// a repeat count or a cron expression is kept by the exchange and routed by its underlying type (the
+// `x-delayed-type` argument) when due; any other message is routed at once.
 // A persistent message held by a durable exchange is in the exchange's store before it is confirmed, and
 // leaves that store only once the queues it was routed to have it on disk: a crash or kill -9 loses
 // nothing (a message due while the broker was down is routed right after the restart, at worst twice).
-// Only the earliest due message has a timer; messages far from due keep no body in memory.
+// The next delivery of a series is stored before the last one's record goes. Only the earliest due
+// message has a timer; messages far from due keep no body in memory.
 import { PreconditionFailedError, type TimerHandle } from '../../../shared/index.js'
 import type { Message } from '../../message.js'
 import type { QueueStore } from '../../ports.js'
 import type { DurabilityTicket } from '../../queue-types/queue.js'
 import { type Binding, Exchange, type ExchangeOptions, type RouteSink } from '../exchange.js'
 import type { ExchangeHost, ExchangeType } from '../exchange-type.js'
-import { delayOf, releasedMessage, revive } from './delay-header.js'
 import { type PendingEntry, PendingHeap } from './pending-heap.js'
+import {
+  type CronSchedules,
+  deliveredCopy,
+  firstDue,
+  nextDelivery,
+  revive,
+  type Schedule,
+  scheduleOf,
+  storedRemaining,
+  withRemaining,
+} from './schedule.js'
 
 /** A stored message due later than this keeps no body in memory once it is on disk. */
 const KEEP_BODY_MS = 2000
 /** Due messages routed per timer turn; the rest follow on the next turn, so publishers are not starved. */
 const RELEASE_BATCH = 2000
 
+/** A held message as listings show it. */
+export interface HeldMessage {
+  readonly id: number
+  readonly due: number
+  readonly schedule: Schedule
+  /** Copies left after the next one in its series. */
+  readonly remaining: number
+  readonly message: Message | undefined
+}
+
 export class DelayedExchange extends Exchange {
   readonly type: string = 'x-delayed-message'
   private readonly inner: Exchange
   private readonly pending = new PendingHeap()
+  private readonly byId = new Map<number, PendingEntry>()
   private readonly store: QueueStore | undefined
   private timer: TimerHandle | undefined
   private timerDue = Infinity
@@ -41,14 +64,11 @@ export class DelayedExchange extends Exchange {
     opts: ExchangeOptions,
     private readonly host: ExchangeHost,
     private readonly innerType: ExchangeType,
+    private readonly cron: CronSchedules,
   ) {
     super(opts)
     this.inner = innerType.create(opts, host)
     this.store = host.exchangeStore(this)
-  }
-
-  get underlyingType(): string {
-    return this.innerType.name
   }
 
   override get heldCount(): number {
@@ -61,11 +81,12 @@ export class DelayedExchange extends Exchange {
   }
 
   route(msg: Message, routingKey: string, sink: RouteSink): void {
-    const delay = msg === this.releasing ? undefined : delayOf(msg)
-    if (delay === undefined) return this.inner.route(msg, routingKey, sink)
+    const schedule = msg === this.releasing ? undefined : scheduleOf(msg)
+    if (schedule === undefined) return this.inner.route(msg, routingKey, sink)
     if (msg === this.lastKept) return
+    const due = this.firstDue(schedule)
     this.lastKept = msg
-    sink.hold(this.keep(msg, delay))
+    sink.hold(this.keep(msg, schedule, due, schedule.repeat))
   }
 
   override checkBinding(args: Binding['args'], routingKey: string): void {
@@ -85,15 +106,51 @@ export class DelayedExchange extends Exchange {
     if (!store) return
     const now = this.host.clock.now()
     await store.recover((m) => {
+      const schedule = scheduleOf(m)
+      if (!schedule) return store.remove(m.id) // nothing to wait for: not written by this exchange
       // Due times are stored as the entry's expiry; bodies are read back when due.
-      this.pending.push({ due: m.expiresAt ?? now, seq: this.nextSeq++, storeId: m.id, message: undefined })
+      this.add(m.expiresAt ?? now, m.id, undefined, schedule, storedRemaining(m, schedule))
     })
     this.arm()
+  }
+
+  /** The next `limit` held messages in due order; bodies not in memory are read back. */
+  async list(limit: number): Promise<HeldMessage[]> {
+    const entries = this.pending.earliest(limit)
+    const missing = entries.filter((e) => e.message === undefined && e.storeId >= 0)
+    const read =
+      missing.length > 0 && this.store ? await this.store.readBatch(missing.map((e) => e.storeId)) : []
+    const bodies = new Map(missing.map((e, i) => [e, revive(read[i])]))
+    return entries.map((e) => ({
+      id: e.seq,
+      due: e.due,
+      schedule: e.schedule,
+      remaining: e.remaining,
+      message: e.message ?? bodies.get(e),
+    }))
+  }
+
+  /** Cancels one held message (a whole series); false when there is none with that id. */
+  cancel(id: number): boolean {
+    const e = this.byId.get(id)
+    if (!e) return false
+    this.drop(e)
+    this.arm()
+    return true
+  }
+
+  /** Cancels every held message; returns how many there were. */
+  purge(): number {
+    const n = this.pending.size
+    for (const e of [...this.pending.values()]) this.drop(e)
+    this.arm()
+    return n
   }
 
   override dispose(): void {
     this.stop()
     this.pending.clear()
+    this.byId.clear()
     this.unflushed = []
   }
 
@@ -103,16 +160,49 @@ export class DelayedExchange extends Exchange {
     this.timer = undefined
   }
 
+  private firstDue(schedule: Schedule): number {
+    try {
+      return firstDue(schedule, this.host.clock.now(), this.cron)
+    } catch (err) {
+      throw new PreconditionFailedError(
+        `invalid x-schedule-cron '${schedule.cron}': ${(err as Error).message}`,
+      )
+    }
+  }
+
+  private drop(e: PendingEntry): void {
+    this.pending.cancel(e)
+    this.byId.delete(e.seq)
+    if (e.storeId >= 0) this.store?.remove(e.storeId)
+  }
+
   /** Holds a message until it is due; returns what its confirm waits for. */
-  private keep(msg: Message, delay: number): DurabilityTicket | undefined {
-    const due = this.host.clock.now() + delay
+  private keep(
+    msg: Message,
+    schedule: Schedule,
+    due: number,
+    remaining: number,
+  ): DurabilityTicket | undefined {
     const stored = this.store !== undefined && msg.persistent
     const storeId = stored ? (this.store as QueueStore).append(msg, due) : -1
-    const entry: PendingEntry = { due, seq: this.nextSeq++, storeId, message: msg }
-    this.pending.push(entry)
+    const entry = this.add(due, storeId, msg, schedule, remaining)
     if (stored) this.forgetBodyOnceStored(entry)
     if (due < this.timerDue) this.arm()
     return stored ? this.store : undefined
+  }
+
+  private add(
+    due: number,
+    storeId: number,
+    msg: Message | undefined,
+    schedule: Schedule,
+    remaining: number,
+  ): PendingEntry {
+    const seq = this.nextSeq++
+    const entry: PendingEntry = { due, seq, storeId, message: msg, schedule, remaining, cancelled: false }
+    this.pending.push(entry)
+    this.byId.set(seq, entry)
+    return entry
   }
 
   /** One flush for all the messages kept meanwhile; then those far from due let their bodies go. */
@@ -149,13 +239,18 @@ export class DelayedExchange extends Exchange {
     const batch: PendingEntry[] = []
     for (let top = this.pending.peek(); top && top.due <= now && batch.length < RELEASE_BATCH;) {
       batch.push(this.pending.pop() as PendingEntry)
+      this.byId.delete(top.seq)
       top = this.pending.peek()
     }
+    if (batch.length > 0 && !this.reading && batch.every((e) => e.message !== undefined))
+      this.releaseAll(batch)
+    else if (batch.length > 0) this.releaseLater(batch)
     this.arm()
-    if (batch.length === 0) return
-    if (!this.reading && batch.every((e) => e.message !== undefined)) return this.releaseAll(batch)
-    const previous = this.reading ?? Promise.resolve()
-    const done = previous
+  }
+
+  /** Reads the bodies a batch lacks, after any batch still being read, then releases it. */
+  private releaseLater(batch: PendingEntry[]): void {
+    const done = (this.reading ?? Promise.resolve())
       .then(() => this.readBodies(batch))
       .then(
         () => this.releaseAll(batch),
@@ -183,26 +278,36 @@ export class DelayedExchange extends Exchange {
 
   private releaseAll(batch: PendingEntry[]): void {
     if (this.stopped || this.deleted) return
-    for (const e of batch) this.release(e)
+    for (const e of batch) if (!e.cancelled) this.release(e)
   }
 
-  /** Routes a due message by the underlying type; its stored copy goes once the queues have theirs. */
+  /**
+   * Routes a due message by the underlying type and keeps its next delivery, if its schedule has one.
+   * Its stored record goes once the queues have their copies on disk and the next one is stored.
+   */
   private release(e: PendingEntry): void {
-    if (e.message === undefined) return // its store lost it: logged by the store
-    const msg = releasedMessage(e.message)
-    this.releasing = msg
+    const msg = e.message
+    if (msg === undefined) return // its store lost it: logged by the store
+    const copy = deliveredCopy(msg, e.schedule)
+    this.releasing = copy
     let reached: { tickets: readonly DurabilityTicket[] }
     try {
-      reached = this.host.releaseHeld(this, msg)
+      reached = this.host.releaseHeld(this, copy)
     } finally {
       this.releasing = undefined
     }
     e.message = undefined
+    const next = nextDelivery(e.schedule, e.due, e.remaining, this.host.clock.now(), this.cron)
+    if (next) this.keep(withRemaining(msg, next.remaining), e.schedule, next.due, next.remaining)
+    this.removeOnceCopied(e.storeId, reached.tickets)
+  }
+
+  private removeOnceCopied(storeId: number, tickets: readonly DurabilityTicket[]): void {
     const store = this.store
-    if (e.storeId < 0 || !store) return
-    if (reached.tickets.length === 0) return store.remove(e.storeId)
-    void Promise.all(reached.tickets.map((t) => t.flush())).then(
-      () => store.remove(e.storeId),
+    if (storeId < 0 || !store) return
+    if (tickets.length === 0) return store.remove(storeId)
+    void Promise.all(tickets.map((t) => t.flush())).then(
+      () => store.remove(storeId),
       () => undefined, // not in the queues' stores: it stays in this one and comes back after a restart
     )
   }
@@ -224,8 +329,11 @@ function underlyingType(opts: ExchangeOptions, host: ExchangeHost): ExchangeType
   return type
 }
 
-export const delayedExchangeType: ExchangeType = {
-  name: DELAYED,
-  description: 'Delayed Message Exchange.',
-  create: (opts, host) => new DelayedExchange(opts, host, underlyingType(opts, host)),
+/** The x-delayed-message type; `cron` computes cron schedules (boot passes a library's). */
+export function delayedExchangeType(cron: CronSchedules): ExchangeType {
+  return {
+    name: DELAYED,
+    description: 'Delayed Message Exchange.',
+    create: (opts, host) => new DelayedExchange(opts, host, underlyingType(opts, host), cron),
+  }
 }

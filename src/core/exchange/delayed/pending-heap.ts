@@ -1,7 +1,9 @@
 // The delayed exchange's pending messages, earliest due first: a binary min-heap ordered by due time,
 // then by arrival, so that messages due at the same millisecond leave in the order they came. One timer
-// for the whole exchange is armed for the top entry; nothing per message but the entry itself.
+// for the whole exchange is armed for the top entry; nothing per message but the entry itself. A
+// cancelled entry stays where it is, marked, and is dropped when it reaches the top.
 import type { Message } from '../../message.js'
+import type { Schedule } from './schedule.js'
 
 export interface PendingEntry {
   /** When it is due, in clock milliseconds. */
@@ -12,17 +14,35 @@ export interface PendingEntry {
   readonly storeId: number
   /** The message, until it is safely stored and far from due: then it is read back from the store. */
   message: Message | undefined
+  readonly schedule: Schedule
+  /** Copies left after this one in its series. */
+  readonly remaining: number
+  cancelled: boolean
 }
 
 export class PendingHeap {
   private readonly items: PendingEntry[] = []
+  private cancelled = 0
 
+  /** Entries not cancelled. */
   get size(): number {
-    return this.items.length
+    return this.items.length - this.cancelled
   }
 
+  /** The earliest entry not cancelled. */
   peek(): PendingEntry | undefined {
+    while (this.items[0]?.cancelled) {
+      this.cancelled--
+      this.popTop()
+    }
     return this.items[0]
+  }
+
+  /** Marks an entry cancelled; it leaves the heap when it reaches the top. */
+  cancel(e: PendingEntry): void {
+    if (e.cancelled) return
+    e.cancelled = true
+    this.cancelled++
   }
 
   push(e: PendingEntry): void {
@@ -39,6 +59,10 @@ export class PendingHeap {
   }
 
   pop(): PendingEntry | undefined {
+    return this.peek() && this.popTop()
+  }
+
+  private popTop(): PendingEntry | undefined {
     const a = this.items
     const top = a[0]
     const last = a.pop()
@@ -49,11 +73,38 @@ export class PendingHeap {
 
   clear(): void {
     this.items.length = 0
+    this.cancelled = 0
   }
 
-  /** Every entry, in no particular order (listings). */
-  values(): readonly PendingEntry[] {
-    return this.items
+  /**
+   * The first `limit` entries in due order, without disturbing the heap: a walk from the root that always
+   * takes the earliest of the children seen so far, O(limit log limit) however many entries there are.
+   */
+  earliest(limit: number): PendingEntry[] {
+    const a = this.items
+    const out: PendingEntry[] = []
+    const frontier = new PendingHeap()
+    const index = new Map<PendingEntry, number>()
+    const see = (i: number): void => {
+      const e = a[i]
+      if (e === undefined) return
+      index.set(e, i)
+      frontier.push(e)
+    }
+    see(0)
+    while (out.length < limit && frontier.items.length > 0) {
+      const e = frontier.popTop() as PendingEntry
+      const i = index.get(e) as number
+      if (!e.cancelled) out.push(e)
+      see(2 * i + 1)
+      see(2 * i + 2)
+    }
+    return out
+  }
+
+  /** Every entry not cancelled, in no particular order. */
+  *values(): Iterable<PendingEntry> {
+    for (const e of this.items) if (!e.cancelled) yield e
   }
 
   /** Puts `e` at the root and moves it down to its place. */
