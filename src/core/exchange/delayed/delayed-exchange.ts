@@ -13,7 +13,8 @@ import type { QueueStore } from '../../ports.js'
 import type { DurabilityTicket } from '../../queue-types/queue.js'
 import { type Binding, Exchange, type ExchangeOptions, type RouteSink } from '../exchange.js'
 import type { ExchangeHost, ExchangeType } from '../exchange-type.js'
-import { type PendingEntry, PendingHeap } from './pending-heap.js'
+import { DueQueue } from './due-queue.js'
+import type { PendingEntry } from './pending-heap.js'
 import {
   type CronSchedules,
   deliveredCopy,
@@ -30,6 +31,12 @@ import {
 const KEEP_BODY_MS = 2000
 /** Due messages routed per timer turn; the rest follow on the next turn, so publishers are not starved. */
 const RELEASE_BATCH = 2000
+/** Stored messages due this soon have their bodies read back ahead of time, so they leave on time... */
+const READ_AHEAD_MS = 1000
+/** ...in reads of this many, short enough not to hold up the event loop... */
+const READ_AHEAD_BATCH = 500
+/** ...while the bodies read ahead stay under this. */
+const READ_AHEAD_BYTES = 16 * 1024 * 1024
 
 /** A held message as listings show it. */
 export interface HeldMessage {
@@ -44,8 +51,7 @@ export interface HeldMessage {
 export class DelayedExchange extends Exchange {
   readonly type: string = 'x-delayed-message'
   private readonly inner: Exchange
-  private readonly pending = new PendingHeap()
-  private readonly byId = new Map<number, PendingEntry>()
+  private readonly pending = new DueQueue()
   private readonly store: QueueStore | undefined
   private timer: TimerHandle | undefined
   private timerDue = Infinity
@@ -59,6 +65,7 @@ export class DelayedExchange extends Exchange {
   /** Batches whose bodies are being read back: later batches wait for them, so order is kept. */
   private reading: Promise<void> | undefined
   private stopped = false
+  private readingAhead = false
 
   constructor(
     opts: ExchangeOptions,
@@ -132,7 +139,9 @@ export class DelayedExchange extends Exchange {
 
   /** Cancels one held message (a whole series); false when there is none with that id. */
   cancel(id: number): boolean {
-    const e = this.byId.get(id)
+    // A scan rather than an index: an index would cost every held message memory for a rare command.
+    let e: PendingEntry | undefined
+    for (const x of this.pending.values()) if (x.seq === id) e = x
     if (!e) return false
     this.drop(e)
     this.arm()
@@ -150,7 +159,6 @@ export class DelayedExchange extends Exchange {
   override dispose(): void {
     this.stop()
     this.pending.clear()
-    this.byId.clear()
     this.unflushed = []
   }
 
@@ -172,7 +180,6 @@ export class DelayedExchange extends Exchange {
 
   private drop(e: PendingEntry): void {
     this.pending.cancel(e)
-    this.byId.delete(e.seq)
     if (e.storeId >= 0) this.store?.remove(e.storeId)
   }
 
@@ -201,7 +208,6 @@ export class DelayedExchange extends Exchange {
     const seq = this.nextSeq++
     const entry: PendingEntry = { due, seq, storeId, message: msg, schedule, remaining, cancelled: false }
     this.pending.push(entry)
-    this.byId.set(seq, entry)
     return entry
   }
 
@@ -228,8 +234,35 @@ export class DelayedExchange extends Exchange {
     this.timer = undefined
     this.timerDue = top ? top.due : Infinity
     if (!top) return
-    this.timer = this.host.clock.setTimeout(() => this.fire(), Math.max(0, top.due - this.host.clock.now()))
+    const now = this.host.clock.now()
+    this.timer = this.host.clock.setTimeout(() => this.fire(), Math.max(0, top.due - now))
     this.timer.unref?.()
+    if (this.store && now + READ_AHEAD_MS / 2 > this.pending.aheadUntil) this.readAhead()
+  }
+
+  /** Reads back, a batch at a time, the bodies of the stored messages due within READ_AHEAD_MS. */
+  private readAhead(): void {
+    const store = this.store
+    if (this.readingAhead || !store || this.stopped) return
+    const horizon = this.host.clock.now() + READ_AHEAD_MS
+    const moved = this.pending.takeAhead(horizon, READ_AHEAD_BATCH, READ_AHEAD_BYTES)
+    const wanted = moved.filter((e) => e.message === undefined)
+    if (wanted.length === 0) {
+      if (moved.length === READ_AHEAD_BATCH) this.readAhead()
+      return
+    }
+    this.readingAhead = true
+    store.readBatch(wanted.map((e) => e.storeId)).then(
+      (read) => {
+        for (let i = 0; i < wanted.length; i++)
+          this.pending.loaded(wanted[i] as PendingEntry, revive(read[i]))
+        this.readingAhead = false
+        this.readAhead()
+      },
+      () => {
+        this.readingAhead = false // read when due instead, where a failure is reported
+      },
+    )
   }
 
   private fire(): void {
@@ -239,7 +272,6 @@ export class DelayedExchange extends Exchange {
     const batch: PendingEntry[] = []
     for (let top = this.pending.peek(); top && top.due <= now && batch.length < RELEASE_BATCH;) {
       batch.push(this.pending.pop() as PendingEntry)
-      this.byId.delete(top.seq)
       top = this.pending.peek()
     }
     if (batch.length > 0 && !this.reading && batch.every((e) => e.message !== undefined))
@@ -297,7 +329,9 @@ export class DelayedExchange extends Exchange {
       this.releasing = undefined
     }
     e.message = undefined
-    const next = nextDelivery(e.schedule, e.due, e.remaining, this.host.clock.now(), this.cron)
+    const remaining = e.remaining
+    e.remaining = -1
+    const next = nextDelivery(e.schedule, e.due, remaining, this.host.clock.now(), this.cron)
     if (next) this.keep(withRemaining(msg, next.remaining), e.schedule, next.due, next.remaining)
     this.removeOnceCopied(e.storeId, reached.tickets)
   }

@@ -15,8 +15,8 @@ export interface PendingEntry {
   /** The message, until it is safely stored and far from due: then it is read back from the store. */
   message: Message | undefined
   readonly schedule: Schedule
-  /** Copies left after this one in its series. */
-  readonly remaining: number
+  /** Copies left after this one in its series; -1 once it has left (a late read-back must not revive it). */
+  remaining: number
   cancelled: boolean
 }
 
@@ -77,10 +77,11 @@ export class PendingHeap {
   }
 
   /**
-   * The first `limit` entries in due order, without disturbing the heap: a walk from the root that always
-   * takes the earliest of the children seen so far, O(limit log limit) however many entries there are.
+   * The first `limit` entries in due order (due by `until`, and `want`ed), without disturbing the heap: a
+   * walk from the root that always takes the earliest of the children seen so far, O(n log n) in the
+   * entries walked however many the heap holds.
    */
-  earliest(limit: number): PendingEntry[] {
+  earliest(limit: number, until = Infinity, want: (e: PendingEntry) => boolean = () => true): PendingEntry[] {
     const a = this.items
     const out: PendingEntry[] = []
     const frontier = new PendingHeap()
@@ -94,8 +95,9 @@ export class PendingHeap {
     see(0)
     while (out.length < limit && frontier.items.length > 0) {
       const e = frontier.popTop() as PendingEntry
+      if (e.due > until) break
       const i = index.get(e) as number
-      if (!e.cancelled) out.push(e)
+      if (!e.cancelled && want(e)) out.push(e)
       see(2 * i + 1)
       see(2 * i + 2)
     }
