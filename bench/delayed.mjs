@@ -7,11 +7,13 @@
 //
 //   node bench/delayed.mjs [--messages 1000000] [--rate 10000] [--size 64]
 // Needs `npm run build`. Bounded: it stops by itself after N / RATE seconds of delivery (plus a minute).
+import { Buffer } from 'node:buffer'
 import { spawn } from 'node:child_process'
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
+import { setTimeout } from 'node:timers'
 import { fileURLToPath } from 'node:url'
 import amqp from 'amqplib'
 
