@@ -27,6 +27,8 @@ const SIZE = Math.max(16, arg('size', 64))
 // The queue the messages are routed to when due: durable (its deliveries wait for the delivered mark's
 // fsync, as every persistent delivery from a durable queue does) or not (the exchange's own lag).
 const DURABLE_QUEUE = !process.argv.includes('--transient-queue')
+// --pending-only: stop after the RSS and recovery figures (no delivery phase).
+const PENDING_ONLY = process.argv.includes('--pending-only')
 const WARREN = fileURLToPath(new URL('../dist/src/bin/warren.js', import.meta.url))
 const dir = mkdtempSync(join(tmpdir(), 'warren-delayed-bench-'))
 
@@ -125,7 +127,27 @@ await new Promise((r) => broker.child.once('exit', r))
 broker = start()
 const recoveryMs = await broker.listening
 const recovered = /recovered (\d+) delayed messages/.exec(broker.log())?.[1] ?? '?'
+const rssRecoveredAtOnce = rssMiB(broker.child.pid)
+await new Promise((r) => setTimeout(r, 3000)) // as before the kill: a few seconds to settle
 const rssRecovered = rssMiB(broker.child.pid)
+if (process.env.BENCH_MEMORY_BREAKDOWN) {
+  const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') }
+  const nodes = await (await fetch(`http://127.0.0.1:${ports.http}/api/nodes`, { headers: auth })).json()
+  const mem = await fetch(`http://127.0.0.1:${ports.http}/api/nodes/${nodes[0].name}/memory`, { headers: auth })
+  console.log(JSON.stringify((await mem.json()).memory))
+}
+if (PENDING_ONLY) {
+  console.log(
+    `publish ${publishSecs.toFixed(1)} s; RSS pending ${rssPending.toFixed(0)} MiB; recovery ${recoveryMs} ms`,
+  )
+  console.log(
+    `(${recovered} recovered); RSS recovered ${rssRecoveredAtOnce.toFixed(0)} MiB at once, ${rssRecovered.toFixed(0)} MiB 3 s later`,
+  )
+  broker.child.kill('SIGTERM')
+  await new Promise((r) => broker.child.once('exit', r))
+  rmSync(dir, { recursive: true, force: true })
+  process.exit(0)
+}
 
 const lags = new Float64Array(N)
 let got = 0
@@ -159,7 +181,9 @@ console.log(`RSS pending     ${rssPending.toFixed(0)} MiB with ${N} pending (bef
 console.log(
   `recovery        ${recoveryMs} ms from start to listening, ${recovered} delayed messages recovered`,
 )
-console.log(`RSS recovered   ${rssRecovered.toFixed(0)} MiB; while delivering ${rssDraining.toFixed(0)} MiB`)
+console.log(
+  `RSS recovered   ${rssRecoveredAtOnce.toFixed(0)} MiB at once, ${rssRecovered.toFixed(0)} MiB 3 s later; while delivering ${rssDraining.toFixed(0)} MiB`,
+)
 console.log(`delivered       ${got} of ${N}`)
 console.log(
   `lag (ms)        p50 ${pct(50)} p90 ${pct(90)} p99 ${pct(99)} p99.9 ${pct(99.9)} max ${sorted[sorted.length - 1]}`,

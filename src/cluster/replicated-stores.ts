@@ -9,6 +9,7 @@ import type {
   PersistedMessage,
   QueueStore,
   RecoveredMessage,
+  RecoverOptions,
 } from '../core/index.js'
 import {
   appendFrame,
@@ -82,11 +83,11 @@ export class ReplicatedQueueStore implements QueueStore {
    * the old leader before its delivered mark reached this node, so every message comes back as possibly
    * delivered (`redelivered` set), as RabbitMQ's queues do after a leader change.
    */
-  recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
+  recover(onMessage: (m: RecoveredMessage) => void, opts?: RecoverOptions): Promise<void> {
     return this.inner.recover((m) => {
       if (m.id > this.entry.lastId) this.entry.lastId = m.id
       onMessage(m.delivered ? m : { ...m, delivered: true })
-    })
+    }, opts)
   }
 
   stats(): { messages: number; bytes: number } {

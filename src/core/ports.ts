@@ -75,12 +75,20 @@ export interface QueueStore {
   /** Reads several messages back, in the order asked, in as few reads as their placement allows. */
   readBatch(ids: readonly number[]): Promise<PersistedMessage[]>
   /** Calls onMessage for every message not removed, in id order. */
-  recover(onMessage: (m: RecoveredMessage) => void): Promise<void>
+  recover(onMessage: (m: RecoveredMessage) => void, opts?: RecoverOptions): Promise<void>
   /** Messages held and their body bytes. */
   stats(): { messages: number; bytes: number }
   close(): Promise<void>
   /** Deletes everything this queue stored. */
   destroy(): Promise<void>
+}
+
+export interface RecoverOptions {
+  /**
+   * false: the callback keeps nothing of a message's buffers past its return (it keeps an index, say), so
+   * the store may lend views of its read buffers instead of copying each message.
+   */
+  readonly retainBodies?: boolean
 }
 
 export interface MessageStore {

@@ -2,7 +2,7 @@
 // the background. Calls made meanwhile are replayed, in order, once it is open; their messages get
 // provisional ids (negative, never confused with the real store's ids, which start at 1) that are
 // translated from then on.
-import type { PersistedMessage, QueueStore, RecoveredMessage } from '../core/ports.js'
+import type { PersistedMessage, QueueStore, RecoveredMessage, RecoverOptions } from '../core/ports.js'
 
 type Op =
   | { kind: 'append'; provisional: number; msg: PersistedMessage; expiresAt: number | undefined }
@@ -92,10 +92,10 @@ export class DeferredQueueStore implements QueueStore {
     return this.real.readBatch(ids.map((id) => this.id(id)))
   }
 
-  async recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
+  async recover(onMessage: (m: RecoveredMessage) => void, opts?: RecoverOptions): Promise<void> {
     await this.ready
     if (!this.real) throw this.failure
-    return this.real.recover(onMessage)
+    return this.real.recover(onMessage, opts)
   }
 
   stats(): { messages: number; bytes: number } {

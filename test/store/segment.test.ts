@@ -214,6 +214,38 @@ describe('segment store files', () => {
     })
   })
 
+  test('recovery reads every segment into one buffer: names and bodies come back right, copied or lent', async () => {
+    const dir = await tempDir()
+    // Each segment repeats one exchange name at offsets where the next segment has another: a cache of
+    // the last name that compared against an overwritten buffer would return the old one.
+    const named = (n: number): PersistedMessage => ({
+      ...message(n),
+      exchange: `x${Math.floor(n / 7) % 2}`,
+      routingKey: `rk.${Math.floor(n / 7) % 2}`,
+    })
+    await withQueue(dir, { segmentSize: 1024 }, async (q) => {
+      for (let n = 0; n < 28; n++) q.append(named(n))
+      q.append(message(28, 3000)) // a segment larger than the others: the buffer grows
+      await q.flush()
+    })
+    await withQueue(dir, { segmentSize: 1024 }, async (q) => {
+      const copied = await recoverAll(q)
+      const lent: Array<[string, string, number]> = []
+      await q.recover((m) => lent.push([m.exchange, m.routingKey, m.body[0] ?? -1]), { retainBodies: false })
+      const expected = Array.from({ length: 29 }, (_, n) =>
+        n < 28 ? [named(n).exchange, named(n).routingKey, n] : ['ex', 'rk.28', 28],
+      )
+      assert.deepEqual(
+        copied.map((m) => [m.exchange, m.routingKey, m.body[0]]),
+        expected,
+      )
+      assert.deepEqual(lent, expected)
+      assert.ok(
+        copied.every((m, n) => m.body.length === (n < 28 ? 100 : 3000) && m.body.every((b) => b === n)),
+      )
+    })
+  })
+
   test('a segment is deleted, with its ack log, once all its messages are removed', async () => {
     const dir = await tempDir()
     await withQueue(dir, { segmentSize: 1024 }, async (q) => {

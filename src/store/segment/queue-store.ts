@@ -2,7 +2,7 @@
 // append to that segment's ack log. A segment is deleted once every message in it is removed, so data is
 // never rewritten. The mutating methods are synchronous and only buffer (no syscall per message);
 // SegmentWriter does the I/O in group-commit cycles. See docs/storage.md.
-import type { PersistedMessage, QueueStore, RecoveredMessage } from '../../core/ports.js'
+import type { PersistedMessage, QueueStore, RecoveredMessage, RecoverOptions } from '../../core/ports.js'
 import type { ShortStringCache } from '../../protocol/index.js'
 import type { Logger } from '../../shared/index.js'
 import { removeDirDurably } from '../fs-util.js'
@@ -245,17 +245,22 @@ export class SegmentQueueStore implements QueueStore {
     }
   }
 
-  async recover(onMessage: (m: RecoveredMessage) => void): Promise<void> {
+  async recover(onMessage: (m: RecoveredMessage) => void, opts?: RecoverOptions): Promise<void> {
     this.assertOpen()
     const endId = this.nextId
+    // One read buffer for every segment: what is decoded from it is copied (or, without retainBodies,
+    // not kept), so a recovery holds one segment's bytes at a time rather than leaving each to the GC.
+    const scratch: Scratch = { buf: Buffer.alloc(0) }
     for (const seg of [...this.segments]) {
       if (seg.baseId >= endId) break
       // A segment deleted meanwhile has nothing left to replay; marking it busy would hold up its deletion.
       if (seg.reclaimed) continue
       seg.busy++
       try {
-        await this.replay(seg, endId, onMessage)
+        await this.replay(seg, endId, onMessage, opts?.retainBodies !== false, scratch)
       } finally {
+        // The interners compare against the read buffer, which the next segment's bytes overwrite.
+        this.decoder.release()
         this.release(seg)
       }
     }
@@ -336,13 +341,19 @@ export class SegmentQueueStore implements QueueStore {
     return segs[lo]
   }
 
-  private async replay(seg: Segment, endId: number, onMessage: (m: RecoveredMessage) => void): Promise<void> {
+  private async replay(
+    seg: Segment,
+    endId: number,
+    onMessage: (m: RecoveredMessage) => void,
+    copy: boolean,
+    scratch: Scratch,
+  ): Promise<void> {
     const last = Math.min(seg.count, endId - seg.baseId)
     let first = 0
     while (first < last && ((seg.flags[first] as number) & FLAG.live) === 0) first++
     if (first === last) return
     const from = seg.offsets[first] as number
-    const buf = await this.readRange(seg, from, seg.recordEnd(last - 1))
+    const buf = await this.readRange(seg, from, seg.recordEnd(last - 1), scratch)
     for (let k = first; k < last; k++) {
       const f = seg.flags[k] as number
       if ((f & FLAG.live) === 0) continue
@@ -350,7 +361,7 @@ export class SegmentQueueStore implements QueueStore {
       if (parseRecord(buf, (seg.offsets[k] as number) - from, buf.length, this.view, false) < 0) {
         throw new Error(`segment ${seg.path} changed under the store at offset ${seg.offsets[k]}`)
       }
-      onMessage(this.decoder.decode(buf, this.view, true, this.recoveredDelivered(seg, k)))
+      onMessage(this.decoder.decode(buf, this.view, copy, this.recoveredDelivered(seg, k)))
     }
   }
 
@@ -369,11 +380,15 @@ export class SegmentQueueStore implements QueueStore {
   }
 
   /** Bytes [from, to) of a segment, waiting for the writer when part of them is still buffered. */
-  private async readRange(seg: Segment, from: number, to: number): Promise<Buffer> {
+  private async readRange(seg: Segment, from: number, to: number, scratch?: Scratch): Promise<Buffer> {
     // Reads of buffered records are rare (the core reads back paged-out, so old, messages).
     if (to > seg.written) await this.writer.commit.flush()
     const fh = await seg.handle()
-    const buf = Buffer.allocUnsafe(to - from)
+    let buf: Buffer
+    if (scratch) {
+      if (scratch.buf.length < to - from) scratch.buf = Buffer.allocUnsafe(to - from)
+      buf = scratch.buf.subarray(0, to - from)
+    } else buf = Buffer.allocUnsafe(to - from)
     for (let got = 0; got < buf.length;) {
       const { bytesRead } = await fh.read(buf, got, buf.length - got, from + got)
       if (bytesRead === 0)
@@ -396,6 +411,11 @@ export class SegmentQueueStore implements QueueStore {
   private closedError(): Error {
     return new Error(`message store for queue '${this.queue}' in vhost '${this.vhost}' is closed`)
   }
+}
+
+/** A read buffer reused across reads. */
+interface Scratch {
+  buf: Buffer
 }
 
 function isAscending(ids: readonly number[]): boolean {

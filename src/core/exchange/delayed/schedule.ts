@@ -27,6 +27,14 @@ export interface Schedule {
   readonly cron: string | undefined
 }
 
+/** A message delayed once, without its delay (entries of such messages keep no schedule of their own). */
+export const ONCE: Schedule = Object.freeze({ delay: 0, repeat: 0, period: 0, cron: undefined })
+
+/** Whether a schedule is a single delivery: its entry need not keep it (the headers say it again). */
+export function isOnce(s: Schedule): boolean {
+  return s.repeat === 0 && s.cron === undefined
+}
+
 /** Where the stored copy of a series keeps how many copies are left (never delivered). */
 export const REMAINING_HEADER = 'x-schedule-remaining'
 
@@ -91,9 +99,10 @@ export function withRemaining(msg: Message, remaining: number): Message {
 }
 
 /** The message as it is delivered: x-delay negated (the plugin's sign that it was delayed), no state. */
-export function deliveredCopy(msg: Message, s: Schedule): Message {
+export function deliveredCopy(msg: Message): Message {
   const { [REMAINING_HEADER]: _state, ...headers } = msg.properties.headers ?? {}
-  if (s.delay > 0 && headers['x-delay'] !== undefined) headers['x-delay'] = -s.delay
+  const delay = integerValue(headers['x-delay'])
+  if (delay !== undefined && delay > 0) headers['x-delay'] = -delay
   return msg.with({ properties: { ...msg.properties, headers } })
 }
 
