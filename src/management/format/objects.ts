@@ -109,6 +109,8 @@ export function formatExchange(ctx: ManagementContext, ex: Exchange): Item {
     out['messages_delayed'] = ex.heldCount
     const next = ex.nextDue
     out['next_delayed_delivery'] = next === undefined ? null : new Date(next).toISOString()
+    const l = ex.lateness
+    out['delayed_lateness_ms'] = { samples: l.samples, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max }
   }
   return out
 }

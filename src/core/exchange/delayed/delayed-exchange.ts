@@ -14,6 +14,7 @@ import type { DurabilityTicket } from '../../queue-types/queue.js'
 import { type Binding, Exchange, type ExchangeOptions, type RouteSink } from '../exchange.js'
 import type { ExchangeHost, ExchangeType } from '../exchange-type.js'
 import { NOT_STORED } from './held-table.js'
+import type { LatenessSummary } from './lateness.js'
 import { type DueMessage, type HeldMessage, HeldMessages } from './held-messages.js'
 import {
   type CronSchedules,
@@ -56,6 +57,11 @@ export class DelayedExchange extends Exchange {
 
   override get heldCount(): number {
     return this.held.size
+  }
+
+  /** How late held messages left their due time, since the broker started. */
+  get lateness(): LatenessSummary {
+    return this.held.lateness.summary()
   }
 
   /** When the next held message is due (clock ms), if any. */

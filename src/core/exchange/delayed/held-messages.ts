@@ -7,6 +7,7 @@ import type { Message } from '../../message.js'
 import type { QueueStore } from '../../ports.js'
 import { DueQueue } from './due-queue.js'
 import { NOT_STORED } from './held-table.js'
+import { Lateness } from './lateness.js'
 import { ONCE, revive, type Schedule, scheduleOf } from './schedule.js'
 
 /** A stored message due later than this keeps no body in memory once it is on disk. */
@@ -16,7 +17,7 @@ const RELEASE_BATCH = 2000
 /** Stored messages due this soon have their bodies read back ahead of time, so they leave on time... */
 const READ_AHEAD_MS = 1000
 /** ...in reads of this many, short enough not to hold up the event loop... */
-const READ_AHEAD_BATCH = 500
+const READ_AHEAD_BATCH = 200
 /** ...while the bodies read ahead stay under this. */
 const READ_AHEAD_BYTES = 16 * 1024 * 1024
 
@@ -40,6 +41,8 @@ export interface DueMessage {
 }
 
 export class HeldMessages {
+  /** How late messages left, since the broker started. */
+  readonly lateness = new Lateness()
   private readonly queue = new DueQueue()
   private readonly table = this.queue.table
   private timer: TimerHandle | undefined
@@ -240,7 +243,9 @@ export class HeldMessages {
 
   private leave(batch: number[]): void {
     const t = this.table
+    const now = this.clock.now()
     for (const slot of batch) {
+      this.lateness.record(now - (t.due[slot] as number))
       const message = t.message[slot]
       const due = t.due[slot] as number
       const storeId = t.storeId[slot] as number
