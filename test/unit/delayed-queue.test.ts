@@ -81,5 +81,5 @@ test("a freed slot reused by a new message does not take the old one's late read
   q.push(reused)
   q.loaded(slot, 1, undefined)
   q.loaded(slot, 1, { body: Buffer.from('old') } as never)
-  assert.equal(t.message[reused], undefined)
+  assert.equal(t.message(reused), undefined)
 })

@@ -49,7 +49,7 @@ export class DueQueue {
   delete(slot: number): boolean {
     const i = this.run.indexOf(slot, this.head)
     if (i < 0) return this.heap.delete(slot)
-    this.runBytes -= this.table.message[slot]?.body.length ?? 0
+    this.runBytes -= this.table.message(slot)?.body.length ?? 0
     this.run.splice(i, 1)
     return true
   }
@@ -65,7 +65,7 @@ export class DueQueue {
       // One due before the run's tail leaves from the heap; stop there, as at the bounds.
       if (moved.length >= max || (due[top] as number) < this.aheadUntil || this.runBytes >= maxBytes) break
       this.run.push(this.heap.pop() as number)
-      this.runBytes += this.table.message[top]?.body.length ?? 0
+      this.runBytes += this.table.message(top)?.body.length ?? 0
       moved.push(top)
       top = this.heap.peek()
     }
@@ -73,10 +73,10 @@ export class DueQueue {
   }
 
   /** A body read back for a slot of the run (still holding arrival `seq`). */
-  loaded(slot: number, seq: number, body: HeldTable['message'][number]): void {
-    if (body === undefined || !this.table.isHolding(slot, seq) || this.table.message[slot] !== undefined)
+  loaded(slot: number, seq: number, body: ReturnType<HeldTable['message']>): void {
+    if (body === undefined || !this.table.isHolding(slot, seq) || this.table.message(slot) !== undefined)
       return
-    this.table.message[slot] = body
+    this.table.setMessage(slot, body)
     this.runBytes += body.body.length
   }
 
@@ -102,7 +102,7 @@ export class DueQueue {
 
   private takeFromRun(): void {
     const slot = this.run[this.head++] as number
-    this.runBytes -= this.table.message[slot]?.body.length ?? 0
+    this.runBytes -= this.table.message(slot)?.body.length ?? 0
     if (this.head === this.run.length) {
       this.run = []
       this.head = 0

@@ -95,7 +95,7 @@ export class HeldMessages {
       storeId: t.storeId[slot] as number,
       remaining: t.remaining[slot] as number,
       schedule: t.schedule.get(slot),
-      message: t.message[slot],
+      message: t.message(slot),
     }))
     const missing = held.filter((h) => h.message === undefined && h.storeId !== NOT_STORED)
     const read =
@@ -163,7 +163,7 @@ export class HeldMessages {
         for (let i = 0; i < flushed.length; i += 2) {
           const s = flushed[i] as number
           if (this.table.isHolding(s, flushed[i + 1] as number) && (this.table.due[s] as number) > later)
-            this.table.message[s] = undefined
+            this.table.setMessage(s, undefined)
         }
       },
       () => undefined, // the publisher's confirm reports the failure; the bodies stay in memory
@@ -175,7 +175,7 @@ export class HeldMessages {
     const store = this.store
     if (this.readingAhead || !store || this.stopped) return
     const moved = this.queue.takeAhead(this.clock.now() + READ_AHEAD_MS, READ_AHEAD_BATCH, READ_AHEAD_BYTES)
-    const wanted = moved.filter((s) => this.table.message[s] === undefined)
+    const wanted = moved.filter((s) => this.table.message(s) === undefined)
     if (wanted.length === 0) {
       if (moved.length === READ_AHEAD_BATCH) this.readAhead()
       return
@@ -203,7 +203,7 @@ export class HeldMessages {
       if ((this.table.due[slot] as number) > now || batch.length >= RELEASE_BATCH) break
       batch.push(this.queue.pop() as number)
     }
-    const inMemory = batch.every((s) => this.table.message[s] !== undefined)
+    const inMemory = batch.every((s) => this.table.message(s) !== undefined)
     if (batch.length > 0 && inMemory && !this.reading) this.leave(batch)
     else if (batch.length > 0) this.leaveOnceRead(batch)
     this.arm()
@@ -226,10 +226,10 @@ export class HeldMessages {
   }
 
   private async readBodies(batch: number[]): Promise<void> {
-    const missing = batch.filter((s) => this.table.message[s] === undefined)
+    const missing = batch.filter((s) => this.table.message(s) === undefined)
     if (missing.length === 0 || !this.store) return
     const read = await this.store.readBatch(missing.map((s) => this.table.storeId[s] as number))
-    missing.forEach((s, i) => (this.table.message[s] = revive(read[i])))
+    missing.forEach((s, i) => this.table.setMessage(s, revive(read[i])))
   }
 
   /** A failed read: the messages stay stored and are tried again after a restart; say so loudly. */
@@ -246,7 +246,7 @@ export class HeldMessages {
     const now = this.clock.now()
     for (const slot of batch) {
       this.lateness.record(now - (t.due[slot] as number))
-      const message = t.message[slot]
+      const message = t.message(slot)
       const due = t.due[slot] as number
       const storeId = t.storeId[slot] as number
       const remaining = t.remaining[slot] as number

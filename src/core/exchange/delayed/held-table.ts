@@ -18,8 +18,8 @@ export class HeldTable {
   storeId = new Float64Array(1024)
   /** Copies left after this one in its series; FREE for a free slot. */
   remaining = new Int32Array(1024).fill(FREE)
-  /** The message while it is in memory (bodies of stored messages far from due stay on disk). */
-  readonly message: Array<Message | undefined> = []
+  /** Messages while they are in memory (bodies of stored messages far from due stay on disk): few. */
+  private readonly messages = new Map<number, Message>()
   /** Schedules of series; a message delayed once has none (its x-delay header says it). */
   readonly schedule = new Map<number, Schedule>()
   private readonly free: number[] = []
@@ -43,7 +43,7 @@ export class HeldTable {
     this.seq[slot] = seq
     this.storeId[slot] = storeId
     this.remaining[slot] = remaining
-    this.message[slot] = message
+    if (message) this.messages.set(slot, message)
     if (schedule) this.schedule.set(slot, schedule)
     return slot
   }
@@ -52,9 +52,18 @@ export class HeldTable {
   remove(slot: number): void {
     if (this.remaining[slot] === FREE) return
     this.remaining[slot] = FREE
-    this.message[slot] = undefined
+    this.messages.delete(slot)
     this.schedule.delete(slot)
     this.free.push(slot)
+  }
+
+  message(slot: number): Message | undefined {
+    return this.messages.get(slot)
+  }
+
+  setMessage(slot: number, message: Message | undefined): void {
+    if (message) this.messages.set(slot, message)
+    else this.messages.delete(slot)
   }
 
   /** Whether `slot` still holds the message that arrived as number `seq`. */
@@ -71,7 +80,7 @@ export class HeldTable {
 
   clear(): void {
     this.remaining.fill(FREE)
-    this.message.length = 0
+    this.messages.clear()
     this.schedule.clear()
     this.free.length = 0
     this.used = 0
