@@ -23,12 +23,19 @@ test('delayed messages confirmed by the leader are delivered by the next one aft
     const leader = await cluster.settled(3)
     const conn = await amqp.connect(leader.amqpUrl)
     const ch = await conn.createConfirmChannel()
-    await ch.assertExchange('later', 'x-delayed-message', { durable: true, arguments: { 'x-delayed-type': 'direct' } })
+    await ch.assertExchange('later', 'x-delayed-message', {
+      durable: true,
+      arguments: { 'x-delayed-type': 'direct' },
+    })
     await ch.assertQueue('later.q', { durable: true })
     await ch.bindQueue('later.q', 'later', 'k')
     // Due well after the failover (a lease of 5 s), so that the new leader is the one to route them.
     for (let i = 0; i < 200; i++)
-      ch.publish('later', 'k', Buffer.from(`m${i}`), { persistent: true, messageId: `m${i}`, headers: { 'x-delay': 9000 } })
+      ch.publish('later', 'k', Buffer.from(`m${i}`), {
+        persistent: true,
+        messageId: `m${i}`,
+        headers: { 'x-delay': 9000 },
+      })
     await ch.waitForConfirms()
     const published = Date.now()
     await conn.close().catch(() => undefined)
@@ -39,7 +46,9 @@ test('delayed messages confirmed by the leader are delivered by the next one aft
     const c2 = await amqp.connect(next.amqpUrl)
     const ch2 = await c2.createChannel()
     const auth = { authorization: 'Basic ' + Buffer.from('guest:guest').toString('base64') }
-    const view = (await (await fetch(`${next.httpUrl}/api/exchanges/%2F/later`, { headers: auth })).json()) as {
+    const view = (await (
+      await fetch(`${next.httpUrl}/api/exchanges/%2F/later`, { headers: auth })
+    ).json()) as {
       messages_delayed: number
     }
     assert.equal(view.messages_delayed, 200, 'the new leader holds every confirmed delayed message')
