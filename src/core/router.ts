@@ -18,8 +18,6 @@ export interface PublishResult {
   queueNames: string[]
   /** A queue reached whose consumers cannot keep up: the publisher should wait for it (credit flow). */
   congested: Queue | undefined
-  /** An exchange on the way kept the message for later (a delayed exchange): it is not lost, nor routed yet. */
-  held: boolean
 }
 
 /** CC and BCC header keys (sender-selected distribution), plus BCC keys kept from an earlier hop. */
@@ -53,7 +51,10 @@ export class Router {
       if (ticket && !this.heldTickets.includes(ticket)) this.heldTickets.push(ticket)
     },
   }
-  /** Whether the last route was kept by an exchange, and what keeping it durably waits for. */
+  /**
+   * Whether the last route was kept by an exchange (a delayed one), and what keeping it durably waits for.
+   * The publish path tests the flag alone: holding is rare, and S1 feels every extra step per message.
+   */
   held = false
   readonly heldTickets: DurabilityTicket[] = []
   private routingMessage: Message | undefined
@@ -75,8 +76,7 @@ export class Router {
     clearArray(result.tickets)
     clearArray(result.queueNames)
     result.congested = undefined
-    result.held = this.held
-    for (const t of this.heldTickets) result.tickets.push(t)
+    if (this.held) for (const t of this.heldTickets) result.tickets.push(t)
     if (tracing) for (const q of routed) result.queueNames.push(q.name)
     if (routed.length === 0) return result
     // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
@@ -100,13 +100,14 @@ export class Router {
     tickets: [],
     queueNames: [],
     congested: undefined,
-    held: false,
   }
 
   route(ex: Exchange, msg: Message): Queue[] {
     clearArray(this.routed)
-    this.held = false
-    clearArray(this.heldTickets)
+    if (this.held) {
+      this.held = false
+      clearArray(this.heldTickets)
+    }
     this.epoch++
     this.routingMessage = msg
     const headers = msg.properties.headers
