@@ -66,8 +66,9 @@ export class Coordinator {
   }
 
   async start(): Promise<void> {
+    const sentAt = Date.now()
     this.lease = await this.o.etcd.grantLease(this.ttl)
-    this.renewedAt = Date.now()
+    this.renewedAt = sentAt
     const me = JSON.stringify({ ...this.o.info, address: this.o.address })
     await this.o.etcd.put(`${this.prefix}nodes/${this.o.node}`, me, this.lease)
     // Without a lease: the cluster remembers its nodes while they are down (listed as not running).
@@ -212,9 +213,12 @@ export class Coordinator {
   private async renew(): Promise<void> {
     try {
       if (this.o.probe) await withTimeout(this.o.probe(), (this.ttl * 1000) / 3)
+      // The lease runs from when etcd renewed it, which is no earlier than the request: an answer read
+      // late (a busy event loop, a slow network) must not stretch how long this node believes it leads.
+      const sentAt = Date.now()
       const ttl = await this.o.etcd.keepAlive(this.lease)
       if (ttl > 0) {
-        this.renewedAt = Date.now()
+        this.renewedAt = sentAt
         if (this.role === 'follower') await this.recheckLeader()
         return
       }
