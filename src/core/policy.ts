@@ -25,6 +25,11 @@ const QUEUE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'dead-letter-exchange': (v) => typeof v === 'string',
   'dead-letter-routing-key': (v) => typeof v === 'string',
   'queue-mode': (v) => v === 'default' || v === 'lazy',
+  'delivery-limit': isNonNegInt,
+  // LavinMQ's keys for delayed retry (see queue-settings.ts); as there, at least 1.
+  'delayed-retry-min': isPositiveInt,
+  'delayed-retry-multiplier': (v) => isPositiveInt(v) && (v as number) <= 2 ** 31 - 1,
+  'delayed-retry-max': isPositiveInt,
 }
 const EXCHANGE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'alternate-exchange': (v) => typeof v === 'string',
@@ -39,7 +44,6 @@ const IGNORED_KEYS = new Set([
   'queue-master-locator',
   'federation-upstream',
   'federation-upstream-set',
-  'delivery-limit',
   'max-in-memory-length',
   'max-in-memory-bytes',
   'queue-version',
@@ -57,6 +61,9 @@ const OPERATOR_KEYS = new Set([
 
 function isNonNegInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0
+}
+function isPositiveInt(v: unknown): boolean {
+  return isNonNegInt(v) && (v as number) > 0
 }
 
 /**
@@ -89,10 +96,16 @@ export function validatePolicy(p: Policy, operator: boolean, checkPattern = true
   }
   for (const [k, v] of Object.entries(p.definition)) {
     const check = QUEUE_KEYS[k] ?? EXCHANGE_KEYS[k]
-    if (check && !check(v))
-      throw new PreconditionFailedError(`invalid value ${JSON.stringify(v)} for policy key '${k}'`)
+    if (check && !check(v)) throw new PreconditionFailedError(invalidValue(k, v))
   }
   if (Object.keys(p.definition).length === 0) throw new PreconditionFailedError('no policy definition given')
+}
+
+/** RabbitMQ's own text for a bad delivery limit; Warren's for the other keys. */
+function invalidValue(key: string, v: unknown): string {
+  if (key === 'delivery-limit')
+    return `${typeof v === 'string' ? `<<"${v}">>` : JSON.stringify(v)} is not a valid delivery limit`
+  return `invalid value ${JSON.stringify(v)} for policy key '${key}'`
 }
 
 /** The highest-priority policy of `policies` that applies to an object of this kind and name. */
