@@ -69,7 +69,7 @@ function isPositiveInt(v: unknown): boolean {
 /**
  * RabbitMQ's checks of a policy being set. `checkPattern` is false for policies read back from disk: an
  * older Warren accepted patterns RE2 refuses, and such a pattern now matches nothing rather than stopping
- * the broker from starting.
+ * the broker from starting; nor are their values checked again.
  */
 export function validatePolicy(p: Policy, operator: boolean, checkPattern = true): void {
   if (!['queues', 'exchanges', 'all'].includes(p.applyTo)) {
@@ -96,7 +96,9 @@ export function validatePolicy(p: Policy, operator: boolean, checkPattern = true
   }
   for (const [k, v] of Object.entries(p.definition)) {
     const check = QUEUE_KEYS[k] ?? EXCHANGE_KEYS[k]
-    if (check && !check(v)) throw new PreconditionFailedError(invalidValue(k, v))
+    // An older Warren ignored delivery-limit and kept any value: one read back from disk must not stop
+    // the broker from starting (resolveSettings ignores a value that is not a count).
+    if (check && !check(v) && checkPattern) throw new PreconditionFailedError(invalidValue(k, v))
   }
   if (Object.keys(p.definition).length === 0) throw new PreconditionFailedError('no policy definition given')
 }

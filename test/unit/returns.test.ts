@@ -12,6 +12,7 @@ import {
 } from '../../src/core/queue-types/classic/delivery-count.js'
 import { Returns } from '../../src/core/queue-types/classic/returns.js'
 import { type QueueSettings, resolveSettings } from '../../src/core/queue-types/queue-settings.js'
+import { validatePolicy } from '../../src/core/policy.js'
 import { ManualClock } from '../../src/shared/index.js'
 
 test('retryDelay: linear, constant, exponential, capped by max and by a u32 of ms', () => {
@@ -31,6 +32,21 @@ test('settings: the smallest of argument and policies wins; retries default the 
   const plain = resolveSettings({ 'x-delayed-retry-multiplier': 2 })
   assert.equal(plain.retry, undefined, 'the multiplier alone enables nothing')
   assert.equal(plain.deliveryLimit, undefined)
+})
+
+test('a delivery-limit an older Warren stored unchecked does not stop a start, and is ignored', () => {
+  const p = {
+    vhost: '/',
+    name: 'old',
+    pattern: '.*',
+    applyTo: 'queues' as const,
+    priority: 0,
+    definition: { 'delivery-limit': 'ten' },
+  }
+  assert.throws(() => validatePolicy(p, false), /^<<"ten">> is not a valid delivery limit$/)
+  validatePolicy(p, false, false)
+  assert.equal(resolveSettings({}, p.definition).deliveryLimit, undefined)
+  assert.equal(resolveSettings({}, { 'delivery-limit': -1 }).deliveryLimit, undefined)
 })
 
 test('the count header: set on a copy, read back, removed from a publisher', () => {

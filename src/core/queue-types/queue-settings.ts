@@ -42,8 +42,12 @@ type Definition = Readonly<Record<string, unknown>> | undefined
  */
 export function resolveSettings(args: FieldTable, policy?: Definition, operator?: Definition): QueueSettings {
   const fromArg = (k: string): number | undefined => fieldNumber(args[`x-${k}`])
-  const fromDef = (d: Definition, k: string): number | undefined =>
-    typeof d?.[k] === 'number' ? (d[k] as number) : undefined
+  // Every numeric key is a count of something; anything else (a value an older Warren stored for a key
+  // it ignored) counts as unset.
+  const fromDef = (d: Definition, k: string): number | undefined => {
+    const v = d?.[k]
+    return typeof v === 'number' && Number.isInteger(v) && v >= 0 ? v : undefined
+  }
   const smallest = (k: string): number | undefined => {
     const values = [fromArg(k), fromDef(policy, k), fromDef(operator, k)].filter(
       (v): v is number => v !== undefined,
