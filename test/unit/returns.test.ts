@@ -43,7 +43,7 @@ test('a delivery-limit an older Warren stored unchecked does not stop a start, a
     priority: 0,
     definition: { 'delivery-limit': 'ten' },
   }
-  assert.throws(() => validatePolicy(p, false), /^<<"ten">> is not a valid delivery limit$/)
+  assert.throws(() => validatePolicy(p, false), { message: '<<"ten">> is not a valid delivery limit' })
   validatePolicy(p, false, false)
   assert.equal(resolveSettings({}, p.definition).deliveryLimit, undefined)
   assert.equal(resolveSettings({}, { 'delivery-limit': -1 }).deliveryLimit, undefined)
