@@ -343,7 +343,7 @@ export class ClassicQueue implements Queue {
   }
 
   /**
-   * Drops every ready message and those waiting for a retry (as LavinMQ empties its retry queue too);
+   * Drops every ready message and those waiting for a retry (held back, but still the queue's own);
    * returns how many. Unacked messages are untouched, as in RabbitMQ.
    */
   purge(): number {
