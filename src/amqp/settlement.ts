@@ -49,7 +49,7 @@ export class Settlement {
 
   /** basic.recover, and a closing channel: every unacked delivery goes back to its queue. */
   requeueAll(): void {
-    this.settleOrRequeue(this.host.unacked.takeAll(), true)
+    this.settleOrRequeue(this.host.unacked.takeAll(), true, false)
   }
 
   // ---- transactions ----
@@ -111,7 +111,8 @@ export class Settlement {
     }
   }
 
-  private settleOrRequeue(taken: readonly Unacked[], requeue: boolean): void {
+  /** `rejected`: a reject or nack (a retry backoff delays those), not a closed channel or a recover. */
+  private settleOrRequeue(taken: readonly Unacked[], requeue: boolean, rejected = true): void {
     const byQueue = new Map<Queue, QueueEntry[]>()
     for (const u of taken) {
       if (u.consumer) u.consumer.unacked--
@@ -123,7 +124,7 @@ export class Settlement {
       if (list) list.push(u.entry)
       else byQueue.set(u.queue, [u.entry])
     }
-    for (const [q, entries] of byQueue) q.requeue(entries)
+    for (const [q, entries] of byQueue) q.requeue(entries, rejected)
   }
 
   /** Deliveries resume once per batch of acks rather than once per ack. */

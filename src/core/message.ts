@@ -59,7 +59,8 @@ export class Message {
 
 /** One message's place in one queue. */
 export interface QueueEntry {
-  readonly message: Message
+  /** Replaced by a copy with a new x-delivery-count when a queue that counts deliveries takes it back. */
+  message: Message
   /** Position in the queue: requeued entries go back to their original place. */
   readonly seq: number
   redelivered: boolean

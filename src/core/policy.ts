@@ -25,6 +25,11 @@ const QUEUE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'dead-letter-exchange': (v) => typeof v === 'string',
   'dead-letter-routing-key': (v) => typeof v === 'string',
   'queue-mode': (v) => v === 'default' || v === 'lazy',
+  'delivery-limit': isNonNegInt,
+  // LavinMQ's keys for delayed retry (see queue-settings.ts); as there, at least 1.
+  'delayed-retry-min': isPositiveInt,
+  'delayed-retry-multiplier': (v) => isPositiveInt(v) && (v as number) <= 2 ** 31 - 1,
+  'delayed-retry-max': isPositiveInt,
 }
 const EXCHANGE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'alternate-exchange': (v) => typeof v === 'string',
@@ -39,7 +44,6 @@ const IGNORED_KEYS = new Set([
   'queue-master-locator',
   'federation-upstream',
   'federation-upstream-set',
-  'delivery-limit',
   'max-in-memory-length',
   'max-in-memory-bytes',
   'queue-version',
@@ -58,11 +62,14 @@ const OPERATOR_KEYS = new Set([
 function isNonNegInt(v: unknown): boolean {
   return typeof v === 'number' && Number.isInteger(v) && v >= 0
 }
+function isPositiveInt(v: unknown): boolean {
+  return isNonNegInt(v) && (v as number) > 0
+}
 
 /**
  * RabbitMQ's checks of a policy being set. `checkPattern` is false for policies read back from disk: an
  * older Warren accepted patterns RE2 refuses, and such a pattern now matches nothing rather than stopping
- * the broker from starting.
+ * the broker from starting; nor are their values checked again.
  */
 export function validatePolicy(p: Policy, operator: boolean, checkPattern = true): void {
   if (!['queues', 'exchanges', 'all'].includes(p.applyTo)) {
@@ -89,10 +96,18 @@ export function validatePolicy(p: Policy, operator: boolean, checkPattern = true
   }
   for (const [k, v] of Object.entries(p.definition)) {
     const check = QUEUE_KEYS[k] ?? EXCHANGE_KEYS[k]
-    if (check && !check(v))
-      throw new PreconditionFailedError(`invalid value ${JSON.stringify(v)} for policy key '${k}'`)
+    // An older Warren ignored delivery-limit and kept any value: one read back from disk must not stop
+    // the broker from starting (resolveSettings ignores a value that is not a count).
+    if (check && !check(v) && checkPattern) throw new PreconditionFailedError(invalidValue(k, v))
   }
   if (Object.keys(p.definition).length === 0) throw new PreconditionFailedError('no policy definition given')
+}
+
+/** RabbitMQ's own text for a bad delivery limit; Warren's for the other keys. */
+function invalidValue(key: string, v: unknown): string {
+  if (key === 'delivery-limit')
+    return `${typeof v === 'string' ? `<<"${v}">>` : JSON.stringify(v)} is not a valid delivery limit`
+  return `invalid value ${JSON.stringify(v)} for policy key '${key}'`
 }
 
 /** The highest-priority policy of `policies` that applies to an object of this kind and name. */

@@ -62,12 +62,22 @@ export class VhostCounters {
   /** Messages received on channels in confirm mode. */
   receivedConfirm = 0
   /** Messages sent to a dead-letter exchange, by reason (RabbitMQ's dead_letter_strategy at_most_once). */
-  readonly deadLettered: Record<DeadLetterReason, number> = { expired: 0, maxlen: 0, rejected: 0 }
+  readonly deadLettered: Record<DeadLetterReason, number> = {
+    expired: 0,
+    maxlen: 0,
+    rejected: 0,
+    delivery_limit: 0,
+  }
   /**
    * Messages that left a queue for one of those reasons with no dead-letter exchange to go to, so they
    * were dropped (RabbitMQ counts them too, as dead_letter_strategy "disabled").
    */
-  readonly dropped: Record<DeadLetterReason, number> = { expired: 0, maxlen: 0, rejected: 0 }
+  readonly dropped: Record<DeadLetterReason, number> = {
+    expired: 0,
+    maxlen: 0,
+    rejected: 0,
+    delivery_limit: 0,
+  }
 }
 
 /**

@@ -65,7 +65,6 @@ const NOT_SERVED: Readonly<Record<string, string>> = {
   raft_log_last_written_index: RAFT,
   raft_entry_commit_latency_seconds: RAFT,
   global_messages_dead_lettered_confirmed_total: `at-least-once dead-lettering: ${RAFT}`,
-  global_messages_dead_lettered_delivery_limit_total: `delivery limits: ${RAFT}`,
   queue_messages_persistent: `persistent messages per queue: ${NOT_COUNTED}`,
   queue_messages_persistent_bytes: `persistent messages per queue: ${NOT_COUNTED}`,
   queue_head_message_timestamp: 'the head message timestamp is not kept per queue',

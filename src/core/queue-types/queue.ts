@@ -22,7 +22,7 @@ export interface QueueOptions {
   readonly args: FieldTable
 }
 
-export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen'
+export type DeadLetterReason = 'rejected' | 'expired' | 'maxlen' | 'delivery_limit'
 
 /** A message taken by basic.get, and what its delivery must wait for (see Queue.get). */
 export interface Taken {
@@ -95,6 +95,8 @@ export interface Queue {
   readonly messageCount: number
   readonly readyByteCount: number
   readonly unackedByteCount: number
+  /** Messages returned with requeue that wait for their retry backoff (not ready, not unacked). */
+  readonly delayedCount: number
   /** Ready messages whose bodies are on disk only. */
   readonly pagedOutCount: number
   /** Body bytes of the queue's messages held in memory: ready ones not paged out, and unacked ones. */
@@ -127,7 +129,11 @@ export interface Queue {
   settle(entry: QueueEntry): void
   /** Rejected or nacked without requeue: dead-lettered as 'rejected'. */
   discard(entries: readonly QueueEntry[]): void
-  requeue(entries: readonly QueueEntry[]): void
+  /**
+   * Back to the queue. `rejected`: by a reject or nack with requeue (which a retry backoff delays),
+   * rather than by a closed channel, basic.recover or the management API's get with requeue.
+   */
+  requeue(entries: readonly QueueEntry[], rejected?: boolean): void
 
   // ---- management ----
   /** Drops every ready message; returns how many. */

@@ -65,6 +65,9 @@ export function formatQueue(
   out['messages_ready_ram'] = q.readyCount - pagedOut
   withDetails(out, values, rates, ['messages_unacknowledged'])
   out['messages_unacknowledged_ram'] = q.unackedCount
+  // Warren's own field: returned messages waiting for their retry backoff (LavinMQ shows them as the
+  // length of its amq.retry- queue). They are neither ready nor unacknowledged.
+  out['messages_delayed'] = q.delayedCount
   Object.assign(out, {
     name: q.name,
     node: ctx.nodeName,

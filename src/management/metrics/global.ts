@@ -154,6 +154,7 @@ const GLOBAL: readonly Global[] = [
 ]
 
 const DEAD_LETTERED = [
+  ['delivery_limit', 'Total number of messages dead-lettered due to delivery-limit exceeded'],
   ['expired', 'Total number of messages dead-lettered due to message TTL exceeded'],
   ['maxlen', 'Total number of messages dead-lettered due to overflow drop-head or reject-publish-dlx'],
   ['rejected', 'Total number of messages dead-lettered due to basic.reject or basic.nack'],

@@ -16,7 +16,7 @@ const QUEUE_COLUMNS = byName(
   'arguments auto_delete consumer_capacity consumer_utilisation consumers disk_reads disk_writes durable ' +
     'exclusive exclusive_consumer_pid exclusive_consumer_tag head_message_timestamp leader members memory ' +
     'message_bytes message_bytes_persistent message_bytes_ram message_bytes_ready ' +
-    'message_bytes_unacknowledged messages messages_persistent messages_ram messages_ready ' +
+    'message_bytes_unacknowledged messages messages_delayed messages_persistent messages_ram messages_ready ' +
     'messages_ready_ram messages_unacknowledged messages_unacknowledged_ram name online owner_pid pid ' +
     'policy slave_pids state synchronised_slave_pids type',
   { arguments: table, owner_pid: { get: nested('owner_pid_details', 'name') } },

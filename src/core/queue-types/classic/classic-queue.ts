@@ -29,6 +29,8 @@ import { recoveredEntry } from './recovery.js'
 import { QueueTimers } from './queue-timers.js'
 import type { ReadyMessages } from './ready-messages.js'
 import { QueueBacking } from './backing.js'
+import { withoutDeliveryCount } from './delivery-count.js'
+import { Returns } from './returns.js'
 
 export class ClassicQueue implements Queue {
   readonly kind = 'queue' as const
@@ -59,6 +61,8 @@ export class ClassicQueue implements Queue {
   private readonly dispatcher: Dispatcher
   private readonly timers: QueueTimers
   private readonly moves: DeadLetterMoves
+  /** Delivery counts and retry backoff (returns.ts); used only when the queue has a delivery limit. */
+  private readonly returns: Returns
 
   constructor(
     opts: QueueOptions,
@@ -105,7 +109,26 @@ export class ClassicQueue implements Queue {
       forget: (entry) => this.forget(entry),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
     })
+    this.returns = this.newReturns()
     this.touch()
+  }
+
+  private newReturns(): Returns {
+    return new Returns({
+      clock: this.host.clock,
+      settings: () => this.settings,
+      durable: () => this.store,
+      backing: () => this.backing.store,
+      isDeleted: () => this.deleted,
+      restore: (e) => this.ready.restore(e),
+      retryDue: (e) => {
+        // Its TTL kept running while it waited (LavinMQ's rule too): an expired message goes now.
+        if (e.expiresAt <= this.host.clock.now()) this.moves.move([e], 'expired')
+        else this.accept({ ...e, seq: this.nextSeq++ })
+      },
+      exceeded: (entries) => this.moves.move(entries, 'delivery_limit'),
+      storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
+    })
   }
 
   /** Memory is short: the part of the window a paging queue would not keep in memory goes to disk. */
@@ -125,11 +148,14 @@ export class ClassicQueue implements Queue {
   get readyByteCount(): number {
     return this.ready.bytes
   }
+  get delayedCount(): number {
+    return this.returns.waiting
+  }
   get pagedOutCount(): number {
     return this.ready.pagedOut
   }
   get memoryBytes(): number {
-    return this.ready.inMemoryBytes + this.counts.unackedByteCount
+    return this.ready.inMemoryBytes + this.counts.unackedByteCount + this.returns.bytes
   }
   get unackedByteCount(): number {
     return this.counts.unackedByteCount
@@ -168,7 +194,9 @@ export class ClassicQueue implements Queue {
    * Adds a message at the tail and starts delivery. Returns false when overflow refused it
    * (reject-publish); with reject-publish-dlx the refused message is dead-lettered.
    */
-  enqueue(message: Message): Enqueued {
+  enqueue(published: Message): Enqueued {
+    // One header lookup per publish, and only into a queue that counts deliveries.
+    const message = this.settings.deliveryLimit === undefined ? published : withoutDeliveryCount(published)
     if (this.wouldRejectPublish(message)) {
       if (this.settings.overflow === 'reject-publish-dlx')
         void this.host.deadLetter(this, [message], 'maxlen')
@@ -239,9 +267,10 @@ export class ClassicQueue implements Queue {
    * so that a crash cannot bring it back flagged as never delivered.
    */
   private handedOut(entry: QueueEntry, noAck: boolean): Promise<void> | undefined {
-    const wait =
-      // Only a persistent message in a durable queue comes back after a crash, so only it is marked.
-      entry.storeId !== -1 && !entry.redelivered && entry.message.persistent
+    const wait = entry.redelivered
+      ? this.returns.leaseOf(entry)
+      : // Only a persistent message in a durable queue comes back after a crash, so only it is marked.
+        entry.storeId !== -1 && entry.message.persistent
         ? this.store?.markDelivered(entry.storeId)
         : undefined
     if (noAck) this.forget(entry)
@@ -269,15 +298,21 @@ export class ClassicQueue implements Queue {
     else if (entries.length > 0) this.moves.move(entries, 'rejected')
   }
 
-  /** Unacked entries go back to their original places, flagged redelivered. */
-  requeue(entries: readonly QueueEntry[]): void {
+  /**
+   * Unacked entries go back to their original places, flagged redelivered. In a queue with a delivery
+   * limit each return is counted first (returns.ts): past the limit the message is dead-lettered, and a
+   * reject or nack with a retry backoff waits before it is ready again.
+   */
+  requeue(entries: readonly QueueEntry[], rejected = false): void {
+    const counted = this.settings.deliveryLimit !== undefined
     for (const e of entries) {
       this.counts.released(e)
       if (this.deleted) continue
       e.redelivered = true
-      this.ready.restore(e)
+      if (!counted) this.ready.restore(e)
     }
     if (this.deleted) return
+    if (counted) this.returns.returned(entries, rejected)
     this.dispatch()
     this.expireHead()
   }
@@ -307,24 +342,30 @@ export class ClassicQueue implements Queue {
     return this.settings.singleActiveConsumer ? this.consumers[0] : undefined
   }
 
-  /** Drops every ready message; returns how many. Unacked messages are untouched, as in RabbitMQ. */
+  /**
+   * Drops every ready message and those waiting for a retry (held back, but still the queue's own);
+   * returns how many. Unacked messages are untouched, as in RabbitMQ.
+   */
   purge(): number {
     const { count, storeIds } = this.ready.clear()
+    const waiting = this.returns.clear()
     const store = this.backing.store
     if (store) for (let k = 0; k < storeIds.length; k++) store.remove(storeIds[k] as number)
-    return count
+    if (store) for (const e of waiting) if (e.storeId !== -1) store.remove(e.storeId)
+    return count + waiting.length
   }
 
   /** At startup: every message of the queue's store, in store order; then what expired meanwhile goes. */
   async recover(progress: () => void): Promise<void> {
     await this.store?.recover((m) => {
       const entry = recoveredEntry(m, this.nextSeq++)
-      if (entry) this.ready.push(entry)
-      else this.store?.remove(m.id)
+      if (!entry) this.store?.remove(m.id)
+      else if (!this.returns.recovered(entry)) this.ready.push(entry)
       progress()
     })
     // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.
     this.expireHead()
+    this.returns.arm()
   }
 
   checkDeletable(ifUnused: boolean, ifEmpty: boolean): void {
@@ -334,6 +375,7 @@ export class ClassicQueue implements Queue {
   destroy(): void {
     this.deleted = true
     this.ready.clear()
+    this.returns.clear()
     this.timers.clear()
     for (const c of this.dispatcher.stop()) c.cancelledByQueue(this)
   }
@@ -368,6 +410,7 @@ export class ClassicQueue implements Queue {
 
   stop(): void {
     this.timers.clear()
+    this.returns.stop()
   }
 }
 

@@ -37,6 +37,13 @@ const positiveInt: Check = (v) => {
   const n = fieldNumber(v) as number
   return n === 0 ? `{value_zero,0}` : n < 0 ? `{value_negative,${n}}` : undefined
 }
+/** LavinMQ refuses a retry multiplier beyond a signed 32-bit integer. */
+const multiplier: Check = (v) => {
+  const e = positiveInt(v)
+  if (e) return e
+  const n = fieldNumber(v) as number
+  return n > 2 ** 31 - 1 ? `{max_value_exceeded,${n}}` : undefined
+}
 const str: Check = (v) => (typeof v === 'string' ? undefined : `{unacceptable_type,${describeType(v)}}`)
 /** A string from a fixed set; RabbitMQ names the failure per argument. */
 const oneOf =
@@ -61,7 +68,7 @@ const queueType: Check = (v) => {
     : `"unsupported queue type '${String(v)}'" (Warren supports classic queues only)`
 }
 
-/** Arguments RabbitMQ 3.10 validates for classic queues, and how. */
+/** Arguments RabbitMQ 3.10 validates for classic queues (and Warren's additions), and how. */
 export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
   'x-message-ttl': nonNegInt,
   'x-expires': positiveInt,
@@ -75,11 +82,15 @@ export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
   'x-queue-mode': oneOf((m) => `"unsupported queue mode '${m}'"`, 'default', 'lazy'),
   'x-queue-type': queueType,
   'x-queue-master-locator': str,
+  // A quorum queue's delivery limit and LavinMQ's delayed retry, which Warren's classic queues have too.
+  'x-delivery-limit': nonNegInt,
+  'x-delayed-retry-min': positiveInt,
+  'x-delayed-retry-multiplier': multiplier,
+  'x-delayed-retry-max': positiveInt,
 }
 
 /** Arguments of quorum and stream queues, which RabbitMQ refuses on a classic queue. */
 const OTHER_QUEUE_TYPE_ARGS = [
-  'x-delivery-limit',
   'x-dead-letter-strategy',
   'x-max-in-memory-length',
   'x-max-in-memory-bytes',
