@@ -19,6 +19,8 @@ const ARGUMENTS = [
   ['x-max-length', 'Lim', 'max length'],
   ['x-max-length-bytes', 'Lim B', 'max length bytes'],
   ['x-delivery-limit', 'DlL', 'delivery limit'],
+  ['x-delayed-retry-min', 'Retry', 'delayed retry with backoff'],
+  ['x-delayed-type', 'Dly', 'delayed messages, routed as this type when due'],
   ['x-overflow', 'Ovfl', 'overflow behaviour'],
   ['x-dead-letter-exchange', 'DLX', 'dead letter exchange'],
   ['x-dead-letter-routing-key', 'DLK', 'dead letter routing key'],

@@ -223,6 +223,8 @@ function queueFacts(q) {
     ['Features', features(q)],
     ['Ready', fmtNum(q.messages_ready)],
     ['Unacked', fmtNum(q.messages_unacknowledged)],
+    // Rejected messages waiting out a retry backoff (x-delayed-retry-*): not ready yet, not in the total.
+    ...(q.messages_delayed > 0 ? [['Waiting to retry', fmtNum(q.messages_delayed)]] : []),
     ['Total', fmtNum(q.messages)],
     ['Message body bytes', fmtBytes(q.message_bytes)],
     ['Memory', fmtBytes(q.memory)],
