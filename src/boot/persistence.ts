@@ -19,7 +19,7 @@ import {
   type Queue,
   type QueueStore,
 } from '../core/index.js'
-import { checkUserPattern, type Logger } from '../shared/index.js'
+import { checkUserPattern, isNoSpace, type Logger, NoSpaceError } from '../shared/index.js'
 import { DeferredQueueStore } from '../store/index.js'
 import { DefinitionSaver } from './definition-saver.js'
 
@@ -52,7 +52,7 @@ export class Persistence implements DurabilityListener {
     const store = new DeferredQueueStore(this.messages.openQueue(q.vhost, q.name))
     this.stores.set(q, store)
     // A store that cannot be opened (a full disk) fails the declaration, which is then undone.
-    this.track(store.whenOpen)
+    this.track(noSpaceSaid(store.whenOpen, `the messages of queue '${q.name}'`))
     return store
   }
 
@@ -75,7 +75,7 @@ export class Persistence implements DurabilityListener {
     let store = this.exchangeStores.get(key)
     if (!store) {
       const opening = new DeferredQueueStore(this.messages.openQueue(vhost, exchangeStoreName(exchange)))
-      this.track(opening.whenOpen)
+      this.track(noSpaceSaid(opening.whenOpen, `the messages of exchange '${exchange}'`))
       this.exchangeStores.set(key, (store = opening))
     }
     return store
@@ -260,6 +260,17 @@ export class Persistence implements DurabilityListener {
     await this.paging?.close()
     await this.unlock()
   }
+}
+
+/**
+ * A store that cannot be created on a full disk fails what waits on it (a declaration) with RabbitMQ's
+ * 506 RESOURCE_ERROR, as a definitions save does, not with the raw ENOSPC (541): whichever of the two
+ * fails first, the client reads the same answer.
+ */
+function noSpaceSaid(opening: Promise<void>, what: string): Promise<void> {
+  return opening.catch((err: unknown) => {
+    throw isNoSpace(err) && !(err instanceof NoSpaceError) ? new NoSpaceError(what, err) : err
+  })
 }
 
 function normalizeTags(tags: string | string[]): string[] {
