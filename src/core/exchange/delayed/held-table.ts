@@ -125,15 +125,8 @@ export class SlotHeap {
       grown.set(this.items)
       this.items = grown
     }
-    const a = this.items
-    let i = this.n++
-    while (i > 0) {
-      const parent = (i - 1) >> 1
-      if (!this.table.earlier(slot, a[parent] as number)) break
-      a[i] = a[parent] as number
-      i = parent
-    }
-    a[i] = slot
+    this.items[this.n] = slot
+    this.siftUp(this.n++)
   }
 
   pop(): number | undefined {
