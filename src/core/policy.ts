@@ -3,6 +3,7 @@
 // Of the matching policies the one with the highest priority applies (one user policy and one operator
 // policy per object). See QueueSettings for how a definition combines with queue arguments.
 import { checkUserPattern, PreconditionFailedError, userPattern } from '../shared/index.js'
+import { DEDUP_POLICY_KEYS } from './exchange/index.js'
 
 export type ApplyTo = 'queues' | 'exchanges' | 'all'
 
@@ -30,6 +31,8 @@ const QUEUE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'delayed-retry-min': isPositiveInt,
   'delayed-retry-multiplier': (v) => isPositiveInt(v) && (v as number) <= 2 ** 31 - 1,
   'delayed-retry-max': isPositiveInt,
+  // The deduplication plugin's keys (it registers them as policy validators).
+  ...DEDUP_POLICY_KEYS,
 }
 const EXCHANGE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'alternate-exchange': (v) => typeof v === 'string',

@@ -3,7 +3,7 @@
 // enqueueing it on them. Runs per message, so it allocates nothing in the common case: the destination
 // list, the result and the visited marks (a per-publish epoch instead of a Set) are reused.
 import { clearArray, type FieldTable } from '../shared/index.js'
-import type { Destination, Exchange, RouteSink } from './exchange/index.js'
+import type { Destination, EnqueueWatcher, Exchange, RouteSink } from './exchange/index.js'
 import type { Message } from './message.js'
 import { type DurabilityTicket, isQueue, type Queue } from './queue-types/index.js'
 
@@ -50,7 +50,17 @@ export class Router {
       this.held = true
       if (ticket && !this.heldTickets.includes(ticket)) this.heldTickets.push(ticket)
     },
+    watch: (w) => {
+      this.watched = true
+      if (!this.watchers.includes(w)) this.watchers.push(w)
+    },
   }
+  /**
+   * Exchanges of the last route that want to hear what the queues answered (see RouteSink.watch), and a
+   * flag the publish path tests instead of the list, for the same reason as `held`.
+   */
+  private watched = false
+  private readonly watchers: EnqueueWatcher[] = []
   /**
    * Whether the last route was kept by an exchange (a delayed one), and what keeping it durably waits for.
    * The publish path tests the flag alone: holding is rare, and S1 feels every extra step per message.
@@ -78,7 +88,7 @@ export class Router {
     result.congested = undefined
     if (this.held) for (const t of this.heldTickets) result.tickets.push(t)
     if (tracing) for (const q of routed) result.queueNames.push(q.name)
-    if (routed.length === 0) return result
+    if (routed.length === 0) return this.watched ? this.tellWatchers(result) : result
     // Enqueueing can dead-letter (overflow, TTL 0), which routes again: give nested routes another array.
     this.routed = this.spareRouted.pop() ?? []
     const stored = stripBcc(msg)
@@ -91,6 +101,18 @@ export class Router {
     }
     this.spareRouted.push(this.routed)
     this.routed = routed
+    return this.watched ? this.tellWatchers(result) : result
+  }
+
+  private tellWatchers(result: PublishResult): PublishResult {
+    // An enqueue that dead-lettered routed again and cleared the list: a watcher that is not told copes.
+    const watchers = this.watchers
+    for (let i = 0; i < watchers.length; i++) {
+      const t = (watchers[i] as EnqueueWatcher).enqueued(result.tickets)
+      if (t && !result.tickets.includes(t)) result.tickets.push(t)
+    }
+    this.watched = false
+    clearArray(watchers)
     return result
   }
   private readonly spareRouted: Queue[][] = []
@@ -107,6 +129,10 @@ export class Router {
     if (this.held) {
       this.held = false
       clearArray(this.heldTickets)
+    }
+    if (this.watched) {
+      this.watched = false
+      clearArray(this.watchers)
     }
     this.epoch++
     this.routingMessage = msg

@@ -118,7 +118,11 @@ describe('x-consistent-hash bucket ring', () => {
 /** The destinations a route reached. */
 function routeOf(ex: Exchange, routingKey: string): Exchange[] {
   const out: Exchange[] = []
-  const sink: RouteSink = { add: (d) => void out.push(d as Exchange), hold: () => undefined }
+  const sink: RouteSink = {
+    add: (d) => void out.push(d as Exchange),
+    hold: () => undefined,
+    watch: () => undefined,
+  }
   ex.route(new Message(ex.name, routingKey, {}, Buffer.alloc(0)), routingKey, sink)
   return out
 }

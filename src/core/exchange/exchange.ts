@@ -33,6 +33,20 @@ export interface RouteSink {
    * now. The publisher's confirm waits for `ticket` (the exchange's store) when there is one.
    */
   hold(ticket: DurabilityTicket | undefined): void
+  /**
+   * The exchange routes the message now but must hear what its queues answered (a deduplicating
+   * exchange stores a key once the copies are on disk). Only publishes tell watchers; other routes
+   * (dead-lettering) do not, and the watcher copes with never hearing.
+   */
+  watch(watcher: EnqueueWatcher): void
+}
+
+export interface EnqueueWatcher {
+  /**
+   * The message was enqueued; `tickets` are what its durable copies wait for (read them now, the array
+   * is reused). Returns what the publisher's confirm must also wait for, if anything.
+   */
+  enqueued(tickets: readonly DurabilityTicket[]): DurabilityTicket | undefined
 }
 
 export abstract class Exchange {

@@ -1,4 +1,5 @@
 import { consistentHashExchangeType } from './consistent-hash.js'
+import { dedupExchangeType } from './dedup/dedup-exchange.js'
 import { DirectExchange } from './direct.js'
 import { type ExchangeType, ExchangeTypes } from './exchange-type.js'
 import { FanoutExchange } from './fanout.js'
@@ -7,7 +8,14 @@ import { modulusHashExchangeType } from './modulus-hash.js'
 import { randomExchangeType } from './random.js'
 import { TopicExchange } from './topic.js'
 
-export { Exchange, type Binding, type Destination, type ExchangeOptions, type RouteSink } from './exchange.js'
+export {
+  Exchange,
+  type Binding,
+  type Destination,
+  type EnqueueWatcher,
+  type ExchangeOptions,
+  type RouteSink,
+} from './exchange.js'
 export { DirectExchange, FanoutExchange, HeadersExchange, TopicExchange }
 export { headersMatch, validateHeadersBindingArgs } from './headers.js'
 export { type ExchangeHost, type ExchangeType, ExchangeTypes } from './exchange-type.js'
@@ -19,6 +27,9 @@ export { ModulusHashExchange, modulusHashExchangeType } from './modulus-hash.js'
 export { RandomExchange, randomExchangeType } from './random.js'
 export { DelayedExchange, delayedExchangeType, type HeldMessage } from './delayed/delayed-exchange.js'
 export type { CronSchedules, Schedule } from './delayed/schedule.js'
+export { DedupExchange, dedupExchangeType } from './dedup/dedup-exchange.js'
+export { DedupCache, type CacheEntry } from './dedup/dedup-cache.js'
+export { DEDUP_HEADER, DEDUP_POLICY_KEYS, dedupKey } from './dedup/dedup-args.js'
 
 /** The exchange types every RabbitMQ has. */
 export const standardExchangeTypes: readonly ExchangeType[] = [
@@ -53,6 +64,7 @@ export const pluginExchangeTypes: readonly ExchangeType[] = [
   consistentHashExchangeType,
   modulusHashExchangeType,
   randomExchangeType,
+  dedupExchangeType,
 ]
 
 export function defaultExchangeTypes(): ExchangeTypes {

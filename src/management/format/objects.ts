@@ -4,6 +4,7 @@ import { displayAddress } from '../../shared/index.js'
 import { createHash } from 'node:crypto'
 import {
   type Binding,
+  DedupExchange,
   DelayedExchange,
   type Exchange,
   isQueue,
@@ -114,6 +115,11 @@ export function formatExchange(ctx: ManagementContext, ex: Exchange): Item {
     out['next_delayed_delivery'] = next === undefined ? null : new Date(next).toISOString()
     const l = ex.lateness
     out['delayed_lateness_ms'] = { samples: l.samples, p50: l.p50, p99: l.p99, p999: l.p999, max: l.max }
+  }
+  // The deduplication plugin's cache_info (entries and size; Erlang's byte count has no meaning here).
+  if (ex instanceof DedupExchange) {
+    out['cache_info'] = { entries: ex.cacheSize, size: ex.cacheCapacity }
+    out['messages_deduplicated'] = ex.deduplicated
   }
   return out
 }
