@@ -12,6 +12,7 @@ export {
 } from './queue.js'
 export { type QueueType, QueueTypes } from './queue-type.js'
 export { type QueueSettings, resolveSettings } from './queue-settings.js'
+export { QueueDedup, QUEUE_DEDUP_ARG } from './queue-dedup.js'
 export { classicQueueType } from './classic/index.js'
 
 import { classicQueueType } from './classic/index.js'

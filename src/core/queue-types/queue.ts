@@ -10,6 +10,7 @@ import type { Message, QueueEntry } from '../message.js'
 import type { Policy } from '../policy.js'
 import type { QueueStore } from '../ports.js'
 import type { MessageStats } from '../stats.js'
+import type { QueueDedup } from './queue-dedup.js'
 import type { QueueSettings } from './queue-settings.js'
 
 export interface QueueOptions {
@@ -89,6 +90,8 @@ export interface Queue {
   readonly deleted: boolean
   /** Message counters for the management API. */
   readonly stats: MessageStats
+  /** The keys of an x-message-deduplication queue; undefined for a queue without the argument. */
+  readonly deduplication?: QueueDedup | undefined
 
   readonly readyCount: number
   readonly unackedCount: number

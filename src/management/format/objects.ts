@@ -61,6 +61,12 @@ export function formatQueue(
   if (stats) out['message_stats'] = stats
   withDetails(out, values, rates, ['messages'])
   out['messages_paged_out'] = pagedOut
+  // The deduplication plugin's cache info of an x-message-deduplication queue: keys of messages in it.
+  const dedup = q.deduplication
+  if (dedup) {
+    out['message_deduplication_cache_info'] = { entries: dedup.size }
+    out['messages_deduplicated'] = dedup.deduplicated
+  }
   out['messages_ram'] = q.messageCount - pagedOut
   withDetails(out, values, rates, ['messages_ready'])
   out['messages_ready_ram'] = q.readyCount - pagedOut

@@ -21,6 +21,7 @@ import {
   type Taken,
 } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
+import { type QueueDedup, queueDedupFor } from '../queue-dedup.js'
 import { DeadLetterMoves } from './dead-letter-moves.js'
 import { Dispatcher } from './dispatcher.js'
 import { dropOverLimit, expiryFor, takeExpired, wouldRejectPublish } from './overflow.js'
@@ -63,6 +64,8 @@ export class ClassicQueue implements Queue {
   private readonly moves: DeadLetterMoves
   /** Delivery counts and retry backoff (returns.ts); used only when the queue has a delivery limit. */
   private readonly returns: Returns
+  /** x-message-deduplication: the keys of the messages in the queue (undefined without the argument). */
+  readonly deduplication: QueueDedup | undefined
 
   constructor(
     opts: QueueOptions,
@@ -75,6 +78,7 @@ export class ClassicQueue implements Queue {
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
     this.settings = resolveSettings(opts.args)
+    this.deduplication = queueDedupFor(opts.args)
     this.timers = new QueueTimers(
       host.clock,
       () => this.expireHead(),
@@ -105,7 +109,10 @@ export class ClassicQueue implements Queue {
     this.moves = new DeadLetterMoves({
       isDeleted: () => this.deleted,
       backing: () => this.backing.store,
-      deadLetter: (messages, reason) => this.host.deadLetter(this, messages, reason),
+      deadLetter: (messages, reason) => {
+        if (this.deduplication) for (const m of messages) this.deduplication.left(m)
+        return this.host.deadLetter(this, messages, reason)
+      },
       forget: (entry) => this.forget(entry),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
     })
@@ -202,6 +209,8 @@ export class ClassicQueue implements Queue {
         void this.host.deadLetter(this, [message], 'maxlen')
       return false
     }
+    // A duplicate is taken (the publisher's confirm acks it) and dropped.
+    if (this.deduplication && !this.deduplication.admit(message)) return true
     const expiresAt = expiryFor(this.settings, message, this.host.clock)
     const stored = this.store !== undefined && message.persistent
     const entry: QueueEntry = {
@@ -281,6 +290,7 @@ export class ClassicQueue implements Queue {
   /** The entry leaves the queue for good: its stored copy is dropped. Returns its message. */
   private forget(entry: QueueEntry): Message {
     if (entry.storeId !== -1) this.backing.store?.remove(entry.storeId)
+    this.deduplication?.left(entry.message)
     return entry.message
   }
 
@@ -349,6 +359,7 @@ export class ClassicQueue implements Queue {
   purge(): number {
     const { count, storeIds } = this.ready.clear()
     const waiting = this.returns.clear()
+    this.deduplication?.clear()
     const store = this.backing.store
     if (store) for (let k = 0; k < storeIds.length; k++) store.remove(storeIds[k] as number)
     if (store) for (const e of waiting) if (e.storeId !== -1) store.remove(e.storeId)
@@ -360,7 +371,10 @@ export class ClassicQueue implements Queue {
     await this.store?.recover((m) => {
       const entry = recoveredEntry(m, this.nextSeq++)
       if (!entry) this.store?.remove(m.id)
-      else if (!this.returns.recovered(entry)) this.ready.push(entry)
+      else {
+        this.deduplication?.recovered(entry.message)
+        if (!this.returns.recovered(entry)) this.ready.push(entry)
+      }
       progress()
     })
     // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.

@@ -87,6 +87,8 @@ export const QUEUE_ARGS: Readonly<Record<string, Check>> = {
   'x-delayed-retry-min': positiveInt,
   'x-delayed-retry-multiplier': multiplier,
   'x-delayed-retry-max': positiveInt,
+  // The message-deduplication plugin's queue argument.
+  'x-message-deduplication': bool,
 }
 
 /** Arguments of quorum and stream queues, which RabbitMQ refuses on a classic queue. */
