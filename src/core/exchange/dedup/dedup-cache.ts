@@ -6,6 +6,7 @@
 import type { Clock, TimerHandle } from '../../../shared/index.js'
 
 export interface CacheEntry {
+  readonly key: string
   /** Clock ms; Infinity for a key that never expires. */
   readonly expiresAt: number
   /** Its record in the owner's store; -1 while it has none (in memory only, or not stored yet). */
@@ -17,6 +18,13 @@ const SWEEP_MIN_MS = 1000
 
 export class DedupCache {
   private readonly entries = new Map<string, CacheEntry>()
+  /**
+   * Entries oldest first, from `head` on. A Map iterated from its start after many deletions walks their
+   * holes (O(n) per eviction in V8), so the order is kept here; entries that left early stay until they
+   * reach the head or a compaction.
+   */
+  private order: CacheEntry[] = []
+  private head = 0
   private timer: TimerHandle | undefined
   private timerAt = Infinity
   private lastSweep = -Infinity
@@ -44,8 +52,9 @@ export class DedupCache {
   /** Adds a key that get() did not find; the oldest key makes room when the cache is full. */
   add(key: string, expiresAt: number, storeId: number): CacheEntry {
     if (this.entries.size >= this.capacity) this.evictOldest()
-    const e: CacheEntry = { expiresAt, storeId }
+    const e: CacheEntry = { key, expiresAt, storeId }
     this.entries.set(key, e)
+    this.order.push(e)
     if (expiresAt < this.timerAt) this.arm(expiresAt)
     return e
   }
@@ -60,6 +69,8 @@ export class DedupCache {
   clear(stop: boolean): void {
     for (const e of this.entries.values()) this.dropped(e)
     this.entries.clear()
+    this.order = []
+    this.head = 0
     if (stop) this.stop()
   }
 
@@ -71,7 +82,26 @@ export class DedupCache {
   }
 
   private evictOldest(): void {
-    for (const [key, e] of this.entries) return this.drop(key, e)
+    while (this.head < this.order.length) {
+      const e = this.order[this.head++] as CacheEntry
+      if (this.entries.get(e.key) === e) {
+        this.drop(e.key, e)
+        break
+      }
+    }
+    this.compact()
+  }
+
+  /** Lets go of the entries before the head, and of those that left early once they are most. */
+  private compact(): void {
+    const n = this.order.length - this.head
+    if (this.head > 4096 && this.head > n) {
+      this.order = this.order.slice(this.head)
+      this.head = 0
+    } else if (n > 2 * this.capacity + 4096) {
+      this.order = this.order.slice(this.head).filter((e) => this.entries.get(e.key) === e)
+      this.head = 0
+    }
   }
 
   private drop(key: string, e: CacheEntry): void {
@@ -99,6 +129,7 @@ export class DedupCache {
       if (e.expiresAt <= now) this.drop(key, e)
       else if (e.expiresAt < next) next = e.expiresAt
     }
+    this.compact()
     if (next < Infinity) this.arm(next)
   }
 }
