@@ -17,6 +17,8 @@ describe('hash and random exchange types in the management API', () => {
       types.filter((t) => t.name.startsWith('x-') && t.name !== 'x-delayed-message'),
       [
         { name: 'x-consistent-hash', description: 'Consistent Hashing Exchange', enabled: true },
+        // The deduplication plugin's description, as its exchange type module gives it.
+        { name: 'x-message-deduplication', description: 'Message Deduplication Exchange.', enabled: true },
         { name: 'x-modulus-hash', description: 'Modulus Hashing Exchange', enabled: true },
         {
           name: 'x-random',
