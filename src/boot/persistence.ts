@@ -15,9 +15,12 @@ import {
   importPolicies,
   importTopology,
   importVhostLimits,
+  type Exchange,
+  type Message,
   type MessageStore,
   type Queue,
   type QueueStore,
+  type VHost,
 } from '../core/index.js'
 import { checkUserPattern, isNoSpace, type Logger, NoSpaceError } from '../shared/index.js'
 import { DeferredQueueStore } from '../store/index.js'
@@ -199,7 +202,9 @@ export class Persistence implements DurabilityListener {
     // Progress for large stores: at most one line a second, checked every 64k messages.
     let lastReport = started
     let seen = 0
-    const progress = (): void => {
+    let copyHeard: ((msg: Message) => void) | undefined
+    const progress = (msg: Message): void => {
+      copyHeard?.(msg)
       if ((++seen & 0xffff) !== 0 || Date.now() - lastReport < 1000) return
       lastReport = Date.now()
       this.logger.info(
@@ -208,6 +213,7 @@ export class Persistence implements DurabilityListener {
       )
     }
     for (const v of this.broker.vhosts.values()) {
+      copyHeard = recoveredCopyListener(v)
       for (const q of v.queues.values()) {
         if (!this.stores.has(q)) continue
         live.add(`${v.name}\u0000${q.name}`)
@@ -279,4 +285,15 @@ function normalizeTags(tags: string | string[]): string[] {
     .split(',')
     .map((t) => t.trim())
     .filter((t) => t !== '')
+}
+
+/**
+ * Tells the exchanges of a vhost that want it (a deduplicating one learns the keys of copies that reached
+ * disk before their key did) of each recovered message first published to them; undefined when none do.
+ */
+function recoveredCopyListener(v: VHost): ((msg: Message) => void) | undefined {
+  const hearing = new Map<string, Exchange>()
+  for (const ex of v.exchanges.values()) if (ex.hearsRecoveredCopies) hearing.set(ex.name, ex)
+  if (hearing.size === 0) return undefined
+  return (msg) => hearing.get(msg.exchange)?.copyRecovered(msg)
 }

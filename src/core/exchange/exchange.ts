@@ -112,6 +112,17 @@ export abstract class Exchange {
     return Promise.resolve()
   }
 
+  /**
+   * Whether it wants to hear of the messages it routed that queues recovered (copyRecovered); read once
+   * at startup, so that recovery pays nothing per message for the exchanges that do not.
+   */
+  get hearsRecoveredCopies(): boolean {
+    return false
+  }
+
+  /** A queue recovered a message first published to this exchange; runs before recover(). */
+  copyRecovered(_msg: Message): void {}
+
   /** The exchange was deleted, or its vhost: stop its timers and drop what it holds. */
   dispose(): void {}
 

@@ -151,8 +151,8 @@ export interface Queue {
   pageOutExcess(): void
 
   // ---- lifecycle ----
-  /** At startup: reads back what the queue's store holds; `progress` is called per message. */
-  recover(progress: () => void): Promise<void>
+  /** At startup: reads back what the queue's store holds; `progress` is called per message it keeps. */
+  recover(progress: (msg: Message) => void): Promise<void>
   /** Resolves once messages on their way out (dead-lettering) have left the queue's store. */
   movesSettled(): Promise<void>
   /** A use RabbitMQ counts for x-expires (a redeclare, passive or not): the countdown starts again. */

@@ -35,6 +35,16 @@ import { type CacheEntry, DedupCache } from './dedup-cache.js'
 
 const NO_PROPERTIES = {}
 
+interface KeyBatch {
+  keys: string[]
+  entries: CacheEntry[]
+  tickets: DurabilityTicket[]
+}
+
+function emptyBatch(): KeyBatch {
+  return { keys: [], entries: [], tickets: [] }
+}
+
 export class DedupExchange extends Exchange implements EnqueueWatcher {
   readonly type: string = 'x-message-deduplication'
   override readonly routesPerMessage = true
@@ -46,8 +56,11 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
   /** The key whose first copy is being enqueued now, waiting to hear its queues' tickets. */
   private awaitingKey = ''
   private awaitingEntry: CacheEntry | undefined
-  /** Keys stored in order: each waits for the queues of its first copy, then for the ones before it. */
-  private settling: Promise<void> = Promise.resolve()
+  /** Keys of this turn whose first copies are enqueued, and the tickets those copies wait for. */
+  private batch: KeyBatch = emptyBatch()
+  private settleSoon = false
+  /** Every batch started so far has its keys appended to the store. */
+  private settled: Promise<void> = Promise.resolve()
   /** What a confirm waits for: every key stored so far is on disk. */
   private readonly keysSafe: DurabilityTicket = { flush: () => this.whenKeysSafe() }
 
@@ -102,7 +115,11 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     for (let i = 0; i < d.length; i++) sink.add(d[i] as Destination)
   }
 
-  /** The first copy of the awaited key is in its queues: store the key once they have it on disk. */
+  /**
+   * The first copy of the awaited key is in its queues: the key joins this turn's batch, stored once
+   * the batch's queue tickets are on disk. One promise per batch, not per message: a confirm flushes
+   * `keysSafe` once per turn, and keys nobody confirms are stored on the next turn anyway.
+   */
   enqueued(tickets: readonly DurabilityTicket[]): DurabilityTicket | undefined {
     const key = this.awaitingKey
     const entry = this.awaitingEntry
@@ -112,14 +129,41 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
       this.storeKey(key, entry)
       return undefined
     }
-    const copies = tickets.map((t) => t.flush())
-    copies.push(this.settling)
-    this.settling = Promise.all(copies).then(
-      () => this.storeKey(key, entry),
-      () => undefined, // a copy is not on disk: the key stays in memory only, a resend is routed again
-    )
+    const batch = this.batch
+    batch.keys.push(key)
+    batch.entries.push(entry)
+    for (let i = 0; i < tickets.length; i++) {
+      const t = tickets[i] as DurabilityTicket
+      if (!batch.tickets.includes(t)) batch.tickets.push(t)
+    }
+    if (!this.settleSoon) {
+      this.settleSoon = true
+      setImmediate(this.settleBatchNow)
+    }
     return this.keysSafe
   }
+
+  /** Starts storing the batch: once its queues' copies are on disk, its keys are appended. */
+  private settleBatch(): Promise<void> {
+    this.settleSoon = false
+    const batch = this.batch
+    if (batch.keys.length === 0) return this.settled
+    this.batch = emptyBatch()
+    const copies =
+      batch.tickets.length === 1
+        ? (batch.tickets[0] as DurabilityTicket).flush()
+        : Promise.all(batch.tickets.map((t) => t.flush()))
+    const stored = copies.then(
+      () => {
+        for (let i = 0; i < batch.keys.length; i++)
+          this.storeKey(batch.keys[i] as string, batch.entries[i] as CacheEntry)
+      },
+      () => undefined, // a copy is not on disk: its keys stay in memory only, a resend is routed again
+    )
+    this.settled = Promise.all([this.settled, stored]).then(() => undefined)
+    return this.settled
+  }
+  private readonly settleBatchNow = (): void => void this.settleBatch()
 
   /** A route that was never followed by enqueued() (dead-lettering): its key stays in memory only. */
   private settleUnheard(): void {
@@ -139,7 +183,7 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
 
   private whenKeysSafe(): Promise<void> {
     const store = this.store as QueueStore
-    return this.settling.then(() => store.flush())
+    return this.settleBatch().then(() => store.flush())
   }
 
   /** A key left the cache: its record goes too. */
@@ -160,6 +204,26 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     return 0
   }
 
+  override get hearsRecoveredCopies(): boolean {
+    return this.store !== undefined
+  }
+
+  /**
+   * A queue recovered a copy this exchange routed. Its key may not have reached the store (the key is
+   * stored after the copy is on disk, and the broker died in between): it is taken again here, so a
+   * publisher that resends the unconfirmed message does not get a second copy. Its TTL starts again now.
+   */
+  override copyRecovered(msg: Message): void {
+    const headers = msg.properties.headers
+    const key = headers === undefined ? undefined : dedupKey(headers[DEDUP_HEADER])
+    if (key === undefined || this.cache.get(key) !== undefined) return
+    const ttl = messageCacheTtl(headers as NonNullable<typeof headers>) ?? this.cacheTtl
+    this.recoveredCopies.push(
+      this.cache.add(key, ttl === undefined ? Infinity : this.host.clock.now() + ttl, -1),
+    )
+  }
+  private recoveredCopies: CacheEntry[] = []
+
   /** Loads the keys of a durable exchange, oldest first; expired ones leave the store. */
   override async recover(): Promise<void> {
     const store = this.store
@@ -167,11 +231,16 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     const now = this.host.clock.now()
     await store.recover((m) => {
       const expiresAt = m.expiresAt ?? Infinity
-      if (expiresAt <= now) return store.remove(m.id)
       const key = m.body.toString()
-      this.cache.delete(key) // a later record of the same key (stored again after it expired) wins
+      // A record wins over a recovered copy's key and over an earlier record of the key (stored again
+      // after it expired); an expired record still says the key is free.
+      this.cache.delete(key)
+      if (expiresAt <= now) return store.remove(m.id)
       this.cache.add(key, expiresAt, m.id)
     })
+    // Keys known only from recovered copies are stored now (a stored record of the key replaced them).
+    for (const e of this.recoveredCopies) if (this.cache.get(e.key) === e) this.storeKey(e.key, e)
+    this.recoveredCopies = []
   }
 
   override dispose(): void {

@@ -367,15 +367,13 @@ export class ClassicQueue implements Queue {
   }
 
   /** At startup: every message of the queue's store, in store order; then what expired meanwhile goes. */
-  async recover(progress: () => void): Promise<void> {
+  async recover(progress: (msg: Message) => void): Promise<void> {
     await this.store?.recover((m) => {
       const entry = recoveredEntry(m, this.nextSeq++)
-      if (!entry) this.store?.remove(m.id)
-      else {
-        this.deduplication?.recovered(entry.message)
-        if (!this.returns.recovered(entry)) this.ready.push(entry)
-      }
-      progress()
+      if (!entry) return this.store?.remove(m.id)
+      this.deduplication?.recovered(entry.message)
+      if (!this.returns.recovered(entry)) this.ready.push(entry)
+      progress(entry.message)
     })
     // Messages whose TTL ran out while the broker was down go now; the next expiry gets its timer.
     this.expireHead()
