@@ -5,6 +5,7 @@ import { Command, InvalidArgumentError, Option } from 'commander'
 import { runChurn } from './churn.js'
 import { runConnections } from './connections.js'
 import { churnLine, churnSummary, connectionsSummary, progressLine, throughputSummary } from './report.js'
+import type { FieldTable } from '../shared/index.js'
 import { runThroughput, type ThroughputOptions } from './throughput.js'
 
 const DEFAULT_URI = 'amqp://guest:guest@127.0.0.1:5672/'
@@ -58,6 +59,9 @@ interface LoadFlags extends CommonFlags {
   ack?: boolean
   multiAck: number
   fanout: number
+  exchangeType?: string
+  exchangeArg: string[]
+  uniqueHeader?: string
   duration?: number
   count: number
   rate: number
@@ -94,6 +98,12 @@ function loadCommand(mode: 'throughput' | 'latency'): Command {
     .option('--no-ack', 'auto-ack, i.e. consume with no-ack (the default)')
     .option('--multi-ack <n>', 'with --ack: ack every n-th delivery with multiple=true', int(1), 1)
     .option('--fanout <n>', 'publish to a fanout exchange bound to n queues, one consumer each', int(0), 0)
+    .option(
+      '--exchange-type <type>',
+      'publish through an exchange of this type, each queue bound by its name',
+    )
+    .option('--exchange-arg <name=value>', 'an argument of that exchange (repeatable)', collect, [])
+    .option('--unique-header <name>', 'every message carries this header with a value of its own')
     .option('--duration <s>', 'seconds to run (with --count: the longest the run may take)', seconds)
     .option('--count <n>', 'messages per publisher, then stop once all are consumed', int(0), 0)
     .option('--rate <msg/s>', 'publish rate per publisher (0: unlimited)', int(0), latency ? 1000 : 0)
@@ -105,6 +115,7 @@ function loadCommand(mode: 'throughput' | 'latency'): Command {
         durable: f.durable === true || f.persistent === true,
         persistent: f.persistent === true,
         ack: f.ack === true,
+        exchangeArgs: exchangeArgs(f.exchangeArg),
         // With --fanout every queue gets a consumer unless --consumers says otherwise.
         consumers: f.fanout > 0 && cmd.getOptionValueSource('consumers') !== 'cli' ? f.fanout : f.consumers,
         duration: f.duration ?? (f.count > 0 ? 600 : 10),
@@ -171,4 +182,20 @@ function connectionsCommand(): Command {
 function finish(f: CommonFlags, result: object, summary: string, failed: boolean): void {
   process.stdout.write(f.json ? `${JSON.stringify(result)}\n` : `${summary}\n`)
   if (failed) process.exitCode = 1
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value]
+}
+
+/** `name=value` pairs; a value of digits is an integer (x-cache-size, say), anything else a string. */
+function exchangeArgs(pairs: readonly string[]): FieldTable {
+  const args: FieldTable = {}
+  for (const pair of pairs) {
+    const at = pair.indexOf('=')
+    if (at <= 0) throw new InvalidArgumentError(`--exchange-arg wants name=value, got "${pair}"`)
+    const value = pair.slice(at + 1)
+    args[pair.slice(0, at)] = /^-?\d+$/.test(value) ? Number(value) : value
+  }
+  return args
 }

@@ -19,6 +19,8 @@ export interface PublisherOptions {
   readonly rate: number
   /** Stop after this many; 0 publishes until stop(). */
   readonly count: number
+  /** A header every message carries with a value of its own (16 digits), e.g. a deduplication key. */
+  readonly uniqueHeader?: string | undefined
 }
 
 /** Milliseconds since the epoch with sub-microsecond resolution; comparable across processes. */
@@ -34,6 +36,9 @@ export class Publisher implements ConfirmSink {
   private readonly tracker: ConfirmTracker | undefined
   private template: Buffer = Buffer.alloc(0)
   private stampAt = -1
+  private keyAt = -1
+  /** Distinct per publisher, so that the keys of several publishers do not collide. */
+  private readonly keyBase = Math.floor(Math.random() * 1e9) * 1e6
   private batch = 1
   private wait: Wait = 'idle'
   private running = false
@@ -69,6 +74,7 @@ export class Publisher implements ConfirmSink {
     const t = buildTemplate(this.opts, this.conn.frameMax)
     this.template = t.bytes
     this.stampAt = t.stampAt
+    this.keyAt = t.keyAt
     this.batch = Math.max(1, Math.floor(BATCH_BYTES / t.bytes.length))
   }
 
@@ -153,6 +159,7 @@ export class Publisher implements ConfirmSink {
       w.ensure(len)
       t.copy(w.buf, w.pos)
       if (at >= 0) w.buf.writeDoubleLE(now(), w.pos + at)
+      if (this.keyAt >= 0) writeDigits(w.buf, w.pos + this.keyAt, this.keyBase + this.published + i)
       w.pos += len
     }
     this.published += n
@@ -166,9 +173,9 @@ export class Publisher implements ConfirmSink {
 
 /** The frames of one message, and where the body (and so the timestamp) starts; -1 for bodies under 8 B. */
 export function buildTemplate(
-  opts: Pick<PublisherOptions, 'exchange' | 'routingKey' | 'size' | 'persistent'>,
+  opts: Pick<PublisherOptions, 'exchange' | 'routingKey' | 'size' | 'persistent' | 'uniqueHeader'>,
   frameMax: number,
-): { bytes: Buffer; stampAt: number } {
+): { bytes: Buffer; stampAt: number; keyAt: number } {
   const w = new Writer()
   writeMethodFrame(w, CHANNEL, {
     name: 'basic.publish',
@@ -178,8 +185,25 @@ export function buildTemplate(
     immediate: false,
   })
   // Transient messages carry no properties at all, as amqpbench sends them.
-  writeHeaderFrame(w, CHANNEL, opts.size, opts.persistent ? { deliveryMode: 2 } : {})
+  const properties = {
+    ...(opts.persistent ? { deliveryMode: 2 } : {}),
+    ...(opts.uniqueHeader ? { headers: { [opts.uniqueHeader]: KEY_PLACEHOLDER } } : {}),
+  }
+  writeHeaderFrame(w, CHANNEL, opts.size, properties)
   const bodyAt = w.length
   writeBodyFrames(w, CHANNEL, Buffer.alloc(opts.size, 0x2e), frameMax)
-  return { bytes: Buffer.concat(w.take()), stampAt: opts.size >= 8 ? bodyAt + 7 : -1 }
+  const bytes = Buffer.concat(w.take())
+  const keyAt = opts.uniqueHeader ? bytes.indexOf(KEY_PLACEHOLDER) : -1
+  return { bytes, stampAt: opts.size >= 8 ? bodyAt + 7 : -1, keyAt }
+}
+
+/** The header value written into the template, overwritten per message with KEY_DIGITS digits. */
+const KEY_DIGITS = 16
+const KEY_PLACEHOLDER = 'K'.repeat(KEY_DIGITS)
+
+function writeDigits(buf: Buffer, at: number, n: number): void {
+  for (let i = KEY_DIGITS - 1; i >= 0; i--) {
+    buf[at + i] = 0x30 + (n % 10)
+    n = Math.floor(n / 10)
+  }
 }

@@ -2,6 +2,7 @@
 // connections, unique queues declared before and deleted after, counters sampled every second. A run
 // ends after `duration` seconds, or, when `count` is set, once every message is published (and confirmed)
 // and every expected delivery has arrived. The figures reported are those of that window.
+import type { FieldTable } from '../shared/index.js'
 import { PerfConnection } from './connection.js'
 import { Consumer } from './consumer.js'
 import { LatencyHistogram, type LatencySummary } from './histogram.js'
@@ -26,6 +27,11 @@ export interface ThroughputOptions {
   readonly ack: boolean
   readonly multiAck: number
   readonly fanout: number
+  /** Publish through an exchange of this type (not with fanout), with these arguments. */
+  readonly exchangeType?: string | undefined
+  readonly exchangeArgs?: FieldTable | undefined
+  /** A header each message carries with a value of its own (a deduplication key, say). */
+  readonly uniqueHeader?: string | undefined
   /** Seconds: the window, or with `count` the longest the run may take. */
   readonly duration: number
   /** Messages per publisher; 0 runs for `duration`. */
@@ -53,7 +59,7 @@ export interface ProgressSample {
 export interface ThroughputResult {
   mode: 'throughput' | 'latency'
   uri: string
-  options: Record<string, number | boolean>
+  options: Record<string, number | boolean | string>
   elapsed_s: number
   published: number
   confirmed: number
@@ -236,7 +242,7 @@ async function tearDown(run: Run): Promise<void> {
   await Promise.allSettled([...run.consumers.map((c) => c.conn.close()), run.control.close()])
 }
 
-function optionsOf(o: ThroughputOptions): Record<string, number | boolean> {
+function optionsOf(o: ThroughputOptions): Record<string, number | boolean | string> {
   const {
     publishers,
     consumers,
@@ -251,7 +257,11 @@ function optionsOf(o: ThroughputOptions): Record<string, number | boolean> {
     fanout,
   } = o
   const opts = { publishers, consumers, queues, size, confirm, persistent, durable, prefetch, ack, fanout }
-  return { ...opts, multi_ack: multiAck, duration_s: o.duration, count: o.count, rate: o.rate }
+  const extra = {
+    ...(o.exchangeType ? { exchange_type: o.exchangeType } : {}),
+    ...(o.uniqueHeader ? { unique_header: o.uniqueHeader } : {}),
+  }
+  return { ...opts, multi_ack: multiAck, duration_s: o.duration, count: o.count, rate: o.rate, ...extra }
 }
 
 function sum<T>(xs: readonly T[], f: (x: T) => number): number {

@@ -1,5 +1,6 @@
 // The queues (and fanout exchange) of a throughput run: declared with unique names before it, deleted after
 // it, and the plan of who publishes where and who consumes what.
+import type { FieldTable } from '../shared/index.js'
 import { CHANNEL, type PerfConnection } from './connection.js'
 import { withTimeout } from './util.js'
 
@@ -12,11 +13,16 @@ export interface TopologyOptions {
   readonly durable: boolean
   /** Messages each publisher sends in a counted run (0: not counted). */
   readonly count: number
+  /** Publish through an exchange of this type, each queue bound with its name as the key. */
+  readonly exchangeType?: string | undefined
+  readonly exchangeArgs?: FieldTable | undefined
 }
 
 export interface Plan {
   readonly queues: string[]
   readonly exchange: string
+  readonly exchangeType: string
+  readonly exchangeArgs: FieldTable
   /** Routing key of each publisher. */
   readonly publisherKeys: string[]
   /** Queue of each consumer. */
@@ -28,7 +34,8 @@ export interface Plan {
 export function planTopology(runId: string, o: TopologyOptions): Plan {
   const nq = o.fanout > 0 ? o.fanout : Math.max(1, o.queues)
   const queues = Array.from({ length: nq }, (_, i) => `${runId}-q${i}`)
-  const exchange = o.fanout > 0 ? `${runId}-fanout` : ''
+  const exchangeType = o.fanout > 0 ? 'fanout' : (o.exchangeType ?? '')
+  const exchange = exchangeType ? `${runId}-${exchangeType}` : ''
   const publisherKeys = Array.from({ length: o.publishers }, (_, i) =>
     o.fanout > 0 ? '' : (queues[i % nq] as string),
   )
@@ -37,7 +44,16 @@ export function planTopology(runId: string, o: TopologyOptions): Plan {
   let expected = 0
   if (o.fanout > 0) expected = o.publishers * o.count * consumed.size
   else for (const key of publisherKeys) if (consumed.has(key)) expected += o.count
-  return { queues, exchange, publisherKeys, consumerQueues, expectedDeliveries: expected }
+  const exchangeArgs = o.exchangeArgs ?? {}
+  return {
+    queues,
+    exchange,
+    exchangeType,
+    exchangeArgs,
+    publisherKeys,
+    consumerQueues,
+    expectedDeliveries: expected,
+  }
 }
 
 export async function declareTopology(conn: PerfConnection, plan: Plan, durable: boolean): Promise<void> {
@@ -63,20 +79,20 @@ export async function declareTopology(conn: PerfConnection, plan: Plan, durable:
     {
       name: 'exchange.declare',
       exchange: plan.exchange,
-      type: 'fanout',
+      type: plan.exchangeType,
       passive: false,
       durable,
       autoDelete: false,
       internal: false,
       noWait: false,
-      arguments: {},
+      arguments: plan.exchangeArgs,
     },
     'exchange.declare-ok',
   )
   for (const queue of plan.queues) {
     await conn.call(
       CHANNEL,
-      { name: 'queue.bind', queue, exchange: plan.exchange, routingKey: '', noWait: false, arguments: {} },
+      { name: 'queue.bind', queue, exchange: plan.exchange, routingKey: queue, noWait: false, arguments: {} },
       'queue.bind-ok',
     )
   }

@@ -28,7 +28,7 @@ export { RandomExchange, randomExchangeType } from './random.js'
 export { DelayedExchange, delayedExchangeType, type HeldMessage } from './delayed/delayed-exchange.js'
 export type { CronSchedules, Schedule } from './delayed/schedule.js'
 export { DedupExchange, dedupExchangeType } from './dedup/dedup-exchange.js'
-export { DedupCache, type CacheEntry } from './dedup/dedup-cache.js'
+export { DedupCache } from './dedup/dedup-cache.js'
 export { DEDUP_HEADER, DEDUP_POLICY_KEYS, dedupKey } from './dedup/dedup-args.js'
 
 /** The exchange types every RabbitMQ has. */

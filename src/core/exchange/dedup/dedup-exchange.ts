@@ -3,11 +3,12 @@
 // nowhere; the publisher's confirm still acks it (it was handled), a mandatory one comes back NO_ROUTE as
 // the plugin's empty route returns it, and it never goes to an alternate exchange.
 //
-// Unlike the plugin, a durable exchange keeps its keys in its store (one small record per key, its TTL as
-// the record's expiry), so a publisher that resends after a crash or kill -9 still gets one copy. A key
-// is stored only once the queues its first copy reached have it on disk, and that copy's confirm waits
-// for the key too: a crash in between loses no confirmed message (the unconfirmed copy is resent and
-// routed again; at worst it is then there twice, never zero times).
+// Unlike the plugin, a durable exchange keeps its keys in its store (key-records.ts: one record per batch
+// of keys), so a publisher that resends after a crash or kill -9 still gets one copy. A key is stored
+// only once the queues its first copy reached have it on disk, and that copy's confirm waits for the key
+// too: a crash in between loses no confirmed message. The copy that reached disk without its key is
+// recovered by its queue, which tells this exchange (copyRecovered): its key is taken again, so the
+// publisher's resend of the unconfirmed message is not routed a second time.
 import type { Message } from '../../message.js'
 import type { QueueStore } from '../../ports.js'
 import type { DurabilityTicket } from '../../queue-types/queue.js'
@@ -31,18 +32,20 @@ import {
   positiveInt,
   validateDedupExchangeArgs,
 } from './dedup-args.js'
-import { type CacheEntry, DedupCache } from './dedup-cache.js'
+import { DedupCache } from './dedup-cache.js'
+import { decodeKeys, encodeKeys, type KeyRecord, recordExpiry } from './key-records.js'
 
 const NO_PROPERTIES = {}
 
+/** Keys of this turn whose first copies are enqueued, and the tickets those copies wait for. */
 interface KeyBatch {
   keys: string[]
-  entries: CacheEntry[]
+  slots: number[]
   tickets: DurabilityTicket[]
 }
 
 function emptyBatch(): KeyBatch {
-  return { keys: [], entries: [], tickets: [] }
+  return { keys: [], slots: [], tickets: [] }
 }
 
 export class DedupExchange extends Exchange implements EnqueueWatcher {
@@ -51,18 +54,20 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
   /** Duplicates routed nowhere since the exchange was declared (or the broker started). */
   deduplicated = 0
   private readonly dests: Destination[] = []
-  private readonly cache: DedupCache
+  /** Seen keys; a slot's tag is the record that stores its key (none yet, or a memory-only cache). */
+  private readonly cache: DedupCache<KeyRecord>
   private readonly store: QueueStore | undefined
   /** The key whose first copy is being enqueued now, waiting to hear its queues' tickets. */
   private awaitingKey = ''
-  private awaitingEntry: CacheEntry | undefined
-  /** Keys of this turn whose first copies are enqueued, and the tickets those copies wait for. */
+  private awaitingSlot = -1
   private batch: KeyBatch = emptyBatch()
   private settleSoon = false
   /** Every batch started so far has its keys appended to the store. */
   private settled: Promise<void> = Promise.resolve()
   /** What a confirm waits for: every key stored so far is on disk. */
   private readonly keysSafe: DurabilityTicket = { flush: () => this.whenKeysSafe() }
+  /** Slots of keys learnt from recovered queue copies, stored once the exchange's own keys are read. */
+  private recoveredCopies: number[] = []
 
   constructor(
     opts: ExchangeOptions,
@@ -70,7 +75,7 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
   ) {
     super(opts)
     const size = positiveInt(this.setting(CACHE_SIZE)) as number
-    this.cache = new DedupCache(size, host.clock, (e) => this.forget(e))
+    this.cache = new DedupCache(size, host.clock, (slot) => this.forget(slot))
     this.store = this.setting(CACHE_PERSISTENCE) === 'memory' ? undefined : host.exchangeStore(this)
   }
 
@@ -98,16 +103,15 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     const headers = msg.properties.headers
     const key = headers === undefined ? undefined : dedupKey(headers[DEDUP_HEADER])
     if (key !== undefined) {
-      this.settleUnheard()
-      if (this.cache.get(key) !== undefined) {
+      this.awaitingSlot = -1
+      if (this.cache.find(key) >= 0) {
         this.deduplicated++
         return sink.hold(this.store !== undefined && msg.persistent ? this.keysSafe : undefined)
       }
-      const ttl = messageCacheTtl(headers as NonNullable<typeof headers>) ?? this.cacheTtl
-      const entry = this.cache.add(key, ttl === undefined ? Infinity : this.host.clock.now() + ttl, -1)
+      const slot = this.cache.add(key, this.expiryOf(headers as NonNullable<typeof headers>))
       if (this.store) {
         this.awaitingKey = key
-        this.awaitingEntry = entry
+        this.awaitingSlot = slot
         sink.watch(this)
       }
     }
@@ -115,23 +119,24 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     for (let i = 0; i < d.length; i++) sink.add(d[i] as Destination)
   }
 
+  /** When a key taken now expires: the message's own x-cache-ttl, else the exchange's, else never. */
+  private expiryOf(headers: NonNullable<Message['properties']['headers']>): number {
+    const ttl = messageCacheTtl(headers) ?? this.cacheTtl
+    return ttl === undefined ? Infinity : this.host.clock.now() + ttl
+  }
+
   /**
-   * The first copy of the awaited key is in its queues: the key joins this turn's batch, stored once
-   * the batch's queue tickets are on disk. One promise per batch, not per message: a confirm flushes
-   * `keysSafe` once per turn, and keys nobody confirms are stored on the next turn anyway.
+   * The first copy of the awaited key is in its queues: the key joins this turn's batch, stored once the
+   * batch's queue tickets are on disk. One promise and one record per batch, not per message: a confirm
+   * flushes `keysSafe` once per turn, and keys nobody confirms are stored on the next turn anyway.
    */
   enqueued(tickets: readonly DurabilityTicket[]): DurabilityTicket | undefined {
-    const key = this.awaitingKey
-    const entry = this.awaitingEntry
-    this.settleUnheard()
-    if (entry === undefined) return undefined
-    if (tickets.length === 0) {
-      this.storeKey(key, entry)
-      return undefined
-    }
+    const slot = this.awaitingSlot
+    this.awaitingSlot = -1
+    if (slot < 0) return undefined // a route that was never followed by enqueued() (dead-lettering)
     const batch = this.batch
-    batch.keys.push(key)
-    batch.entries.push(entry)
+    batch.keys.push(this.awaitingKey)
+    batch.slots.push(slot)
     for (let i = 0; i < tickets.length; i++) {
       const t = tickets[i] as DurabilityTicket
       if (!batch.tickets.includes(t)) batch.tickets.push(t)
@@ -140,7 +145,7 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
       this.settleSoon = true
       setImmediate(this.settleBatchNow)
     }
-    return this.keysSafe
+    return tickets.length > 0 ? this.keysSafe : undefined
   }
 
   /** Starts storing the batch: once its queues' copies are on disk, its keys are appended. */
@@ -149,15 +154,15 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     const batch = this.batch
     if (batch.keys.length === 0) return this.settled
     this.batch = emptyBatch()
+    const t = batch.tickets
     const copies =
-      batch.tickets.length === 1
-        ? (batch.tickets[0] as DurabilityTicket).flush()
-        : Promise.all(batch.tickets.map((t) => t.flush()))
+      t.length === 0
+        ? Promise.resolve()
+        : t.length === 1
+          ? (t[0] as DurabilityTicket).flush()
+          : Promise.all(t.map((x) => x.flush()))
     const stored = copies.then(
-      () => {
-        for (let i = 0; i < batch.keys.length; i++)
-          this.storeKey(batch.keys[i] as string, batch.entries[i] as CacheEntry)
-      },
+      () => this.storeKeys(batch.keys, batch.slots),
       () => undefined, // a copy is not on disk: its keys stay in memory only, a resend is routed again
     )
     this.settled = Promise.all([this.settled, stored]).then(() => undefined)
@@ -165,20 +170,28 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
   }
   private readonly settleBatchNow = (): void => void this.settleBatch()
 
-  /** A route that was never followed by enqueued() (dead-lettering): its key stays in memory only. */
-  private settleUnheard(): void {
-    this.awaitingKey = ''
-    this.awaitingEntry = undefined
-  }
-
-  private storeKey(key: string, entry: CacheEntry): void {
+  /** Appends one record for the keys still in their slots (not evicted or expired meanwhile). */
+  private storeKeys(keys: readonly string[], slots: readonly number[]): void {
     const store = this.store
-    if (!store || this.deleted || this.cache.get(key) !== entry) return // evicted or expired meanwhile
-    const expiresAt = entry.expiresAt === Infinity ? undefined : entry.expiresAt
-    entry.storeId = store.append(
-      { exchange: '', routingKey: '', properties: NO_PROPERTIES, body: Buffer.from(key) },
-      expiresAt,
+    if (!store || this.deleted) return
+    const live: number[] = []
+    const liveKeys: string[] = []
+    const expiries: number[] = []
+    for (let i = 0; i < slots.length; i++) {
+      const slot = slots[i] as number
+      if (this.cache.keyAt(slot) !== keys[i] || this.cache.tagOf(slot) !== undefined) continue
+      live.push(slot)
+      liveKeys.push(keys[i] as string)
+      expiries.push(this.cache.expiresAt(slot))
+    }
+    if (live.length === 0) return
+    const body = encodeKeys(liveKeys, expiries)
+    const id = store.append(
+      { exchange: '', routingKey: '', properties: NO_PROPERTIES, body },
+      recordExpiry(expiries),
     )
+    const record: KeyRecord = { id, live: live.length }
+    for (const slot of live) this.cache.setTag(slot, record)
   }
 
   private whenKeysSafe(): Promise<void> {
@@ -186,10 +199,11 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
     return this.settleBatch().then(() => store.flush())
   }
 
-  /** A key left the cache: its record goes too. */
-  private forget(e: CacheEntry): void {
-    if (e.storeId >= 0 && !this.deleted) this.store?.remove(e.storeId)
-    e.storeId = -1
+  /** A key leaves the cache: its record goes once none of its keys is left. */
+  private forget(slot: number): void {
+    const record = this.cache.tagOf(slot)
+    if (record === undefined || --record.live > 0 || this.deleted) return
+    this.store?.remove(record.id)
   }
 
   protected indexAdd(b: Binding): void {
@@ -216,36 +230,41 @@ export class DedupExchange extends Exchange implements EnqueueWatcher {
   override copyRecovered(msg: Message): void {
     const headers = msg.properties.headers
     const key = headers === undefined ? undefined : dedupKey(headers[DEDUP_HEADER])
-    if (key === undefined || this.cache.get(key) !== undefined) return
-    const ttl = messageCacheTtl(headers as NonNullable<typeof headers>) ?? this.cacheTtl
-    this.recoveredCopies.push(
-      this.cache.add(key, ttl === undefined ? Infinity : this.host.clock.now() + ttl, -1),
-    )
+    if (key === undefined || this.cache.find(key) >= 0) return
+    this.recoveredCopies.push(this.cache.add(key, this.expiryOf(headers as NonNullable<typeof headers>)))
   }
-  private recoveredCopies: CacheEntry[] = []
 
-  /** Loads the keys of a durable exchange, oldest first; expired ones leave the store. */
+  /** Loads the keys of a durable exchange, oldest first; records with no live key left go. */
   override async recover(): Promise<void> {
     const store = this.store
     if (!store) return
     const now = this.host.clock.now()
     await store.recover((m) => {
-      const expiresAt = m.expiresAt ?? Infinity
-      const key = m.body.toString()
-      // A record wins over a recovered copy's key and over an earlier record of the key (stored again
-      // after it expired); an expired record still says the key is free.
-      this.cache.delete(key)
-      if (expiresAt <= now) return store.remove(m.id)
-      this.cache.add(key, expiresAt, m.id)
+      const record: KeyRecord = { id: m.id, live: 0 }
+      for (const { key, expiresAt } of decodeKeys(m.body)) {
+        // A record wins over a recovered copy's key and over an earlier record of the key (stored again
+        // after it expired); an expired one still says the key is free.
+        this.cache.delete(key)
+        if (expiresAt <= now) continue
+        this.cache.setTag(this.cache.add(key, expiresAt), record)
+        record.live++
+      }
+      if (record.live === 0) store.remove(m.id)
     })
-    // Keys known only from recovered copies are stored now (a stored record of the key replaced them).
-    for (const e of this.recoveredCopies) if (this.cache.get(e.key) === e) this.storeKey(e.key, e)
+    // Keys known only from recovered copies are stored now (unless a record of theirs replaced them).
+    const slots = this.recoveredCopies.filter(
+      (s) => this.cache.keyAt(s) !== undefined && this.cache.tagOf(s) === undefined,
+    )
+    this.storeKeys(
+      slots.map((s) => this.cache.keyAt(s) as string),
+      slots,
+    )
     this.recoveredCopies = []
   }
 
   override dispose(): void {
     this.cache.clear(true)
-    this.settleUnheard()
+    this.awaitingSlot = -1
   }
 
   override stop(): void {
