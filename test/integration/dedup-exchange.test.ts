@@ -198,6 +198,55 @@ describe('x-message-deduplication', () => {
   })
 })
 
+describe('x-message-deduplication in definitions', () => {
+  test('the exchange and a deduplicating queue are exported and imported with their arguments', async () => {
+    const conn = await amqp.connect(b.url)
+    const ch = await conn.createConfirmChannel()
+    await ch.assertExchange('defs.dedup', 'x-message-deduplication', {
+      durable: true,
+      arguments: { 'x-cache-size': 42, 'x-cache-ttl': 60_000 },
+    })
+    await ch.assertQueue('defs.dedup.q', { durable: true, arguments: { 'x-message-deduplication': true } })
+    await ch.bindQueue('defs.dedup.q', 'defs.dedup', '')
+    const http = (method: string, path: string, body?: unknown) =>
+      fetch(`${b.broker.httpUrl}api/${path}`, {
+        method,
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      })
+    const defs = (await (await http('GET', 'definitions')).json()) as {
+      exchanges: Array<{ name: string; type: string; arguments: unknown }>
+      queues: Array<{ name: string; arguments: unknown }>
+      bindings: Array<{ source: string }>
+    }
+    const ex = defs.exchanges.find((e) => e.name === 'defs.dedup')
+    assert.deepEqual(ex && { type: ex.type, arguments: ex.arguments }, {
+      type: 'x-message-deduplication',
+      arguments: { 'x-cache-size': 42, 'x-cache-ttl': 60_000 },
+    })
+    assert.deepEqual(defs.queues.find((q) => q.name === 'defs.dedup.q')?.arguments, {
+      'x-message-deduplication': true,
+    })
+    await ch.deleteExchange('defs.dedup')
+    await ch.deleteQueue('defs.dedup.q')
+    const only = {
+      exchanges: defs.exchanges.filter((e) => e.name === 'defs.dedup'),
+      queues: defs.queues.filter((q) => q.name === 'defs.dedup.q'),
+      bindings: defs.bindings.filter((x) => x.source === 'defs.dedup'),
+    }
+    assert.equal((await http('POST', 'definitions', only)).status, 204)
+    const view = await exchangeView('defs.dedup')
+    assert.deepEqual(view['cache_info'], { entries: 0, size: 42 })
+    send(ch, 'defs.dedup', 'one', { 'x-deduplication-header': 'k' })
+    send(ch, 'defs.dedup', 'two', { 'x-deduplication-header': 'k' })
+    await ch.waitForConfirms()
+    assert.deepEqual(await bodies(ch, 'defs.dedup.q'), ['one'])
+    await ch.deleteExchange('defs.dedup')
+    await ch.deleteQueue('defs.dedup.q')
+    await conn.close()
+  })
+})
+
 describe('x-message-deduplication across a restart', () => {
   const dir = mkdtempSync(join(tmpdir(), 'warren-dedup-'))
   after(() => rmSync(dir, { recursive: true, force: true }))

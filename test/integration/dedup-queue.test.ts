@@ -98,6 +98,38 @@ describe('x-message-deduplication queue argument', () => {
     assert.equal(e.code, 406)
     assert.match(e.message, /invalid arg 'x-message-deduplication'/)
   })
+
+  test('a policy turns it on (and off); an argument of false wins over the policy', async () => {
+    const conn = await amqp.connect(b.url)
+    const ch = await conn.createConfirmChannel()
+    await ch.assertQueue('dedup.pol.on', { exclusive: true })
+    await ch.assertQueue('dedup.pol.off', {
+      exclusive: true,
+      arguments: { 'x-message-deduplication': false },
+    })
+    const policy = (method: string, body?: unknown) =>
+      fetch(`${b.broker.httpUrl}api/policies/%2F/dedup-queues`, {
+        method,
+        headers: { authorization: auth, 'content-type': 'application/json' },
+        ...(body ? { body: JSON.stringify(body) } : {}),
+      })
+    const put = await policy('PUT', {
+      pattern: '^dedup\\.pol\\.',
+      'apply-to': 'queues',
+      definition: { 'x-message-deduplication': true },
+    })
+    assert.equal(put.status, 201)
+    for (const q of ['dedup.pol.on', 'dedup.pol.off'])
+      for (const body of ['x', 'y']) send(ch, q, body, 'same')
+    await ch.waitForConfirms()
+    assert.equal(await depth(ch, 'dedup.pol.on'), 1)
+    assert.equal(await depth(ch, 'dedup.pol.off'), 2)
+    assert.equal((await policy('DELETE')).status, 204)
+    send(ch, 'dedup.pol.on', 'z', 'same')
+    await ch.waitForConfirms()
+    assert.equal(await depth(ch, 'dedup.pol.on'), 2)
+    await conn.close()
+  })
 })
 
 describe('x-message-deduplication queue across a restart', () => {

@@ -21,6 +21,8 @@ const ARGUMENTS = [
   ['x-delivery-limit', 'DlL', 'delivery limit'],
   ['x-delayed-retry-min', 'Retry', 'delayed retry with backoff'],
   ['x-delayed-type', 'Dly', 'delayed messages, routed as this type when due'],
+  ['x-message-deduplication', 'Dedup', 'deduplicated by x-deduplication-header'],
+  ['x-cache-size', 'Dedup', 'deduplication cache size'],
   ['x-overflow', 'Ovfl', 'overflow behaviour'],
   ['x-dead-letter-exchange', 'DLX', 'dead letter exchange'],
   ['x-dead-letter-routing-key', 'DLK', 'dead letter routing key'],

@@ -54,9 +54,16 @@ export class QueueDedup {
   }
 }
 
-/** A QueueDedup for a queue declared with x-message-deduplication true, else undefined. */
-export function queueDedupFor(args: FieldTable): QueueDedup | undefined {
-  return args[QUEUE_DEDUP_ARG] === true ? new QueueDedup() : undefined
+/**
+ * Whether a queue deduplicates: its x-message-deduplication argument, else its policy's key of that name
+ * (the plugin reads both since 0.6; the argument wins, so `false` keeps a policy from turning it on).
+ */
+export function wantsDeduplication(
+  args: FieldTable,
+  policy: Readonly<Record<string, unknown>> | undefined,
+): boolean {
+  const arg = args[QUEUE_DEDUP_ARG]
+  return arg === undefined ? policy?.[QUEUE_DEDUP_ARG] === true : arg === true
 }
 
 function keyOf(msg: Message): string | undefined {

@@ -1,6 +1,6 @@
 // Exchanges: the list with its add form, and one exchange's page (bindings both ways, publish, delete).
 import { api, path } from '../api.js'
-import { add, fmtBool, fmtJson, fmtRate, h, link, rateOf, replace } from '../dom.js'
+import { add, fmtBool, fmtJson, fmtNum, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { bindForm, bindingsTable, fetchItems, publishForm } from '../forms.js'
 import { toast } from '../notify.js'
 import { delayedSection } from './delayed.js'
@@ -201,6 +201,7 @@ export function exchangePage(main, vhost, urlNameParam) {
                   ],
                 ]
               : []),
+            ...(x.type === 'x-message-deduplication' ? dedupFacts(x) : []),
           ]),
         )
         delayedBox.hidden = x.type !== 'x-delayed-message'
@@ -212,4 +213,13 @@ export function exchangePage(main, vhost, urlNameParam) {
       if (name !== '') await refreshBindings().catch((err) => bindStatus.error(err))
     },
   }
+}
+
+/** A deduplicating exchange's cache: keys kept of how many at most, and duplicates not routed. */
+function dedupFacts(x) {
+  const info = x.cache_info ?? { entries: 0, size: 0 }
+  return [
+    ['Deduplication cache', `${fmtNum(info.entries)} of ${fmtNum(info.size)} keys`],
+    ['Duplicates dropped', fmtNum(x.messages_deduplicated ?? 0)],
+  ]
 }

@@ -225,6 +225,15 @@ function queueFacts(q) {
     ['Unacked', fmtNum(q.messages_unacknowledged)],
     // Rejected messages waiting out a retry backoff (x-delayed-retry-*): not ready yet, not in the total.
     ...(q.messages_delayed > 0 ? [['Waiting to retry', fmtNum(q.messages_delayed)]] : []),
+    // x-message-deduplication: keys of messages in the queue, and duplicates it did not enqueue.
+    ...(q.message_deduplication_cache_info
+      ? [
+          [
+            'Deduplication',
+            `${fmtNum(q.message_deduplication_cache_info.entries)} keys held, ${fmtNum(q.messages_deduplicated)} duplicates dropped`,
+          ],
+        ]
+      : []),
     ['Total', fmtNum(q.messages)],
     ['Message body bytes', fmtBytes(q.message_bytes)],
     ['Memory', fmtBytes(q.memory)],

@@ -21,7 +21,7 @@ import {
   type Taken,
 } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
-import { type QueueDedup, queueDedupFor } from '../queue-dedup.js'
+import { QueueDedup, wantsDeduplication } from '../queue-dedup.js'
 import { DeadLetterMoves } from './dead-letter-moves.js'
 import { Dispatcher } from './dispatcher.js'
 import { dropOverLimit, expiryFor, takeExpired, wouldRejectPublish } from './overflow.js'
@@ -64,8 +64,12 @@ export class ClassicQueue implements Queue {
   private readonly moves: DeadLetterMoves
   /** Delivery counts and retry backoff (returns.ts); used only when the queue has a delivery limit. */
   private readonly returns: Returns
-  /** x-message-deduplication: the keys of the messages in the queue (undefined without the argument). */
-  readonly deduplication: QueueDedup | undefined
+  /**
+   * x-message-deduplication (argument or policy): the keys of the messages in the queue; undefined when
+   * off. A policy that turns it on knows the keys of messages enqueued from then on (and, after a
+   * restart, of every message the queue recovered).
+   */
+  deduplication: QueueDedup | undefined
 
   constructor(
     opts: QueueOptions,
@@ -78,7 +82,7 @@ export class ClassicQueue implements Queue {
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
     this.settings = resolveSettings(opts.args)
-    this.deduplication = queueDedupFor(opts.args)
+    this.deduplication = wantsDeduplication(opts.args, undefined) ? new QueueDedup() : undefined
     this.timers = new QueueTimers(
       host.clock,
       () => this.expireHead(),
@@ -181,6 +185,9 @@ export class ClassicQueue implements Queue {
     this.operatorPolicy = operatorPolicy
     this.settings = resolveSettings(this.args, policy?.definition, operatorPolicy?.definition)
     this.dispatcher.singleActive = this.settings.singleActiveConsumer
+    const dedup = wantsDeduplication(this.args, policy?.definition)
+    if (dedup !== (this.deduplication !== undefined))
+      this.deduplication = dedup ? new QueueDedup() : undefined
     if (this.deleted) return
     this.enforceMaxLength()
     this.expireHead()
