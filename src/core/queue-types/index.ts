@@ -21,3 +21,4 @@ import { QueueTypes } from './queue-type.js'
 export function defaultQueueTypes(): QueueTypes {
   return new QueueTypes(classicQueueType)
 }
+export { streamQueueType } from './stream/index.js'
