@@ -244,3 +244,16 @@ test('a reader overtaken by retention goes on from the oldest message kept', asy
   reader.close()
   await log.close()
 })
+
+test('destroy deletes the files; what a racing publish appends afterwards is dropped, not waited for', async () => {
+  const dir = await tempDir()
+  const log = new FileStreamLog(dir, opts())
+  await round(log, ['a'])
+  log.append(message('in flight'))
+  const destroyed = log.destroy()
+  await destroyed
+  await assert.rejects(readdir(dir), { code: 'ENOENT' })
+  log.append(message('too late'))
+  await log.flush() // resolves: nothing to wait for
+  await log.close() // and closing again is harmless
+})

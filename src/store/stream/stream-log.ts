@@ -51,6 +51,7 @@ export class FileStreamLog implements StreamLog {
   private readonly listeners: Array<() => void> = []
   private failure: unknown
   private closed = false
+  private closing: Promise<void> | undefined
   private retention: StreamRetention
   private readonly encoder = new RecordEncoder()
   private readonly now: () => number
@@ -82,7 +83,13 @@ export class FileStreamLog implements StreamLog {
     return (this.segments[0] as Segment).firstOffset
   }
 
+  /**
+   * After a failed write (a full disk) the log takes nothing more until it is opened again: offsets
+   * were handed out for what could not be written, and recovery cuts back to what is whole. A closed
+   * (deleted) log drops what a publish that raced the delete routed to it.
+   */
   append(msg: PersistedMessage): number {
+    if (this.failure !== undefined || this.closed) return this.nextOffset
     this.pending.push(this.encoder.encode(msg))
     this.schedule()
     return this.nextOffset++
@@ -90,6 +97,7 @@ export class FileStreamLog implements StreamLog {
 
   flush(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
+    if (this.closed) return Promise.resolve()
     const offset = this.nextOffset
     if (this.committedOffset >= offset) return Promise.resolve()
     return new Promise((resolve, reject) => this.waiters.push({ offset, resolve, reject }))
@@ -100,7 +108,7 @@ export class FileStreamLog implements StreamLog {
   }
 
   private schedule(): void {
-    if (this.scheduled || this.writing || this.closed) return
+    if (this.scheduled || this.writing || this.closed || this.failure !== undefined) return
     this.scheduled = true
     setImmediate(() => {
       this.scheduled = false
@@ -238,8 +246,12 @@ export class FileStreamLog implements StreamLog {
     return s === this.active
   }
 
-  async close(): Promise<void> {
-    if (this.closed) return
+  /** Writes what was appended, then closes the files (once, however often it is called). */
+  close(): Promise<void> {
+    return (this.closing ??= this.shut())
+  }
+
+  private async shut(): Promise<void> {
     await this.flush().catch(() => undefined)
     this.closed = true
     await this.writing
