@@ -12,6 +12,7 @@ import {
   delayedExchangeType,
   QueueTypes,
   standardExchangeTypes,
+  streamQueueType,
 } from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
@@ -21,6 +22,7 @@ import { boundAddress, hostForUrl, listenAmqp, listenAmqps, listenError } from '
 import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
+import { openStreamStorage } from './stream-store.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
   /** Defaults to a pino logger at `logLevel` (tests usually pass logLevel 'silent'). */
@@ -106,6 +108,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     ? await openPersistence(config.dataDir, broker, users, logger, monitor, cluster?.stores)
     : undefined
   broker.durability = persistence
+  // Registered before recovery, which declares the stored stream queues again.
+  const streams = openStreamStorage(stored ? config.dataDir : undefined)
+  queueTypes.register(streamQueueType(streams.store))
   const recovered = persistence ? await persistence.recover() : false
   // As RabbitMQ: a node that imports definitions at boot gets its users and vhosts from them only.
   if (!recovered && config.loadDefinitions === undefined) createDefaults(broker, users, config, persistence)
@@ -156,6 +161,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       await server.close(reason)
       broker.stop()
       await persistence?.close()
+      await streams.close()
     })())
   let bound: Bound
   try {

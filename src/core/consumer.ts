@@ -1,4 +1,5 @@
 // What a queue needs from a consumer. The AMQP channel implements it; tests may implement it directly.
+import type { FieldTable } from '../shared/index.js'
 import type { QueueEntry } from './message.js'
 import type { Queue } from './queue-types/queue.js'
 
@@ -8,6 +9,10 @@ export interface Consumer {
   readonly exclusive: boolean
   /** x-priority of basic.consume: higher-priority consumers are served first (default 0). */
   readonly priority: number
+  /** The per-consumer prefetch in force when it was created (0: none), where the protocol has one. */
+  readonly prefetch?: number
+  /** The arguments of its basic.consume (x-stream-offset, ...). */
+  readonly args?: FieldTable
   /** Identifies the channel the consumer lives on (for listings and exclusivity checks). */
   readonly owner: ConsumerOwner
   /** Whether it can take one more message now: prefetch, channel.flow and socket back-pressure. */

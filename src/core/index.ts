@@ -14,6 +14,7 @@ export {
   type QueueOptions,
   type QueueType,
   QueueTypes,
+  streamQueueType,
   type Taken,
 } from './queue-types/index.js'
 export { Message, type QueueEntry } from './message.js'

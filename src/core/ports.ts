@@ -180,3 +180,88 @@ export interface Authorizer {
    */
   checkTopic(user: string, vhost: string, access: TopicAccess, exchange: string, routingKey: string): void
 }
+
+// ---- streams ----
+
+/**
+ * A run of consecutive stream messages written together: RabbitMQ's chunk (first offset, count,
+ * timestamp). A reader gets whole chunks, which a Stream-protocol front end can send as they are.
+ */
+export interface StreamChunk {
+  readonly firstOffset: number
+  /** When the chunk was written, in ms since the epoch. */
+  readonly timestamp: number
+  readonly messages: readonly PersistedMessage[]
+}
+
+/** Where a reader starts, resolved by the log (RabbitMQ's x-stream-offset specifications). */
+export type StreamStart =
+  | { readonly kind: 'first' }
+  /** The first message of the last chunk written. */
+  | { readonly kind: 'last' }
+  /** Whatever is written after the reader attaches. */
+  | { readonly kind: 'next' }
+  | { readonly kind: 'offset'; readonly offset: number }
+  /** The first chunk written at or after this time (ms since the epoch). */
+  | { readonly kind: 'timestamp'; readonly at: number }
+
+export interface StreamRetention {
+  /** The log keeps at most this many bytes, less the active segment (x-max-length-bytes). */
+  readonly maxBytes: number | undefined
+  /** Segments whose newest chunk is older than this many ms go (x-max-age). */
+  readonly maxAgeMs: number | undefined
+}
+
+/** Reads a stream log forwards, a chunk at a time. */
+export interface StreamReader {
+  /** The offset of the next message it returns. */
+  readonly nextOffset: number
+  /**
+   * The next chunk from nextOffset (messages before nextOffset left out), or undefined when nothing is
+   * committed past it yet. Never returns a message that is not fsynced.
+   */
+  read(): Promise<StreamChunk | undefined>
+  close(): void
+}
+
+/**
+ * The durable log of one stream: messages get consecutive offsets from 0, are grouped into chunks as they
+ * are written (one chunk per group commit), and stay until retention drops the oldest segment whole.
+ * Acknowledgements never remove anything.
+ */
+export interface StreamLog {
+  /** The offset of the oldest message kept (equal to nextOffset when empty). */
+  readonly firstOffset: number
+  /** The offset the next message appended gets. */
+  readonly nextOffset: number
+  /** Messages below it are on disk and readable. */
+  readonly committedOffset: number
+  /** Bytes the log takes on disk. */
+  readonly bytes: number
+  /** Appends a message; returns its offset. Written with whatever else is appended this turn. */
+  append(msg: PersistedMessage): number
+  /** Resolves once everything appended before the call is fsynced (group commit). */
+  flush(): Promise<void>
+  /** Called each time committedOffset moves on. */
+  onCommit(listener: () => void): void
+  /** The offset a reader attached with `start` begins at. */
+  resolveStart(start: StreamStart): Promise<number>
+  openReader(offset: number): StreamReader
+  setRetention(r: StreamRetention): void
+  close(): Promise<void>
+  /** Deletes everything the log stored. */
+  destroy(): Promise<void>
+}
+
+export interface StreamLogOptions {
+  /** A new segment starts once the current one reaches this size (x-stream-max-segment-size-bytes). */
+  readonly maxSegmentBytes: number
+  readonly retention: StreamRetention
+}
+
+/** Where stream queues keep their logs. */
+export interface StreamStore {
+  /** Opens (recovering what is on disk) or creates the log of a stream queue. */
+  open(vhost: string, queue: string, opts: StreamLogOptions): StreamLog
+  close(): Promise<void>
+}

@@ -11,3 +11,4 @@ export {
 } from './segment/index.js'
 export { FileDefinitionStore, openDefinitionStore, DEFINITIONS_FILE } from './definitions/index.js'
 export { DeferredQueueStore } from './deferred-queue-store.js'
+export { FileStreamStore, FileStreamLog } from './stream/index.js'

@@ -3,8 +3,9 @@
 // file named by WARREN_SYNC_LOG (appended synchronously, so the record is on file before the store goes
 // on to send confirms). After a SIGKILL the test cuts every segment file and ack log back towards its last
 // synced size: bytes no completed sync covered are what a power cut may lose. Linux only (/proc/self/fd).
-import { appendFileSync, fstatSync, readlinkSync } from 'node:fs'
+import fs, { appendFileSync, fstatSync, readlinkSync } from 'node:fs'
 import { type FileHandle, open } from 'node:fs/promises'
+import { syncBuiltinESMExports } from 'node:module'
 
 const log = process.env['WARREN_SYNC_LOG']
 if (log) {
@@ -23,4 +24,17 @@ if (log) {
       appendFileSync(log, `${JSON.stringify({ path, size })}\n`)
     }
   }
+  // The stream log syncs through the callback API on plain fds (it opens its files synchronously).
+  for (const name of ['fsync', 'fdatasync'] as const) {
+    const original = fs[name]
+    fs[name] = ((fd: number, done: (err: NodeJS.ErrnoException | null) => void): void => {
+      const path = readlinkSync(`/proc/self/fd/${fd}`)
+      const size = fstatSync(fd).size
+      original(fd, (err) => {
+        if (!err) appendFileSync(log, `${JSON.stringify({ path, size })}\n`)
+        done(err)
+      })
+    }) as typeof fs.fdatasync
+  }
+  syncBuiltinESMExports()
 }

@@ -61,7 +61,7 @@ class TestConsumer implements Consumer {
   unacked = 0
   constructor(
     readonly tag: string,
-    private readonly prefetch = Infinity,
+    readonly prefetch = Infinity,
     readonly priority = 0,
     readonly noAck = false,
   ) {}

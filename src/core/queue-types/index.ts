@@ -22,3 +22,4 @@ import { QueueTypes } from './queue-type.js'
 export function defaultQueueTypes(): QueueTypes {
   return new QueueTypes(classicQueueType)
 }
+export { streamQueueType } from './stream/index.js'

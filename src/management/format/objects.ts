@@ -83,7 +83,7 @@ export function formatQueue(
     recoverable_slaves: null,
     single_active_consumer_tag: q.activeConsumer?.tag ?? null,
     state: 'running',
-    type: 'classic',
+    type: q.type,
     vhost: q.vhost,
   })
   const owner = q.exclusiveOwner === undefined ? undefined : owners.get(q.exclusiveOwner)

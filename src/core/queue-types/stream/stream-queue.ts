@@ -1,0 +1,217 @@
+// A stream queue (RabbitMQ 3.9+'s x-queue-type: stream) over AMQP 0-9-1: an append-only log that
+// consumers read from where they choose (x-stream-offset) without removing anything. Every message is
+// kept, persistent or not, until retention (x-max-length-bytes, x-max-age) drops the oldest segment; a
+// confirm waits for the log's group commit. What RabbitMQ refuses on a stream (basic.get, no-ack
+// consumers, consumers without a prefetch, nack and reject, purge) is refused with its codes and words.
+import {
+  type FieldTable,
+  fieldNumber,
+  NotImplementedError,
+  PreconditionFailedError,
+} from '../../../shared/index.js'
+import type { Consumer } from '../../consumer.js'
+import type { Binding } from '../../exchange/exchange.js'
+import type { Message, QueueEntry } from '../../message.js'
+import type { Policy } from '../../policy.js'
+import type { StreamLog, StreamRetention, StreamStore } from '../../ports.js'
+import { MessageStats } from '../../stats.js'
+import type { DurabilityTicket, Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
+import { type QueueSettings, resolveSettings } from '../queue-settings.js'
+import { durationMs, parseStreamStart } from './stream-args.js'
+import { StreamCursor } from './stream-cursor.js'
+
+/** RabbitMQ's default x-stream-max-segment-size-bytes: 500 MB. */
+export const DEFAULT_SEGMENT_BYTES = 500_000_000
+
+export class StreamQueue implements Queue {
+  readonly kind = 'queue' as const
+  readonly type = 'stream'
+  readonly name: string
+  readonly vhost: string
+  readonly durable = true
+  readonly autoDelete = false
+  readonly exclusiveOwner = undefined
+  readonly args: FieldTable
+  settings: QueueSettings
+  policy: Policy | undefined
+  operatorPolicy: Policy | undefined
+  readonly incomingSet = new Set<Binding>()
+  routeMark = 0
+  deleted = false
+  readonly stats = new MessageStats()
+  private readonly log: StreamLog
+  private readonly cursors: StreamCursor[] = []
+  /** What every confirm of a message routed here waits for: the log's next group commit. */
+  private readonly ticket: DurabilityTicket
+
+  constructor(
+    opts: QueueOptions,
+    private readonly host: QueueHost,
+    store: StreamStore,
+  ) {
+    this.name = opts.name
+    this.vhost = opts.vhost
+    this.args = opts.args
+    this.settings = resolveSettings(opts.args)
+    const segment = fieldNumber(opts.args['x-stream-max-segment-size-bytes'])
+    this.log = store.open(opts.vhost, opts.name, {
+      maxSegmentBytes: segment ?? DEFAULT_SEGMENT_BYTES,
+      retention: this.retention(),
+    })
+    this.log.onCommit(() => this.dispatch())
+    this.ticket = { flush: () => this.log.flush() }
+  }
+
+  private get where(): string {
+    return `queue '${this.name}' in vhost '${this.vhost}'`
+  }
+
+  private retention(): StreamRetention {
+    const age = this.args['x-max-age']
+    return {
+      maxBytes: this.settings.maxLengthBytes,
+      maxAgeMs: typeof age === 'string' ? durationMs(age) : undefined,
+    }
+  }
+
+  get incoming(): Binding[] {
+    return [...this.incomingSet]
+  }
+
+  get consumers(): readonly Consumer[] {
+    return this.cursors.map((c) => c.consumer)
+  }
+
+  /** Committed messages kept; a stream has no unacked ones (acks do not take messages out). */
+  get readyCount(): number {
+    return this.log.committedOffset - this.log.firstOffset
+  }
+  get messageCount(): number {
+    return this.readyCount
+  }
+  get readyByteCount(): number {
+    return this.log.bytes
+  }
+  readonly unackedCount = 0
+  readonly unackedByteCount = 0
+  readonly delayedCount = 0
+  /** Every message of a stream is on disk only (read back per consumer). */
+  get pagedOutCount(): number {
+    return this.readyCount
+  }
+  readonly memoryBytes = 0
+  get consumerCount(): number {
+    return this.cursors.length
+  }
+  readonly activeConsumer = undefined
+  readonly congested = false
+  readonly waitingForPageIn = false
+
+  enqueue(message: Message): Enqueued {
+    this.log.append(message)
+    this.stats.publish++
+    return this.ticket
+  }
+
+  whenDrained(resume: () => void): void {
+    resume()
+  }
+
+  checkConsumable(c: Consumer): void {
+    if (!c.prefetch) {
+      throw new PreconditionFailedError(`consumer prefetch count is not set for '${this.where}'`)
+    }
+    if (c.noAck) {
+      throw new NotImplementedError(`automatic acknowledgement not supported by stream queues ${this.where}`)
+    }
+    if (c.args && Object.hasOwn(c.args, 'x-priority')) {
+      throw new PreconditionFailedError(
+        `invalid arg 'x-priority' for ${this.where} of queue type rabbit_stream_queue`,
+      )
+    }
+    parseStreamStart(c.args?.['x-stream-offset'], this.host.clock.now(), this.where)
+  }
+
+  addConsumer(c: Consumer): void {
+    this.checkConsumable(c)
+    const start = parseStreamStart(c.args?.['x-stream-offset'], this.host.clock.now(), this.where)
+    this.cursors.push(
+      new StreamCursor(c, this, this.log, start, (err) =>
+        this.host.storeFailed(this, err, 'reading the stream'),
+      ),
+    )
+  }
+
+  removeConsumer(c: Consumer): void {
+    const i = this.cursors.findIndex((k) => k.consumer === c)
+    if (i < 0) return
+    ;(this.cursors[i] as StreamCursor).close()
+    this.cursors.splice(i, 1)
+  }
+
+  dispatch(): void {
+    for (const c of this.cursors) c.pump()
+  }
+
+  get(): Taken | undefined {
+    throw new NotImplementedError(`basic.get not supported by stream queues ${this.where}`)
+  }
+
+  pageIn(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  /** An ack frees prefetch only: the message stays in the stream. */
+  settle(): void {
+    this.stats.ack++
+  }
+
+  discard(): void {
+    throw new NotImplementedError(`basic.nack and basic.reject not supported by stream queues ${this.where}`)
+  }
+
+  /** A closed channel's or basic.recover's unacked messages: nothing goes back, the stream keeps them. */
+  requeue(_entries: readonly QueueEntry[], rejected = false): void {
+    if (rejected) this.discard()
+  }
+
+  purge(): number {
+    throw new NotImplementedError(`queue.purge not supported by stream queues ${this.where}`)
+  }
+
+  /** RabbitMQ 3.10 deletes a stream whatever if-unused and if-empty say. */
+  checkDeletable(): void {}
+
+  destroy(): void {
+    this.deleted = true
+    for (const c of this.cursors.splice(0)) {
+      c.close()
+      c.consumer.cancelledByQueue(this)
+    }
+    this.log.destroy().catch((err: unknown) => this.host.storeFailed(this, err, 'deleting the stream'))
+  }
+
+  applyPolicies(policy: Policy | undefined, operatorPolicy: Policy | undefined): void {
+    this.policy = policy
+    this.operatorPolicy = operatorPolicy
+    this.settings = resolveSettings(this.args, policy?.definition, operatorPolicy?.definition)
+    this.log.setRetention(this.retention())
+  }
+
+  pageOutExcess(): void {}
+
+  /** The log recovered what it holds when it was opened. */
+  recover(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  movesSettled(): Promise<void> {
+    return Promise.resolve()
+  }
+
+  touch(): void {}
+
+  stop(): void {
+    for (const c of this.cursors) c.close()
+  }
+}

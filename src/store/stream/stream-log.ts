@@ -1,0 +1,283 @@
+// The on-disk log of one stream queue (see segments.ts for the files). Appends are batched: every message
+// appended in one event-loop turn, or while the previous write was being fsynced, goes out as one chunk
+// (several past MAX_CHUNK_BYTES) with one write and one fdatasync per file, so a confirm costs a share of
+// a group commit. A segment is sealed once it reaches the maximum segment size; retention then deletes
+// whole segments from the old end, never the one being written.
+import { closeSync, openSync, unlinkSync } from 'node:fs'
+import { rm } from 'node:fs/promises'
+import type {
+  PersistedMessage,
+  StreamLog,
+  StreamLogOptions,
+  StreamReader,
+  StreamRetention,
+  StreamStart,
+} from '../../core/ports.js'
+import { syncDir } from '../fs-util.js'
+import { encodeChunk, encodeIndexEntry, INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
+import { datasync, writeAt } from './file-io.js'
+import { chunkHolding, firstChunkSince } from './index-search.js'
+import { emptySegment, recoverSegments, type Segment } from './segments.js'
+import { FileStreamReader } from './stream-reader.js'
+
+/** A write round splits its messages into chunks of about this size. */
+const MAX_CHUNK_BYTES = 1024 * 1024
+
+/** What tests and the store give a log: a clock, and who to tell when it is destroyed. */
+export interface LogHost {
+  readonly now?: () => number
+  readonly destroyed?: (log: FileStreamLog) => void
+}
+
+interface Waiter {
+  readonly offset: number
+  resolve(): void
+  reject(err: unknown): void
+}
+
+export class FileStreamLog implements StreamLog {
+  /** Oldest first; the last one is being written. */
+  readonly segments: Segment[]
+  nextOffset: number
+  committedOffset: number
+  bytes = 0
+  private dataFd: number
+  private indexFd: number
+  private lastTimestamp = 0
+  private pending: Buffer[] = []
+  private writing: Promise<void> | undefined
+  private scheduled = false
+  private waiters: Waiter[] = []
+  private readonly listeners: Array<() => void> = []
+  private failure: unknown
+  private closed = false
+  private closing: Promise<void> | undefined
+  private retention: StreamRetention
+  private readonly encoder = new RecordEncoder()
+  private readonly now: () => number
+
+  constructor(
+    readonly dir: string,
+    private readonly opts: StreamLogOptions,
+    private readonly host: LogHost = {},
+  ) {
+    this.now = host.now ?? Date.now
+    this.segments = recoverSegments(dir)
+    this.retention = opts.retention
+    for (const s of this.segments) {
+      this.bytes += s.size
+      this.lastTimestamp = Math.max(this.lastTimestamp, s.lastTimestamp)
+    }
+    const active = this.active
+    this.nextOffset = this.committedOffset = active.endOffset
+    this.dataFd = openSync(`${active.base}.segment`, 'r+')
+    this.indexFd = openSync(`${active.base}.index`, 'r+')
+    this.applyRetention()
+  }
+
+  private get active(): Segment {
+    return this.segments[this.segments.length - 1] as Segment
+  }
+
+  get firstOffset(): number {
+    return (this.segments[0] as Segment).firstOffset
+  }
+
+  /**
+   * After a failed write (a full disk) the log takes nothing more until it is opened again: offsets
+   * were handed out for what could not be written, and recovery cuts back to what is whole. A closed
+   * (deleted) log drops what a publish that raced the delete routed to it.
+   */
+  append(msg: PersistedMessage): number {
+    if (this.failure !== undefined || this.closed) return this.nextOffset
+    this.pending.push(this.encoder.encode(msg))
+    this.schedule()
+    return this.nextOffset++
+  }
+
+  flush(): Promise<void> {
+    if (this.failure !== undefined) return Promise.reject(this.failure)
+    if (this.closed) return Promise.resolve()
+    const offset = this.nextOffset
+    if (this.committedOffset >= offset) return Promise.resolve()
+    return new Promise((resolve, reject) => this.waiters.push({ offset, resolve, reject }))
+  }
+
+  onCommit(listener: () => void): void {
+    this.listeners.push(listener)
+  }
+
+  private schedule(): void {
+    if (this.scheduled || this.writing || this.closed || this.failure !== undefined) return
+    this.scheduled = true
+    setImmediate(() => {
+      this.scheduled = false
+      if (this.pending.length > 0 && !this.writing) this.writing = this.writeRound()
+    })
+  }
+
+  /** Writes what was appended as chunks, fsyncs, then tells waiters and readers. */
+  private async writeRound(): Promise<void> {
+    const records = this.pending
+    this.pending = []
+    try {
+      let first = this.committedOffset
+      const timestamp = (this.lastTimestamp = Math.max(this.now(), this.lastTimestamp))
+      for (const group of chunkGroups(records)) {
+        await this.writeChunk(encodeChunk(first, timestamp, group), first, timestamp, group.length)
+        first += group.length
+      }
+      await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
+      this.committed(first)
+    } catch (err) {
+      this.failure = err
+      for (const w of this.waiters.splice(0)) w.reject(err)
+    } finally {
+      this.writing = undefined
+      if (this.pending.length > 0 && this.failure === undefined) this.schedule()
+    }
+  }
+
+  private async writeChunk(
+    chunk: Buffer,
+    firstOffset: number,
+    timestamp: number,
+    count: number,
+  ): Promise<void> {
+    if (this.active.size > 0 && this.active.size + chunk.length > this.opts.maxSegmentBytes) {
+      await this.roll(firstOffset)
+    }
+    const s = this.active
+    const info = { firstOffset, timestamp, count, size: chunk.length, position: s.size }
+    await writeAt(this.dataFd, chunk, s.size)
+    await writeAt(this.indexFd, encodeIndexEntry(info), s.chunks * INDEX_ENTRY_SIZE)
+    if (s.chunks === 0) s.firstTimestamp = timestamp
+    s.lastTimestamp = timestamp
+    s.lastChunkOffset = firstOffset
+    s.endOffset = firstOffset + count
+    s.size += chunk.length
+    s.chunks++
+    this.bytes += chunk.length
+  }
+
+  private committed(offset: number): void {
+    this.committedOffset = offset
+    let n = 0
+    while (n < this.waiters.length && (this.waiters[n] as Waiter).offset <= offset) n++
+    for (const w of this.waiters.splice(0, n)) w.resolve()
+    for (const l of this.listeners) l()
+  }
+
+  /** Seals the active segment (fsynced whole) and starts the next at `firstOffset`. */
+  private async roll(firstOffset: number): Promise<void> {
+    await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
+    closeSync(this.dataFd)
+    closeSync(this.indexFd)
+    const s = emptySegment(this.dir, firstOffset)
+    this.dataFd = openSync(`${s.base}.segment`, 'w+')
+    this.indexFd = openSync(`${s.base}.index`, 'w+')
+    this.segments.push(s)
+    await syncDir(this.dir)
+    this.applyRetention()
+  }
+
+  /** Deletes the oldest segments while the log is over its size or they are past its age. */
+  applyRetention(): void {
+    const { maxBytes, maxAgeMs } = this.retention
+    const oldEnough = this.now() - (maxAgeMs ?? 0)
+    while (this.segments.length > 1) {
+      const oldest = this.segments[0] as Segment
+      const over = maxBytes !== undefined && this.bytes > maxBytes
+      const aged = maxAgeMs !== undefined && oldest.lastTimestamp < oldEnough
+      if (!over && !aged) break
+      this.segments.shift()
+      this.bytes -= oldest.size
+      // Readers with the files open read on (an unlinked file lives while open); new ones start after.
+      for (const ext of ['.segment', '.index']) unlinkSync(`${oldest.base}${ext}`)
+    }
+  }
+
+  setRetention(r: StreamRetention): void {
+    this.retention = r
+    this.applyRetention()
+  }
+
+  async resolveStart(start: StreamStart): Promise<number> {
+    switch (start.kind) {
+      case 'first':
+        return this.firstOffset
+      case 'next':
+        return this.nextOffset
+      case 'last': {
+        const s = [...this.segments].reverse().find((seg) => seg.chunks > 0)
+        return s ? s.lastChunkOffset : this.nextOffset
+      }
+      case 'offset':
+        // Past the end, the reader waits for that offset to be written (RabbitMQ's readers do).
+        return Math.max(start.offset, this.firstOffset)
+      case 'timestamp': {
+        const s = this.segments.find((seg) => seg.chunks > 0 && seg.lastTimestamp >= start.at)
+        if (!s) return this.committedOffset
+        return (await firstChunkSince(s, start.at))?.firstOffset ?? this.committedOffset
+      }
+    }
+  }
+
+  openReader(offset: number): StreamReader {
+    return new FileStreamReader(this, offset)
+  }
+
+  /** Where the chunk holding `offset` starts: its segment and position (for readers). */
+  async locate(offset: number): Promise<{ segment: Segment; position: number }> {
+    let i = this.segments.length - 1
+    while (i > 0 && (this.segments[i] as Segment).firstOffset > offset) i--
+    const segment = this.segments[i] as Segment
+    const chunk = await chunkHolding(segment, offset)
+    return { segment, position: chunk?.position ?? 0 }
+  }
+
+  /** The segment after `s`, if it is still kept. */
+  segmentAfter(s: Segment): Segment | undefined {
+    const i = this.segments.indexOf(s)
+    return i < 0 ? undefined : this.segments[i + 1]
+  }
+
+  isActive(s: Segment): boolean {
+    return s === this.active
+  }
+
+  /** Writes what was appended, then closes the files (once, however often it is called). */
+  close(): Promise<void> {
+    return (this.closing ??= this.shut())
+  }
+
+  private async shut(): Promise<void> {
+    await this.flush().catch(() => undefined)
+    this.closed = true
+    await this.writing
+    closeSync(this.dataFd)
+    closeSync(this.indexFd)
+  }
+
+  async destroy(): Promise<void> {
+    await this.close()
+    this.host.destroyed?.(this)
+    await rm(this.dir, { recursive: true, force: true })
+  }
+}
+
+/** The records of a write round in groups of about MAX_CHUNK_BYTES, each group one chunk. */
+function* chunkGroups(records: readonly Buffer[]): Generator<Buffer[]> {
+  let group: Buffer[] = []
+  let bytes = 0
+  for (const r of records) {
+    if (group.length > 0 && bytes + r.length > MAX_CHUNK_BYTES) {
+      yield group
+      group = []
+      bytes = 0
+    }
+    group.push(r)
+    bytes += r.length
+  }
+  if (group.length > 0) yield group
+}

@@ -1,0 +1,25 @@
+// Where stream queues keep their logs: one directory per stream under the store's root, named as the
+// message store names queue directories (a hash of vhost and name, safe whatever the name holds).
+import { join } from 'node:path'
+import type { StreamLog, StreamLogOptions, StreamStore } from '../../core/ports.js'
+import { queueDirName } from '../segment/message-store.js'
+import { FileStreamLog } from './stream-log.js'
+
+export class FileStreamStore implements StreamStore {
+  private readonly logs = new Set<FileStreamLog>()
+
+  constructor(readonly root: string) {}
+
+  open(vhost: string, queue: string, opts: StreamLogOptions): StreamLog {
+    const log = new FileStreamLog(join(this.root, queueDirName(vhost, queue)), opts, {
+      destroyed: (l) => this.logs.delete(l),
+    })
+    this.logs.add(log)
+    return log
+  }
+
+  async close(): Promise<void> {
+    for (const log of this.logs) await log.close()
+    this.logs.clear()
+  }
+}
