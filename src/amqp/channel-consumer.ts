@@ -22,6 +22,9 @@ export class ChannelConsumer implements Consumer {
     this.priority = fieldNumber(args['x-priority']) ?? 0
     this.tagBytes = encodeShortString(tag)
   }
+  get globalQos(): boolean {
+    return this.channel.globalPrefetch > 0
+  }
   get owner(): ConsumerOwner {
     return this.channel
   }

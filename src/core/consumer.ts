@@ -8,6 +8,8 @@ export interface Consumer {
   readonly exclusive: boolean
   /** x-priority of basic.consume: higher-priority consumers are served first (default 0). */
   readonly priority: number
+  /** A prefetch limit shared by the channel's consumers (basic.qos global) is in force: quorum queues refuse it. */
+  readonly globalQos?: boolean
   /** Identifies the channel the consumer lives on (for listings and exclusivity checks). */
   readonly owner: ConsumerOwner
   /** Whether it can take one more message now: prefetch, channel.flow and socket back-pressure. */

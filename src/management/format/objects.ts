@@ -76,9 +76,13 @@ export function formatQueue(
     recoverable_slaves: null,
     single_active_consumer_tag: q.activeConsumer?.tag ?? null,
     state: 'running',
-    type: 'classic',
+    type: q.type,
     vhost: q.vhost,
   })
+  // A quorum queue's Raft members: this node alone until clustering replicates them.
+  if (q.type === 'quorum') {
+    Object.assign(out, { leader: ctx.nodeName, members: [ctx.nodeName], online: [ctx.nodeName] })
+  }
   const owner = q.exclusiveOwner === undefined ? undefined : owners.get(q.exclusiveOwner)
   if (owner) out['owner_pid_details'] = connectionDetails(owner)
   return out

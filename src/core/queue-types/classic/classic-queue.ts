@@ -32,9 +32,30 @@ import { QueueBacking } from './backing.js'
 import { withoutDeliveryCount } from './delivery-count.js'
 import { Returns } from './returns.js'
 
+/**
+ * What a queue type built on the classic queue changes in it (the quorum queue, quorum/): its name, how
+ * its arguments and policies resolve, and how it counts and places returned messages.
+ */
+export interface QueueFlavour {
+  readonly type: string
+  settings(args: FieldTable, policy?: Policy, operatorPolicy?: Policy): QueueSettings
+  /** Every return is counted in x-delivery-count, with a delivery limit or without one. */
+  readonly countsEveryReturn: boolean
+  /** A returned message goes to the back of the queue rather than back to its original place. */
+  readonly requeueAtBack: boolean
+}
+
+const CLASSIC: QueueFlavour = {
+  type: 'classic',
+  settings: (args, policy, operatorPolicy) =>
+    resolveSettings(args, policy?.definition, operatorPolicy?.definition),
+  countsEveryReturn: false,
+  requeueAtBack: false,
+}
+
 export class ClassicQueue implements Queue {
   readonly kind = 'queue' as const
-  readonly type = 'classic'
+  readonly type: string
   readonly name: string
   readonly vhost: string
   readonly durable: boolean
@@ -61,20 +82,24 @@ export class ClassicQueue implements Queue {
   private readonly dispatcher: Dispatcher
   private readonly timers: QueueTimers
   private readonly moves: DeadLetterMoves
-  /** Delivery counts and retry backoff (returns.ts); used only when the queue has a delivery limit. */
+  /** Delivery counts and retry backoff (returns.ts); used only when the queue counts returns. */
   private readonly returns: Returns
+  /** Returns are counted (a delivery limit, or a flavour that counts every return); see `requeue`. */
+  private counting = false
 
   constructor(
     opts: QueueOptions,
-    private readonly host: QueueHost,
+    protected readonly host: QueueHost,
+    private readonly flavour: QueueFlavour = CLASSIC,
   ) {
+    this.type = flavour.type
     this.name = opts.name
     this.vhost = opts.vhost
     this.durable = opts.durable
     this.autoDelete = opts.autoDelete
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
-    this.settings = resolveSettings(opts.args)
+    this.settings = this.resolve(undefined, undefined)
     this.timers = new QueueTimers(
       host.clock,
       () => this.expireHead(),
@@ -120,7 +145,8 @@ export class ClassicQueue implements Queue {
       durable: () => this.store,
       backing: () => this.backing.store,
       isDeleted: () => this.deleted,
-      restore: (e) => this.ready.restore(e),
+      restore: (e) =>
+        this.flavour.requeueAtBack ? this.accept({ ...e, seq: this.nextSeq++ }) : this.ready.restore(e),
       retryDue: (e) => {
         // Its TTL kept running while it waited (LavinMQ's rule too): an expired message goes now.
         if (e.expiresAt <= this.host.clock.now()) this.moves.move([e], 'expired')
@@ -172,13 +198,19 @@ export class ClassicQueue implements Queue {
   applyPolicies(policy: Policy | undefined, operatorPolicy: Policy | undefined): void {
     this.policy = policy
     this.operatorPolicy = operatorPolicy
-    this.settings = resolveSettings(this.args, policy?.definition, operatorPolicy?.definition)
+    this.settings = this.resolve(policy, operatorPolicy)
     this.dispatcher.singleActive = this.settings.singleActiveConsumer
     if (this.deleted) return
     this.enforceMaxLength()
     this.expireHead()
     this.touch()
     this.pageOutExcess()
+  }
+
+  private resolve(policy: Policy | undefined, operatorPolicy: Policy | undefined): QueueSettings {
+    const settings = this.flavour.settings(this.args, policy, operatorPolicy)
+    this.counting = this.flavour.countsEveryReturn || settings.deliveryLimit !== undefined
+    return settings
   }
 
   get incoming(): Binding[] {
@@ -196,7 +228,7 @@ export class ClassicQueue implements Queue {
    */
   enqueue(published: Message): Enqueued {
     // One header lookup per publish, and only into a queue that counts deliveries.
-    const message = this.settings.deliveryLimit === undefined ? published : withoutDeliveryCount(published)
+    const message = this.counting ? withoutDeliveryCount(published) : published
     if (this.wouldRejectPublish(message)) {
       if (this.settings.overflow === 'reject-publish-dlx')
         void this.host.deadLetter(this, [message], 'maxlen')
@@ -304,7 +336,7 @@ export class ClassicQueue implements Queue {
    * reject or nack with a retry backoff waits before it is ready again.
    */
   requeue(entries: readonly QueueEntry[], rejected = false): void {
-    const counted = this.settings.deliveryLimit !== undefined
+    const counted = this.counting
     for (const e of entries) {
       this.counts.released(e)
       if (this.deleted) continue

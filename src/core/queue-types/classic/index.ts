@@ -11,3 +11,7 @@ export const classicQueueType: QueueType = {
 }
 
 export { WINDOW_MAX } from './ready-messages.js'
+// What the quorum queue (../quorum/) builds on.
+export { ClassicQueue, type QueueFlavour } from './classic-queue.js'
+export { type Check, nonNegInt, oneOf, positiveInt, QUEUE_ARGS } from './queue-args.js'
+export { withDeliveryCount, DELIVERY_COUNT } from './delivery-count.js'

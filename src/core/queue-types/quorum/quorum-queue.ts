@@ -1,0 +1,57 @@
+// A quorum queue on one node: RabbitMQ 3.10's quorum queue without replication (which comes with
+// clustering), built on the classic queue's machinery (ready messages, durable store with fsync before
+// confirm, consumers, TTL, length limits, dead-lettering, delivery counts) and differing where RabbitMQ's
+// does, as checked against 3.10.8:
+// - every return (reject or nack with requeue, a closed channel, basic.recover) counts in the message's
+//   x-delivery-count, with or without a delivery limit, and the message goes to the back of the queue;
+// - basic.get always carries x-delivery-count (0 before the first return), a consumer's delivery only
+//   once the message was returned;
+// - a consumer on a channel with a global prefetch (basic.qos global) is refused, and queue.delete with
+//   if-unused or if-empty is not implemented: both 540 NOT_IMPLEMENTED, which closes the connection.
+import { type FieldTable, NotImplementedError } from '../../../shared/index.js'
+import type { Consumer } from '../../consumer.js'
+import { ClassicQueue, DELIVERY_COUNT, type QueueFlavour, withDeliveryCount } from '../classic/index.js'
+import type { QueueHost, QueueOptions, Taken } from '../queue.js'
+import { quorumSettings } from './quorum-settings.js'
+
+const QUORUM: QueueFlavour = {
+  type: 'quorum',
+  settings: quorumSettings,
+  countsEveryReturn: true,
+  requeueAtBack: true,
+}
+
+export class QuorumQueue extends ClassicQueue {
+  constructor(opts: QueueOptions, host: QueueHost) {
+    super(opts, host, QUORUM)
+  }
+
+  override get(noAck: boolean): Taken | undefined {
+    const taken = super.get(noAck)
+    const entry = taken?.entry
+    if (entry && !hasDeliveryCount(entry.message.properties.headers)) {
+      entry.message = withDeliveryCount(entry.message, 0)
+    }
+    return taken
+  }
+
+  override checkConsumable(c: Consumer): void {
+    if (c.globalQos) {
+      throw new NotImplementedError(
+        `queue '${this.name}' in vhost '${this.vhost}' does not support global qos`,
+      )
+    }
+    super.checkConsumable(c)
+  }
+
+  override checkDeletable(ifUnused: boolean, ifEmpty: boolean): void {
+    const flag = ifUnused ? 'if-unused' : ifEmpty ? 'if-empty' : undefined
+    if (flag === undefined) return
+    throw new NotImplementedError(
+      `cannot delete queue '${this.name}' in vhost '${this.vhost}'. queue.delete operations with ${flag} flag set are not supported by quorum queues`,
+    )
+  }
+}
+
+const hasDeliveryCount = (h: FieldTable | undefined): boolean =>
+  h !== undefined && Object.hasOwn(h, DELIVERY_COUNT)
