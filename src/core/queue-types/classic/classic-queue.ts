@@ -217,8 +217,8 @@ export class ClassicQueue implements Queue {
     return [...this.incomingSet]
   }
 
-  /** Whether a publish would be refused by reject-publish overflow (checked before enqueueing). */
-  wouldRejectPublish(message: Message): boolean {
+  /** Whether reject-publish overflow refuses this publish (asked once per publish, before enqueueing). */
+  protected refuses(message: Message): boolean {
     return wouldRejectPublish(this.settings, this.ready, message)
   }
 
@@ -229,7 +229,7 @@ export class ClassicQueue implements Queue {
   enqueue(published: Message): Enqueued {
     // One header lookup per publish, and only into a queue that counts deliveries.
     const message = this.counting ? withoutDeliveryCount(published) : published
-    if (this.wouldRejectPublish(message)) {
+    if (this.refuses(message)) {
       if (this.settings.overflow === 'reject-publish-dlx')
         void this.host.deadLetter(this, [message], 'maxlen')
       return false

@@ -6,12 +6,16 @@
 //   x-delivery-count, with or without a delivery limit, and the message goes to the back of the queue;
 // - basic.get always carries x-delivery-count (0 before the first return), a consumer's delivery only
 //   once the message was returned;
+// - reject-publish takes the publish that goes over the limit and refuses the ones after it, until the
+//   queue is down to 80% of the limit (rabbit_fifo's soft limit);
 // - a consumer on a channel with a global prefetch (basic.qos global) is refused, and queue.delete with
 //   if-unused or if-empty is not implemented: both 540 NOT_IMPLEMENTED, which closes the connection.
 import { type FieldTable, NotImplementedError } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import { ClassicQueue, DELIVERY_COUNT, type QueueFlavour, withDeliveryCount } from '../classic/index.js'
+import type { Message } from '../../message.js'
 import type { QueueHost, QueueOptions, Taken } from '../queue.js'
+import type { QueueSettings } from '../queue-settings.js'
 import { quorumSettings } from './quorum-settings.js'
 
 const QUORUM: QueueFlavour = {
@@ -22,8 +26,21 @@ const QUORUM: QueueFlavour = {
 }
 
 export class QuorumQueue extends ClassicQueue {
+  /** reject-publish: the queue went over its limit and refuses publishes until below the soft limit. */
+  private rejecting = false
+
   constructor(opts: QueueOptions, host: QueueHost) {
     super(opts, host, QUORUM)
+  }
+
+  protected override refuses(message: Message): boolean {
+    const s = this.settings
+    if (s.overflow !== 'reject-publish') return false
+    if (this.rejecting && !belowSoftLimit(s, this.readyCount, this.readyByteCount)) return true
+    this.rejecting =
+      (s.maxLength !== undefined && this.readyCount + 1 > s.maxLength) ||
+      (s.maxLengthBytes !== undefined && this.readyByteCount + message.size > s.maxLengthBytes)
+    return false
   }
 
   override get(noAck: boolean): Taken | undefined {
@@ -51,6 +68,13 @@ export class QuorumQueue extends ClassicQueue {
       `cannot delete queue '${this.name}' in vhost '${this.vhost}'. queue.delete operations with ${flag} flag set are not supported by quorum queues`,
     )
   }
+}
+
+/** rabbit_fifo's soft limit: publishers are let in again at 80% of the limits. */
+function belowSoftLimit(s: QueueSettings, count: number, bytes: number): boolean {
+  const below = (limit: number | undefined, n: number): boolean =>
+    limit === undefined || n <= Math.trunc(limit * 0.8)
+  return below(s.maxLength, count) && below(s.maxLengthBytes, bytes)
 }
 
 const hasDeliveryCount = (h: FieldTable | undefined): boolean =>
