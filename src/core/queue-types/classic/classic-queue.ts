@@ -43,6 +43,8 @@ export interface QueueFlavour {
   readonly countsEveryReturn: boolean
   /** A returned message goes to the back of the queue rather than back to its original place. */
   readonly requeueAtBack: boolean
+  /** A durable queue stores transient messages too (they survive a restart). */
+  readonly storesEveryMessage: boolean
 }
 
 const CLASSIC: QueueFlavour = {
@@ -51,6 +53,7 @@ const CLASSIC: QueueFlavour = {
     resolveSettings(args, policy?.definition, operatorPolicy?.definition),
   countsEveryReturn: false,
   requeueAtBack: false,
+  storesEveryMessage: false,
 }
 
 export class ClassicQueue implements Queue {
@@ -86,6 +89,8 @@ export class ClassicQueue implements Queue {
   private readonly returns: Returns
   /** Returns are counted (a delivery limit, or a flavour that counts every return); see `requeue`. */
   private counting = false
+  /** The flavour's storesEveryMessage, read per publish of a transient message into a durable queue. */
+  private readonly storesAll: boolean
 
   constructor(
     opts: QueueOptions,
@@ -93,6 +98,7 @@ export class ClassicQueue implements Queue {
     private readonly flavour: QueueFlavour = CLASSIC,
   ) {
     this.type = flavour.type
+    this.storesAll = flavour.storesEveryMessage
     this.name = opts.name
     this.vhost = opts.vhost
     this.durable = opts.durable
@@ -143,6 +149,7 @@ export class ClassicQueue implements Queue {
       clock: this.host.clock,
       settings: () => this.settings,
       durable: () => this.store,
+      storesEveryMessage: this.storesAll,
       backing: () => this.backing.store,
       isDeleted: () => this.deleted,
       restore: (e) =>
@@ -235,7 +242,7 @@ export class ClassicQueue implements Queue {
       return false
     }
     const expiresAt = expiryFor(this.settings, message, this.host.clock)
-    const stored = this.store !== undefined && message.persistent
+    const stored = this.store !== undefined && (message.persistent || this.storesAll)
     const entry: QueueEntry = {
       message,
       seq: this.nextSeq++,
@@ -302,7 +309,7 @@ export class ClassicQueue implements Queue {
     const wait = entry.redelivered
       ? this.returns.leaseOf(entry)
       : // Only a persistent message in a durable queue comes back after a crash, so only it is marked.
-        entry.storeId !== -1 && entry.message.persistent
+        entry.storeId !== -1 && (entry.message.persistent || this.storesAll)
         ? this.store?.markDelivered(entry.storeId)
         : undefined
     if (noAck) this.forget(entry)
@@ -390,7 +397,7 @@ export class ClassicQueue implements Queue {
   /** At startup: every message of the queue's store, in store order; then what expired meanwhile goes. */
   async recover(progress: () => void): Promise<void> {
     await this.store?.recover((m) => {
-      const entry = recoveredEntry(m, this.nextSeq++)
+      const entry = recoveredEntry(m, this.nextSeq++, this.storesAll)
       if (!entry) this.store?.remove(m.id)
       else if (!this.returns.recovered(entry)) this.ready.push(entry)
       progress()

@@ -2,6 +2,7 @@
 // clustering), built on the classic queue's machinery (ready messages, durable store with fsync before
 // confirm, consumers, TTL, length limits, dead-lettering, delivery counts) and differing where RabbitMQ's
 // does, as checked against 3.10.8:
+// - every message is stored, transient or persistent, and survives a restart;
 // - every return (reject or nack with requeue, a closed channel, basic.recover) counts in the message's
 //   x-delivery-count, with or without a delivery limit, and the message goes to the back of the queue;
 // - basic.get always carries x-delivery-count (0 before the first return), a consumer's delivery only
@@ -23,6 +24,7 @@ const QUORUM: QueueFlavour = {
   settings: quorumSettings,
   countsEveryReturn: true,
   requeueAtBack: true,
+  storesEveryMessage: true,
 }
 
 export class QuorumQueue extends ClassicQueue {
