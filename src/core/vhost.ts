@@ -373,7 +373,12 @@ export class VHost implements QueueHost, ExchangeHost {
   // ---- dead-lettering ----
 
   /** See routeDeadLetters (dead-letter.ts). */
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined {
-    return routeDeadLetters(this, q, messages, reason)
+  deadLetter(
+    q: Queue,
+    messages: readonly Message[],
+    reason: DeadLetterReason,
+    untaken?: number[],
+  ): Promise<void> | undefined {
+    return routeDeadLetters(this, q, messages, reason, untaken)
   }
 }

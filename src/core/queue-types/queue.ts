@@ -52,8 +52,14 @@ export interface QueueHost {
   /**
    * Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. A returned
    * promise resolves once the copies are durable: only then may the originals leave the queue's store.
+   * With `untaken` (at-least-once), the indexes of the messages no queue took are added to it.
    */
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined
+  deadLetter(
+    q: Queue,
+    messages: readonly Message[],
+    reason: DeadLetterReason,
+    untaken?: number[],
+  ): Promise<void> | undefined
   /** Memory is short: queues page messages out of memory. */
   readonly memoryPressure: boolean
   /** The store of a durable queue, or undefined when the broker keeps nothing on disk. */

@@ -14,6 +14,7 @@ import type { QueueStore } from '../../ports.js'
 import type { Policy } from '../../policy.js'
 import {
   checkDeleteConditions,
+  type DeadLetterReason,
   type Enqueued,
   type Queue,
   type QueueHost,
@@ -136,7 +137,9 @@ export class ClassicQueue implements Queue {
     this.moves = new DeadLetterMoves({
       isDeleted: () => this.deleted,
       backing: () => this.backing.store,
-      deadLetter: (messages, reason) => this.host.deadLetter(this, messages, reason),
+      deadLetter: (messages, reason, untaken) => this.host.deadLetter(this, messages, reason, untaken),
+      keepsUntaken: () => this.keepsUntakenDeadLetters(),
+      keep: (entries, reason) => this.keepDeadLetters(entries, reason),
       forget: (entry) => this.forget(entry),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
     })
@@ -162,6 +165,19 @@ export class ClassicQueue implements Queue {
       exceeded: (entries) => this.moves.move(entries, 'delivery_limit'),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
     })
+  }
+
+  /** At-least-once dead-lettering: dead letters no queue took stay (a quorum queue's; see keepDeadLetters). */
+  protected keepsUntakenDeadLetters(): boolean {
+    return false
+  }
+
+  /** Holds dead letters no queue took, to route them again later. */
+  protected keepDeadLetters(_entries: QueueEntry[], _reason: DeadLetterReason): void {}
+
+  /** Routes entries that left the queue to its dead-letter exchange (again). */
+  protected deadLetterEntries(entries: QueueEntry[], reason: DeadLetterReason): void {
+    if (!this.deleted) this.moves.move(entries, reason)
   }
 
   /** Memory is short: the part of the window a paging queue would not keep in memory goes to disk. */

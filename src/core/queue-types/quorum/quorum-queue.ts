@@ -9,15 +9,18 @@
 //   once the message was returned;
 // - reject-publish takes the publish that goes over the limit and refuses the ones after it, until the
 //   queue is down to 80% of the limit (rabbit_fifo's soft limit);
+// - x-dead-letter-strategy at-least-once keeps dead letters no queue took and routes them again
+//   (held-dead-letters.ts);
 // - a consumer on a channel with a global prefetch (basic.qos global) is refused, and queue.delete with
 //   if-unused or if-empty is not implemented: both 540 NOT_IMPLEMENTED, which closes the connection.
 import { type FieldTable, NotImplementedError } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import { ClassicQueue, DELIVERY_COUNT, type QueueFlavour, withDeliveryCount } from '../classic/index.js'
-import type { Message } from '../../message.js'
-import type { QueueHost, QueueOptions, Taken } from '../queue.js'
+import type { Message, QueueEntry } from '../../message.js'
+import type { DeadLetterReason, QueueHost, QueueOptions, Taken } from '../queue.js'
 import type { QueueSettings } from '../queue-settings.js'
-import { quorumSettings } from './quorum-settings.js'
+import { HeldDeadLetters } from './held-dead-letters.js'
+import { deadLetterStrategy, quorumSettings } from './quorum-settings.js'
 
 const QUORUM: QueueFlavour = {
   type: 'quorum',
@@ -30,19 +33,43 @@ const QUORUM: QueueFlavour = {
 export class QuorumQueue extends ClassicQueue {
   /** reject-publish: the queue went over its limit and refuses publishes until below the soft limit. */
   private rejecting = false
+  /** At-least-once dead letters that no queue took yet. */
+  private readonly held: HeldDeadLetters
 
   constructor(opts: QueueOptions, host: QueueHost) {
     super(opts, host, QUORUM)
+    this.held = new HeldDeadLetters(host.clock, (entries, reason) => this.deadLetterEntries(entries, reason))
   }
 
   protected override refuses(message: Message): boolean {
     const s = this.settings
     if (s.overflow !== 'reject-publish') return false
-    if (this.rejecting && !belowSoftLimit(s, this.readyCount, this.readyByteCount)) return true
+    // Held dead letters count against the limits, as rabbit_fifo counts its dead-letter backlog.
+    const count = this.readyCount + this.held.count
+    const bytes = this.readyByteCount + this.held.bytes
+    if (this.rejecting && !belowSoftLimit(s, count, bytes)) return true
     this.rejecting =
-      (s.maxLength !== undefined && this.readyCount + 1 > s.maxLength) ||
-      (s.maxLengthBytes !== undefined && this.readyByteCount + message.size > s.maxLengthBytes)
+      (s.maxLength !== undefined && count + 1 > s.maxLength) ||
+      (s.maxLengthBytes !== undefined && bytes + message.size > s.maxLengthBytes)
     return false
+  }
+
+  protected override keepsUntakenDeadLetters(): boolean {
+    return deadLetterStrategy(this.args, this.settings, this.policy) === 'at-least-once'
+  }
+
+  protected override keepDeadLetters(entries: QueueEntry[], reason: DeadLetterReason): void {
+    this.held.hold(entries, reason)
+  }
+
+  override destroy(): void {
+    this.held.clear()
+    super.destroy()
+  }
+
+  override stop(): void {
+    this.held.stop()
+    super.stop()
   }
 
   override get(noAck: boolean): Taken | undefined {
