@@ -372,13 +372,18 @@ describe('quorum queue refusals that close the connection (540)', () => {
     })
   })
 
-  test('global qos set after consuming, and basic.get, are fine', async () => {
+  test('a global prefetch set after consuming does not limit the consumer; basic.get is fine', async () => {
     const conn = await connect(t)
-    const ch = await channel(conn)
+    const ch = await confirmChannel(conn)
     const q = await quorum(ch)
-    await ch.consume(q, () => {})
-    await ch.prefetch(10, true)
     assert.equal(await ch.get(q), false)
+    const inbox = new Inbox()
+    await ch.consume(q, inbox.onMessage)
+    await ch.prefetch(1, true)
+    for (const b of ['1', '2', '3']) ch.sendToQueue(q, Buffer.from(b))
+    await ch.waitForConfirms()
+    // All three arrive unacked: the global limit of 1 does not apply to a quorum queue's consumer.
+    assert.deepEqual(bodiesOf(await inbox.count(3)), ['1', '2', '3'])
     await conn.close()
   })
 

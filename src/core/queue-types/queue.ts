@@ -95,6 +95,11 @@ export interface Queue {
   readonly deleted: boolean
   /** Message counters for the management API. */
   readonly stats: MessageStats
+  /**
+   * Whether a channel's global prefetch (basic.qos global) limits this queue's consumers. A quorum
+   * queue's do not: it refuses a consumer on such a channel, and ignores one set after consuming.
+   */
+  readonly supportsGlobalQos: boolean
 
   readonly readyCount: number
   readonly unackedCount: number

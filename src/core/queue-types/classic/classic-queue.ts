@@ -46,6 +46,8 @@ export interface QueueFlavour {
   readonly requeueAtBack: boolean
   /** A durable queue stores transient messages too (they survive a restart). */
   readonly storesEveryMessage: boolean
+  /** See Queue.supportsGlobalQos. */
+  readonly supportsGlobalQos: boolean
 }
 
 const CLASSIC: QueueFlavour = {
@@ -55,6 +57,7 @@ const CLASSIC: QueueFlavour = {
   countsEveryReturn: false,
   requeueAtBack: false,
   storesEveryMessage: false,
+  supportsGlobalQos: true,
 }
 
 export class ClassicQueue implements Queue {
@@ -76,6 +79,7 @@ export class ClassicQueue implements Queue {
   /** Unacked counts and message rates (queue-counts.ts). */
   private readonly counts = new QueueCounts()
   readonly stats: MessageStats = this.counts.stats
+  readonly supportsGlobalQos: boolean
   /** The durable log of a durable queue; persistent messages are appended to it. */
   private readonly store: QueueStore | undefined
 
@@ -100,6 +104,7 @@ export class ClassicQueue implements Queue {
   ) {
     this.type = flavour.type
     this.storesAll = flavour.storesEveryMessage
+    this.supportsGlobalQos = flavour.supportsGlobalQos
     this.name = opts.name
     this.vhost = opts.vhost
     this.durable = opts.durable

@@ -11,7 +11,8 @@
 //   queue is down to 80% of the limit (rabbit_fifo's soft limit);
 // - x-dead-letter-strategy at-least-once keeps dead letters no queue took and routes them again
 //   (held-dead-letters.ts);
-// - a consumer on a channel with a global prefetch (basic.qos global) is refused, and queue.delete with
+// - a consumer on a channel with a global prefetch (basic.qos global) is refused (a global prefetch set
+//   after consuming does not limit it), and queue.delete with
 //   if-unused or if-empty is not implemented: both 540 NOT_IMPLEMENTED, which closes the connection.
 import { type FieldTable, NotImplementedError } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
@@ -28,6 +29,7 @@ const QUORUM: QueueFlavour = {
   countsEveryReturn: true,
   requeueAtBack: true,
   storesEveryMessage: true,
+  supportsGlobalQos: false,
 }
 
 export class QuorumQueue extends ClassicQueue {
