@@ -3,7 +3,8 @@
 // kept by a definitions export and import (it rides in the arguments).
 import assert from 'node:assert/strict'
 import { describe, test } from 'node:test'
-import { scratchVhost, seg, useManagement } from './helpers.js'
+import type amqp from 'amqplib'
+import { eventually, scratchVhost, seg, useManagement } from './helpers.js'
 
 const m = useManagement()
 const vh = scratchVhost(m, 'mgmt-qq')
@@ -75,5 +76,46 @@ describe('quorum queues in the management API', () => {
       204,
     )
     assert.equal((await m.api('GET', `/api/queues/${v()}/qq3`)).json.type, 'quorum')
+  })
+
+  test('policies: delivery-limit applies; a policy overflow wins over the x-overflow argument', async () => {
+    const policy = async (name: string, pattern: string, definition: object): Promise<void> => {
+      const body = { pattern, definition, 'apply-to': 'queues' }
+      assert.equal((await m.api('PUT', `/api/policies/${v()}/${name}`, { body })).status, 201)
+    }
+    await policy('qq-limit', '^qq-limited$', { 'delivery-limit': 0 })
+    await policy('qq-overflow', '^qq-full$', { overflow: 'reject-publish' })
+    const conn = await m.connect(vh.name)
+    const ch = await conn.createConfirmChannel()
+    ch.on('error', () => {})
+    await ch.assertQueue('qq-limited', quorum)
+    await eventually(
+      async () => (await m.api('GET', `/api/queues/${v()}/qq-limited`)).json.policy === 'qq-limit',
+    )
+    ch.sendToQueue('qq-limited', Buffer.from('once'))
+    await ch.waitForConfirms()
+    const m1 = await ch.get('qq-limited')
+    assert.ok(m1)
+    ch.nack(m1, false, true) // the first return is over a limit of 0: dropped
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(await ch.get('qq-limited'), false)
+
+    const args = { ...quorum.arguments, 'x-max-length': 1, 'x-overflow': 'drop-head' }
+    await ch.assertQueue('qq-full', { durable: true, arguments: args })
+    await eventually(
+      async () => (await m.api('GET', `/api/queues/${v()}/qq-full`)).json.policy === 'qq-overflow',
+    )
+    const publish = (body: string): Promise<boolean> =>
+      new Promise((resolve) => ch.sendToQueue('qq-full', Buffer.from(body), {}, (err) => resolve(!err)))
+    const outcomes: boolean[] = []
+    for (const b of ['1', '2', '3']) {
+      outcomes.push(await publish(b))
+      await new Promise((r) => setTimeout(r, 50))
+    }
+    // reject-publish (the policy's), not drop-head (the argument's).
+    assert.deepEqual(outcomes, [true, true, false])
+    const first = (await ch.get('qq-full', { noAck: true })) as amqp.GetMessage
+    assert.equal(first.content.toString(), '1')
+    await conn.close()
   })
 })
