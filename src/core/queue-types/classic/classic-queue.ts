@@ -21,7 +21,7 @@ import {
   type QueueOptions,
   type Taken,
 } from '../queue.js'
-import { type QueueSettings, resolveSettings } from '../queue-settings.js'
+import type { QueueSettings } from '../queue-settings.js'
 import { DeadLetterMoves } from './dead-letter-moves.js'
 import { Dispatcher } from './dispatcher.js'
 import { dropOverLimit, expiryFor, takeExpired, wouldRejectPublish } from './overflow.js'
@@ -30,35 +30,9 @@ import { recoveredEntry } from './recovery.js'
 import { QueueTimers } from './queue-timers.js'
 import type { ReadyMessages } from './ready-messages.js'
 import { QueueBacking } from './backing.js'
+import { CLASSIC, type QueueFlavour } from './flavour.js'
 import { withoutDeliveryCount } from './delivery-count.js'
 import { Returns } from './returns.js'
-
-/**
- * What a queue type built on the classic queue changes in it (the quorum queue, quorum/): its name, how
- * its arguments and policies resolve, and how it counts and places returned messages.
- */
-export interface QueueFlavour {
-  readonly type: string
-  settings(args: FieldTable, policy?: Policy, operatorPolicy?: Policy): QueueSettings
-  /** Every return is counted in x-delivery-count, with a delivery limit or without one. */
-  readonly countsEveryReturn: boolean
-  /** A returned message goes to the back of the queue rather than back to its original place. */
-  readonly requeueAtBack: boolean
-  /** A durable queue stores transient messages too (they survive a restart). */
-  readonly storesEveryMessage: boolean
-  /** See Queue.supportsGlobalQos. */
-  readonly supportsGlobalQos: boolean
-}
-
-const CLASSIC: QueueFlavour = {
-  type: 'classic',
-  settings: (args, policy, operatorPolicy) =>
-    resolveSettings(args, policy?.definition, operatorPolicy?.definition),
-  countsEveryReturn: false,
-  requeueAtBack: false,
-  storesEveryMessage: false,
-  supportsGlobalQos: true,
-}
 
 export class ClassicQueue implements Queue {
   readonly kind = 'queue' as const
