@@ -12,8 +12,8 @@
 // - x-dead-letter-strategy at-least-once keeps dead letters no queue took and routes them again
 //   (held-dead-letters.ts);
 // - a consumer on a channel with a global prefetch (basic.qos global) is refused (a global prefetch set
-//   after consuming does not limit it), and queue.delete with
-//   if-unused or if-empty is not implemented: both 540 NOT_IMPLEMENTED, which closes the connection.
+//   after consuming does not limit it), and queue.delete with if-unused or if-empty is not implemented:
+//   both 540 NOT_IMPLEMENTED, which closes the connection.
 import { type FieldTable, NotImplementedError } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import { ClassicQueue, DELIVERY_COUNT, type QueueFlavour, withDeliveryCount } from '../classic/index.js'
@@ -43,6 +43,10 @@ export class QuorumQueue extends ClassicQueue {
     this.held = new HeldDeadLetters(host.clock, (entries, reason) => this.deadLetterEntries(entries, reason))
   }
 
+  /**
+   * rabbit_fifo blocks publishers once an enqueue takes the queue over a limit, and lets them in again
+   * when it is down to the soft limit; Warren looks at the soft limit when the next publish comes.
+   */
   protected override refuses(message: Message): boolean {
     const s = this.settings
     if (s.overflow !== 'reject-publish') return false
