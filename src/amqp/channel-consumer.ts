@@ -7,6 +7,8 @@ import type { Channel } from './channel.js'
 export class ChannelConsumer implements Consumer {
   unacked = 0
   readonly priority: number
+  /** The channel's global prefetch limits it (not on a quorum queue). */
+  readonly underGlobalQos: boolean
   /** The tag as written in every basic.deliver. */
   readonly tagBytes: Buffer
   constructor(
@@ -20,7 +22,11 @@ export class ChannelConsumer implements Consumer {
     readonly args: FieldTable,
   ) {
     this.priority = fieldNumber(args['x-priority']) ?? 0
+    this.underGlobalQos = queue.supportsGlobalQos
     this.tagBytes = encodeShortString(tag)
+  }
+  get globalQos(): boolean {
+    return this.channel.globalPrefetch > 0
   }
   get owner(): ConsumerOwner {
     return this.channel

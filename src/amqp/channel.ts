@@ -223,7 +223,8 @@ export class Channel implements ConsumerOwner {
     if (!this.flowActive || this.closed) return false
     if (!c.noAck) {
       if (c.prefetch > 0 && c.unacked >= c.prefetch) return false
-      if (this.globalPrefetch > 0 && this.unacked.count >= this.globalPrefetch) return false
+      if (this.globalPrefetch > 0 && c.underGlobalQos && this.unacked.count >= this.globalPrefetch)
+        return false
     }
     return this.conn.output.canDeliver()
   }

@@ -7,6 +7,7 @@ import { type ConfigSources, DEFAULTS, resolveConfig, type WarrenConfig } from '
 import {
   Broker,
   classicQueueType,
+  quorumQueueType,
   ExchangeTypes,
   pluginExchangeTypes,
   delayedExchangeType,
@@ -89,6 +90,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   const clock = givenClock ?? systemClock
   // The queue and exchange types declares may ask for; a new type is registered here.
   const queueTypes = new QueueTypes(classicQueueType)
+  queueTypes.register(quorumQueueType)
   const exchangeTypes = new ExchangeTypes([
     ...standardExchangeTypes,
     ...pluginExchangeTypes,

@@ -13,6 +13,8 @@ export interface Consumer {
   readonly prefetch?: number
   /** The arguments of its basic.consume (x-stream-offset, ...). */
   readonly args?: FieldTable
+  /** A prefetch limit shared by the channel's consumers (basic.qos global) is in force: quorum queues refuse it. */
+  readonly globalQos?: boolean
   /** Identifies the channel the consumer lives on (for listings and exclusivity checks). */
   readonly owner: ConsumerOwner
   /** Whether it can take one more message now: prefetch, channel.flow and socket back-pressure. */

@@ -114,29 +114,45 @@ export interface DeadLetterHost {
  * Routes dead letters to the queue's dead-letter exchange. Returns what the originals must wait for
  * before they leave the source queue's store: the tickets of the durable queues that took persistent
  * copies (a crash in between would otherwise lose a message confirmed to its publisher).
+ *
+ * With `untaken` (a quorum queue's at-least-once dead-lettering), the index of every message that no
+ * queue took (no exchange, no route, or refused) is added to it: the source keeps those and tries
+ * again later, and only the messages taken are counted.
  */
 export function routeDeadLetters(
   v: DeadLetterHost,
   q: Queue,
   messages: readonly Message[],
   reason: DeadLetterReason,
+  untaken?: number[],
 ): Promise<void> | undefined {
   const dlxName = q.settings.deadLetterExchange
   const dlx = dlxName === undefined ? undefined : v.exchanges.get(dlxName)
+  if (untaken && (dlxName === undefined || !dlx)) {
+    for (let i = 0; i < messages.length; i++) untaken.push(i)
+    return undefined
+  }
   // RabbitMQ drops dead letters whose exchange does not exist, and counts them as dropped.
   const counts = dlx ? v.counters.deadLettered : v.counters.dropped
   counts[reason] += messages.length
   if (dlxName === undefined || !dlx) return undefined
   const now = v.clock.now()
   let copies: Set<DurabilityTicket> | undefined
-  for (const msg of messages) {
+  for (let i = 0; i < messages.length; i++) {
+    const msg = messages[i] as Message
     const dead = deadLetteredMessage(msg, q.name, reason, dlxName, q.settings.deadLetterRoutingKey, now)
     const targets = [...v.route(dlx, dead)]
     for (const held of v.heldTickets) (copies ??= new Set()).add(held)
+    let taken = false
     for (const t of targets) {
       if (isDeadLetterCycle(dead, t.name)) continue
       const enqueued = t.enqueue(dead)
+      if (enqueued !== false) taken = true
       if (enqueued !== true && enqueued !== false) (copies ??= new Set()).add(enqueued)
+    }
+    if (untaken && !taken) {
+      untaken.push(i)
+      counts[reason]--
     }
   }
   return copies && Promise.all([...copies].map((s) => s.flush())).then(() => undefined)

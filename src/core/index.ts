@@ -7,6 +7,7 @@ export { REPLY_TO, REPLY_TO_PREFIX } from './reply-to.js'
 export {
   classicQueueType,
   defaultQueueTypes,
+  quorumQueueType,
   type DurabilityTicket,
   type Enqueued,
   isQueue,

@@ -27,6 +27,8 @@ const QUEUE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'dead-letter-routing-key': (v) => typeof v === 'string',
   'queue-mode': (v) => v === 'default' || v === 'lazy',
   'delivery-limit': isNonNegInt,
+  // A quorum queue's (see quorum/quorum-settings.ts).
+  'dead-letter-strategy': (v) => v === 'at-most-once' || v === 'at-least-once',
   // LavinMQ's keys for delayed retry (see queue-settings.ts); as there, at least 1.
   'delayed-retry-min': isPositiveInt,
   'delayed-retry-multiplier': (v) => isPositiveInt(v) && (v as number) <= 2 ** 31 - 1,

@@ -185,7 +185,12 @@ export class VHost implements QueueHost, ExchangeHost {
       throw new AccessRefusedError(`queue name '${d.name}' contains reserved prefix 'amq.*'`)
     }
     const type = this.queueTypes.resolve(d.args)
-    type.validateArgs(d.name, this.name, d.args)
+    type.validateArgs(d.name, this.name, d.args, {
+      durable: d.durable,
+      autoDelete: d.autoDelete,
+      exclusive: d.exclusiveOwner !== undefined,
+      serverNamed: d.serverNamed === true || d.name === '',
+    })
     const name = d.name === '' ? generateName('amq.gen-') : d.name
     const q = type.create({ ...d, name, vhost: this.name }, this)
     this.applyPoliciesTo(q)
@@ -368,7 +373,12 @@ export class VHost implements QueueHost, ExchangeHost {
   // ---- dead-lettering ----
 
   /** See routeDeadLetters (dead-letter.ts). */
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined {
-    return routeDeadLetters(this, q, messages, reason)
+  deadLetter(
+    q: Queue,
+    messages: readonly Message[],
+    reason: DeadLetterReason,
+    untaken?: number[],
+  ): Promise<void> | undefined {
+    return routeDeadLetters(this, q, messages, reason, untaken)
   }
 }

@@ -66,6 +66,7 @@ function harness(settings: QueueSettings): { returns: Returns; clock: ManualCloc
     clock,
     settings: () => settings,
     durable: () => undefined,
+    storesEveryMessage: false,
     backing: () => undefined,
     isDeleted: () => false,
     restore: () => assert.fail('a reject with retries waits'),

@@ -10,16 +10,20 @@ export {
   type QueueOptions,
   type Taken,
 } from './queue.js'
-export { type QueueType, QueueTypes } from './queue-type.js'
+export { type DeclaredProperties, type QueueType, QueueTypes } from './queue-type.js'
 export { type QueueSettings, resolveSettings } from './queue-settings.js'
 export { QueueDedup, QUEUE_DEDUP_ARG } from './queue-dedup.js'
 export { classicQueueType } from './classic/index.js'
+export { quorumQueueType } from './quorum/index.js'
 
 import { classicQueueType } from './classic/index.js'
+import { quorumQueueType } from './quorum/index.js'
 import { QueueTypes } from './queue-type.js'
 
-/** Classic only: what a broker has unless boot registers more. */
+/** Classic and quorum: what a broker has unless boot registers more. */
 export function defaultQueueTypes(): QueueTypes {
-  return new QueueTypes(classicQueueType)
+  const types = new QueueTypes(classicQueueType)
+  types.register(quorumQueueType)
+  return types
 }
 export { streamQueueType } from './stream/index.js'

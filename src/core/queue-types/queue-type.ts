@@ -5,11 +5,23 @@
 import type { FieldTable } from '../../shared/index.js'
 import type { Queue, QueueHost, QueueOptions } from './queue.js'
 
+/** What a declare asked for besides its arguments, for types that refuse some (quorum queues). */
+export interface DeclaredProperties {
+  readonly durable: boolean
+  readonly autoDelete: boolean
+  readonly exclusive: boolean
+  /** The client left the name to the server. */
+  readonly serverNamed: boolean
+}
+
 export interface QueueType {
   /** The x-queue-type value that selects it. */
   readonly name: string
-  /** Throws RabbitMQ's 406 for arguments this type refuses (in RabbitMQ's order and wording). */
-  validateArgs(queue: string, vhost: string, args: FieldTable): void
+  /**
+   * Throws RabbitMQ's 406 for arguments (and, given them, properties) this type refuses, in RabbitMQ's
+   * order and wording.
+   */
+  validateArgs(queue: string, vhost: string, args: FieldTable, props?: DeclaredProperties): void
   /** Throws RabbitMQ's 406 when a redeclare's arguments differ from the queue's. */
   checkEquivalence(queue: string, vhost: string, have: FieldTable, got: FieldTable): void
   create(opts: QueueOptions, host: QueueHost): Queue

@@ -53,8 +53,14 @@ export interface QueueHost {
   /**
    * Routes messages that leave the queue for `reason` to its dead-letter exchange, if any. A returned
    * promise resolves once the copies are durable: only then may the originals leave the queue's store.
+   * With `untaken` (at-least-once), the indexes of the messages no queue took are added to it.
    */
-  deadLetter(q: Queue, messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined
+  deadLetter(
+    q: Queue,
+    messages: readonly Message[],
+    reason: DeadLetterReason,
+    untaken?: number[],
+  ): Promise<void> | undefined
   /** Memory is short: queues page messages out of memory. */
   readonly memoryPressure: boolean
   /** The store of a durable queue, or undefined when the broker keeps nothing on disk. */
@@ -92,6 +98,11 @@ export interface Queue {
   readonly stats: MessageStats
   /** The keys of an x-message-deduplication queue; undefined for a queue without the argument. */
   readonly deduplication?: QueueDedup | undefined
+  /**
+   * Whether a channel's global prefetch (basic.qos global) limits this queue's consumers. A quorum
+   * queue's do not: it refuses a consumer on such a channel, and ignores one set after consuming.
+   */
+  readonly supportsGlobalQos: boolean
 
   readonly readyCount: number
   readonly unackedCount: number

@@ -86,6 +86,10 @@ export function formatQueue(
     type: q.type,
     vhost: q.vhost,
   })
+  // A quorum queue's Raft members: this node alone until clustering replicates them.
+  if (q.type === 'quorum') {
+    Object.assign(out, { leader: ctx.nodeName, members: [ctx.nodeName], online: [ctx.nodeName] })
+  }
   const owner = q.exclusiveOwner === undefined ? undefined : owners.get(q.exclusiveOwner)
   if (owner) out['owner_pid_details'] = connectionDetails(owner)
   return out

@@ -14,13 +14,14 @@ import type { QueueStore } from '../../ports.js'
 import type { Policy } from '../../policy.js'
 import {
   checkDeleteConditions,
+  type DeadLetterReason,
   type Enqueued,
   type Queue,
   type QueueHost,
   type QueueOptions,
   type Taken,
 } from '../queue.js'
-import { type QueueSettings, resolveSettings } from '../queue-settings.js'
+import type { QueueSettings } from '../queue-settings.js'
 import { QueueDedup, wantsDeduplication } from '../queue-dedup.js'
 import { DeadLetterMoves } from './dead-letter-moves.js'
 import { Dispatcher } from './dispatcher.js'
@@ -30,12 +31,13 @@ import { recoveredEntry } from './recovery.js'
 import { QueueTimers } from './queue-timers.js'
 import type { ReadyMessages } from './ready-messages.js'
 import { QueueBacking } from './backing.js'
+import { CLASSIC, type QueueFlavour } from './flavour.js'
 import { withoutDeliveryCount } from './delivery-count.js'
 import { Returns } from './returns.js'
 
 export class ClassicQueue implements Queue {
   readonly kind = 'queue' as const
-  readonly type = 'classic'
+  readonly type: string
   readonly name: string
   readonly vhost: string
   readonly durable: boolean
@@ -52,6 +54,7 @@ export class ClassicQueue implements Queue {
   /** Unacked counts and message rates (queue-counts.ts). */
   private readonly counts = new QueueCounts()
   readonly stats: MessageStats = this.counts.stats
+  readonly supportsGlobalQos: boolean
   /** The durable log of a durable queue; persistent messages are appended to it. */
   private readonly store: QueueStore | undefined
 
@@ -62,7 +65,7 @@ export class ClassicQueue implements Queue {
   private readonly dispatcher: Dispatcher
   private readonly timers: QueueTimers
   private readonly moves: DeadLetterMoves
-  /** Delivery counts and retry backoff (returns.ts); used only when the queue has a delivery limit. */
+  /** Delivery counts and retry backoff (returns.ts); used only when the queue counts returns. */
   private readonly returns: Returns
   /**
    * x-message-deduplication (argument or policy): the keys of the messages in the queue; undefined when
@@ -70,18 +73,26 @@ export class ClassicQueue implements Queue {
    * restart, of every message the queue recovered).
    */
   deduplication: QueueDedup | undefined
+  /** Returns are counted (a delivery limit, or a flavour that counts every return); see `requeue`. */
+  private counting = false
+  /** The flavour's storesEveryMessage, read per publish of a transient message into a durable queue. */
+  private readonly storesAll: boolean
 
   constructor(
     opts: QueueOptions,
-    private readonly host: QueueHost,
+    protected readonly host: QueueHost,
+    private readonly flavour: QueueFlavour = CLASSIC,
   ) {
+    this.type = flavour.type
+    this.storesAll = flavour.storesEveryMessage
+    this.supportsGlobalQos = flavour.supportsGlobalQos
     this.name = opts.name
     this.vhost = opts.vhost
     this.durable = opts.durable
     this.autoDelete = opts.autoDelete
     this.exclusiveOwner = opts.exclusiveOwner
     this.args = opts.args
-    this.settings = resolveSettings(opts.args)
+    this.settings = this.resolve(undefined, undefined)
     this.deduplication = wantsDeduplication(opts.args, undefined) ? new QueueDedup() : undefined
     this.timers = new QueueTimers(
       host.clock,
@@ -113,10 +124,12 @@ export class ClassicQueue implements Queue {
     this.moves = new DeadLetterMoves({
       isDeleted: () => this.deleted,
       backing: () => this.backing.store,
-      deadLetter: (messages, reason) => {
+      deadLetter: (messages, reason, untaken) => {
         if (this.deduplication) for (const m of messages) this.deduplication.left(m)
-        return this.host.deadLetter(this, messages, reason)
+        return this.host.deadLetter(this, messages, reason, untaken)
       },
+      keepsUntaken: () => this.keepsUntakenDeadLetters(),
+      keep: (entries, reason) => this.keepDeadLetters(entries, reason),
       forget: (entry) => this.forget(entry),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
     })
@@ -129,9 +142,11 @@ export class ClassicQueue implements Queue {
       clock: this.host.clock,
       settings: () => this.settings,
       durable: () => this.store,
+      storesEveryMessage: this.storesAll,
       backing: () => this.backing.store,
       isDeleted: () => this.deleted,
-      restore: (e) => this.ready.restore(e),
+      restore: (e) =>
+        this.flavour.requeueAtBack ? this.accept({ ...e, seq: this.nextSeq++ }) : this.ready.restore(e),
       retryDue: (e) => {
         // Its TTL kept running while it waited (LavinMQ's rule too): an expired message goes now.
         if (e.expiresAt <= this.host.clock.now()) this.moves.move([e], 'expired')
@@ -140,6 +155,19 @@ export class ClassicQueue implements Queue {
       exceeded: (entries) => this.moves.move(entries, 'delivery_limit'),
       storeFailed: (err, doing) => this.host.storeFailed(this, err, doing),
     })
+  }
+
+  /** At-least-once dead-lettering: dead letters no queue took stay (a quorum queue's; see keepDeadLetters). */
+  protected keepsUntakenDeadLetters(): boolean {
+    return false
+  }
+
+  /** Holds dead letters no queue took, to route them again later. */
+  protected keepDeadLetters(_entries: QueueEntry[], _reason: DeadLetterReason): void {}
+
+  /** Routes entries that left the queue to its dead-letter exchange (again). */
+  protected deadLetterEntries(entries: QueueEntry[], reason: DeadLetterReason): void {
+    if (!this.deleted) this.moves.move(entries, reason)
   }
 
   /** Memory is short: the part of the window a paging queue would not keep in memory goes to disk. */
@@ -183,7 +211,7 @@ export class ClassicQueue implements Queue {
   applyPolicies(policy: Policy | undefined, operatorPolicy: Policy | undefined): void {
     this.policy = policy
     this.operatorPolicy = operatorPolicy
-    this.settings = resolveSettings(this.args, policy?.definition, operatorPolicy?.definition)
+    this.settings = this.resolve(policy, operatorPolicy)
     this.dispatcher.singleActive = this.settings.singleActiveConsumer
     const dedup = wantsDeduplication(this.args, policy?.definition)
     if (dedup !== (this.deduplication !== undefined))
@@ -195,12 +223,18 @@ export class ClassicQueue implements Queue {
     this.pageOutExcess()
   }
 
+  private resolve(policy: Policy | undefined, operatorPolicy: Policy | undefined): QueueSettings {
+    const settings = this.flavour.settings(this.args, policy, operatorPolicy)
+    this.counting = this.flavour.countsEveryReturn || settings.deliveryLimit !== undefined
+    return settings
+  }
+
   get incoming(): Binding[] {
     return [...this.incomingSet]
   }
 
-  /** Whether a publish would be refused by reject-publish overflow (checked before enqueueing). */
-  wouldRejectPublish(message: Message): boolean {
+  /** Whether reject-publish overflow refuses this publish (asked once per publish, before enqueueing). */
+  protected refuses(message: Message): boolean {
     return wouldRejectPublish(this.settings, this.ready, message)
   }
 
@@ -210,8 +244,8 @@ export class ClassicQueue implements Queue {
    */
   enqueue(published: Message): Enqueued {
     // One header lookup per publish, and only into a queue that counts deliveries.
-    const message = this.settings.deliveryLimit === undefined ? published : withoutDeliveryCount(published)
-    if (this.wouldRejectPublish(message)) {
+    const message = this.counting ? withoutDeliveryCount(published) : published
+    if (this.refuses(message)) {
       if (this.settings.overflow === 'reject-publish-dlx')
         void this.host.deadLetter(this, [message], 'maxlen')
       return false
@@ -219,7 +253,7 @@ export class ClassicQueue implements Queue {
     // A duplicate is taken (the publisher's confirm acks it) and dropped.
     if (this.deduplication && !this.deduplication.admit(message)) return true
     const expiresAt = expiryFor(this.settings, message, this.host.clock)
-    const stored = this.store !== undefined && message.persistent
+    const stored = this.store !== undefined && (message.persistent || this.storesAll)
     const entry: QueueEntry = {
       message,
       seq: this.nextSeq++,
@@ -286,7 +320,7 @@ export class ClassicQueue implements Queue {
     const wait = entry.redelivered
       ? this.returns.leaseOf(entry)
       : // Only a persistent message in a durable queue comes back after a crash, so only it is marked.
-        entry.storeId !== -1 && entry.message.persistent
+        entry.storeId !== -1 && (entry.message.persistent || this.storesAll)
         ? this.store?.markDelivered(entry.storeId)
         : undefined
     if (noAck) this.forget(entry)
@@ -321,7 +355,7 @@ export class ClassicQueue implements Queue {
    * reject or nack with a retry backoff waits before it is ready again.
    */
   requeue(entries: readonly QueueEntry[], rejected = false): void {
-    const counted = this.settings.deliveryLimit !== undefined
+    const counted = this.counting
     for (const e of entries) {
       this.counts.released(e)
       if (this.deleted) continue
@@ -376,7 +410,7 @@ export class ClassicQueue implements Queue {
   /** At startup: every message of the queue's store, in store order; then what expired meanwhile goes. */
   async recover(progress: (msg: Message) => void): Promise<void> {
     await this.store?.recover((m) => {
-      const entry = recoveredEntry(m, this.nextSeq++)
+      const entry = recoveredEntry(m, this.nextSeq++, this.storesAll)
       if (!entry) return this.store?.remove(m.id)
       this.deduplication?.recovered(entry.message)
       if (!this.returns.recovered(entry)) this.ready.push(entry)

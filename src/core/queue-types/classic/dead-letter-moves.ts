@@ -10,8 +10,21 @@ export interface MovingQueue {
   isDeleted(): boolean
   /** Where the queue's messages are stored (its durable store, or its paging store). */
   backing(): QueueStore | undefined
-  /** Routes the messages to the dead-letter exchange; resolves once durable copies are flushed. */
-  deadLetter(messages: readonly Message[], reason: DeadLetterReason): Promise<void> | undefined
+  /**
+   * Routes the messages to the dead-letter exchange; resolves once durable copies are flushed. With
+   * `untaken`, adds the indexes of those no queue took (see keepsUntaken).
+   */
+  deadLetter(
+    messages: readonly Message[],
+    reason: DeadLetterReason,
+    untaken?: number[],
+  ): Promise<void> | undefined
+  /**
+   * At-least-once dead-lettering (a quorum queue's): messages no queue took stay with the queue, handed
+   * to `keep`, rather than being dropped.
+   */
+  keepsUntaken(): boolean
+  keep(entries: QueueEntry[], reason: DeadLetterReason): void
   /** An entry leaves the queue for good: its stored copy is dropped. */
   forget(entry: QueueEntry): void
   storeFailed(err: unknown, doing: string): void
@@ -22,9 +35,11 @@ export class DeadLetterMoves {
 
   constructor(private readonly queue: MovingQueue) {}
 
-  move(entries: readonly QueueEntry[], reason: DeadLetterReason): void {
+  move(all: readonly QueueEntry[], reason: DeadLetterReason): void {
     const q = this.queue
-    const copied = q.deadLetter(entries.map(messageOf), reason)
+    const untaken: number[] | undefined = q.keepsUntaken() ? [] : undefined
+    const copied = q.deadLetter(all.map(messageOf), reason, untaken)
+    const entries = untaken && untaken.length > 0 ? this.keepUntaken(all, untaken, reason) : all
     if (!copied) {
       for (const e of entries) q.forget(e)
       return
@@ -39,6 +54,15 @@ export class DeadLetterMoves {
       .catch((err: unknown) => q.storeFailed(err, 'dead-lettering (the originals are kept)'))
       .finally(() => this.moving.delete(moved))
     this.moving.add(moved)
+  }
+
+  private keepUntaken(all: readonly QueueEntry[], untaken: number[], reason: DeadLetterReason): QueueEntry[] {
+    const kept = new Set(untaken)
+    this.queue.keep(
+      untaken.map((i) => all[i] as QueueEntry),
+      reason,
+    )
+    return all.filter((_, i) => !kept.has(i))
   }
 
   /** Resolves once every message moving to a dead-letter queue has left the queue's store. */

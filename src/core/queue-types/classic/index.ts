@@ -11,3 +11,8 @@ export const classicQueueType: QueueType = {
 }
 
 export { WINDOW_MAX } from './ready-messages.js'
+// What the quorum queue (../quorum/) builds on.
+export { ClassicQueue } from './classic-queue.js'
+export type { QueueFlavour } from './flavour.js'
+export { type Check, nonNegInt, oneOf, positiveInt, QUEUE_ARGS } from './queue-args.js'
+export { withDeliveryCount, DELIVERY_COUNT } from './delivery-count.js'

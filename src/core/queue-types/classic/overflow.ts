@@ -17,6 +17,8 @@ export function wouldRejectPublish(s: QueueSettings, ready: ReadyMessages, messa
 /** drop-head: takes the oldest ready messages beyond the limits (to be dead-lettered as maxlen). */
 export function dropOverLimit(s: QueueSettings, ready: ReadyMessages): QueueEntry[] | undefined {
   if (s.maxLength === undefined && s.maxLengthBytes === undefined) return undefined
+  // A quorum queue's reject-publish lets one publish go over the limit: nothing is dropped for it.
+  if (s.overflow !== 'drop-head') return undefined
   let dropped: QueueEntry[] | undefined
   while (
     ready.length > 0 &&

@@ -10,7 +10,7 @@ import {
 } from '../../../shared/index.js'
 import { inequivalence } from '../../equivalence.js'
 
-type Check = (v: FieldValue) => string | undefined
+export type Check = (v: FieldValue) => string | undefined
 
 /** RabbitMQ's ?INTEGER_ARG_TYPES: a double or a string is not an integer argument, whatever its value. */
 const INTEGER_TYPES = new Set([
@@ -23,49 +23,54 @@ const INTEGER_TYPES = new Set([
   'unsignedint',
 ])
 
-const int: Check = (v) =>
+export const int: Check = (v) =>
   INTEGER_TYPES.has(describeType(v)) ? undefined : `"expected integer, got ${describeType(v)}"`
-const nonNegInt: Check = (v) => {
+export const nonNegInt: Check = (v) => {
   const e = int(v)
   if (e) return e
   const n = fieldNumber(v) as number
   return n < 0 ? `{value_negative,${n}}` : undefined
 }
-const positiveInt: Check = (v) => {
+export const positiveInt: Check = (v) => {
   const e = int(v)
   if (e) return e
   const n = fieldNumber(v) as number
   return n === 0 ? `{value_zero,0}` : n < 0 ? `{value_negative,${n}}` : undefined
 }
 /** LavinMQ refuses a retry multiplier beyond a signed 32-bit integer. */
-const multiplier: Check = (v) => {
+export const multiplier: Check = (v) => {
   const e = positiveInt(v)
   if (e) return e
   const n = fieldNumber(v) as number
   return n > 2 ** 31 - 1 ? `{max_value_exceeded,${n}}` : undefined
 }
-const str: Check = (v) => (typeof v === 'string' ? undefined : `{unacceptable_type,${describeType(v)}}`)
+export const str: Check = (v) =>
+  typeof v === 'string' ? undefined : `{unacceptable_type,${describeType(v)}}`
 /** A string from a fixed set; RabbitMQ names the failure per argument. */
-const oneOf =
+export const oneOf =
   (failure: (v: string) => string, ...allowed: string[]): Check =>
   (v) => {
     if (typeof v !== 'string') return `{unacceptable_type,${describeType(v)}}`
     return allowed.includes(v) ? undefined : failure(v)
   }
-const bool: Check = (v) => (typeof v === 'boolean' ? undefined : `{unacceptable_type,${describeType(v)}}`)
-const priority: Check = (v) => {
+export const bool: Check = (v) =>
+  typeof v === 'boolean' ? undefined : `{unacceptable_type,${describeType(v)}}`
+export const priority: Check = (v) => {
   const e = nonNegInt(v)
   if (e) return e
   const n = fieldNumber(v) as number
   return n > 255 ? `{max_value_exceeded,${n}}` : undefined
 }
-/** Warren has classic queues only; quorum and stream queues are refused rather than faked. */
+/**
+ * The types RabbitMQ knows. A declare lands here only when its type is not registered (a core built
+ * without boot has no stream type: streams need a stream store), and is refused rather than faked.
+ */
 const queueType: Check = (v) => {
   const e = oneOf((t) => `"unsupported queue type '${t}'"`, 'classic', 'quorum', 'stream')(v)
   if (e) return e
   return v === 'classic'
     ? undefined
-    : `"unsupported queue type '${String(v)}'" (Warren supports classic queues only)`
+    : `"unsupported queue type '${String(v)}'" (not available in this broker)`
 }
 
 /** Arguments RabbitMQ 3.10 validates for classic queues (and Warren's additions), and how. */

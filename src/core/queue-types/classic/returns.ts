@@ -21,6 +21,8 @@ export interface ReturnsHost {
   settings(): QueueSettings
   /** The queue's durable store, if it has one. */
   durable(): QueueStore | undefined
+  /** Its durable store keeps transient messages too (a quorum queue). */
+  readonly storesEveryMessage: boolean
   /** The store its messages are in: the durable one, or a paging store. */
   backing(): QueueStore | undefined
   isDeleted(): boolean
@@ -152,7 +154,7 @@ export class Returns {
   private persist(e: QueueEntry): void {
     if (e.storeId === -1) return
     const durable = this.host.durable()
-    if (!durable || !e.message.persistent) {
+    if (!durable || !(e.message.persistent || this.host.storesEveryMessage)) {
       this.host.backing()?.remove(e.storeId)
       e.storeId = -1
       return

@@ -26,6 +26,8 @@ export const DEFAULT_SEGMENT_BYTES = 500_000_000
 export class StreamQueue implements Queue {
   readonly kind = 'queue' as const
   readonly type = 'stream'
+  /** A stream consumer needs a prefetch of its own (checked at consume); a global one is not refused here. */
+  readonly supportsGlobalQos = true
   readonly name: string
   readonly vhost: string
   readonly durable = true
