@@ -61,6 +61,7 @@ interface LoadFlags extends CommonFlags {
   fanout: number
   exchangeType?: string
   exchangeArg: string[]
+  queueArg: string[]
   uniqueHeader?: string
   duration?: number
   count: number
@@ -104,6 +105,12 @@ function loadCommand(mode: 'throughput' | 'latency'): Command {
     )
     .option('--exchange-arg <name=value>', 'an argument of that exchange (repeatable)', collect, [])
     .option('--unique-header <name>', 'every message carries this header with a value of its own')
+    .option(
+      '--queue-arg <name=value>',
+      'an argument of every queue, e.g. x-queue-type=quorum (repeatable)',
+      collect,
+      [],
+    )
     .option('--duration <s>', 'seconds to run (with --count: the longest the run may take)', seconds)
     .option('--count <n>', 'messages per publisher, then stop once all are consumed', int(0), 0)
     .option('--rate <msg/s>', 'publish rate per publisher (0: unlimited)', int(0), latency ? 1000 : 0)
@@ -115,7 +122,8 @@ function loadCommand(mode: 'throughput' | 'latency'): Command {
         durable: f.durable === true || f.persistent === true,
         persistent: f.persistent === true,
         ack: f.ack === true,
-        exchangeArgs: exchangeArgs(f.exchangeArg),
+        exchangeArgs: fieldArgs('--exchange-arg', f.exchangeArg),
+        queueArgs: fieldArgs('--queue-arg', f.queueArg),
         // With --fanout every queue gets a consumer unless --consumers says otherwise.
         consumers: f.fanout > 0 && cmd.getOptionValueSource('consumers') !== 'cli' ? f.fanout : f.consumers,
         duration: f.duration ?? (f.count > 0 ? 600 : 10),
@@ -189,11 +197,11 @@ function collect(value: string, previous: string[]): string[] {
 }
 
 /** `name=value` pairs; a value of digits is an integer (x-cache-size, say), anything else a string. */
-function exchangeArgs(pairs: readonly string[]): FieldTable {
+function fieldArgs(flag: string, pairs: readonly string[]): FieldTable {
   const args: FieldTable = {}
   for (const pair of pairs) {
     const at = pair.indexOf('=')
-    if (at <= 0) throw new InvalidArgumentError(`--exchange-arg wants name=value, got "${pair}"`)
+    if (at <= 0) throw new InvalidArgumentError(`${flag} wants name=value, got "${pair}"`)
     const value = pair.slice(at + 1)
     args[pair.slice(0, at)] = /^-?\d+$/.test(value) ? Number(value) : value
   }

@@ -30,6 +30,8 @@ export interface ThroughputOptions {
   /** Publish through an exchange of this type (not with fanout), with these arguments. */
   readonly exchangeType?: string | undefined
   readonly exchangeArgs?: FieldTable | undefined
+  /** Arguments of every queue (x-queue-type: quorum, say). */
+  readonly queueArgs?: FieldTable | undefined
   /** A header each message carries with a value of its own (a deduplication key, say). */
   readonly uniqueHeader?: string | undefined
   /** Seconds: the window, or with `count` the longest the run may take. */
@@ -260,6 +262,9 @@ function optionsOf(o: ThroughputOptions): Record<string, number | boolean | stri
   const extra = {
     ...(o.exchangeType ? { exchange_type: o.exchangeType } : {}),
     ...(o.uniqueHeader ? { unique_header: o.uniqueHeader } : {}),
+    ...(o.queueArgs && Object.keys(o.queueArgs).length > 0
+      ? { queue_args: JSON.stringify(o.queueArgs) }
+      : {}),
   }
   return { ...opts, multi_ack: multiAck, duration_s: o.duration, count: o.count, rate: o.rate, ...extra }
 }

@@ -16,6 +16,8 @@ export interface TopologyOptions {
   /** Publish through an exchange of this type, each queue bound with its name as the key. */
   readonly exchangeType?: string | undefined
   readonly exchangeArgs?: FieldTable | undefined
+  /** Arguments of every queue (x-queue-type, ...). */
+  readonly queueArgs?: FieldTable | undefined
 }
 
 export interface Plan {
@@ -23,6 +25,7 @@ export interface Plan {
   readonly exchange: string
   readonly exchangeType: string
   readonly exchangeArgs: FieldTable
+  readonly queueArgs: FieldTable
   /** Routing key of each publisher. */
   readonly publisherKeys: string[]
   /** Queue of each consumer. */
@@ -45,11 +48,13 @@ export function planTopology(runId: string, o: TopologyOptions): Plan {
   if (o.fanout > 0) expected = o.publishers * o.count * consumed.size
   else for (const key of publisherKeys) if (consumed.has(key)) expected += o.count
   const exchangeArgs = o.exchangeArgs ?? {}
+  const queueArgs = o.queueArgs ?? {}
   return {
     queues,
     exchange,
     exchangeType,
     exchangeArgs,
+    queueArgs,
     publisherKeys,
     consumerQueues,
     expectedDeliveries: expected,
@@ -68,7 +73,7 @@ export async function declareTopology(conn: PerfConnection, plan: Plan, durable:
         exclusive: false,
         autoDelete: false,
         noWait: false,
-        arguments: {},
+        arguments: plan.queueArgs,
       },
       'queue.declare-ok',
     )
