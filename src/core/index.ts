@@ -15,6 +15,8 @@ export {
   type QueueOptions,
   type QueueType,
   QueueTypes,
+  StreamQueue,
+  type StreamRead,
   streamQueueType,
   type Taken,
 } from './queue-types/index.js'

@@ -26,4 +26,4 @@ export function defaultQueueTypes(): QueueTypes {
   types.register(quorumQueueType)
   return types
 }
-export { streamQueueType } from './stream/index.js'
+export { StreamQueue, type StreamRead, streamQueueType } from './stream/index.js'

@@ -11,6 +11,7 @@ import {
 } from '../chart.js'
 import { add, fmtBool, fmtBytes, fmtJson, fmtNum, fmtRate, h, link, rateOf, replace } from '../dom.js'
 import { bindForm, bindingsTable, fetchItems, getForm, publishForm } from '../forms.js'
+import { streamReadForm } from './stream-read.js'
 import { toast } from '../notify.js'
 import { currentVhost } from '../state.js'
 import {
@@ -139,6 +140,10 @@ export function queuePage(main, vhost, name) {
   const bindings = h('div')
   const bindStatus = statusBox()
   const dangerStatus = statusBox()
+  // A stream is read from an offset (nothing is taken from it); other queues get messages.
+  const getBox = section('Get messages', getForm({ vhost, queue: name }))
+  const readBox = section('Read from an offset', streamReadForm({ vhost, queue: name }))
+  readBox.hidden = true
   const refreshBindings = async () => {
     const rows = await fetchItems(path`api/queues/${vhost}/${name}/bindings`)
     replace(bindings, bindingsTable(rows, { status: bindStatus, onChange: refreshBindings }))
@@ -162,7 +167,8 @@ export function queuePage(main, vhost, name) {
       bindForm({ vhost, queue: name, onChange: refreshBindings }),
     ),
     section('Publish message', publishForm({ vhost, exchange: '', queue: name })),
-    section('Get messages', getForm({ vhost, queue: name })),
+    getBox,
+    readBox,
     section(
       'Purge and delete',
       h(
@@ -208,6 +214,8 @@ export function queuePage(main, vhost, name) {
       const ms = q.message_stats ?? {}
       rates.update(messageRatePoints(ms, range.incr))
       replace(info, queueFacts(q))
+      readBox.hidden = q.type !== 'stream'
+      getBox.hidden = q.type === 'stream'
       replace(consumers, consumerTable(q.consumer_details ?? []))
       await refreshBindings().catch((err) => bindStatus.error(err))
     },

@@ -18,3 +18,4 @@ export function streamQueueType(store: StreamStore): QueueType {
     },
   }
 }
+export { StreamQueue, type StreamRead } from './stream-queue.js'

@@ -5,6 +5,7 @@
 // consumers, consumers without a prefetch, nack and reject, purge) is refused with its codes and words.
 import {
   type FieldTable,
+  type FieldValue,
   fieldNumber,
   NotImplementedError,
   PreconditionFailedError,
@@ -13,12 +14,19 @@ import type { Consumer } from '../../consumer.js'
 import type { Binding } from '../../exchange/exchange.js'
 import type { Message, QueueEntry } from '../../message.js'
 import type { Policy } from '../../policy.js'
-import type { StreamLog, StreamRetention, StreamStore } from '../../ports.js'
+import type { PersistedMessage, StreamLog, StreamRetention, StreamStore } from '../../ports.js'
 import { MessageStats } from '../../stats.js'
 import type { DurabilityTicket, Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
 import { durationMs, parseStreamStart } from './stream-args.js'
 import { StreamCursor } from './stream-cursor.js'
+
+/** A message read from a stream at its offset, with its chunk's time (ms since the epoch). */
+export interface StreamRead {
+  readonly offset: number
+  readonly timestamp: number
+  readonly message: PersistedMessage
+}
 
 /** RabbitMQ's default x-stream-max-segment-size-bytes: 500 MB. */
 export const DEFAULT_SEGMENT_BYTES = 500_000_000
@@ -153,6 +161,31 @@ export class StreamQueue implements Queue {
 
   dispatch(): void {
     for (const c of this.cursors) c.pump()
+  }
+
+  /**
+   * Reads up to `max` messages from where `offset` says (any x-stream-offset value), without a consumer:
+   * the management API's and console's look into a stream. Nothing is removed or marked.
+   */
+  async read(offset: FieldValue | undefined, max: number): Promise<StreamRead[]> {
+    const start = parseStreamStart(offset ?? 'first', this.host.clock.now(), this.where)
+    const reader = this.log.openReader(await this.log.resolveStart(start))
+    const out: StreamRead[] = []
+    try {
+      while (out.length < max) {
+        const from = reader.nextOffset
+        const chunk = await reader.read()
+        if (!chunk) break
+        const skip = Math.max(0, from - chunk.firstOffset)
+        for (let i = skip; i < chunk.messages.length && out.length < max; i++) {
+          const message = chunk.messages[i] as PersistedMessage
+          out.push({ offset: chunk.firstOffset + i, timestamp: chunk.timestamp, message })
+        }
+      }
+    } finally {
+      reader.close()
+    }
+    return out
   }
 
   get(): Taken | undefined {
