@@ -86,9 +86,12 @@ export function formatQueue(
     type: q.type,
     vhost: q.vhost,
   })
-  // A quorum queue's Raft members: this node alone until clustering replicates them.
+  // A quorum queue's Raft members, a stream's replicas: this node alone until clustering replicates them.
   if (q.type === 'quorum') {
     Object.assign(out, { leader: ctx.nodeName, members: [ctx.nodeName], online: [ctx.nodeName] })
+  } else if (q.type === 'stream') {
+    // RabbitMQ 3.10 lists a stream's members and online replicas, without a leader field.
+    Object.assign(out, { members: [ctx.nodeName], online: [ctx.nodeName] })
   }
   const owner = q.exclusiveOwner === undefined ? undefined : owners.get(q.exclusiveOwner)
   if (owner) out['owner_pid_details'] = connectionDetails(owner)
