@@ -67,18 +67,20 @@ export class ClientSession implements ConsumerHost {
   }
 
   /**
-   * RabbitMQ's start of a session: a persistent one resumes consuming its QoS 1 queue if it has one
-   * (session present); a clean one deletes it. Returns the CONNACK's session-present flag.
+   * RabbitMQ's start of a session: a persistent one is present if its QoS 1 queue is (resume() then
+   * consumes it, once the CONNACK is out); a clean one deletes it. Returns the session-present flag.
    */
   start(): boolean {
     const name = this.queueName(1)
     if (!this.vhost.queues.has(name)) return false
-    if (this.cleanSession) {
-      this.session.deleteQueue(name, this.connectionId, false, false)
-      return false
-    }
+    if (!this.cleanSession) return true
+    this.session.deleteQueue(name, this.connectionId, false, false)
+    return false
+  }
+
+  /** A present persistent session consumes its QoS 1 queue again. */
+  resume(): void {
     this.consume(1)
-    return true
   }
 
   // ---- publishing ----
@@ -190,7 +192,7 @@ export class ClientSession implements ConsumerHost {
   }
 
   /** The socket drained: the subscription queues may deliver again. */
-  resume(): void {
+  drained(): void {
     for (const c of this.consumers) c?.queue.dispatch()
   }
 

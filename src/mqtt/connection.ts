@@ -64,7 +64,7 @@ export class MqttConnection {
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))
-    socket.on('drain', () => this.session?.resume())
+    socket.on('drain', () => this.session?.drained())
     this.watch(ctx.settings.connectTimeout * 1000, () => this.close('no CONNECT in time', false))
   }
 
@@ -184,7 +184,10 @@ export class MqttConnection {
       { user: user.name, vhost: vhost.name, clientId, clean: p.cleanSession },
       'MQTT connection opened',
     )
-    return this.afterDurable(() => this.output.write(encodeConnack(present, CONNACK.ACCEPTED)))
+    return this.afterDurable(() => {
+      this.output.write(encodeConnack(present, CONNACK.ACCEPTED))
+      if (present) session.resume()
+    })
   }
 
   private refuse(code: number, reason: string): void {

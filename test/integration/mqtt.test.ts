@@ -1,0 +1,316 @@
+// MQTT 3.1.1 with a real client (MQTT.js) over TCP, against RabbitMQ's mapping: logins and their CONNACK
+// codes, QoS 0 and 1, wildcards, MQTT and AMQP clients on amq.topic, retained messages, persistent
+// sessions, last wills, client-id takeover, keepalive, and malformed input closing only its connection.
+import assert from 'node:assert/strict'
+import { execFile } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
+import { connect as tcpConnect, type Socket } from 'node:net'
+import { describe, test } from 'node:test'
+import { promisify } from 'node:util'
+import mqtt, { type IClientOptions, type MqttClient } from 'mqtt'
+import { amqp, eventually, useBroker } from '../helpers/broker.js'
+
+const b = useBroker()
+const url = (): string => `mqtt://127.0.0.1:${b.broker.mqttPort ?? 0}`
+const opts: IClientOptions = { username: 'guest', password: 'guest', reconnectPeriod: 0 }
+
+async function client(o: IClientOptions = {}): Promise<MqttClient> {
+  return mqtt.connectAsync(url(), { ...opts, ...o })
+}
+
+interface Received {
+  topic: string
+  payload: string
+  qos: number
+  retain: boolean
+}
+
+function collect(c: MqttClient): Received[] {
+  const got: Received[] = []
+  c.on('message', (topic, payload, p) =>
+    got.push({ topic, payload: payload.toString(), qos: p.qos, retain: p.retain }),
+  )
+  return got
+}
+
+/** The CONNACK return code a login gets (0: accepted). */
+async function connackCode(o: IClientOptions): Promise<number> {
+  try {
+    const c = await mqtt.connectAsync(url(), { reconnectPeriod: 0, ...o })
+    await c.endAsync()
+    return 0
+  } catch (err) {
+    return (err as { code?: number }).code ?? -1
+  }
+}
+
+const queues = (): Map<string, unknown> => b.broker.broker.vhosts.get('/')?.queues as Map<string, unknown>
+
+describe('MQTT logins', () => {
+  test('good credentials, anonymous and vhost:user are accepted; bad ones get CONNACK 4 or 5', async () => {
+    const users = b.broker.users
+    users.addUser('mq-user', 'secret')
+    assert.equal(await connackCode({ username: 'guest', password: 'guest' }), 0)
+    assert.equal(await connackCode({}), 0, 'anonymous logs in as the default user')
+    assert.equal(await connackCode({ username: 'guest', password: 'wrong' }), 4)
+    assert.equal(await connackCode({ username: 'nobody', password: 'x' }), 4)
+    assert.equal(await connackCode({ username: 'no-such-vhost:guest', password: 'guest' }), 4)
+    assert.equal(await connackCode({ username: '/:guest', password: 'guest' }), 0)
+    assert.equal(await connackCode({ username: 'mq-user', password: 'secret' }), 5, 'no access to the vhost')
+    assert.equal(await connackCode({ username: 'guest' }), 4, 'a username without a password')
+    assert.equal(await connackCode({ ...opts, protocolVersion: 5 }), 1)
+  })
+})
+
+describe('MQTT publish and subscribe', () => {
+  test('QoS 0 and QoS 1 with + and # wildcards, through the mqtt-subscription queues', async () => {
+    const sub = await client({ clientId: 'sub-wild' })
+    const got = collect(sub)
+    const granted = await sub.subscribeAsync({
+      'home/+/temp': { qos: 1 },
+      'office/#': { qos: 0 },
+      'x/y': { qos: 2 },
+    })
+    assert.deepEqual(
+      granted.map((g) => g.qos),
+      [1, 0, 1],
+      'QoS 2 is granted as QoS 1',
+    )
+    assert.ok(queues().has('mqtt-subscription-sub-wildqos0'))
+    assert.ok(queues().has('mqtt-subscription-sub-wildqos1'))
+    const pub = await client()
+    await pub.publishAsync('home/kitchen/temp', '21', { qos: 1 })
+    await pub.publishAsync('home/kitchen/humidity', 'no', { qos: 1 })
+    await pub.publishAsync('office/floor1/room2', 'hello', { qos: 0 })
+    await pub.publishAsync('x/y', 'two', { qos: 2 })
+    await eventually(() => got.length === 3)
+    const sorted = [...got].sort((a, z) => a.topic.localeCompare(z.topic))
+    assert.deepEqual(
+      sorted.map((m) => [m.topic, m.payload, m.qos]),
+      [
+        ['home/kitchen/temp', '21', 1],
+        ['office/floor1/room2', 'hello', 0],
+        ['x/y', 'two', 1],
+      ],
+    )
+    await sub.unsubscribeAsync('home/+/temp')
+    await pub.publishAsync('home/hall/temp', '19', { qos: 1 })
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(got.length, 3, 'no delivery after UNSUBSCRIBE')
+    await pub.endAsync()
+    await sub.endAsync()
+    await eventually(() => !queues().has('mqtt-subscription-sub-wildqos1'))
+  })
+
+  test('MQTT to AMQP and AMQP to MQTT through amq.topic, / and . swapped', async () => {
+    const conn = await amqp.connect(b.url)
+    const ch = await conn.createChannel()
+    const { queue } = await ch.assertQueue('', { exclusive: true })
+    await ch.bindQueue(queue, 'amq.topic', 'sensors.*.temp')
+    const sub = await client({ clientId: 'from-amqp' })
+    const got = collect(sub)
+    await sub.subscribeAsync('a/b', { qos: 1 })
+
+    const pub = await client()
+    await pub.publishAsync('sensors/s1/temp', 'mqtt→amqp', { qos: 1 })
+    let m: amqp.GetMessage | false = false
+    for (let i = 0; i < 100 && !m; i++) {
+      m = await ch.get(queue, { noAck: true })
+      if (!m) await new Promise((r) => setTimeout(r, 10))
+    }
+    assert.ok(m)
+    assert.equal(m.content.toString(), 'mqtt→amqp')
+    assert.equal(m.fields.routingKey, 'sensors.s1.temp')
+    assert.equal(m.properties.deliveryMode, 2)
+    assert.equal(m.properties.headers?.['x-mqtt-publish-qos'], 1)
+
+    ch.publish('amq.topic', 'a.b', Buffer.from('amqp→mqtt'))
+    await eventually(() => got.length === 1)
+    assert.deepEqual(got[0], { topic: 'a/b', payload: 'amqp→mqtt', qos: 1, retain: false })
+    await conn.close()
+    await pub.endAsync()
+    await sub.endAsync()
+  })
+})
+
+describe('MQTT retained messages, sessions and wills', () => {
+  test('a retained message goes to later subscribers (wildcards too) until an empty one clears it', async () => {
+    const pub = await client()
+    await pub.publishAsync('status/door', 'open', { qos: 1, retain: true })
+    const late = await client()
+    const got = collect(late)
+    await late.subscribeAsync('status/+', { qos: 1 })
+    await eventually(() => got.length === 1)
+    assert.deepEqual(got[0], { topic: 'status/door', payload: 'open', qos: 1, retain: true })
+    await pub.publishAsync('status/door', '', { qos: 1, retain: true })
+    const later = await client()
+    const none = collect(later)
+    await later.subscribeAsync('status/door', { qos: 1 })
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(none.length, 0)
+    await Promise.all([pub.endAsync(), late.endAsync(), later.endAsync()])
+  })
+
+  test('a persistent session (clean=false) keeps QoS 1 messages while disconnected; clean=true drops it', async () => {
+    const first = await client({ clientId: 'keeper', clean: false })
+    await first.subscribeAsync('jobs/#', { qos: 1 })
+    await first.endAsync()
+    assert.ok(queues().has('mqtt-subscription-keeperqos1'), 'the QoS 1 queue outlives the connection')
+
+    const pub = await client()
+    for (const n of [1, 2, 3]) await pub.publishAsync(`jobs/${n}`, `job ${n}`, { qos: 1 })
+    await pub.endAsync()
+
+    const again = mqtt.connect(url(), { ...opts, clientId: 'keeper', clean: false })
+    const got = collect(again)
+    const connack = await new Promise<{ sessionPresent: boolean }>((resolve) =>
+      again.once('connect', resolve),
+    )
+    assert.equal(connack.sessionPresent, true)
+    await eventually(() => got.length === 3)
+    assert.deepEqual(
+      got.map((m) => m.payload),
+      ['job 1', 'job 2', 'job 3'],
+    )
+    await again.endAsync()
+
+    const clean = await client({ clientId: 'keeper', clean: true })
+    assert.ok(!queues().has('mqtt-subscription-keeperqos1'), 'a clean session deletes the old queue')
+    await clean.endAsync()
+  })
+
+  test('the last will is published on an abrupt disconnect, not after DISCONNECT', async () => {
+    const watcher = await client()
+    const got = collect(watcher)
+    await watcher.subscribeAsync('wills/#', { qos: 1 })
+    const will = { topic: 'wills/a', payload: Buffer.from('gone'), qos: 1 as const, retain: false }
+    const polite = await client({ will: { ...will, topic: 'wills/polite' } })
+    await polite.endAsync()
+    const rude = await client({ will })
+    rude.stream.destroy()
+    await eventually(() => got.length === 1)
+    assert.equal(got[0]?.topic, 'wills/a')
+    assert.equal(got[0]?.payload, 'gone')
+    await new Promise((r) => setTimeout(r, 100))
+    assert.equal(got.length, 1, 'no will after DISCONNECT')
+    rude.end(true)
+    await watcher.endAsync()
+  })
+
+  test('a second connection with the same client id takes over; the first is closed', async () => {
+    const first = await client({ clientId: 'twin' })
+    const closed = new Promise<void>((resolve) => first.once('close', () => resolve()))
+    const second = await client({ clientId: 'twin' })
+    await closed
+    const got = collect(second)
+    await second.subscribeAsync('twin/t', { qos: 0 })
+    await second.publishAsync('twin/t', 'still here', { qos: 0 })
+    await eventually(() => got.length === 1)
+    await second.endAsync()
+    first.end(true)
+  })
+})
+
+/** A raw MQTT 3.1.1 CONNECT with a keepalive and a client id. */
+function rawConnect(clientId: string, keepalive: number, clean = true): Buffer {
+  const id = Buffer.from(clientId)
+  const body = Buffer.concat([
+    Buffer.from([
+      0,
+      4,
+      0x4d,
+      0x51,
+      0x54,
+      0x54,
+      4,
+      clean ? 0x02 : 0,
+      keepalive >> 8,
+      keepalive & 0xff,
+      0,
+      id.length,
+    ]),
+    id,
+  ])
+  return Buffer.concat([Buffer.from([0x10, body.length]), body])
+}
+
+function rawSocket(): Promise<Socket> {
+  return new Promise((resolve) => {
+    const s = tcpConnect(b.broker.mqttPort ?? 0, '127.0.0.1', () => resolve(s))
+  })
+}
+
+function closedWithin(s: Socket): Promise<number> {
+  const start = Date.now()
+  return new Promise((resolve) => s.once('close', () => resolve(Date.now() - start)))
+}
+
+describe('MQTT connection health', () => {
+  test('a persistent session without a client id is refused with CONNACK 2', async () => {
+    const s = await rawSocket()
+    const reply = new Promise<Buffer>((resolve) => s.once('data', resolve))
+    s.write(rawConnect('', 0, false))
+    assert.deepEqual([...(await reply)], [0x20, 2, 0, 2])
+    s.destroy()
+  })
+
+  test('a client silent for 1.5 keepalive periods is disconnected', async () => {
+    const s = await rawSocket()
+    const closed = closedWithin(s)
+    s.on('data', () => {})
+    s.write(rawConnect('sleepy', 1))
+    const ms = await closed
+    assert.ok(ms >= 1400 && ms < 3000, `closed after ${ms} ms`)
+  })
+
+  test('random bytes close only the connection that sent them', async () => {
+    const healthy = await client({ clientId: 'healthy' })
+    const got = collect(healthy)
+    await healthy.subscribeAsync('fuzz/ok', { qos: 1 })
+    for (let i = 0; i < 20; i++) {
+      const s = await rawSocket()
+      s.on('data', () => {})
+      s.on('error', () => {})
+      const closed = closedWithin(s)
+      // Half the runs send a valid CONNECT first, so the garbage reaches an open session.
+      if (i % 2 === 0) s.write(rawConnect(`fuzz-${i}`, 0))
+      s.write(Buffer.concat([Buffer.from([0xf0 | (i & 0x0f), 0x05]), randomBytes(64)]))
+      await closed
+    }
+    await healthy.publishAsync('fuzz/ok', 'fine', { qos: 1 })
+    await eventually(() => got.length === 1)
+    await healthy.endAsync()
+  })
+})
+
+describe('MQTT with the mosquitto clients', () => {
+  const run = promisify(execFile)
+  test('mosquitto_pub reaches mosquitto_sub', async (t) => {
+    try {
+      await run('mosquitto_pub', ['--help']).catch((err: { code?: unknown }) => {
+        if (err.code === 'ENOENT') throw err
+      })
+    } catch {
+      t.skip('mosquitto-clients are not installed')
+      return
+    }
+    const port = String(b.broker.mqttPort)
+    const common = ['-h', '127.0.0.1', '-p', port, '-u', 'guest', '-P', 'guest', '-q', '1']
+    const sub = run('mosquitto_sub', [
+      ...common,
+      '-i',
+      'mosq-sub',
+      '-t',
+      'mosq/#',
+      '-C',
+      '1',
+      '-v',
+      '-W',
+      '5',
+    ])
+    await eventually(() => queues().has('mqtt-subscription-mosq-subqos1'), 3000)
+    await run('mosquitto_pub', [...common, '-t', 'mosq/hello', '-m', 'from mosquitto'])
+    const { stdout } = await sub
+    assert.equal(stdout.trim(), 'mosq/hello from mosquitto')
+  })
+})

@@ -1,0 +1,97 @@
+// The MQTT packet decoder: golden bytes of MQTT 3.1.1 packets, split at every byte, the checks that make a
+// packet malformed, and random bytes, which either decode or throw MalformedPacketError, never anything else.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import fc from 'fast-check'
+import { MalformedPacketError, PacketDecoder, toAmqp, toMqtt } from '../../src/mqtt/index.js'
+
+const MAX = 1024 * 1024
+
+// CONNECT: MQTT level 4, clean session, username and password, keepalive 60, client id "c1".
+const CONNECT = Buffer.from([
+  0x10, 0x1c, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x04, 0xc2, 0x00, 0x3c, 0x00, 0x02, 0x63, 0x31, 0x00, 0x05,
+  0x67, 0x75, 0x65, 0x73, 0x74, 0x00, 0x05, 0x67, 0x75, 0x65, 0x73, 0x74,
+])
+// PUBLISH QoS 1 to a/b, packet id 7, payload "hi".
+const PUBLISH = Buffer.from([0x32, 0x09, 0x00, 0x03, 0x61, 0x2f, 0x62, 0x00, 0x07, 0x68, 0x69])
+// SUBSCRIBE id 1 to a/# at QoS 2.
+const SUBSCRIBE = Buffer.from([0x82, 0x08, 0x00, 0x01, 0x00, 0x03, 0x61, 0x2f, 0x23, 0x02])
+
+test('golden CONNECT, PUBLISH and SUBSCRIBE decode to their fields', () => {
+  const [c, p, s] = new PacketDecoder(MAX).push(Buffer.concat([CONNECT, PUBLISH, SUBSCRIBE]))
+  assert.deepEqual(c, {
+    type: 1,
+    protocolName: 'MQTT',
+    protocolLevel: 4,
+    cleanSession: true,
+    keepalive: 60,
+    clientId: 'c1',
+    will: undefined,
+    username: 'guest',
+    password: Buffer.from('guest'),
+  })
+  assert.deepEqual(p, {
+    type: 3,
+    topic: 'a/b',
+    qos: 1,
+    dup: false,
+    retain: false,
+    packetId: 7,
+    payload: Buffer.from('hi'),
+  })
+  assert.deepEqual(s, { type: 8, packetId: 1, subscriptions: [{ filter: 'a/#', qos: 2 }] })
+})
+
+test('packets split at every byte decode the same as whole', () => {
+  const all = Buffer.concat([CONNECT, PUBLISH, SUBSCRIBE])
+  const whole = new PacketDecoder(MAX).push(all)
+  for (let i = 1; i < all.length; i++) {
+    const d = new PacketDecoder(MAX)
+    const got = [...d.push(all.subarray(0, i)), ...d.push(all.subarray(i))]
+    assert.deepEqual(got, whole, `split at ${i}`)
+  }
+})
+
+test('malformed packets are refused with MalformedPacketError', () => {
+  const bad: Array<[string, number[]]> = [
+    ['reserved flags on PUBACK', [0x41, 0x02, 0x00, 0x01]],
+    ['SUBSCRIBE without flags 0010', [0x80, 0x06, 0x00, 0x01, 0x00, 0x01, 0x61, 0x00]],
+    ['QoS 3 PUBLISH', [0x36, 0x05, 0x00, 0x01, 0x61, 0x00, 0x01]],
+    ['packet id 0', [0x40, 0x02, 0x00, 0x00]],
+    ['wildcard in a topic name', [0x30, 0x03, 0x00, 0x01, 0x23]],
+    ['string longer than the packet', [0x30, 0x03, 0x00, 0x09, 0x61]],
+    ['malformed UTF-8', [0x30, 0x04, 0x00, 0x02, 0xc3, 0x28]],
+    ['remaining length of 5 bytes', [0x30, 0xff, 0xff, 0xff, 0xff, 0x01]],
+    ['a server-only packet type', [0x20, 0x02, 0x00, 0x00]],
+    ['SUBSCRIBE without filters', [0x82, 0x02, 0x00, 0x01]],
+    ['bytes after PINGREQ', [0xc0, 0x01, 0x00]],
+  ]
+  for (const [what, bytes] of bad) {
+    assert.throws(() => new PacketDecoder(MAX).push(Buffer.from(bytes)), MalformedPacketError, what)
+  }
+  assert.throws(() => new PacketDecoder(100).push(Buffer.from([0x30, 0xc8, 0x01])), /exceeds the maximum 100/)
+})
+
+test('random bytes either decode or throw MalformedPacketError, whatever the chunking', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), fc.nat(200), (bytes, cut) => {
+      const d = new PacketDecoder(4096)
+      const buf = Buffer.from(bytes)
+      try {
+        d.push(buf.subarray(0, cut))
+        d.push(buf.subarray(cut))
+      } catch (err) {
+        assert.ok(err instanceof MalformedPacketError, `unexpected ${String(err)}`)
+      }
+    }),
+    { numRuns: 5000 },
+  )
+})
+
+test('topics map to routing keys as RabbitMQ maps them: / and . swapped, + becomes *', () => {
+  assert.equal(toAmqp('a/b.c/+/#'), 'a.b/c.*.#')
+  assert.equal(toMqtt('a.b/c'), 'a/b.c')
+  fc.assert(
+    fc.property(fc.string(), (s) => toMqtt(toAmqp(s.replace(/[*+]/g, ''))) === s.replace(/[*+]/g, '')),
+  )
+})
