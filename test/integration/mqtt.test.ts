@@ -133,6 +133,23 @@ describe('MQTT publish and subscribe', () => {
   })
 })
 
+describe('MQTT permissions', () => {
+  test("Warren's permissions and topic permissions apply to MQTT publishes and subscriptions", async () => {
+    const users = b.broker.users
+    users.addUser('mq-limited', 'pw')
+    users.setPermission('mq-limited', '/', { configure: '.*', write: '.*', read: '^mqtt-subscription-' })
+    users.setTopicPermission('mq-limited', '/', { exchange: 'amq.topic', write: '^allowed\\.', read: '.*' })
+    const c = await client({ username: 'mq-limited', password: 'pw', clientId: 'limited' })
+    // MQTT.js turns SUBACK 0x80 into this error.
+    await assert.rejects(c.subscribeAsync('any/topic', { qos: 1 }), /Subscribe error/)
+    await c.publishAsync('allowed/x', 'ok', { qos: 1 })
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()))
+    c.publish('denied/x', 'no', { qos: 1 }, () => {})
+    await closed
+    c.end(true)
+  })
+})
+
 describe('MQTT retained messages, sessions and wills', () => {
   test('a retained message goes to later subscribers (wildcards too) until an empty one clears it', async () => {
     const pub = await client()
@@ -177,6 +194,28 @@ describe('MQTT retained messages, sessions and wills', () => {
     const clean = await client({ clientId: 'keeper', clean: true })
     assert.ok(!queues().has('mqtt-subscription-keeperqos1'), 'a clean session deletes the old queue')
     await clean.endAsync()
+  })
+
+  test('an unacknowledged QoS 1 delivery comes again, with DUP, when the session resumes', async () => {
+    const keeper = await client({ clientId: 'no-ack', clean: false })
+    await keeper.subscribeAsync('unacked/t', { qos: 1 })
+    await keeper.endAsync()
+    const pub = await client()
+    await pub.publishAsync('unacked/t', 'again', { qos: 1 })
+    await pub.endAsync()
+    // A raw client takes the delivery and leaves without its PUBACK.
+    const s = await rawSocket()
+    const first = readPublishes(s)
+    s.write(rawConnect('no-ack', 0, false))
+    await eventually(() => first.length === 1)
+    assert.equal(first[0]?.dup, false)
+    s.destroy()
+    const s2 = await rawSocket()
+    const second = readPublishes(s2)
+    s2.write(rawConnect('no-ack', 0, false))
+    await eventually(() => second.length === 1)
+    assert.equal(second[0]?.dup, true)
+    s2.end(Buffer.from([0xe0, 0]))
   })
 
   test('the last will is published on an abrupt disconnect, not after DISCONNECT', async () => {
@@ -232,6 +271,21 @@ function rawConnect(clientId: string, keepalive: number, clean = true): Buffer {
     id,
   ])
   return Buffer.concat([Buffer.from([0x10, body.length]), body])
+}
+
+/** The PUBLISH packets a raw socket receives (assumes each arrives whole, enough for small tests). */
+function readPublishes(s: Socket): Array<{ dup: boolean; qos: number }> {
+  const got: Array<{ dup: boolean; qos: number }> = []
+  s.on('data', (chunk: Buffer) => {
+    let pos = 0
+    while (pos + 1 < chunk.length) {
+      const byte1 = chunk[pos] as number
+      const len = chunk[pos + 1] as number // short packets only: one length byte
+      if (byte1 >> 4 === 3) got.push({ dup: (byte1 & 8) !== 0, qos: (byte1 >> 1) & 3 })
+      pos += 2 + len
+    }
+  })
+  return got
 }
 
 function rawSocket(): Promise<Socket> {
