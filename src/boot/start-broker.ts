@@ -148,7 +148,12 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     authz,
     broker,
     users,
-    connections: server.connections,
+    connections: {
+      *[Symbol.iterator]() {
+        yield* server.connections
+        yield* mqtt.connections
+      },
+    },
     nodeName,
     rabbitmqVersion: RABBITMQ_COMPAT_VERSION,
     productVersion: WARREN_VERSION,

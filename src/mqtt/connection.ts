@@ -34,10 +34,20 @@ const PACKET_OVERHEAD = 64 * 1024
 
 export class MqttConnection {
   readonly name: string
+  /** The protocol as the management API shows it (RabbitMQ: "MQTT 3.1.1"). */
+  protocol = 'MQTT'
+  readonly connectedAt: number
+  // What the management API's connection listing reads (the same fields an AMQP connection has).
+  readonly frameMax = 0
+  readonly channelMax = 0
+  heartbeatSeconds = 0
+  /** An MQTT session is no AMQP channel: none are listed. */
+  readonly channels: ReadonlyMap<number, never> = new Map<number, never>()
+  clientProperties: Record<string, string> = {}
   readonly logger: Logger
   private readonly decoder: PacketDecoder
   private readonly output: Output
-  private state: 'connecting' | 'open' | 'closed' = 'connecting'
+  state: 'connecting' | 'open' | 'closed' = 'connecting'
   private session: ClientSession | undefined
   private will: Will | undefined
   private untrack: (() => void) | undefined
@@ -50,7 +60,7 @@ export class MqttConnection {
   private pubacks: Promise<void> | undefined
 
   constructor(
-    private readonly socket: Socket,
+    readonly socket: Socket,
     private readonly ctx: MqttContext,
     private readonly registry: ClientRegistry,
     readonly id: number,
@@ -58,6 +68,7 @@ export class MqttConnection {
   ) {
     const [peer, local] = [displayAddress(socket.remoteAddress), displayAddress(socket.localAddress)]
     this.name = `${peer}:${socket.remotePort} -> ${local}:${socket.localPort}`
+    this.connectedAt = ctx.clock.now()
     this.logger = ctx.logger.child({ connection: this.name, protocol: 'mqtt' })
     this.decoder = new PacketDecoder(ctx.broker.limits.maxMessageSize + PACKET_OVERHEAD)
     this.output = new Output(socket)
@@ -70,6 +81,14 @@ export class MqttConnection {
 
   get clientId(): string | undefined {
     return this.session?.clientId
+  }
+
+  get vhost(): { readonly name: string } | undefined {
+    return this.session?.vhost
+  }
+
+  get user(): { readonly name: string } | undefined {
+    return this.session && { name: this.session.session.user }
   }
 
   private onData(chunk: Buffer): void {
@@ -180,6 +199,9 @@ export class MqttConnection {
     }
     this.will = p.will
     this.startKeepalive(p.keepalive)
+    this.heartbeatSeconds = p.keepalive
+    this.protocol = p.protocolLevel === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1'
+    this.clientProperties = { client_id: clientId }
     this.logger.info(
       { user: user.name, vhost: vhost.name, clientId, clean: p.cleanSession },
       'MQTT connection opened',
@@ -285,9 +307,9 @@ export class MqttConnection {
     this.close('client id taken over', false)
   }
 
-  /** The broker is stopping. */
-  forceClose(): void {
-    this.close('broker shutdown', false)
+  /** The broker is stopping, or an operator closed the connection (management API). */
+  forceClose(reason = 'broker shutdown'): void {
+    this.close(reason, false)
   }
 
   /** Ends the connection; a will is published when the client did not say DISCONNECT. */

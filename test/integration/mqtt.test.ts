@@ -133,6 +133,32 @@ describe('MQTT publish and subscribe', () => {
   })
 })
 
+describe('MQTT in the management API', () => {
+  test('an MQTT connection is listed with its protocol and can be closed', async () => {
+    const c = await client({ clientId: 'listed', keepalive: 30 })
+    const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }
+    const res = await fetch(`${b.broker.httpUrl}api/connections`, { headers: auth })
+    const list = (await res.json()) as Array<{
+      name: string
+      protocol: string
+      user: string
+      timeout: number
+    }>
+    const mine = list.find((x) => x.protocol === 'MQTT 3.1.1')
+    assert.ok(mine, JSON.stringify(list))
+    assert.equal(mine.user, 'guest')
+    assert.equal(mine.timeout, 30)
+    const closed = new Promise<void>((resolve) => c.once('close', () => resolve()))
+    const del = await fetch(`${b.broker.httpUrl}api/connections/${encodeURIComponent(mine.name)}`, {
+      method: 'DELETE',
+      headers: auth,
+    })
+    assert.equal(del.status, 204)
+    await closed
+    c.end(true)
+  })
+})
+
 describe('MQTT permissions', () => {
   test("Warren's permissions and topic permissions apply to MQTT publishes and subscriptions", async () => {
     const users = b.broker.users
