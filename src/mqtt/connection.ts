@@ -4,11 +4,12 @@
 import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
 import type { DurabilityTicket } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger, type TimerHandle } from '../shared/index.js'
+import { BrokerError, displayAddress, type Logger } from '../shared/index.js'
 import { ClientSession } from './client-session.js'
 import type { MqttContext } from './context.js'
 import { PacketDecoder } from './decoder.js'
 import { encodeConnack, encodeIdOnly, encodePublish, encodeSuback, PINGRESP } from './encoder.js'
+import { Keepalive } from './keepalive.js'
 import { login } from './login.js'
 import { Output } from './output.js'
 import {
@@ -54,8 +55,9 @@ export class MqttConnection {
   private readonly inbox: ClientPacket[] = []
   /** A packet's handling is waiting (for the disk, for a congested queue): later packets wait too. */
   private busy = false
-  private timer: TimerHandle | undefined
-  private lastPacketAt = 0
+  private readonly keepalive: Keepalive
+  /** Set while the connection is blocked by a resource alarm. */
+  private stopWaitingForAlarms: (() => void) | undefined
   /** PUBACKs wait for the durability of their messages and go out in order. */
   private pubacks: Promise<void> | undefined
 
@@ -76,7 +78,8 @@ export class MqttConnection {
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))
     socket.on('drain', () => this.session?.drained())
-    this.watch(ctx.settings.connectTimeout * 1000, () => this.close('no CONNECT in time', false))
+    this.keepalive = new Keepalive(ctx.clock, (why) => this.close(why, why.startsWith('keepalive')))
+    this.keepalive.deadline(ctx.settings.connectTimeout * 1000, 'no CONNECT in time')
   }
 
   get clientId(): string | undefined {
@@ -92,7 +95,7 @@ export class MqttConnection {
   }
 
   private onData(chunk: Buffer): void {
-    this.lastPacketAt = this.ctx.clock.now()
+    this.keepalive.heard()
     let packets: ClientPacket[]
     try {
       packets = this.decoder.push(chunk)
@@ -198,7 +201,7 @@ export class MqttConnection {
       return this.refuse(CONNACK.SERVER_UNAVAILABLE, `cannot start the session: ${err.message}`)
     }
     this.will = p.will
-    this.startKeepalive(p.keepalive)
+    this.keepalive.start(p.keepalive)
     this.heartbeatSeconds = p.keepalive
     this.protocol = p.protocolLevel === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1'
     this.clientProperties = { client_id: clientId }
@@ -225,7 +228,25 @@ export class MqttConnection {
     if (p.qos > 0) this.puback(p.packetId as number, result.tickets)
     const congested = result.congested
     // Credit flow: a queue whose consumers cannot keep up holds back its publishers.
-    if (congested) return new Promise<void>((resolve) => congested.whenDrained(resolve))
+    const drained = congested && new Promise<void>((resolve) => congested.whenDrained(resolve))
+    // A resource alarm blocks a connection once it publishes, as an AMQP publisher is blocked.
+    const alarmsClear = this.ctx.broker.alarms.size > 0 ? this.untilAlarmsClear() : undefined
+    if (drained || alarmsClear) return Promise.all([drained, alarmsClear]).then(() => undefined)
+  }
+
+  private untilAlarmsClear(): Promise<void> {
+    return new Promise((resolve) => {
+      const stop = this.ctx.broker.onAlarmsChanged((alarms) => {
+        if (alarms.size > 0) return
+        this.stopWaitingForAlarms = undefined
+        this.keepalive.paused = false
+        stop()
+        resolve()
+      })
+      this.stopWaitingForAlarms = stop
+      // A blocked connection is not read: its client's silence says nothing (RabbitMQ pauses it too).
+      this.keepalive.paused = true
+    })
   }
 
   /** A PUBACK once the message is safe in every durable queue it reached, in the order of the publishes. */
@@ -266,31 +287,6 @@ export class MqttConnection {
     return d.settled().then(reply)
   }
 
-  // ---- keepalive ----
-
-  /** A client silent for one and a half keepalive periods is gone (§3.1.2.10). */
-  private startKeepalive(seconds: number): void {
-    this.unwatch()
-    if (seconds === 0) return
-    const limit = seconds * 1500
-    const check = (): void => {
-      const idle = this.ctx.clock.now() - this.lastPacketAt
-      if (idle >= limit) this.close(`keepalive timeout (${seconds} s)`, true)
-      else this.watch(limit - idle, check)
-    }
-    this.watch(limit, check)
-  }
-
-  private watch(ms: number, fn: () => void): void {
-    this.timer = this.ctx.clock.setTimeout(fn, ms)
-    this.timer.unref?.()
-  }
-
-  private unwatch(): void {
-    if (this.timer) this.ctx.clock.clearTimeout(this.timer)
-    this.timer = undefined
-  }
-
   // ---- ending ----
 
   private fail(err: unknown): void {
@@ -317,7 +313,8 @@ export class MqttConnection {
     if (this.state === 'closed') return
     const wasOpen = this.state === 'open'
     this.state = 'closed'
-    this.unwatch()
+    this.keepalive.stop()
+    this.stopWaitingForAlarms?.()
     if (publishWill) this.publishWill()
     const session = this.session
     if (session) {

@@ -343,6 +343,29 @@ describe('MQTT connection health', () => {
     assert.ok(ms >= 1400 && ms < 3000, `closed after ${ms} ms`)
   })
 
+  test('a resource alarm blocks an MQTT publisher after its next publish, until it clears', async () => {
+    const sub = await client()
+    const got = collect(sub)
+    await sub.subscribeAsync('alarm/t', { qos: 0 })
+    const pub = await client()
+    b.broker.broker.setAlarm('memory', true)
+    try {
+      await pub.publishAsync('alarm/t', 'one', { qos: 1 })
+      pub.publish('alarm/t', 'two', { qos: 0 })
+      await eventually(() => got.length === 1)
+      await new Promise((r) => setTimeout(r, 150))
+      assert.deepEqual(
+        got.map((m) => m.payload),
+        ['one'],
+        'the publish after the blocked one waits',
+      )
+    } finally {
+      b.broker.broker.setAlarm('memory', false)
+    }
+    await eventually(() => got.length === 2)
+    await Promise.all([pub.endAsync(), sub.endAsync()])
+  })
+
   test('random bytes close only the connection that sent them', async () => {
     const healthy = await client({ clientId: 'healthy' })
     const got = collect(healthy)
