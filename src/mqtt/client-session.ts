@@ -1,10 +1,9 @@
 // One MQTT client's session mapped onto the core, as RabbitMQ's MQTT plugin maps it: publishes go to
 // amq.topic (the routing key is the topic with `/` and `.` swapped); each client has up to two queues,
 // mqtt-subscription-<client id>qos0 (transient, auto-delete, consumed without acks) and ...qos1 (durable;
-// auto-delete for a clean session, kept with an x-expires of mqtt.subscription_ttl for a persistent one),
-// and a subscription is a binding of one of them to amq.topic. Every check, count and trace is the core
-// Session's, as for an AMQP channel.
-import { BrokerError, type FieldTable, type Logger, TypedValue } from '../shared/index.js'
+// auto-delete for a session that ends with its connection, kept with an x-expires of the session's expiry
+// otherwise), and a subscription is a binding of one of them to amq.topic. Every check, count and trace
+// is the core Session's, as for an AMQP channel.
 import {
   Message,
   type PublishResult,
@@ -14,48 +13,70 @@ import {
   Session,
   type VHost,
 } from '../core/index.js'
+import { BrokerError, type FieldTable, type Logger } from '../shared/index.js'
 import type { MqttContext } from './context.js'
 import { type ConsumerHost, MqttConsumer, type Unacked } from './consumer.js'
 import type { OutgoingPublish } from './encoder.js'
-import { type QoS, SUBACK_FAILURE } from './packets.js'
+import { toAmqpProperties, toMqttProperties } from './message-properties.js'
+import type { QoS } from './packets.js'
+import type { Properties } from './properties.js'
 import { toAmqp, validFilter } from './topics.js'
 
 /** What the session needs from its connection. */
 export interface SessionWriter {
   canWrite(): boolean
-  writePublish(p: OutgoingPublish, wait: Promise<void> | undefined): void
+  /** Writes a PUBLISH; false when it is larger than the client takes (MQTT 5 Maximum Packet Size). */
+  writePublish(p: OutgoingPublish, wait: Promise<void> | undefined): boolean
 }
+
+export interface ClientSessionOptions {
+  readonly vhost: VHost
+  readonly user: string
+  readonly clientId: string
+  /** Clean session (3.1.1) or clean start (5): an earlier session of this client id is dropped. */
+  readonly cleanStart: boolean
+  /** How long the session outlives its connection, ms: 0 ends it with the connection; undefined never. */
+  readonly expiry: number | undefined
+  readonly connectionId: number
+  readonly connectionName: string
+  /** MQTT 5: deliveries carry properties. */
+  readonly v5: boolean
+  readonly prefetch: number
+  readonly writer: SessionWriter
+  readonly logger: Logger
+}
+
+/** MQTT 5 SUBACK reason codes for refusals (a 3.1.1 client gets 0x80 for all of them). */
+export const SUBSCRIBE_REFUSED = { unspecified: 0x80, notAuthorized: 0x87, invalidFilter: 0x8f } as const
 
 export class ClientSession implements ConsumerHost {
   readonly session: Session
+  readonly vhost: VHost
+  readonly clientId: string
+  readonly connectionId: number
   readonly prefetch: number
   private readonly consumers: [MqttConsumer | undefined, MqttConsumer | undefined] = [undefined, undefined]
   /** Deliveries sent with a packet id, until their PUBACK (undefined: a retained message, nothing to settle). */
   private readonly inflight = new Map<number, Unacked | undefined>()
   private nextPacketId = 1
   private readonly exchange: string
-  private readonly args: FieldTable = {}
+  private readonly args: FieldTable
 
   constructor(
     private readonly ctx: MqttContext,
-    readonly vhost: VHost,
-    user: string,
-    readonly clientId: string,
-    readonly cleanSession: boolean,
-    readonly connectionId: number,
-    connectionName: string,
-    private readonly writer: SessionWriter,
-    private readonly logger: Logger,
+    private readonly o: ClientSessionOptions,
   ) {
-    const s = ctx.settings
-    this.prefetch = s.prefetch
-    this.exchange = s.exchange
-    if (!cleanSession && s.subscriptionTtl !== undefined) this.args = { 'x-expires': s.subscriptionTtl }
+    this.vhost = o.vhost
+    this.clientId = o.clientId
+    this.connectionId = o.connectionId
+    this.prefetch = o.prefetch
+    this.exchange = ctx.settings.exchange
+    this.args = o.expiry ? { 'x-expires': o.expiry } : {}
     this.session = new Session({
-      vhost,
-      user,
+      vhost: o.vhost,
+      user: o.user,
       authz: ctx.authz,
-      connection: connectionName,
+      connection: o.connectionName,
       channel: 1,
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
@@ -67,18 +88,18 @@ export class ClientSession implements ConsumerHost {
   }
 
   /**
-   * RabbitMQ's start of a session: a persistent one is present if its QoS 1 queue is (resume() then
-   * consumes it, once the CONNACK is out); a clean one deletes it. Returns the session-present flag.
+   * RabbitMQ's start of a session: an earlier session is present if its QoS 1 queue is (resume() then
+   * consumes it, once the CONNACK is out); a clean start deletes it. Returns the session-present flag.
    */
   start(): boolean {
     const name = this.queueName(1)
     if (!this.vhost.queues.has(name)) return false
-    if (!this.cleanSession) return true
+    if (!this.o.cleanStart) return true
     this.session.deleteQueue(name, this.connectionId, false, false)
     return false
   }
 
-  /** A present persistent session consumes its QoS 1 queue again. */
+  /** A present session consumes its QoS 1 queue again. */
   resume(): void {
     this.consume(1)
   }
@@ -86,38 +107,49 @@ export class ClientSession implements ConsumerHost {
   // ---- publishing ----
 
   /** A PUBLISH (QoS 2 is taken as QoS 1, as RabbitMQ does); retained when asked. */
-  publish(topic: string, qos: QoS, dup: boolean, retain: boolean, payload: Buffer): PublishResult {
+  publish(
+    topic: string,
+    qos: QoS,
+    dup: boolean,
+    retain: boolean,
+    payload: Buffer,
+    props?: Properties,
+  ): PublishResult {
     const q = qos === 0 ? 0 : 1
     const key = toAmqp(topic)
     const ex = this.session.exchangeForPublish(this.exchange, key)
     this.session.checkSize(payload.length)
-    const headers = { 'x-mqtt-publish-qos': new TypedValue('b', q), 'x-mqtt-dup': dup }
-    const msg = new Message(ex.name, key, { headers, deliveryMode: q === 1 ? 2 : 1 }, payload)
-    const result = this.session.publish(ex, msg, false, q === 1)
+    const properties = toAmqpProperties(q, dup, props)
+    this.session.validate(properties)
+    const result = this.session.publish(ex, new Message(ex.name, key, properties, payload), false, q === 1)
     if (retain) this.ctx.retained.retain(this.vhost.name, { topic, qos: q, payload })
     return result
   }
 
   // ---- subscribing ----
 
-  /** One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1), or 0x80 when refused. */
-  subscribe(filter: string, qos: QoS): number {
-    if (!validFilter(filter)) return SUBACK_FAILURE
+  /**
+   * One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1) or a refusal (SUBSCRIBE_REFUSED), and
+   * whether the subscription is new (MQTT 5's retain handling 1 sends retained messages only then).
+   */
+  subscribe(filter: string, qos: QoS): { code: number; isNew: boolean } {
+    if (!validFilter(filter)) return { code: SUBSCRIBE_REFUSED.invalidFilter, isNew: false }
     const granted = qos === 0 ? 0 : 1
     const key = toAmqp(filter)
     try {
       const queue = this.consume(granted)
-      this.session.bindQueue(queue.name, this.exchange, key, {}, this.connectionId)
+      const bound = this.session.bindQueue(queue.name, this.exchange, key, {}, this.connectionId)
       // A subscription to the same filter replaces the earlier one (§3.8.4), whatever its QoS.
       const other = this.queueName(granted === 0 ? 1 : 0)
       if (this.vhost.queues.has(other))
         this.session.unbindQueue(other, this.exchange, key, {}, this.connectionId)
+      return { code: granted, isNew: bound.added }
     } catch (err) {
       if (!(err instanceof BrokerError)) throw err
-      this.logger.warn({ filter, err: err.message }, 'MQTT subscription refused')
-      return SUBACK_FAILURE
+      this.o.logger.warn({ filter, err: err.message }, 'MQTT subscription refused')
+      const denied = err.code === 'ACCESS_REFUSED'
+      return { code: denied ? SUBSCRIBE_REFUSED.notAuthorized : SUBSCRIBE_REFUSED.unspecified, isNew: false }
     }
-    return granted
   }
 
   unsubscribe(filter: string): void {
@@ -129,23 +161,16 @@ export class ClientSession implements ConsumerHost {
     }
   }
 
-  /** Declares the subscription queue of `qos` and consumes it, unless this session does already. */
+  /**
+   * Declares the subscription queue of `qos` unless it exists (an earlier session's queue is taken as it
+   * is, whatever expiry it was made with), and consumes it, unless this session does already.
+   */
   private consume(qos: 0 | 1): Queue {
     const have = this.consumers[qos]
     if (have && !have.queue.deleted) return have.queue
     const name = this.queueName(qos)
-    const d: QueueDeclare =
-      qos === 0
-        ? { name, passive: false, durable: false, autoDelete: true, exclusiveOwner: undefined, args: {} }
-        : {
-            name,
-            passive: false,
-            durable: true,
-            autoDelete: this.cleanSession,
-            exclusiveOwner: undefined,
-            args: this.args,
-          }
-    this.session.declareQueue(d, this.connectionId)
+    if (this.vhost.queues.has(name)) this.session.permit('configure', 'queue', name)
+    else this.session.declareQueue(this.declaration(qos), this.connectionId)
     const queue = this.session.queueToConsume(name, this.connectionId)
     const c = new MqttConsumer(this, queue, qos, `mqtt-${qos}`)
     queue.checkConsumable(c)
@@ -154,10 +179,17 @@ export class ClientSession implements ConsumerHost {
     return queue
   }
 
+  private declaration(qos: 0 | 1): QueueDeclare {
+    const name = this.queueName(qos)
+    const base = { name, passive: false, exclusiveOwner: undefined }
+    if (qos === 0) return { ...base, durable: false, autoDelete: true, args: {} }
+    return { ...base, durable: true, autoDelete: this.o.expiry === 0, args: this.args }
+  }
+
   // ---- delivering ----
 
   canWrite(): boolean {
-    return this.writer.canWrite()
+    return this.o.writer.canWrite()
   }
 
   send(
@@ -166,12 +198,21 @@ export class ClientSession implements ConsumerHost {
     wait: Promise<void> | undefined,
   ): void {
     const packetId = p.qos > 0 ? this.allocatePacketId(unacked) : undefined
-    this.writer.writePublish({ ...p, packetId }, wait)
+    if (this.o.writer.writePublish({ ...p, packetId }, wait)) return
+    // Too large for the client: dropped, as MQTT 5 asks (§3.1.2.11.4), and settled.
+    this.o.logger.debug({ topic: p.topic }, 'MQTT delivery larger than the client takes, dropped')
+    if (packetId !== undefined) this.puback(packetId)
   }
 
   /** A retained message for a new subscription, sent straight to the client (not through a queue). */
   sendRetained(topic: string, qos: 0 | 1, payload: Buffer): void {
-    this.send({ topic, qos, dup: false, retain: true, payload }, undefined, undefined)
+    const properties = this.o.v5 ? {} : undefined
+    this.send({ topic, qos, dup: false, retain: true, payload, properties }, undefined, undefined)
+  }
+
+  /** MQTT 5 deliveries carry the message's properties. */
+  propertiesOf(msg: Message): Properties | undefined {
+    return this.o.v5 ? toMqttProperties(msg) : undefined
   }
 
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean): void {
@@ -206,7 +247,10 @@ export class ClientSession implements ConsumerHost {
 
   // ---- ending ----
 
-  /** The connection is gone: consumers are cancelled and unacknowledged deliveries requeued. */
+  /**
+   * The connection is gone: consumers are cancelled and unacknowledged deliveries requeued; a session
+   * that ends with its connection (expiry 0) takes its QoS 1 queue along, even one an earlier session made.
+   */
   end(): void {
     for (const c of this.consumers) if (c && !c.queue.deleted) c.queue.removeConsumer(c)
     this.consumers[0] = this.consumers[1] = undefined
@@ -219,5 +263,13 @@ export class ClientSession implements ConsumerHost {
     }
     this.inflight.clear()
     for (const [queue, entries] of byQueue) if (!queue.deleted) queue.requeue(entries)
+    const q1 = this.queueName(1)
+    if (this.o.expiry === 0 && this.vhost.queues.has(q1)) {
+      try {
+        this.session.deleteQueue(q1, this.connectionId, false, false)
+      } catch (err) {
+        this.o.logger.warn({ err: (err as Error).message }, `could not delete the session queue ${q1}`)
+      }
+    }
   }
 }

@@ -1,28 +1,37 @@
 // One MQTT connection: packets decoded from the socket and handled one at a time (a reply that waits for
 // the disk pauses reading, so replies keep their order), the CONNECT login, the keepalive, the last will,
 // and the end of the connection. A broken packet closes only this connection (MQTT 3.1.1 §4.8).
-import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
-import type { DurabilityTicket } from '../core/index.js'
+import type { DurabilityTicket, PublishResult } from '../core/index.js'
 import { BrokerError, displayAddress, type Logger } from '../shared/index.js'
-import { ClientSession } from './client-session.js'
+import type { ClientSession } from './client-session.js'
+import { connect } from './connect.js'
 import type { MqttContext } from './context.js'
 import { PacketDecoder } from './decoder.js'
-import { encodeConnack, encodeIdOnly, encodePublish, encodeSuback, PINGRESP } from './encoder.js'
+import {
+  encodeConnack,
+  encodeDisconnect,
+  encodePublish,
+  encodePuback,
+  encodeSuback,
+  encodeUnsuback,
+  type OutgoingPublish,
+  PINGRESP,
+} from './encoder.js'
 import { Keepalive } from './keepalive.js'
-import { login } from './login.js'
 import { Output } from './output.js'
 import {
   type ClientPacket,
-  CONNACK,
   type ConnectPacket,
   MalformedPacketError,
   PACKET,
   type PublishPacket,
   SUBACK_FAILURE,
   type SubscribePacket,
+  type UnsubscribePacket,
   type Will,
 } from './packets.js'
+import { connackReason, errorReason, REASON } from './reason-codes.js'
 
 /** Who holds which client id: a second connection with the same id takes over (closes the first). */
 export interface ClientRegistry {
@@ -50,6 +59,12 @@ export class MqttConnection {
   private readonly output: Output
   state: 'connecting' | 'open' | 'closed' = 'connecting'
   private session: ClientSession | undefined
+  /** The client id this connection registered (set before its session exists). */
+  private registeredId: string | undefined
+  /** MQTT 5: properties, reason codes, and a DISCONNECT from the server when it closes the connection. */
+  private v5 = false
+  /** The largest packet the client takes (MQTT 5 Maximum Packet Size). */
+  private maxOutgoing = Infinity
   private will: Will | undefined
   private untrack: (() => void) | undefined
   private readonly inbox: ClientPacket[] = []
@@ -78,7 +93,9 @@ export class MqttConnection {
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))
     socket.on('drain', () => this.session?.drained())
-    this.keepalive = new Keepalive(ctx.clock, (why) => this.close(why, why.startsWith('keepalive')))
+    this.keepalive = new Keepalive(ctx.clock, (why) =>
+      why.startsWith('keepalive') ? this.close(why, true, REASON.KEEP_ALIVE_TIMEOUT) : this.close(why, false),
+    )
     this.keepalive.deadline(ctx.settings.connectTimeout * 1000, 'no CONNECT in time')
   }
 
@@ -149,13 +166,13 @@ export class MqttConnection {
       case PACKET.SUBSCRIBE:
         return this.onSubscribe(session, p)
       case PACKET.UNSUBSCRIBE:
-        for (const f of p.filters) session.unsubscribe(f)
-        return this.afterDurable(() => this.output.write(encodeIdOnly(PACKET.UNSUBACK, p.packetId)))
+        return this.onUnsubscribe(session, p)
       case PACKET.PINGREQ:
         return this.output.write(PINGRESP)
       case PACKET.DISCONNECT:
-        this.will = undefined
-        return this.close('client disconnected', false)
+        // MQTT 5's "disconnect with will message" (4) still wants the will published.
+        if (p.reasonCode !== REASON.DISCONNECT_WITH_WILL) this.will = undefined
+        return this.close('client disconnected', true)
       default:
         // PUBREC, PUBREL, PUBCOMP: the broker never sends QoS 2, so there is nothing to complete.
         return
@@ -165,67 +182,74 @@ export class MqttConnection {
   // ---- CONNECT ----
 
   private onConnect(p: ConnectPacket): void | Promise<void> {
-    const supported =
-      (p.protocolName === 'MQTT' && p.protocolLevel === 4) ||
-      (p.protocolName === 'MQIsdp' && p.protocolLevel === 3)
-    if (!supported)
-      return this.refuse(
-        CONNACK.UNACCEPTABLE_PROTOCOL_VERSION,
-        `unsupported protocol ${p.protocolName} level ${p.protocolLevel}`,
-      )
-    if (p.clientId === '' && !p.cleanSession)
-      return this.refuse(CONNACK.IDENTIFIER_REJECTED, 'a persistent session needs a client id')
-    const result = login(this.ctx, p, this.socket.remoteAddress ?? '')
-    if (!result.ok) return this.refuse(result.code, result.reason)
-    const clientId = p.clientId === '' ? generatedClientId() : p.clientId
-    this.registry.register(clientId, this)
-    const { vhost, user } = result
-    this.untrack = this.ctx.broker.tracking.connectionOpened(vhost.name, user.name)
-    const session = (this.session = new ClientSession(
-      this.ctx,
-      vhost,
-      user.name,
-      clientId,
-      p.cleanSession,
-      this.id,
-      this.name,
-      { canWrite: () => this.output.canWrite(), writePublish: (m, wait) => this.writePublish(m, wait) },
-      this.logger,
-    ))
-    this.state = 'open'
-    let present: boolean
-    try {
-      present = session.start()
-    } catch (err) {
-      if (!(err instanceof BrokerError)) throw err
-      return this.refuse(CONNACK.SERVER_UNAVAILABLE, `cannot start the session: ${err.message}`)
+    this.v5 = p.protocolLevel === 5
+    this.maxOutgoing = p.properties?.maximumPacketSize ?? Infinity
+    const writer = {
+      canWrite: () => this.output.canWrite(),
+      writePublish: (m: OutgoingPublish, wait: Promise<void> | undefined) => this.writePublish(m, wait),
     }
+    const result = connect(this.ctx, p, {
+      id: this.id,
+      name: this.name,
+      remoteAddress: this.socket.remoteAddress ?? '',
+      logger: this.logger,
+      writer,
+      register: (clientId) => {
+        this.registeredId = clientId
+        this.registry.register(clientId, this)
+      },
+      track: (vhost, user) => this.ctx.broker.tracking.connectionOpened(vhost, user),
+    })
+    if (!result.ok) {
+      this.untrack = result.untrack
+      return this.refuse(result.code, result.reason)
+    }
+    const session = (this.session = result.session)
+    this.untrack = result.untrack
+    this.state = 'open'
     this.will = p.will
     this.keepalive.start(p.keepalive)
     this.heartbeatSeconds = p.keepalive
-    this.protocol = p.protocolLevel === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1'
-    this.clientProperties = { client_id: clientId }
+    this.protocol = p.protocolLevel === 5 ? 'MQTT 5.0' : p.protocolLevel === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1'
+    this.clientProperties = { client_id: session.clientId }
     this.logger.info(
-      { user: user.name, vhost: vhost.name, clientId, clean: p.cleanSession },
+      {
+        user: session.session.user,
+        vhost: session.vhost.name,
+        clientId: session.clientId,
+        clean: p.cleanSession,
+      },
       'MQTT connection opened',
     )
     return this.afterDurable(() => {
-      this.output.write(encodeConnack(present, CONNACK.ACCEPTED))
-      if (present) session.resume()
+      this.output.write(encodeConnack(result.present, 0, result.connack))
+      if (result.present) session.resume()
     })
   }
 
+  /** A refused CONNECT: its CONNACK (MQTT 5's reason code for a 5 client), then the end. */
   private refuse(code: number, reason: string): void {
     this.logger.warn({ code }, `MQTT connection refused: ${reason}`)
-    this.output.write(encodeConnack(false, code))
+    this.output.write(this.v5 ? encodeConnack(false, connackReason(code), {}) : encodeConnack(false, code))
     this.close(reason, false)
   }
 
-  // ---- PUBLISH and SUBSCRIBE ----
+  // ---- PUBLISH, SUBSCRIBE, UNSUBSCRIBE ----
 
   private onPublish(session: ClientSession, p: PublishPacket): void | Promise<void> {
-    const result = session.publish(p.topic, p.qos, p.dup, p.retain, p.payload)
-    if (p.qos > 0) this.puback(p.packetId as number, result.tickets)
+    // Warren's CONNACK told an MQTT 5 client its Maximum QoS is 1.
+    if (this.v5 && p.qos === 2) throw new MalformedPacketError('QoS 2 above the Maximum QoS 1')
+    let result: PublishResult
+    try {
+      result = session.publish(p.topic, p.qos, p.dup, p.retain, p.payload, p.properties)
+    } catch (err) {
+      // MQTT 5 can refuse one QoS 1 publish in its PUBACK; otherwise the connection closes.
+      if (!this.v5 || p.qos === 0 || !(err instanceof BrokerError)) throw err
+      this.logger.warn(`MQTT publish refused: ${err.message}`)
+      return this.puback(p.packetId as number, [], errorReason(err))
+    }
+    const unrouted = this.v5 && result.queues === 0 ? REASON.NO_MATCHING_SUBSCRIBERS : 0
+    if (p.qos > 0) this.puback(p.packetId as number, result.tickets, unrouted)
     const congested = result.congested
     // Credit flow: a queue whose consumers cannot keep up holds back its publishers.
     const drained = congested && new Promise<void>((resolve) => congested.whenDrained(resolve))
@@ -250,8 +274,8 @@ export class MqttConnection {
   }
 
   /** A PUBACK once the message is safe in every durable queue it reached, in the order of the publishes. */
-  private puback(packetId: number, tickets: readonly DurabilityTicket[]): void {
-    const send = (): void => this.output.write(encodeIdOnly(PACKET.PUBACK, packetId))
+  private puback(packetId: number, tickets: readonly DurabilityTicket[], reason = 0): void {
+    const send = (): void => this.output.write(encodePuback(packetId, reason))
     if (tickets.length === 0 && !this.pubacks) return send()
     const chain: Promise<void> = Promise.all([this.pubacks, ...tickets.map((t) => t.flush())]).then(() => {
       if (this.pubacks === chain) this.pubacks = undefined
@@ -262,22 +286,49 @@ export class MqttConnection {
   }
 
   private onSubscribe(session: ClientSession, p: SubscribePacket): Promise<void> | void {
-    const codes = p.subscriptions.map((s) => session.subscribe(s.filter, s.qos))
+    const results = p.subscriptions.map((s) => this.subscribeOne(session, s.filter, s.qos, p))
+    const codes = results.map((r) => (this.v5 || r.code < SUBACK_FAILURE ? r.code : SUBACK_FAILURE))
     return this.afterDurable(() => {
-      this.output.write(encodeSuback(p.packetId, codes))
-      // Retained messages follow the SUBACK, straight to the client, at the lower of the two QoS.
+      this.output.write(encodeSuback(p.packetId, codes, this.v5))
+      // Retained messages follow the SUBACK, straight to the client, at the lower of the two QoS
+      // (MQTT 5's retain handling: 1 only for a new subscription, 2 never).
       p.subscriptions.forEach((s, i) => {
-        const granted = codes[i] as number
-        if (granted === SUBACK_FAILURE) return
+        const r = results[i] as { code: number; isNew: boolean }
+        const handling = s.retainHandling ?? 0
+        if (r.code >= SUBACK_FAILURE || handling === 2 || (handling === 1 && !r.isNew)) return
         for (const m of this.ctx.retained.matching(session.vhost.name, s.filter))
-          session.sendRetained(m.topic, Math.min(m.qos, granted) as 0 | 1, m.payload)
+          session.sendRetained(m.topic, Math.min(m.qos, r.code) as 0 | 1, m.payload)
       })
     })
   }
 
-  private writePublish(m: Parameters<typeof encodePublish>[0], wait: Promise<void> | undefined): void {
+  /** MQTT 5 features Warren does not offer are refused per subscription, with their reason codes. */
+  private subscribeOne(
+    session: ClientSession,
+    filter: string,
+    qos: 0 | 1 | 2,
+    p: SubscribePacket,
+  ): { code: number; isNew: boolean } {
+    if (this.v5 && p.properties?.subscriptionIds)
+      return { code: REASON.SUBSCRIPTION_IDS_NOT_SUPPORTED, isNew: false }
+    if (this.v5 && filter.startsWith('$share/'))
+      return { code: REASON.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, isNew: false }
+    return session.subscribe(filter, qos)
+  }
+
+  private onUnsubscribe(session: ClientSession, p: UnsubscribePacket): void | Promise<void> {
+    for (const f of p.filters) session.unsubscribe(f)
+    const codes = this.v5 ? p.filters.map(() => REASON.SUCCESS) : undefined
+    return this.afterDurable(() => this.output.write(encodeUnsuback(p.packetId, codes)))
+  }
+
+  /** False (nothing written) when the packet is larger than an MQTT 5 client takes. */
+  private writePublish(m: OutgoingPublish, wait: Promise<void> | undefined): boolean {
+    const packet = encodePublish(m)
+    if (packet.length > this.maxOutgoing) return false
     if (wait) this.output.holdUntil(wait)
-    this.output.write(encodePublish(m))
+    this.output.write(packet)
+    return true
   }
 
   /** Runs `reply` once durable changes (a persistent session's queue and bindings) are on disk. */
@@ -294,33 +345,35 @@ export class MqttConnection {
     if (err instanceof MalformedPacketError) this.logger.warn(`MQTT protocol error: ${err.message}`)
     else if (err instanceof BrokerError) this.logger.warn(`MQTT connection closed: ${err.toString()}`)
     else this.logger.error({ err }, 'MQTT connection failed')
-    this.close(err instanceof Error ? err.message : String(err), true)
+    this.close(err instanceof Error ? err.message : String(err), true, errorReason(err))
   }
 
   /** Another connection took over this client id: closed, without its will (as RabbitMQ 3.10). */
   takenOver(): void {
     this.logger.warn({ clientId: this.clientId }, 'MQTT client id taken over by another connection')
-    this.close('client id taken over', false)
+    this.close('client id taken over', false, REASON.SESSION_TAKEN_OVER)
   }
 
   /** The broker is stopping, or an operator closed the connection (management API). */
-  forceClose(reason = 'broker shutdown'): void {
-    this.close(reason, false)
+  forceClose(reason?: string): void {
+    if (reason === undefined) this.close('broker shutdown', false, REASON.SERVER_SHUTTING_DOWN)
+    else this.close(reason, false, REASON.ADMINISTRATIVE_ACTION)
   }
 
-  /** Ends the connection; a will is published when the client did not say DISCONNECT. */
-  close(reason: string, publishWill: boolean): void {
+  /**
+   * Ends the connection; a will is published when asked (the client did not say DISCONNECT). An MQTT 5
+   * client is told why (`v5Reason`) in a DISCONNECT.
+   */
+  close(reason: string, publishWill: boolean, v5Reason?: number): void {
     if (this.state === 'closed') return
     const wasOpen = this.state === 'open'
+    if (wasOpen && this.v5 && v5Reason !== undefined) this.output.write(encodeDisconnect(v5Reason))
     this.state = 'closed'
     this.keepalive.stop()
     this.stopWaitingForAlarms?.()
     if (publishWill) this.publishWill()
-    const session = this.session
-    if (session) {
-      session.end()
-      this.registry.unregister(session.clientId, this)
-    }
+    this.session?.end()
+    if (this.registeredId !== undefined) this.registry.unregister(this.registeredId, this)
     this.untrack?.()
     this.output.close()
     this.socket.end()
@@ -335,14 +388,9 @@ export class MqttConnection {
     this.will = undefined
     if (!w || !session) return
     try {
-      session.publish(w.topic, w.qos, false, w.retain, w.payload)
+      session.publish(w.topic, w.qos, false, w.retain, w.payload, w.properties)
     } catch (err) {
       this.logger.warn({ err: (err as Error).message }, 'could not publish the last will')
     }
   }
-}
-
-/** A client id for a clean session that sent none (§3.1.3.1), as RabbitMQ makes one from a random id. */
-function generatedClientId(): string {
-  return randomBytes(16).toString('base64url')
 }

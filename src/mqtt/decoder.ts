@@ -2,7 +2,9 @@
 // checked as the specification asks (reserved flags, lengths, well-formed UTF-8, packet ids, wildcards in
 // topic names); anything wrong throws MalformedPacketError, and the connection that sent it is closed.
 import {
+  type AckPacket,
   type ClientPacket,
+  type DisconnectPacket,
   type ConnectPacket,
   MalformedPacketError,
   PACKET,
@@ -13,6 +15,7 @@ import {
   type UnsubscribePacket,
   type Will,
 } from './packets.js'
+import { readProperties } from './properties.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -63,6 +66,26 @@ class FieldReader {
     return s
   }
 
+  u32(): number {
+    this.need(4)
+    const v = this.buf.readUInt32BE(this.pos)
+    this.pos += 4
+    return v
+  }
+
+  /** A variable byte integer (§1.5.5, MQTT 5). */
+  varint(): number {
+    let value = 0
+    let multiplier = 1
+    for (let i = 0; i < 4; i++) {
+      const b = this.u8()
+      value += (b & 0x7f) * multiplier
+      if ((b & 0x80) === 0) return value
+      multiplier *= 128
+    }
+    throw new MalformedPacketError('variable byte integer longer than 4 bytes')
+  }
+
   rest(): Buffer {
     const b = Buffer.from(this.buf.subarray(this.pos, this.end))
     this.pos = this.end
@@ -76,6 +99,8 @@ class FieldReader {
 
 export class PacketDecoder {
   private pending: Buffer | undefined
+  /** The protocol level of the connection's CONNECT: 5 adds properties and reason codes. */
+  level = 4
 
   /** `maxPacketSize`: a larger remaining length is refused before its bytes arrive. */
   constructor(private readonly maxPacketSize: number) {}
@@ -89,7 +114,9 @@ export class PacketDecoder {
       const header = readFixedHeader(buf, pos, this.maxPacketSize)
       if (!header || header.bodyStart + header.length > buf.length) break
       const end = header.bodyStart + header.length
-      out.push(decodeBody(header.byte1, new FieldReader(buf, header.bodyStart, end)))
+      const packet = decodeBody(header.byte1, new FieldReader(buf, header.bodyStart, end), this.level === 5)
+      if (packet.type === PACKET.CONNECT) this.level = packet.protocolLevel
+      out.push(packet)
       pos = end
     }
     if (pos < buf.length) {
@@ -125,10 +152,10 @@ function readFixedHeader(buf: Buffer, pos: number, max: number): FixedHeader | u
   throw new MalformedPacketError('remaining length longer than 4 bytes')
 }
 
-function decodeBody(byte1: number, r: FieldReader): ClientPacket {
+function decodeBody(byte1: number, r: FieldReader, v5: boolean): ClientPacket {
   const type = byte1 >> 4
   const flags = byte1 & 0x0f
-  if (type === PACKET.PUBLISH) return decodePublish(flags, r)
+  if (type === PACKET.PUBLISH) return decodePublish(flags, r, v5)
   // PUBREL, SUBSCRIBE and UNSUBSCRIBE carry flags 0010, every other packet 0000 (§2.2.2).
   const expected = type === PACKET.PUBREL || type === PACKET.SUBSCRIBE || type === PACKET.UNSUBSCRIBE ? 2 : 0
   if (flags !== expected) throw new MalformedPacketError(`invalid flags ${flags} for packet type ${type}`)
@@ -139,14 +166,15 @@ function decodeBody(byte1: number, r: FieldReader): ClientPacket {
     case PACKET.PUBREC:
     case PACKET.PUBREL:
     case PACKET.PUBCOMP:
-      return finish(r, { type, packetId: packetId(r) })
+      return decodeAck(type, r, v5)
     case PACKET.SUBSCRIBE:
-      return decodeSubscribe(r)
+      return decodeSubscribe(r, v5)
     case PACKET.UNSUBSCRIBE:
-      return decodeUnsubscribe(r)
+      return decodeUnsubscribe(r, v5)
     case PACKET.PINGREQ:
-    case PACKET.DISCONNECT:
       return finish(r, { type })
+    case PACKET.DISCONNECT:
+      return decodeDisconnect(r, v5)
     default:
       throw new MalformedPacketError(`packet type ${type} is not one a client sends`)
   }
@@ -169,12 +197,32 @@ function qosOf(bits: number): QoS {
   return bits as QoS
 }
 
-function decodePublish(flags: number, r: FieldReader): PublishPacket {
+/** PUBACK and its kin: a packet id, and in MQTT 5 an optional reason code and properties. */
+function decodeAck(type: AckPacket['type'], r: FieldReader, v5: boolean): AckPacket {
+  const id = packetId(r)
+  if (!v5 || r.remaining === 0) return finish(r, { type, packetId: id })
+  const reasonCode = r.u8()
+  if (r.remaining > 0) readProperties(r)
+  return finish(r, { type, packetId: id, reasonCode })
+}
+
+function decodeDisconnect(r: FieldReader, v5: boolean): DisconnectPacket {
+  if (!v5 || r.remaining === 0) return finish(r, { type: PACKET.DISCONNECT, reasonCode: 0 })
+  const reasonCode = r.u8()
+  if (r.remaining > 0) readProperties(r)
+  return finish(r, { type: PACKET.DISCONNECT, reasonCode })
+}
+
+function decodePublish(flags: number, r: FieldReader, v5: boolean): PublishPacket {
   const qos = qosOf((flags >> 1) & 3)
   const topic = r.string()
+  // MQTT 5 allows an empty topic with a topic alias; Warren grants no aliases (Topic Alias Maximum 0).
   if (topic === '' || /[+#]/.test(topic)) throw new MalformedPacketError(`invalid topic name '${topic}'`)
   const id = qos > 0 ? packetId(r) : undefined
+  const properties = v5 ? readProperties(r) : undefined
+  if (properties?.topicAlias !== undefined) throw new MalformedPacketError('topic alias without a grant')
   return {
+    properties,
     type: PACKET.PUBLISH,
     topic,
     qos,
@@ -189,14 +237,17 @@ function decodeConnect(r: FieldReader): ConnectPacket {
   const protocolName = r.string()
   const protocolLevel = r.u8()
   const known =
-    (protocolName === 'MQTT' && protocolLevel === 4) || (protocolName === 'MQIsdp' && protocolLevel === 3)
-  // Another protocol or version (MQTT 5 adds properties here) is answered with return code 1, unread.
+    (protocolName === 'MQTT' && (protocolLevel === 4 || protocolLevel === 5)) ||
+    (protocolName === 'MQIsdp' && protocolLevel === 3)
+  // Another protocol or version is answered with return code 1, unread.
   if (!known) return unknownConnect(protocolName, protocolLevel)
+  const v5 = protocolLevel === 5
   const flags = r.u8()
   if ((flags & 1) !== 0) throw new MalformedPacketError('reserved CONNECT flag set')
   const keepalive = r.u16()
+  const properties = v5 ? readProperties(r) : undefined
   const clientId = r.string()
-  const will = (flags & 0x04) !== 0 ? readWill(flags, r) : undefined
+  const will = (flags & 0x04) !== 0 ? readWill(flags, r, v5) : undefined
   if (!will && (flags & 0x38) !== 0) throw new MalformedPacketError('will QoS or retain without a will')
   const username = (flags & 0x80) !== 0 ? r.string() : undefined
   const password = (flags & 0x40) !== 0 ? r.bytes() : undefined
@@ -205,6 +256,7 @@ function decodeConnect(r: FieldReader): ConnectPacket {
     protocolName,
     protocolLevel,
     cleanSession: (flags & 0x02) !== 0,
+    properties,
     keepalive,
     clientId,
     will,
@@ -213,10 +265,12 @@ function decodeConnect(r: FieldReader): ConnectPacket {
   })
 }
 
-function readWill(flags: number, r: FieldReader): Will {
+function readWill(flags: number, r: FieldReader, v5: boolean): Will {
+  const properties = v5 ? readProperties(r) : undefined
   const topic = r.string()
   if (topic === '' || /[+#]/.test(topic)) throw new MalformedPacketError(`invalid will topic '${topic}'`)
-  return { topic, payload: r.bytes(), qos: qosOf((flags >> 3) & 3), retain: (flags & 0x20) !== 0 }
+  const qos = qosOf((flags >> 3) & 3)
+  return { topic, payload: r.bytes(), qos, retain: (flags & 0x20) !== 0, properties }
 }
 
 function unknownConnect(protocolName: string, protocolLevel: number): ConnectPacket {
@@ -233,21 +287,31 @@ function unknownConnect(protocolName: string, protocolLevel: number): ConnectPac
   }
 }
 
-function decodeSubscribe(r: FieldReader): SubscribePacket {
+function decodeSubscribe(r: FieldReader, v5: boolean): SubscribePacket {
   const id = packetId(r)
+  const properties = v5 ? readProperties(r) : undefined
   const subscriptions: Subscription[] = []
   while (r.remaining > 0) {
     const filter = r.string()
     const options = r.u8()
-    if ((options & 0xfc) !== 0) throw new MalformedPacketError('reserved subscription option bits set')
-    subscriptions.push({ filter, qos: qosOf(options) })
+    // MQTT 5 uses bits 2-5 for no local, retain as published and retain handling.
+    if ((options & (v5 ? 0xc0 : 0xfc)) !== 0 || (options & 0x30) === 0x30)
+      throw new MalformedPacketError('reserved subscription option bits set')
+    subscriptions.push({
+      filter,
+      qos: qosOf(options & 3),
+      noLocal: (options & 4) !== 0,
+      retainAsPublished: (options & 8) !== 0,
+      retainHandling: (options >> 4) & 3,
+    })
   }
   if (subscriptions.length === 0) throw new MalformedPacketError('SUBSCRIBE without a topic filter')
-  return { type: PACKET.SUBSCRIBE, packetId: id, subscriptions }
+  return { type: PACKET.SUBSCRIBE, packetId: id, subscriptions, properties }
 }
 
-function decodeUnsubscribe(r: FieldReader): UnsubscribePacket {
+function decodeUnsubscribe(r: FieldReader, v5: boolean): UnsubscribePacket {
   const id = packetId(r)
+  if (v5) readProperties(r)
   const filters: string[] = []
   while (r.remaining > 0) filters.push(r.string())
   if (filters.length === 0) throw new MalformedPacketError('UNSUBSCRIBE without a topic filter')

@@ -1,5 +1,6 @@
-// The MQTT 3.1 and 3.1.1 control packets as the decoder hands them out and the encoder takes them.
-// Only what a broker receives is decoded; only what it sends is encoded (packets.ts names both).
+// The MQTT 3.1, 3.1.1 and 5 control packets a broker receives, as the decoder hands them out
+// (decoder.ts); encoder.ts writes what it sends.
+import type { Properties } from './properties.js'
 
 export type QoS = 0 | 1 | 2
 
@@ -38,15 +39,19 @@ export interface Will {
   readonly payload: Buffer
   readonly qos: QoS
   readonly retain: boolean
+  /** MQTT 5 will properties (message expiry, content type, ...). */
+  readonly properties?: Properties | undefined
 }
 
 export interface ConnectPacket {
   readonly type: typeof PACKET.CONNECT
   /** 'MQTT' (3.1.1) or 'MQIsdp' (3.1); anything else is answered with return code 1. */
   readonly protocolName: string
-  /** 4 for 3.1.1, 3 for 3.1 (5 for MQTT 5, refused). */
+  /** 4 for 3.1.1, 3 for 3.1, 5 for MQTT 5. */
   readonly protocolLevel: number
+  /** Clean session (3.1.1), clean start (5). */
   readonly cleanSession: boolean
+  readonly properties?: Properties | undefined
   /** Seconds; 0 turns the keepalive off. */
   readonly keepalive: number
   readonly clientId: string
@@ -64,6 +69,7 @@ export interface PublishPacket {
   /** Present for QoS 1 and 2. */
   readonly packetId: number | undefined
   readonly payload: Buffer
+  readonly properties?: Properties | undefined
 }
 
 /** PUBACK, PUBREC, PUBREL, PUBCOMP and UNSUBACK: a packet id and nothing else. */
@@ -75,17 +81,25 @@ export interface AckPacket {
     | typeof PACKET.PUBCOMP
     | typeof PACKET.UNSUBACK
   readonly packetId: number
+  /** MQTT 5: the reason code (0 when left out). */
+  readonly reasonCode?: number
 }
 
 export interface Subscription {
   readonly filter: string
   readonly qos: QoS
+  /** MQTT 5 subscription options. */
+  readonly noLocal?: boolean
+  readonly retainAsPublished?: boolean
+  /** 0: send retained messages at subscribe; 1: only for a new subscription; 2: never. */
+  readonly retainHandling?: number
 }
 
 export interface SubscribePacket {
   readonly type: typeof PACKET.SUBSCRIBE
   readonly packetId: number
   readonly subscriptions: readonly Subscription[]
+  readonly properties?: Properties | undefined
 }
 
 export interface UnsubscribePacket {
@@ -95,27 +109,24 @@ export interface UnsubscribePacket {
 }
 
 export interface EmptyPacket {
-  readonly type: typeof PACKET.PINGREQ | typeof PACKET.PINGRESP | typeof PACKET.DISCONNECT
+  readonly type: typeof PACKET.PINGREQ | typeof PACKET.PINGRESP
 }
 
-export interface ConnackPacket {
-  readonly type: typeof PACKET.CONNACK
-  readonly sessionPresent: boolean
-  readonly returnCode: number
-}
-
-export interface SubackPacket {
-  readonly type: typeof PACKET.SUBACK
-  readonly packetId: number
-  readonly returnCodes: readonly number[]
+export interface DisconnectPacket {
+  readonly type: typeof PACKET.DISCONNECT
+  /** MQTT 5: 0 normal, 4 disconnect with the will message, ... (0 when left out). */
+  readonly reasonCode: number
 }
 
 /** What a client sends a broker. */
 export type ClientPacket =
-  ConnectPacket | PublishPacket | AckPacket | SubscribePacket | UnsubscribePacket | EmptyPacket
-
-/** What a broker sends a client. */
-export type ServerPacket = ConnackPacket | PublishPacket | AckPacket | SubackPacket | EmptyPacket
+  | ConnectPacket
+  | PublishPacket
+  | AckPacket
+  | SubscribePacket
+  | UnsubscribePacket
+  | EmptyPacket
+  | DisconnectPacket
 
 /** A packet that breaks the protocol: the connection that sent it is closed (MQTT 3.1.1 §4.8). */
 export class MalformedPacketError extends Error {}

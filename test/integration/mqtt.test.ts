@@ -58,7 +58,6 @@ describe('MQTT logins', () => {
     assert.equal(await connackCode({ username: '/:guest', password: 'guest' }), 0)
     assert.equal(await connackCode({ username: 'mq-user', password: 'secret' }), 5, 'no access to the vhost')
     assert.equal(await connackCode({ username: 'guest' }), 4, 'a username without a password')
-    assert.equal(await connackCode({ ...opts, protocolVersion: 5 }), 1)
   })
 })
 
@@ -326,6 +325,16 @@ function closedWithin(s: Socket): Promise<number> {
 }
 
 describe('MQTT connection health', () => {
+  test('an unknown protocol level is refused with CONNACK 1', async () => {
+    const s = await rawSocket()
+    const reply = new Promise<Buffer>((resolve) => s.once('data', resolve))
+    const connect = rawConnect('level6', 0)
+    connect[8] = 6 // the protocol level byte
+    s.write(connect)
+    assert.deepEqual([...(await reply)], [0x20, 2, 0, 1])
+    s.destroy()
+  })
+
   test('a persistent session without a client id is refused with CONNACK 2', async () => {
     const s = await rawSocket()
     const reply = new Promise<Buffer>((resolve) => s.once('data', resolve))

@@ -24,6 +24,7 @@ test('golden CONNECT, PUBLISH and SUBSCRIBE decode to their fields', () => {
     protocolName: 'MQTT',
     protocolLevel: 4,
     cleanSession: true,
+    properties: undefined,
     keepalive: 60,
     clientId: 'c1',
     will: undefined,
@@ -38,8 +39,14 @@ test('golden CONNECT, PUBLISH and SUBSCRIBE decode to their fields', () => {
     retain: false,
     packetId: 7,
     payload: Buffer.from('hi'),
+    properties: undefined,
   })
-  assert.deepEqual(s, { type: 8, packetId: 1, subscriptions: [{ filter: 'a/#', qos: 2 }] })
+  assert.deepEqual(s, {
+    type: 8,
+    packetId: 1,
+    subscriptions: [{ filter: 'a/#', qos: 2, noLocal: false, retainAsPublished: false, retainHandling: 0 }],
+    properties: undefined,
+  })
 })
 
 test('packets split at every byte decode the same as whole', () => {
