@@ -81,6 +81,7 @@ export class MqttConsumer implements Consumer {
       dup,
       retain: false,
       payload: msg.body,
+      properties: this.host.propertiesOf(msg),
     }
     this.host.send(publish, unacked, wait)
   }

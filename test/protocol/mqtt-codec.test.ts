@@ -102,3 +102,43 @@ test('topics map to routing keys as RabbitMQ maps them: / and . swapped, + becom
     fc.property(fc.string(), (s) => toMqtt(toAmqp(s.replace(/[*+]/g, ''))) === s.replace(/[*+]/g, '')),
   )
 })
+
+// MQTT 5 CONNECT: clean start, keepalive 10, Session Expiry Interval 60, client id "v5".
+const CONNECT_V5 = Buffer.from([
+  0x10, 0x14, 0x00, 0x04, 0x4d, 0x51, 0x54, 0x54, 0x05, 0x02, 0x00, 0x0a, 0x05, 0x11, 0x00, 0x00, 0x00, 0x3c,
+  0x00, 0x02, 0x76, 0x35,
+])
+// MQTT 5 PUBLISH QoS 1 to t, id 1, content type "a", user property k=v, payload "p".
+const PUBLISH_V5 = Buffer.from([
+  0x32, 0x12, 0x00, 0x01, 0x74, 0x00, 0x01, 0x0b, 0x03, 0x00, 0x01, 0x61, 0x26, 0x00, 0x01, 0x6b, 0x00, 0x01,
+  0x76, 0x70,
+])
+
+test('MQTT 5: a CONNECT and a PUBLISH with properties decode, split at every byte', () => {
+  const all = Buffer.concat([CONNECT_V5, PUBLISH_V5])
+  const [c, p] = new PacketDecoder(MAX).push(all)
+  assert.equal(c?.type, 1)
+  assert.deepEqual(c?.type === 1 && c.properties, { sessionExpiry: 60 })
+  assert.ok(p?.type === 3)
+  assert.deepEqual(p.properties, { contentType: 'a', userProperties: [['k', 'v']] })
+  assert.deepEqual(p.payload, Buffer.from('p'))
+  for (let i = 1; i < all.length; i++) {
+    const d = new PacketDecoder(MAX)
+    assert.deepEqual([...d.push(all.subarray(0, i)), ...d.push(all.subarray(i))], [c, p], `split at ${i}`)
+  }
+})
+
+test('MQTT 5: random bytes after a v5 CONNECT decode or throw MalformedPacketError', () => {
+  fc.assert(
+    fc.property(fc.uint8Array({ maxLength: 200 }), (bytes) => {
+      const d = new PacketDecoder(4096)
+      d.push(CONNECT_V5)
+      try {
+        d.push(Buffer.from(bytes))
+      } catch (err) {
+        assert.ok(err instanceof MalformedPacketError, `unexpected ${String(err)}`)
+      }
+    }),
+    { numRuns: 5000 },
+  )
+})
