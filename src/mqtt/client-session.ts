@@ -47,7 +47,13 @@ export interface ClientSessionOptions {
 }
 
 /** MQTT 5 SUBACK reason codes for refusals (a 3.1.1 client gets 0x80 for all of them). */
-export const SUBSCRIBE_REFUSED = { unspecified: 0x80, notAuthorized: 0x87, invalidFilter: 0x8f } as const
+export const SUBSCRIBE_REFUSED = {
+  unspecified: 0x80,
+  notAuthorized: 0x87,
+  invalidFilter: 0x8f,
+  sharedNotSupported: 0x9e,
+  subscriptionIdsNotSupported: 0xa1,
+} as const
 
 export class ClientSession implements ConsumerHost {
   readonly session: Session
@@ -132,7 +138,12 @@ export class ClientSession implements ConsumerHost {
    * One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1) or a refusal (SUBSCRIBE_REFUSED), and
    * whether the subscription is new (MQTT 5's retain handling 1 sends retained messages only then).
    */
-  subscribe(filter: string, qos: QoS): { code: number; isNew: boolean } {
+  subscribe(filter: string, qos: QoS, withSubscriptionIds = false): { code: number; isNew: boolean } {
+    // MQTT 5 features Warren's CONNACK said it does not offer.
+    if (this.o.v5 && withSubscriptionIds)
+      return { code: SUBSCRIBE_REFUSED.subscriptionIdsNotSupported, isNew: false }
+    if (this.o.v5 && filter.startsWith('$share/'))
+      return { code: SUBSCRIBE_REFUSED.sharedNotSupported, isNew: false }
     if (!validFilter(filter)) return { code: SUBSCRIBE_REFUSED.invalidFilter, isNew: false }
     const granted = qos === 0 ? 0 : 1
     const key = toAmqp(filter)
@@ -204,10 +215,20 @@ export class ClientSession implements ConsumerHost {
     if (packetId !== undefined) this.puback(packetId)
   }
 
-  /** A retained message for a new subscription, sent straight to the client (not through a queue). */
-  sendRetained(topic: string, qos: 0 | 1, payload: Buffer): void {
+  /**
+   * The retained messages a new subscription's filter matches, sent straight to the client (not through
+   * a queue) with the retain flag, at the lower of the message's and the subscription's QoS.
+   */
+  sendRetained(filter: string, granted: 0 | 1): void {
     const properties = this.o.v5 ? {} : undefined
-    this.send({ topic, qos, dup: false, retain: true, payload, properties }, undefined, undefined)
+    for (const m of this.ctx.retained.matching(this.vhost.name, filter)) {
+      const qos = Math.min(m.qos, granted) as 0 | 1
+      this.send(
+        { topic: m.topic, qos, dup: false, retain: true, payload: m.payload, properties },
+        undefined,
+        undefined,
+      )
+    }
   }
 
   /** MQTT 5 deliveries carry the message's properties. */

@@ -2,7 +2,7 @@
 // the disk pauses reading, so replies keep their order), the CONNECT login, the keepalive, the last will,
 // and the end of the connection. A broken packet closes only this connection (MQTT 3.1.1 §4.8).
 import type { Socket } from 'node:net'
-import type { DurabilityTicket, PublishResult } from '../core/index.js'
+import type { PublishResult } from '../core/index.js'
 import { BrokerError, displayAddress, type Logger } from '../shared/index.js'
 import type { ClientSession } from './client-session.js'
 import { connect } from './connect.js'
@@ -12,7 +12,6 @@ import {
   encodeConnack,
   encodeDisconnect,
   encodePublish,
-  encodePuback,
   encodeSuback,
   encodeUnsuback,
   type OutgoingPublish,
@@ -20,6 +19,7 @@ import {
 } from './encoder.js'
 import { Keepalive } from './keepalive.js'
 import { Output } from './output.js'
+import { PublishFlow } from './publish-flow.js'
 import {
   type ClientPacket,
   type ConnectPacket,
@@ -71,10 +71,8 @@ export class MqttConnection {
   /** A packet's handling is waiting (for the disk, for a congested queue): later packets wait too. */
   private busy = false
   private readonly keepalive: Keepalive
-  /** Set while the connection is blocked by a resource alarm. */
-  private stopWaitingForAlarms: (() => void) | undefined
-  /** PUBACKs wait for the durability of their messages and go out in order. */
-  private pubacks: Promise<void> | undefined
+  /** PUBACKs in order once durable; credit flow and resource alarms. */
+  private readonly publishes: PublishFlow
 
   constructor(
     readonly socket: Socket,
@@ -97,6 +95,7 @@ export class MqttConnection {
       why.startsWith('keepalive') ? this.close(why, true, REASON.KEEP_ALIVE_TIMEOUT) : this.close(why, false),
     )
     this.keepalive.deadline(ctx.settings.connectTimeout * 1000, 'no CONNECT in time')
+    this.publishes = new PublishFlow(ctx.broker, this.output, this.keepalive, (err) => this.fail(err))
   }
 
   get clientId(): string | undefined {
@@ -246,74 +245,27 @@ export class MqttConnection {
       // MQTT 5 can refuse one QoS 1 publish in its PUBACK; otherwise the connection closes.
       if (!this.v5 || p.qos === 0 || !(err instanceof BrokerError)) throw err
       this.logger.warn(`MQTT publish refused: ${err.message}`)
-      return this.puback(p.packetId as number, [], errorReason(err))
+      return this.publishes.puback(p.packetId as number, [], errorReason(err))
     }
     const unrouted = this.v5 && result.queues === 0 ? REASON.NO_MATCHING_SUBSCRIBERS : 0
-    if (p.qos > 0) this.puback(p.packetId as number, result.tickets, unrouted)
-    const congested = result.congested
-    // Credit flow: a queue whose consumers cannot keep up holds back its publishers.
-    const drained = congested && new Promise<void>((resolve) => congested.whenDrained(resolve))
-    // A resource alarm blocks a connection once it publishes, as an AMQP publisher is blocked.
-    const alarmsClear = this.ctx.broker.alarms.size > 0 ? this.untilAlarmsClear() : undefined
-    if (drained || alarmsClear) return Promise.all([drained, alarmsClear]).then(() => undefined)
-  }
-
-  private untilAlarmsClear(): Promise<void> {
-    return new Promise((resolve) => {
-      const stop = this.ctx.broker.onAlarmsChanged((alarms) => {
-        if (alarms.size > 0) return
-        this.stopWaitingForAlarms = undefined
-        this.keepalive.paused = false
-        stop()
-        resolve()
-      })
-      this.stopWaitingForAlarms = stop
-      // A blocked connection is not read: its client's silence says nothing (RabbitMQ pauses it too).
-      this.keepalive.paused = true
-    })
-  }
-
-  /** A PUBACK once the message is safe in every durable queue it reached, in the order of the publishes. */
-  private puback(packetId: number, tickets: readonly DurabilityTicket[], reason = 0): void {
-    const send = (): void => this.output.write(encodePuback(packetId, reason))
-    if (tickets.length === 0 && !this.pubacks) return send()
-    const chain: Promise<void> = Promise.all([this.pubacks, ...tickets.map((t) => t.flush())]).then(() => {
-      if (this.pubacks === chain) this.pubacks = undefined
-      if (this.state !== 'closed') send()
-    })
-    this.pubacks = chain
-    chain.catch((err: unknown) => this.fail(err))
+    if (p.qos > 0) this.publishes.puback(p.packetId as number, result.tickets, unrouted)
+    return this.publishes.holdAfter(result)
   }
 
   private onSubscribe(session: ClientSession, p: SubscribePacket): Promise<void> | void {
-    const results = p.subscriptions.map((s) => this.subscribeOne(session, s.filter, s.qos, p))
+    const withIds = p.properties?.subscriptionIds !== undefined
+    const results = p.subscriptions.map((s) => session.subscribe(s.filter, s.qos, withIds))
     const codes = results.map((r) => (this.v5 || r.code < SUBACK_FAILURE ? r.code : SUBACK_FAILURE))
     return this.afterDurable(() => {
       this.output.write(encodeSuback(p.packetId, codes, this.v5))
-      // Retained messages follow the SUBACK, straight to the client, at the lower of the two QoS
-      // (MQTT 5's retain handling: 1 only for a new subscription, 2 never).
+      // Retained messages follow the SUBACK (MQTT 5's retain handling: 1 only for a new subscription, 2 never).
       p.subscriptions.forEach((s, i) => {
         const r = results[i] as { code: number; isNew: boolean }
         const handling = s.retainHandling ?? 0
         if (r.code >= SUBACK_FAILURE || handling === 2 || (handling === 1 && !r.isNew)) return
-        for (const m of this.ctx.retained.matching(session.vhost.name, s.filter))
-          session.sendRetained(m.topic, Math.min(m.qos, r.code) as 0 | 1, m.payload)
+        session.sendRetained(s.filter, r.code as 0 | 1)
       })
     })
-  }
-
-  /** MQTT 5 features Warren does not offer are refused per subscription, with their reason codes. */
-  private subscribeOne(
-    session: ClientSession,
-    filter: string,
-    qos: 0 | 1 | 2,
-    p: SubscribePacket,
-  ): { code: number; isNew: boolean } {
-    if (this.v5 && p.properties?.subscriptionIds)
-      return { code: REASON.SUBSCRIPTION_IDS_NOT_SUPPORTED, isNew: false }
-    if (this.v5 && filter.startsWith('$share/'))
-      return { code: REASON.SHARED_SUBSCRIPTIONS_NOT_SUPPORTED, isNew: false }
-    return session.subscribe(filter, qos)
   }
 
   private onUnsubscribe(session: ClientSession, p: UnsubscribePacket): void | Promise<void> {
@@ -370,7 +322,7 @@ export class MqttConnection {
     if (wasOpen && this.v5 && v5Reason !== undefined) this.output.write(encodeDisconnect(v5Reason))
     this.state = 'closed'
     this.keepalive.stop()
-    this.stopWaitingForAlarms?.()
+    this.publishes.close()
     if (publishWill) this.publishWill()
     this.session?.end()
     if (this.registeredId !== undefined) this.registry.unregister(this.registeredId, this)
