@@ -237,7 +237,7 @@ export class MqttConnection {
 
   private onPublish(session: ClientSession, p: PublishPacket): void | Promise<void> {
     // Warren's CONNACK told an MQTT 5 client its Maximum QoS is 1.
-    if (this.v5 && p.qos === 2) throw new MalformedPacketError('QoS 2 above the Maximum QoS 1')
+    if (this.v5 && p.qos === 2) return this.close('QoS 2 publish', true, REASON.QOS_NOT_SUPPORTED)
     let result: PublishResult
     try {
       result = session.publish(p.topic, p.qos, p.dup, p.retain, p.payload, p.properties)

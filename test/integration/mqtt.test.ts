@@ -425,4 +425,45 @@ describe('MQTT with the mosquitto clients', () => {
     const { stdout } = await sub
     assert.equal(stdout.trim(), 'mosq/hello from mosquitto')
   })
+
+  test('mosquitto_pub -V mqttv5 reaches mosquitto_sub -V mqttv5, with a user property', async (t) => {
+    try {
+      await run('mosquitto_pub', ['--help']).catch((err: { code?: unknown }) => {
+        if (err.code === 'ENOENT') throw err
+      })
+    } catch {
+      t.skip('mosquitto-clients are not installed')
+      return
+    }
+    const port = String(b.broker.mqttPort)
+    const common = ['-h', '127.0.0.1', '-p', port, '-u', 'guest', '-P', 'guest', '-q', '1', '-V', 'mqttv5']
+    const sub = run('mosquitto_sub', [
+      ...common,
+      '-i',
+      'mosq5-sub',
+      '-t',
+      'mosq5/#',
+      '-C',
+      '1',
+      '-F',
+      '%t %p %P',
+      '-W',
+      '5',
+    ])
+    await eventually(() => queues().has('mqtt-subscription-mosq5-subqos1'), 3000)
+    await run('mosquitto_pub', [
+      ...common,
+      '-t',
+      'mosq5/hi',
+      '-m',
+      'five',
+      '-D',
+      'publish',
+      'user-property',
+      'k',
+      'v',
+    ])
+    const { stdout } = await sub
+    assert.equal(stdout.trim(), 'mosq5/hi five k:v')
+  })
 })

@@ -2,6 +2,7 @@
 // and AMQP clients, reason codes (a refused publish answered in its PUBACK, refused subscriptions), session
 // expiry mapped onto the subscription queue, retain handling, and a server DISCONNECT on takeover.
 import assert from 'node:assert/strict'
+import { connect as tcpConnect, type Socket } from 'node:net'
 import { describe, test } from 'node:test'
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt'
 import { amqp, eventually, useBroker } from '../helpers/broker.js'
@@ -135,6 +136,33 @@ describe('MQTT 5', () => {
     await eventually(() => got.length === 1)
     assert.equal(got[0], 'rh/t=kept:true')
     await Promise.all([pub.endAsync(), c.endAsync()])
+  })
+
+  test('DISCONNECT with reason 0x04 publishes the will; a QoS 2 publish is refused with 0x9B', async () => {
+    const { c: watcher } = await client()
+    const got: string[] = []
+    watcher.on('message', (topic, payload) => got.push(`${topic}=${payload.toString()}`))
+    await watcher.subscribeAsync('v5wills/#', { qos: 1 })
+    const will = { topic: 'v5wills/a', payload: Buffer.from('bye'), qos: 1 as const, retain: false }
+    const { c } = await client({ will })
+    await c.endAsync(false, { reasonCode: 4 })
+    await eventually(() => got.length === 1)
+    assert.equal(got[0], 'v5wills/a=bye')
+
+    // A raw MQTT 5 client, since MQTT.js keeps to the Maximum QoS the CONNACK gave it.
+    const s = await new Promise<Socket>((resolve) => {
+      const sock = tcpConnect(b.broker.mqttPort ?? 0, '127.0.0.1', () => resolve(sock))
+    })
+    const replies: Buffer[] = []
+    s.on('data', (d: Buffer) => replies.push(d))
+    const closed = new Promise((resolve) => s.once('close', resolve))
+    // CONNECT MQTT 5, clean start, no properties, client id "q2"; then PUBLISH QoS 2 to t, id 1.
+    s.write(Buffer.from([0x10, 0x0f, 0, 4, 0x4d, 0x51, 0x54, 0x54, 5, 2, 0, 0, 0, 0, 2, 0x71, 0x32]))
+    s.write(Buffer.from([0x34, 0x07, 0, 1, 0x74, 0, 1, 0, 0x78]))
+    await closed
+    const all = Buffer.concat(replies)
+    assert.deepEqual([...all.subarray(-3)], [0xe0, 1, 0x9b], 'DISCONNECT: QoS not supported')
+    await watcher.endAsync()
   })
 
   test('a client taken over is told so in a DISCONNECT (0x8E)', async () => {
