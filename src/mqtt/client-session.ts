@@ -6,6 +6,7 @@
 // is the core Session's, as for an AMQP channel.
 import {
   Message,
+  type MessageStats,
   type PublishResult,
   type Queue,
   type QueueDeclare,
@@ -55,13 +56,27 @@ export const SUBSCRIBE_REFUSED = {
   subscriptionIdsNotSupported: 0xa1,
 } as const
 
+/**
+ * The session is also what the management API lists as the connection's one channel (its message
+ * counters and rates, its consumers), as RabbitMQ lists an MQTT connection's channel.
+ */
 export class ClientSession implements ConsumerHost {
+  readonly id = 1
   readonly session: Session
+  /** The subscription queues' consumers, by tag (listings). */
+  readonly consumersByTag = new Map<string, MqttConsumer>()
+  readonly globalPrefetch = 0
+  readonly confirmMode = false
+  readonly txMode = false
+  readonly unconfirmedCount = 0
+  readonly uncommittedCount = 0
+  readonly uncommittedAckCount = 0
+  readonly flowActive = true
   readonly vhost: VHost
   readonly clientId: string
   readonly connectionId: number
   readonly prefetch: number
-  private readonly consumers: [MqttConsumer | undefined, MqttConsumer | undefined] = [undefined, undefined]
+  private readonly byQos: [MqttConsumer | undefined, MqttConsumer | undefined] = [undefined, undefined]
   /** Deliveries sent with a packet id, until their PUBACK (undefined: a retained message, nothing to settle). */
   private readonly inflight = new Map<number, Unacked | undefined>()
   private nextPacketId = 1
@@ -87,6 +102,26 @@ export class ClientSession implements ConsumerHost {
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
     })
+  }
+
+  /** Message counters of this session (the channel's message_stats). */
+  get stats(): MessageStats {
+    return this.session.stats
+  }
+
+  get prefetchCount(): number {
+    return this.prefetch
+  }
+
+  /** QoS 1 deliveries waiting for their PUBACK. */
+  get unacked(): { readonly count: number } {
+    let count = 0
+    for (const u of this.inflight.values()) if (u) count++
+    return { count }
+  }
+
+  get consumers(): ReadonlyMap<string, MqttConsumer> {
+    return this.consumersByTag
   }
 
   queueName(qos: 0 | 1): string {
@@ -177,7 +212,7 @@ export class ClientSession implements ConsumerHost {
    * is, whatever expiry it was made with), and consumes it, unless this session does already.
    */
   private consume(qos: 0 | 1): Queue {
-    const have = this.consumers[qos]
+    const have = this.byQos[qos]
     if (have && !have.queue.deleted) return have.queue
     const name = this.queueName(qos)
     if (this.vhost.queues.has(name)) this.session.permit('configure', 'queue', name)
@@ -185,7 +220,8 @@ export class ClientSession implements ConsumerHost {
     const queue = this.session.queueToConsume(name, this.connectionId)
     const c = new MqttConsumer(this, queue, qos, `mqtt-${qos}`)
     queue.checkConsumable(c)
-    this.consumers[qos] = c
+    this.byQos[qos] = c
+    this.consumersByTag.set(c.tag, c)
     queue.addConsumer(c)
     return queue
   }
@@ -241,7 +277,8 @@ export class ClientSession implements ConsumerHost {
   }
 
   cancelled(c: MqttConsumer): void {
-    if (this.consumers[c.qos] === c) this.consumers[c.qos] = undefined
+    if (this.byQos[c.qos] === c) this.byQos[c.qos] = undefined
+    if (this.consumersByTag.get(c.tag) === c) this.consumersByTag.delete(c.tag)
   }
 
   /** The client's PUBACK: the delivery is settled, and its queue may send the next one. */
@@ -255,7 +292,7 @@ export class ClientSession implements ConsumerHost {
 
   /** The socket drained: the subscription queues may deliver again. */
   drained(): void {
-    for (const c of this.consumers) c?.queue.dispatch()
+    for (const c of this.byQos) c?.queue.dispatch()
   }
 
   private allocatePacketId(unacked: Unacked | undefined): number {
@@ -273,8 +310,9 @@ export class ClientSession implements ConsumerHost {
    * that ends with its connection (expiry 0) takes its QoS 1 queue along, even one an earlier session made.
    */
   end(): void {
-    for (const c of this.consumers) if (c && !c.queue.deleted) c.queue.removeConsumer(c)
-    this.consumers[0] = this.consumers[1] = undefined
+    for (const c of this.byQos) if (c && !c.queue.deleted) c.queue.removeConsumer(c)
+    this.byQos[0] = this.byQos[1] = undefined
+    this.consumersByTag.clear()
     const byQueue = new Map<Queue, QueueEntry[]>()
     for (const u of this.inflight.values()) {
       if (!u) continue

@@ -51,8 +51,8 @@ export class MqttConnection {
   readonly frameMax = 0
   readonly channelMax = 0
   heartbeatSeconds = 0
-  /** An MQTT session is no AMQP channel: none are listed. */
-  readonly channels: ReadonlyMap<number, never> = new Map<number, never>()
+  /** The session, listed as the connection's one channel (as RabbitMQ lists MQTT connections). */
+  readonly channels = new Map<number, ClientSession>()
   clientProperties: Record<string, string> = {}
   readonly logger: Logger
   private readonly decoder: PacketDecoder
@@ -204,6 +204,7 @@ export class MqttConnection {
       return this.refuse(result.code, result.reason)
     }
     const session = (this.session = result.session)
+    this.channels.set(session.id, session)
     this.untrack = result.untrack
     this.state = 'open'
     this.will = p.will
@@ -325,6 +326,7 @@ export class MqttConnection {
     this.publishes.close()
     if (publishWill) this.publishWill()
     this.session?.end()
+    this.channels.clear()
     if (this.registeredId !== undefined) this.registry.unregister(this.registeredId, this)
     this.untrack?.()
     this.output.close()

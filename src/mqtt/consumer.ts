@@ -35,6 +35,8 @@ export class MqttConsumer implements Consumer {
   readonly exclusive = false
   readonly priority = 0
   readonly noAck: boolean
+  /** For listings (management API): no consumer arguments. */
+  readonly args: FieldTable = {}
   unacked = 0
 
   constructor(
@@ -49,6 +51,11 @@ export class MqttConsumer implements Consumer {
 
   get owner(): ConsumerOwner {
     return this.host
+  }
+
+  /** The prefetch listings show: the QoS 1 queue's, none for QoS 0. */
+  get prefetch(): number {
+    return this.noAck ? 0 : this.host.prefetch
   }
 
   canTake(): boolean {

@@ -147,6 +147,27 @@ describe('MQTT in the management API', () => {
     assert.ok(mine, JSON.stringify(list))
     assert.equal(mine.user, 'guest')
     assert.equal(mine.timeout, 30)
+    await c.subscribeAsync('listed/t', { qos: 1 })
+    await c.publishAsync('listed/t', 'counted', { qos: 1 })
+    const chans = (await (
+      await fetch(`${b.broker.httpUrl}api/channels`, { headers: auth })
+    ).json()) as Array<{
+      name: string
+      consumer_count: number
+      prefetch_count: number
+      message_stats?: { publish?: number }
+    }>
+    const chan = chans.find((x) => x.name === `${mine.name} (1)`)
+    assert.ok(chan, 'the session is listed as the connection channel')
+    assert.equal(chan.consumer_count, 1)
+    assert.equal(chan.prefetch_count, 10)
+    assert.equal(chan.message_stats?.publish, 1, 'the session counts its publishes')
+    const consumers = (await (
+      await fetch(`${b.broker.httpUrl}api/consumers`, { headers: auth })
+    ).json()) as Array<{
+      queue: { name: string }
+    }>
+    assert.ok(consumers.some((x) => x.queue.name === 'mqtt-subscription-listedqos1'))
     const closed = new Promise<void>((resolve) => c.once('close', () => resolve()))
     const del = await fetch(`${b.broker.httpUrl}api/connections/${encodeURIComponent(mine.name)}`, {
       method: 'DELETE',
