@@ -267,9 +267,15 @@ export class ClientSession implements ConsumerHost {
     }
   }
 
-  /** MQTT 5 deliveries carry the message's properties. */
-  propertiesOf(msg: Message): Properties | undefined {
-    return this.o.v5 ? toMqttProperties(msg) : undefined
+  /** MQTT 5 deliveries carry the message's properties, and what is left of its lifetime (§3.3.2.3.3). */
+  propertiesOf(entry: QueueEntry): Properties | undefined {
+    if (!this.o.v5) return undefined
+    const props = toMqttProperties(entry.message)
+    if (Number.isFinite(entry.expiresAt)) {
+      const left = Math.ceil((entry.expiresAt - this.ctx.clock.now()) / 1000)
+      props.messageExpiry = Math.max(left, 1)
+    }
+    return props
   }
 
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean): void {

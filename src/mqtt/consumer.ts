@@ -1,7 +1,7 @@
 // A subscription queue's consumer: what the queue sees of an MQTT client. The QoS 0 queue is consumed
 // without acknowledgements; the QoS 1 queue with them, at most `prefetch` unacknowledged at once
 // (RabbitMQ's mqtt.prefetch), each one a PUBLISH with a packet id that the client's PUBACK settles.
-import type { Consumer, ConsumerOwner, Message, Queue, QueueEntry } from '../core/index.js'
+import type { Consumer, ConsumerOwner, Queue, QueueEntry } from '../core/index.js'
 import { type FieldTable, TypedValue } from '../shared/index.js'
 import type { OutgoingPublish } from './encoder.js'
 import type { Properties } from './properties.js'
@@ -19,7 +19,7 @@ export interface ConsumerHost extends ConsumerOwner {
     wait: Promise<void> | undefined,
   ): void
   /** The MQTT 5 properties of a delivery (undefined for a 3.1.1 client). */
-  propertiesOf(msg: Message): Properties | undefined
+  propertiesOf(entry: QueueEntry): Properties | undefined
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean): void
   cancelled(c: MqttConsumer): void
 }
@@ -88,7 +88,7 @@ export class MqttConsumer implements Consumer {
       dup,
       retain: false,
       payload: msg.body,
-      properties: this.host.propertiesOf(msg),
+      properties: this.host.propertiesOf(entry),
     }
     this.host.send(publish, unacked, wait)
   }

@@ -66,6 +66,8 @@ describe('MQTT 5', () => {
     assert.deepEqual(got[0]?.props?.['correlationData'], Buffer.from('corr-1'))
     assert.equal(got[0]?.props?.['responseTopic'], 'replies/here')
     assert.deepEqual({ ...(got[0]?.props?.['userProperties'] as object) }, { tenant: 'acme' })
+    const left = got[0]?.props?.['messageExpiryInterval'] as number
+    assert.ok(left >= 59 && left <= 60, `message expiry left: ${left}`)
 
     let m: amqp.GetMessage | false = false
     for (let i = 0; i < 100 && !m; i++) {
