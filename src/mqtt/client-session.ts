@@ -23,6 +23,9 @@ import type { QoS } from './packets.js'
 import type { Properties } from './properties.js'
 import { toAmqp, validFilter } from './topics.js'
 
+/** Packet ids in use at most (of 65535), leaving room for the queues' deliveries. */
+const MAX_INFLIGHT = 65_000
+
 /** What the session needs from its connection. */
 export interface SessionWriter {
   canWrite(): boolean
@@ -244,6 +247,9 @@ export class ClientSession implements ConsumerHost {
     unacked: Unacked | undefined,
     wait: Promise<void> | undefined,
   ): void {
+    // Packet ids run out only when a subscription brings tens of thousands of retained messages at once:
+    // those beyond go at QoS 0 (queue deliveries are bounded by the prefetch).
+    if (p.qos > 0 && !unacked && this.inflight.size >= MAX_INFLIGHT) p = { ...p, qos: 0 }
     const packetId = p.qos > 0 ? this.allocatePacketId(unacked) : undefined
     if (this.o.writer.writePublish({ ...p, packetId }, wait)) return
     // Too large for the client: dropped, as MQTT 5 asks (§3.1.2.11.4), and settled.

@@ -98,7 +98,11 @@ class FieldReader {
 }
 
 export class PacketDecoder {
-  private pending: Buffer | undefined
+  /** The bytes of a partial packet, kept as they came: joined once the packet is complete. */
+  private parts: Buffer[] = []
+  private partsLength = 0
+  /** Bytes the partial packet needs in all (0 while its fixed header is incomplete). */
+  private needed = 0
   /** The protocol level of the connection's CONNECT: 5 adds properties and reason codes. */
   level = 4
 
@@ -107,22 +111,34 @@ export class PacketDecoder {
 
   /** Feeds a chunk; returns the packets it completes (none while a packet is partial). */
   push(chunk: Buffer): ClientPacket[] {
-    let buf = this.pending ? Buffer.concat([this.pending, chunk]) : chunk
+    let buf = chunk
+    if (this.parts.length > 0) {
+      this.parts.push(chunk)
+      this.partsLength += chunk.length
+      // A large packet arriving in many chunks is joined once, not once per chunk.
+      if (this.partsLength < this.needed) return []
+      buf = Buffer.concat(this.parts, this.partsLength)
+      this.parts = []
+      this.partsLength = 0
+    }
     const out: ClientPacket[] = []
     let pos = 0
     for (;;) {
       const header = readFixedHeader(buf, pos, this.maxPacketSize)
-      if (!header || header.bodyStart + header.length > buf.length) break
-      const end = header.bodyStart + header.length
+      const end = header ? header.bodyStart + header.length : 0
+      if (!header || end > buf.length) {
+        this.needed = header ? end - pos : 0
+        break
+      }
       const packet = decodeBody(header.byte1, new FieldReader(buf, header.bodyStart, end), this.level === 5)
       if (packet.type === PACKET.CONNECT) this.level = packet.protocolLevel
       out.push(packet)
       pos = end
     }
     if (pos < buf.length) {
-      buf = buf.subarray(pos)
-      this.pending = Buffer.from(buf)
-    } else this.pending = undefined
+      this.parts = [Buffer.from(buf.subarray(pos))]
+      this.partsLength = buf.length - pos
+    }
     return out
   }
 }

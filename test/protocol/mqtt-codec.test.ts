@@ -59,6 +59,24 @@ test('packets split at every byte decode the same as whole', () => {
   }
 })
 
+test('packets fed a byte at a time, and a large PUBLISH in 1 KiB chunks, decode whole', () => {
+  const all = Buffer.concat([CONNECT, PUBLISH, SUBSCRIBE])
+  const d = new PacketDecoder(MAX)
+  const got = [...all].flatMap((byte) => d.push(Buffer.from([byte])))
+  assert.deepEqual(got, new PacketDecoder(MAX).push(all))
+  const payload = Buffer.alloc(300_000, 7)
+  const len = 2 + 1 + payload.length
+  const big = Buffer.concat([
+    Buffer.from([0x30, 0x80 | (len & 0x7f), 0x80 | ((len >> 7) & 0x7f), len >> 14, 0, 1, 0x74]),
+    payload,
+  ])
+  const d2 = new PacketDecoder(MAX)
+  const packets = []
+  for (let i = 0; i < big.length; i += 1024) packets.push(...d2.push(big.subarray(i, i + 1024)))
+  assert.equal(packets.length, 1)
+  assert.ok(packets[0]?.type === 3 && packets[0].payload.equals(payload))
+})
+
 test('malformed packets are refused with MalformedPacketError', () => {
   const bad: Array<[string, number[]]> = [
     ['reserved flags on PUBACK', [0x41, 0x02, 0x00, 0x01]],
