@@ -21,7 +21,7 @@ import type { OutgoingPublish } from './encoder.js'
 import { toAmqpProperties, toMqttProperties } from './message-properties.js'
 import type { QoS } from './packets.js'
 import type { Properties } from './properties.js'
-import { toAmqp, validFilter } from './topics.js'
+import { matchesFilter, toAmqp, validFilter } from './topics.js'
 
 /** Packet ids in use at most (of 65535), leaving room for the queues' deliveries. */
 const MAX_INFLIGHT = 65_000
@@ -83,6 +83,10 @@ export class ClientSession implements ConsumerHost {
   /** Deliveries sent with a packet id, until their PUBACK (undefined: a retained message, nothing to settle). */
   private readonly inflight = new Map<number, Unacked | undefined>()
   private nextPacketId = 1
+  /** This connection's subscriptions and their No Local option (MQTT 5). */
+  private readonly localFilters = new Map<string, boolean>()
+  /** The messages this session published, while it has a No Local subscription. */
+  private own: WeakSet<Message> | undefined
   private readonly exchange: string
   private readonly args: FieldTable
 
@@ -165,7 +169,9 @@ export class ClientSession implements ConsumerHost {
     this.session.checkSize(payload.length)
     const properties = toAmqpProperties(q, dup, props)
     this.session.validate(properties)
-    const result = this.session.publish(ex, new Message(ex.name, key, properties, payload), false, q === 1)
+    const msg = new Message(ex.name, key, properties, payload)
+    this.own?.add(msg)
+    const result = this.session.publish(ex, msg, false, q === 1)
     if (retain) this.ctx.retained.retain(this.vhost.name, { topic, qos: q, payload })
     return result
   }
@@ -176,7 +182,12 @@ export class ClientSession implements ConsumerHost {
    * One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1) or a refusal (SUBSCRIBE_REFUSED), and
    * whether the subscription is new (MQTT 5's retain handling 1 sends retained messages only then).
    */
-  subscribe(filter: string, qos: QoS, withSubscriptionIds = false): { code: number; isNew: boolean } {
+  subscribe(
+    filter: string,
+    qos: QoS,
+    noLocal = false,
+    withSubscriptionIds = false,
+  ): { code: number; isNew: boolean } {
     // MQTT 5 features Warren's CONNACK said it does not offer.
     if (this.o.v5 && withSubscriptionIds)
       return { code: SUBSCRIBE_REFUSED.subscriptionIdsNotSupported, isNew: false }
@@ -192,6 +203,8 @@ export class ClientSession implements ConsumerHost {
       const other = this.queueName(granted === 0 ? 1 : 0)
       if (this.vhost.queues.has(other))
         this.session.unbindQueue(other, this.exchange, key, {}, this.connectionId)
+      this.localFilters.set(filter, noLocal)
+      if (noLocal) this.own ??= new WeakSet()
       return { code: granted, isNew: bound.added }
     } catch (err) {
       if (!(err instanceof BrokerError)) throw err
@@ -202,6 +215,7 @@ export class ClientSession implements ConsumerHost {
   }
 
   unsubscribe(filter: string): void {
+    this.localFilters.delete(filter)
     const key = toAmqp(filter)
     for (const qos of [0, 1] as const) {
       const name = this.queueName(qos)
@@ -237,6 +251,21 @@ export class ClientSession implements ConsumerHost {
   }
 
   // ---- delivering ----
+
+  /**
+   * MQTT 5's No Local: a message this session published goes back to it only if a subscription without
+   * No Local matches its topic (subscriptions made on earlier connections count as without it).
+   */
+  isOwnOnly(msg: Message, topic: string): boolean {
+    if (this.own?.has(msg) !== true) return false
+    let matched = false
+    for (const [filter, noLocal] of this.localFilters) {
+      if (!matchesFilter(filter, topic)) continue
+      if (!noLocal) return false
+      matched = true
+    }
+    return matched
+  }
 
   canWrite(): boolean {
     return this.o.writer.canWrite()

@@ -255,7 +255,9 @@ export class MqttConnection {
 
   private onSubscribe(session: ClientSession, p: SubscribePacket): Promise<void> | void {
     const withIds = p.properties?.subscriptionIds !== undefined
-    const results = p.subscriptions.map((s) => session.subscribe(s.filter, s.qos, withIds))
+    const results = p.subscriptions.map((s) =>
+      session.subscribe(s.filter, s.qos, this.v5 && s.noLocal === true, withIds),
+    )
     const codes = results.map((r) => (this.v5 || r.code < SUBACK_FAILURE ? r.code : SUBACK_FAILURE))
     return this.afterDurable(() => {
       this.output.write(encodeSuback(p.packetId, codes, this.v5))

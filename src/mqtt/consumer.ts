@@ -1,7 +1,7 @@
 // A subscription queue's consumer: what the queue sees of an MQTT client. The QoS 0 queue is consumed
 // without acknowledgements; the QoS 1 queue with them, at most `prefetch` unacknowledged at once
 // (RabbitMQ's mqtt.prefetch), each one a PUBLISH with a packet id that the client's PUBACK settles.
-import type { Consumer, ConsumerOwner, Queue, QueueEntry } from '../core/index.js'
+import type { Consumer, ConsumerOwner, Message, Queue, QueueEntry } from '../core/index.js'
 import { type FieldTable, TypedValue } from '../shared/index.js'
 import type { OutgoingPublish } from './encoder.js'
 import type { Properties } from './properties.js'
@@ -18,6 +18,8 @@ export interface ConsumerHost extends ConsumerOwner {
     settle: Unacked | undefined,
     wait: Promise<void> | undefined,
   ): void
+  /** A message the client published itself that only No Local subscriptions match: not sent back. */
+  isOwnOnly(msg: Message, topic: string): boolean
   /** The MQTT 5 properties of a delivery (undefined for a 3.1.1 client). */
   propertiesOf(entry: QueueEntry): Properties | undefined
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean): void
@@ -77,13 +79,18 @@ export class MqttConsumer implements Consumer {
     const headers = msg.properties.headers
     const qos = this.qos === 0 ? 0 : Math.min(publishQos(headers) ?? 1, 1)
     const dup = entry.redelivered || headers?.['x-mqtt-dup'] === true
+    const topic = toMqtt(msg.routingKey)
+    if (this.host.isOwnOnly(msg, topic)) {
+      if (!this.noAck) queue.settle(entry)
+      return
+    }
     this.host.delivered(queue, entry, this.noAck)
     if (qos === 0 && !this.noAck) queue.settle(entry)
     if (dup && qos === 0) return
     const unacked = qos === 1 ? { consumer: this, queue, entry } : undefined
     if (unacked) this.unacked++
     const publish = {
-      topic: toMqtt(msg.routingKey),
+      topic,
       qos: qos as 0 | 1,
       dup,
       retain: false,

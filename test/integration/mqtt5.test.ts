@@ -123,6 +123,20 @@ describe('MQTT 5', () => {
     await eventually(() => !queues().has('mqtt-subscription-v5-briefqos1'))
   })
 
+  test('No Local: a client does not get back its own publishes, only those of others', async () => {
+    const { c } = await client({ clientId: 'v5-nolocal' })
+    const got: string[] = []
+    c.on('message', (_t, payload) => got.push(payload.toString()))
+    await c.subscribeAsync('nl/t', { qos: 1, nl: true })
+    await c.publishAsync('nl/t', 'mine', { qos: 1 })
+    const { c: other } = await client()
+    await other.publishAsync('nl/t', 'theirs', { qos: 1 })
+    await eventually(() => got.length === 1)
+    await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(got, ['theirs'])
+    await Promise.all([c.endAsync(), other.endAsync()])
+  })
+
   test('retain handling 2 sends no retained messages; 0 does', async () => {
     const { c: pub } = await client()
     await pub.publishAsync('rh/t', 'kept', { qos: 1, retain: true })
