@@ -254,7 +254,8 @@ export class ClientSession implements ConsumerHost {
 
   /**
    * MQTT 5's No Local: a message this session published goes back to it only if a subscription without
-   * No Local matches its topic (subscriptions made on earlier connections count as without it).
+   * No Local matches its topic. Only this connection's subscriptions are known (a persistent session's
+   * earlier ones live on as bindings, without their options).
    */
   isOwnOnly(msg: Message, topic: string): boolean {
     if (this.own?.has(msg) !== true) return false
