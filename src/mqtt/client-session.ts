@@ -131,6 +131,11 @@ export class ClientSession implements ConsumerHost {
     return this.consumersByTag
   }
 
+  /** How long the session outlives its connection, ms (undefined: never). */
+  get expiry(): number | undefined {
+    return this.o.expiry
+  }
+
   queueName(qos: 0 | 1): string {
     return `mqtt-subscription-${this.clientId}qos${qos}`
   }

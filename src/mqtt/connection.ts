@@ -37,6 +37,8 @@ import { connackReason, errorReason, REASON } from './reason-codes.js'
 export interface ClientRegistry {
   register(clientId: string, conn: MqttConnection): void
   unregister(clientId: string, conn: MqttConnection): void
+  /** Publishes a will after `ms`, unless the client id connects again first. */
+  delayWill(clientId: string, ms: number, publish: () => void): void
 }
 
 /** The largest packet accepted beyond the broker's max message size (topic and headers). */
@@ -338,15 +340,24 @@ export class MqttConnection {
     this.onClosed(this)
   }
 
+  /**
+   * The will, now or (MQTT 5) after its Will Delay Interval, bounded by the session's expiry; a new
+   * connection of the client id within the delay cancels it (§3.1.3.2.2).
+   */
   private publishWill(): void {
     const w = this.will
     const session = this.session
     this.will = undefined
     if (!w || !session) return
-    try {
-      session.publish(w.topic, w.qos, false, w.retain, w.payload, w.properties)
-    } catch (err) {
-      this.logger.warn({ err: (err as Error).message }, 'could not publish the last will')
+    const publish = (): void => {
+      try {
+        session.publish(w.topic, w.qos, false, w.retain, w.payload, w.properties)
+      } catch (err) {
+        this.logger.warn({ err: (err as Error).message }, 'could not publish the last will')
+      }
     }
+    const delay = Math.min((w.properties?.willDelay ?? 0) * 1000, session.expiry ?? Infinity)
+    if (delay > 0) this.registry.delayWill(session.clientId, delay, publish)
+    else publish()
   }
 }

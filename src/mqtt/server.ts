@@ -2,6 +2,7 @@
 // makes a second connection with an id take it over, and closes everything at shutdown.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
+import type { TimerHandle } from '../shared/index.js'
 import type { MqttContext } from './context.js'
 import { type ClientRegistry, MqttConnection } from './connection.js'
 
@@ -14,6 +15,8 @@ const FIRST_CONNECTION_ID = 2 ** 30
 export class MqttServer implements ClientRegistry {
   readonly connections = new Set<MqttConnection>()
   private readonly clients = new Map<string, MqttConnection>()
+  /** Wills waiting for their Will Delay Interval (MQTT 5), by client id. */
+  private readonly delayedWills = new Map<string, TimerHandle>()
   private readonly servers: Server[] = []
   private nextId = FIRST_CONNECTION_ID
 
@@ -57,6 +60,7 @@ export class MqttServer implements ClientRegistry {
   }
 
   register(clientId: string, conn: MqttConnection): void {
+    this.cancelWill(clientId)
     const earlier = this.clients.get(clientId)
     this.clients.set(clientId, conn)
     if (earlier && earlier !== conn) earlier.takenOver()
@@ -66,12 +70,31 @@ export class MqttServer implements ClientRegistry {
     if (this.clients.get(clientId) === conn) this.clients.delete(clientId)
   }
 
+  delayWill(clientId: string, ms: number, publish: () => void): void {
+    this.cancelWill(clientId)
+    const timer = this.ctx.clock.setTimeout(() => {
+      this.delayedWills.delete(clientId)
+      publish()
+    }, ms)
+    timer.unref?.()
+    this.delayedWills.set(clientId, timer)
+  }
+
+  private cancelWill(clientId: string): void {
+    const timer = this.delayedWills.get(clientId)
+    if (timer === undefined) return
+    this.ctx.clock.clearTimeout(timer)
+    this.delayedWills.delete(clientId)
+  }
+
   /** Stops accepting and closes every connection (no wills: the broker, not the client, went away). */
   async close(): Promise<void> {
     const closed = Promise.all(
       this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
     )
     for (const c of [...this.connections]) c.forceClose()
+    // Delayed wills are dropped: the broker, not their clients, is going away.
+    for (const id of [...this.delayedWills.keys()]) this.cancelWill(id)
     this.ctx.retained.flush()
     await closed
   }

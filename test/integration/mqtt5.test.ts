@@ -181,6 +181,34 @@ describe('MQTT 5', () => {
     await watcher.endAsync()
   })
 
+  test('the Will Delay Interval delays the will; the client connecting again within it cancels it', async () => {
+    const { c: watcher } = await client()
+    const got: string[] = []
+    watcher.on('message', (_t, payload) => got.push(payload.toString()))
+    await watcher.subscribeAsync('delayed/#', { qos: 1 })
+    const will = (n: string) => ({
+      topic: `delayed/${n}`,
+      payload: Buffer.from(n),
+      qos: 1 as const,
+      retain: false,
+      properties: { willDelayInterval: 1 },
+    })
+    const session = { clean: false, properties: { sessionExpiryInterval: 60 } }
+    const { c: late } = await client({ clientId: 'v5-late', will: will('late'), ...session })
+    const { c: back } = await client({ clientId: 'v5-back', will: will('back'), ...session })
+    late.stream.destroy()
+    back.stream.destroy()
+    await new Promise((r) => setTimeout(r, 400))
+    assert.deepEqual(got, [], 'not before the delay')
+    const { c: again } = await client({ clientId: 'v5-back', ...session })
+    await eventually(() => got.length === 1, 3000)
+    await new Promise((r) => setTimeout(r, 900))
+    assert.deepEqual(got, ['late'], 'the will of the client that came back is not sent')
+    await Promise.all([again.endAsync(), watcher.endAsync()])
+    late.end(true)
+    back.end(true)
+  })
+
   test('a client taken over is told so in a DISCONNECT (0x8E)', async () => {
     const { c: first } = await client({ clientId: 'v5-twin' })
     const told = new Promise<number | undefined>((resolve) =>
