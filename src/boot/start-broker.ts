@@ -1,6 +1,6 @@
 // The composition root: builds the broker from its parts, starts listeners, and stops them in order.
 import type { AddressInfo } from 'node:net'
-import { join, resolve } from 'node:path'
+import { resolve } from 'node:path'
 import { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import { AmqpServer, RABBITMQ_COMPAT_VERSION, serverProperties, WARREN_VERSION } from '../amqp/index.js'
 import { type ConfigSources, DEFAULTS, resolveConfig, type WarrenConfig } from '../config/index.js'
@@ -14,9 +14,10 @@ import {
   standardExchangeTypes,
 } from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
-import { MqttServer, RetainedStore } from '../mqtt/index.js'
+import type { MqttServer } from '../mqtt/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { cronSchedules } from './cron-schedules.js'
+import { createMqtt } from './mqtt-front-end.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
 import {
   boundAddress,
@@ -213,44 +214,6 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       logger.info('broker stopped')
     },
   }
-}
-
-interface MqttParts {
-  broker: Broker
-  authz: PermissionAuthorizer
-  users: UserRegistry
-  logger: Logger
-  clock: Clock
-  persistence: Persistence | undefined
-  nodeName: string
-  /** Retained messages are kept in the data directory, beside the queues. */
-  stored: boolean
-}
-
-/** The MQTT front end, with RabbitMQ's MQTT plugin settings. */
-function createMqtt(config: WarrenConfig, p: MqttParts): MqttServer {
-  const retainedDir = p.stored ? join(resolve(config.dataDir), 'mqtt') : undefined
-  return new MqttServer({
-    broker: p.broker,
-    authz: p.authz,
-    users: p.users,
-    logger: p.logger,
-    clock: p.clock,
-    durability: p.persistence,
-    retained: new RetainedStore(retainedDir),
-    nodeName: p.nodeName,
-    settings: {
-      exchange: config.mqttExchange,
-      vhost: config.mqttVhost,
-      allowAnonymous: config.mqttAllowAnonymous,
-      defaultUser: config.defaultUser,
-      defaultPass: config.defaultPass,
-      prefetch: config.mqttPrefetch,
-      subscriptionTtl: config.mqttSubscriptionTtl,
-      loopbackUsers: config.loopbackUsers,
-      connectTimeout: 10,
-    },
-  })
 }
 
 /** RabbitMQ's node names are name@host; Warren's default is warren@ and the host name. */
