@@ -29,6 +29,20 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(protocol|shared)/' },
     },
     {
+      name: 'mqtt-is-a-front-end',
+      severity: 'error',
+      comment: 'The MQTT front end maps its packets onto the core Session: it never sees AMQP or its codec.',
+      from: { path: '^src/mqtt/' },
+      to: { path: '^src/', pathNot: '^src/(mqtt|core|auth|shared)/' },
+    },
+    {
+      name: 'front-ends-apart',
+      severity: 'error',
+      comment: 'Each protocol lives in its own folder; none imports another.',
+      from: { path: '^src/(amqp|protocol|management)/' },
+      to: { path: '^src/mqtt/' },
+    },
+    {
       name: 'management-never-sees-amqp',
       severity: 'error',
       comment: 'The HTTP API talks to the core, not to the AMQP layer or its codec.',

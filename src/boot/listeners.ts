@@ -2,7 +2,9 @@
 // and how bound addresses are written in logs ([::]:5672, as RabbitMQ logs them) and in URLs.
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
+import type { TlsOptions } from 'node:tls'
 import type { AmqpServer } from '../amqp/index.js'
+import type { MqttServer } from '../mqtt/index.js'
 import type { WarrenConfig } from '../config/index.js'
 import { fsReason, ListenError } from './start-errors.js'
 
@@ -19,6 +21,16 @@ export async function listenAmqps(
   config: WarrenConfig,
 ): Promise<AddressInfo | undefined> {
   if (config.tlsPort === undefined) return undefined
+  const options = await tlsOptions(config)
+  try {
+    return await server.listenTls(config.tlsPort, config.bind, options)
+  } catch (err) {
+    throw listenError('AMQPS', err, config.bind, config.tlsPort)
+  }
+}
+
+/** The TLS options of the AMQPS listener, which the MQTT TLS listener shares. */
+async function tlsOptions(config: WarrenConfig): Promise<TlsOptions> {
   const read = (path: string | undefined): Promise<Buffer> | undefined =>
     path === undefined ? undefined : readFile(path)
   let files
@@ -29,18 +41,46 @@ export async function listenAmqps(
     throw new ListenError(`cannot read TLS file ${path}: ${fsReason(err)}`)
   }
   const [cert, key, ca] = files
-  const options = {
+  return {
     cert,
     key,
     ...(ca ? { ca } : {}),
     requestCert: config.tlsVerifyPeer,
     rejectUnauthorized: config.tlsVerifyPeer && config.tlsFailIfNoPeerCert,
   }
-  try {
-    return await server.listenTls(config.tlsPort, config.bind, options)
-  } catch (err) {
-    throw listenError('AMQPS', err, config.bind, config.tlsPort)
+}
+
+export interface MqttBound {
+  tcp: AddressInfo | undefined
+  tls: AddressInfo | undefined
+}
+
+/**
+ * The MQTT listeners. Port 0 turns MQTT off; an embedded broker on a free AMQP port gets a free MQTT
+ * port unless it names one. As with Prometheus, the default port (1883) may be taken by another broker
+ * on the machine: MQTT is then off (said in the log) rather than the start failing.
+ */
+export async function listenMqtt(
+  server: MqttServer,
+  config: WarrenConfig,
+  named: boolean,
+  freePorts: boolean,
+): Promise<MqttBound> {
+  let tcp: AddressInfo | undefined
+  if (config.mqttPort !== 0) {
+    const port = freePorts && !named ? 0 : config.mqttPort
+    tcp = await server.listen(port, config.bind).catch((err: unknown) => {
+      if (named || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+        throw listenError('MQTT', err, config.bind, port)
+      return undefined
+    })
   }
+  if (config.mqttTlsPort === undefined) return { tcp, tls: undefined }
+  const port = config.mqttTlsPort
+  const tls = await server.listenTls(port, config.bind, await tlsOptions(config)).catch((err: unknown) => {
+    throw listenError('MQTT/TLS', err, config.bind, port)
+  })
+  return { tcp, tls }
 }
 
 /** A listen failure as one line; an unreadable certificate or key shows as a TLS error. */

@@ -16,10 +16,20 @@ import {
   streamQueueType,
 } from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
+import type { MqttServer } from '../mqtt/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { cronSchedules } from './cron-schedules.js'
+import { createMqtt } from './mqtt-front-end.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
-import { boundAddress, hostForUrl, listenAmqp, listenAmqps, listenError } from './listeners.js'
+import {
+  boundAddress,
+  hostForUrl,
+  listenAmqp,
+  listenAmqps,
+  listenError,
+  listenMqtt,
+  type MqttBound,
+} from './listeners.js'
 import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
@@ -63,6 +73,11 @@ export interface RunningBroker {
   readonly config: WarrenConfig
   readonly logger: Logger
   readonly server: AmqpServer
+  /** Port of the MQTT listener; undefined when MQTT is off (mqttPort 0) or its default port was taken. */
+  readonly mqttPort: number | undefined
+  /** Port of the MQTT over TLS listener, when mqttTlsPort was given. */
+  readonly mqttsPort: number | undefined
+  readonly mqtt: MqttServer
   /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
   readonly persistence: Persistence | undefined
   readonly monitor: ResourceMonitor
@@ -135,12 +150,18 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       loopbackUsers: config.loopbackUsers,
     },
   })
+  const mqtt = createMqtt(config, { broker, authz, users, logger, clock, persistence, nodeName, stored })
   const sources = configSources ?? embeddedSources(given)
   const management = createManagement({
     authz,
     broker,
     users,
-    connections: server.connections,
+    connections: {
+      *[Symbol.iterator]() {
+        yield* server.connections
+        yield* mqtt.connections
+      },
+    },
     nodeName,
     rabbitmqVersion: RABBITMQ_COMPAT_VERSION,
     productVersion: WARREN_VERSION,
@@ -160,6 +181,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     (closing ??= (async () => {
       monitor.stop()
       await management.close()
+      await mqtt.close()
       await server.close(reason)
       broker.stop()
       await persistence?.close()
@@ -169,7 +191,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   try {
     if (config.loadDefinitions !== undefined)
       await loadDefinitionsFile(config.loadDefinitions, management, logger)
-    bound = await openListeners(server, management, config, opts)
+    bound = await openListeners(server, mqtt, management, config, opts)
   } catch (err) {
     await stopAll().catch(() => undefined)
     throw err
@@ -190,6 +212,9 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     config,
     logger,
     server,
+    mqttPort: bound.mqtt.tcp?.port,
+    mqttsPort: bound.mqtt.tls?.port,
+    mqtt,
     persistence,
     monitor,
     close: async (reason?: string) => {
@@ -210,11 +235,13 @@ interface Bound {
   http: AddressInfo
   /** Undefined when the default port was taken (see listenPrometheus). */
   prometheus: AddressInfo | undefined
+  mqtt: MqttBound
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
 async function openListeners(
   server: AmqpServer,
+  mqtt: MqttServer,
   management: Management,
   config: WarrenConfig,
   opts: StartOptions,
@@ -223,13 +250,21 @@ async function openListeners(
   management.addListener({ protocol: 'amqp', host: amqp.address, port: amqp.port })
   const amqps = await listenAmqps(server, config)
   if (amqps) management.addListener({ protocol: 'amqp/ssl', host: amqps.address, port: amqps.port })
+  const mqttNamed = opts.configSources
+    ? opts.configSources.mqttPort !== 'default'
+    : opts.mqttPort !== undefined
+  const mqttBound = await listenMqtt(mqtt, config, mqttNamed, opts.amqpPort === 0)
+  if (mqttBound.tcp)
+    management.addListener({ protocol: 'mqtt', host: mqttBound.tcp.address, port: mqttBound.tcp.port })
+  if (mqttBound.tls)
+    management.addListener({ protocol: 'mqtt/ssl', host: mqttBound.tls.address, port: mqttBound.tls.port })
   // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
   const httpPort = opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort)
   const httpHost = config.httpBind ?? config.bind
   const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
     throw listenError('HTTP', err, httpHost, httpPort)
   })
-  return { amqp, amqps, http, prometheus: await listenPrometheus(management, config, opts) }
+  return { amqp, amqps, http, prometheus: await listenPrometheus(management, config, opts), mqtt: mqttBound }
 }
 
 /**
@@ -269,6 +304,12 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
     logger.info({ port: a.port, address: a.address }, `${what} listener started on ${boundAddress(a)}`)
   started('AMQP 0-9-1', b.amqp)
   if (b.amqps) started('AMQPS (AMQP 0-9-1 over TLS)', b.amqps)
+  if (b.mqtt.tcp) started('MQTT', b.mqtt.tcp)
+  else if (config.mqttPort !== 0)
+    logger.warn(
+      `MQTT port ${config.mqttPort} is in use (another broker?): MQTT is off; set mqtt.listeners.tcp.default (--mqtt-port) to give this broker its own`,
+    )
+  if (b.mqtt.tls) started('MQTT over TLS', b.mqtt.tls)
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)
   else

@@ -83,6 +83,18 @@ export function serverCommand(): Command {
         'AMQPS (AMQP over TLS) listener port, e.g. 5671 (needs --tls-cert and --tls-key)',
       ).argParser(asPort('--tls-port')),
     )
+    .addOption(
+      new Option(
+        '--mqtt-port <port>',
+        `MQTT listener port, 0 turns MQTT off (default ${DEFAULTS.mqttPort})`,
+      ).argParser(asPort('--mqtt-port')),
+    )
+    .addOption(
+      new Option(
+        '--mqtt-tls-port <port>',
+        'MQTT over TLS listener port, e.g. 8883 (needs --tls-cert and --tls-key)',
+      ).argParser(asPort('--mqtt-tls-port')),
+    )
     .option('--tls-cert <file>', 'PEM certificate (chain) for the AMQPS listener')
     .option('--tls-key <file>', 'PEM private key for the AMQPS listener')
     .option('--tls-ca <file>', 'PEM CA certificates for client certificates')

@@ -86,6 +86,14 @@ const EXACT: Readonly<Record<string, Apply>> = {
   channel_max: (v, _k, o) => void (o.channelMax = confInt(v)),
   heartbeat: (v, _k, o) => void (o.heartbeat = confInt(v)),
   max_message_size: (v, _k, o) => void (o.maxMessageSize = confInt(v, 1)),
+  'mqtt.listeners.tcp.default': (v, _k, o) => void (o.mqttPort = confListener(v).port),
+  'mqtt.listeners.ssl.default': (v, _k, o) => void (o.mqttTlsPort = confListener(v).port),
+  'mqtt.exchange': (v, _k, o) => void (o.mqttExchange = v),
+  'mqtt.vhost': (v, _k, o) => void (o.mqttVhost = v),
+  'mqtt.allow_anonymous': (v, _k, o) => void (o.mqttAllowAnonymous = confBool(v)),
+  'mqtt.prefetch': (v, _k, o) => void (o.mqttPrefetch = confInt(v, 1)),
+  'mqtt.subscription_ttl': (v, _k, o) =>
+    void (o.mqttSubscriptionTtl = v === 'undefined' ? undefined : confInt(v, 1)),
   // Warren's own: RabbitMQ takes its data directory from RABBITMQ_MNESIA_BASE, not from the file.
   data_dir: (v, _k, o) => void (o.dataDir = v),
 }
@@ -134,7 +142,12 @@ const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
   [/^listeners\.ssl\.(?!default$)/, 'Warren has one AMQPS listener: use listeners.ssl.default'],
   [/^auth_backends\.|^auth_ldap\.|^auth_oauth2\./, 'Warren authenticates against its own users only'],
   [/^log\.(file|exchange|syslog)\./, 'Warren logs to stdout only (journald, docker logs)'],
-  [/^mqtt\.|^stomp\.|^web_mqtt\.|^web_stomp\.|^stream\./, 'that protocol is not available in Warren yet'],
+  [
+    /^mqtt\.listeners\./,
+    'Warren has one MQTT listener and one MQTT TLS listener: use mqtt.listeners.tcp.default and mqtt.listeners.ssl.default',
+  ],
+  [/^mqtt\./, 'that MQTT setting is not available in Warren yet'],
+  [/^stomp\.|^web_mqtt\.|^web_stomp\.|^stream\./, 'that protocol is not available in Warren yet'],
 ]
 
 /** Applies one `key = value` to `into`; throws ConfigError with the reason (without the file:line). */

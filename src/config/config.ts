@@ -44,6 +44,20 @@ export interface WarrenConfig {
   tlsVerifyPeer: boolean
   /** ... and refuse those without one (ssl_options.fail_if_no_peer_cert = true). */
   tlsFailIfNoPeerCert: boolean
+  /** MQTT listener port (RabbitMQ's mqtt.listeners.tcp.default: 1883); 0 turns MQTT off. */
+  mqttPort: number
+  /** MQTT over TLS listener port (mqtt.listeners.ssl.default, e.g. 8883); needs tlsCert and tlsKey. */
+  mqttTlsPort: number | undefined
+  /** The exchange MQTT publishes to and subscribes through (mqtt.exchange). */
+  mqttExchange: string
+  /** The vhost of an MQTT login that names none in its username (mqtt.vhost). */
+  mqttVhost: string
+  /** An MQTT client without credentials logs in as the default user (mqtt.allow_anonymous). */
+  mqttAllowAnonymous: boolean
+  /** Unacknowledged QoS 1 deliveries per MQTT client (mqtt.prefetch). */
+  mqttPrefetch: number
+  /** x-expires of a persistent MQTT session's queue, ms (mqtt.subscription_ttl); undefined: none. */
+  mqttSubscriptionTtl: number | undefined
   /** etcd client URLs, comma-separated: set, the node joins a cluster (docs/clustering.md). */
   clusterEtcd: string | undefined
   /** This node's name in the cluster (default warren@<hostname>). */
@@ -87,6 +101,13 @@ export const DEFAULTS: WarrenConfig = {
   tlsCa: undefined,
   tlsVerifyPeer: false,
   tlsFailIfNoPeerCert: false,
+  mqttPort: 1883,
+  mqttTlsPort: undefined,
+  mqttExchange: 'amq.topic',
+  mqttVhost: '/',
+  mqttAllowAnonymous: true,
+  mqttPrefetch: 10,
+  mqttSubscriptionTtl: 86_400_000,
   clusterEtcd: undefined,
   nodeName: undefined,
   clusterPort: 5679,
@@ -125,6 +146,9 @@ export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenCo
   }
   if (cfg.tlsPort !== undefined && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
     throw new ConfigError('a TLS port needs a certificate and a key (--tls-cert and --tls-key)')
+  }
+  if (cfg.mqttTlsPort !== undefined && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
+    throw new ConfigError('an MQTT TLS port needs a certificate and a key (--tls-cert and --tls-key)')
   }
   return cfg
 }

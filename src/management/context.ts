@@ -44,6 +44,8 @@ export interface SocketView {
 export interface ConnectionView {
   readonly id: number
   readonly name: string
+  /** The protocol as RabbitMQ names it ("MQTT 3.1.1"); AMQP connections leave it out (AMQP 0-9-1). */
+  readonly protocol?: string
   readonly connectedAt: number
   readonly state: string
   readonly frameMax: number
@@ -73,7 +75,7 @@ export interface ManagementOptions {
   host?: string | undefined
   broker: Broker
   users: UserRegistry
-  /** The live AMQP connections (the AMQP server's own set, read on every request). */
+  /** The live connections of every protocol (the servers' own sets, read on every request). */
   connections: Iterable<ConnectionView>
   /** Other listeners, reported by /api/overview and checked by the port-listener health check. */
   listeners?: readonly ListenerInfo[]

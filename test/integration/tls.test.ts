@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, before, test } from 'node:test'
 import amqp from 'amqplib'
+import mqtt from 'mqtt'
 import { type RunningBroker, startBroker } from '../../src/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'warren-tls-'))
@@ -36,6 +37,7 @@ before(async () => {
     bind: '127.0.0.1',
     logLevel: 'silent',
     tlsPort: 0,
+    mqttTlsPort: 0,
     tlsCert: join(dir, 'cert.pem'),
     tlsKey: join(dir, 'key.pem'),
   })
@@ -58,6 +60,23 @@ test('clients connect over TLS and publish and consume as over plain TCP', async
   )
   assert.equal(got, 'over tls')
   await conn.close()
+})
+
+test('MQTT clients connect over TLS beside the AMQPS listener, with its certificate', async () => {
+  assert.ok(broker.mqttsPort, 'an MQTT TLS port is reported')
+  const c = await mqtt.connectAsync(`mqtts://127.0.0.1:${broker.mqttsPort}`, {
+    username: 'guest',
+    password: 'guest',
+    rejectUnauthorized: false,
+    reconnectPeriod: 0,
+  })
+  const got = new Promise<string>((resolve) =>
+    c.once('message', (_t, payload) => resolve(payload.toString())),
+  )
+  await c.subscribeAsync('tls/t', { qos: 1 })
+  await c.publishAsync('tls/t', 'mqtt over tls', { qos: 1 })
+  assert.equal(await got, 'mqtt over tls')
+  await c.endAsync()
 })
 
 test('a TLS port without a certificate and key is a configuration error', async () => {

@@ -33,7 +33,7 @@ export function formatConnection(ctx: ManagementContext, c: OpenConnection): Ite
     peer_host: displayAddress(s.remoteAddress),
     peer_port: s.remotePort ?? 0,
     port: s.localPort ?? 0,
-    protocol: 'AMQP 0-9-1',
+    protocol: c.protocol ?? 'AMQP 0-9-1',
   }
   withDetails(out, connectionSample(c), ctx.rates.ratesOf(c), ['recv_oct'])
   withDetails(out, connectionSample(c), ctx.rates.ratesOf(c), ['send_oct'])

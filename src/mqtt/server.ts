@@ -1,0 +1,101 @@
+// Accepts MQTT connections (TCP, and TLS beside the AMQPS listener), keeps the client-id registry that
+// makes a second connection with an id take it over, and closes everything at shutdown.
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
+import type { TimerHandle } from '../shared/index.js'
+import type { MqttContext } from './context.js'
+import { type ClientRegistry, MqttConnection } from './connection.js'
+
+/**
+ * MQTT connections get ids far above the AMQP server's (which count from 1), so that the core's
+ * per-connection checks (exclusive queues) never mistake one for the other.
+ */
+const FIRST_CONNECTION_ID = 2 ** 30
+
+export class MqttServer implements ClientRegistry {
+  readonly connections = new Set<MqttConnection>()
+  private readonly clients = new Map<string, MqttConnection>()
+  /** Wills waiting for their Will Delay Interval (MQTT 5), by client id. */
+  private readonly delayedWills = new Map<string, TimerHandle>()
+  private readonly servers: Server[] = []
+  private nextId = FIRST_CONNECTION_ID
+
+  constructor(readonly ctx: MqttContext) {}
+
+  listen(port: number, host: string | undefined): Promise<AddressInfo> {
+    return this.start(
+      createServer({ noDelay: true }, (socket) => this.accept(socket)),
+      port,
+      host,
+    )
+  }
+
+  /** MQTT over TLS (RabbitMQ's port 8883). */
+  listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
+    const server = createTlsServer(options, (socket) => {
+      socket.setNoDelay(true)
+      this.accept(socket)
+    })
+    server.on('tlsClientError', (err) =>
+      this.ctx.logger.debug({ err: err.message }, 'MQTT TLS handshake failed'),
+    )
+    return this.start(server, port, host)
+  }
+
+  private start(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
+    this.servers.push(server)
+    return new Promise((resolve, reject) => {
+      server.once('error', reject)
+      server.listen({ port, host, backlog: 1024 }, () => {
+        server.off('error', reject)
+        resolve(server.address() as AddressInfo)
+      })
+    })
+  }
+
+  accept(socket: Socket): MqttConnection {
+    const conn = new MqttConnection(socket, this.ctx, this, this.nextId++, (c) => this.connections.delete(c))
+    this.connections.add(conn)
+    return conn
+  }
+
+  register(clientId: string, conn: MqttConnection): void {
+    this.cancelWill(clientId)
+    const earlier = this.clients.get(clientId)
+    this.clients.set(clientId, conn)
+    if (earlier && earlier !== conn) earlier.takenOver()
+  }
+
+  unregister(clientId: string, conn: MqttConnection): void {
+    if (this.clients.get(clientId) === conn) this.clients.delete(clientId)
+  }
+
+  delayWill(clientId: string, ms: number, publish: () => void): void {
+    this.cancelWill(clientId)
+    const timer = this.ctx.clock.setTimeout(() => {
+      this.delayedWills.delete(clientId)
+      publish()
+    }, ms)
+    timer.unref?.()
+    this.delayedWills.set(clientId, timer)
+  }
+
+  private cancelWill(clientId: string): void {
+    const timer = this.delayedWills.get(clientId)
+    if (timer === undefined) return
+    this.ctx.clock.clearTimeout(timer)
+    this.delayedWills.delete(clientId)
+  }
+
+  /** Stops accepting and closes every connection (no wills: the broker, not the client, went away). */
+  async close(): Promise<void> {
+    const closed = Promise.all(
+      this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
+    )
+    for (const c of [...this.connections]) c.forceClose()
+    // Delayed wills are dropped: the broker, not their clients, is going away.
+    for (const id of [...this.delayedWills.keys()]) this.cancelWill(id)
+    this.ctx.retained.flush()
+    await closed
+  }
+}
