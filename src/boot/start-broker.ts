@@ -23,6 +23,8 @@ import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
 import { openStreamStorage } from './stream-store.js'
+import { createStreamServer, listenStream } from './stream-listener.js'
+import type { StreamServer } from '../stream-protocol/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
   /** Defaults to a pino logger at `logLevel` (tests usually pass logLevel 'silent'). */
@@ -53,7 +55,8 @@ export interface RunningBroker {
   /** http://host:port/ of the management HTTP API. */
   readonly httpUrl: string
   readonly httpPort: number
-  /** Port of the Prometheus listener (/metrics). */
+  /** Port of the Stream protocol listener; undefined when it is off. */
+  readonly streamPort: number | undefined
   /** Port of the Prometheus listener; undefined when the default port was taken by something else. */
   readonly prometheusPort: number | undefined
   readonly host: string
@@ -133,6 +136,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       loopbackUsers: config.loopbackUsers,
     },
   })
+  const streamServer = createStreamServer(config, { broker, authz, users, logger, clock, nodeName })
   const sources = configSources ?? embeddedSources(given)
   const management = createManagement({
     authz,
@@ -159,6 +163,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       monitor.stop()
       await management.close()
       await server.close(reason)
+      await streamServer.close(reason)
       broker.stop()
       await persistence?.close()
       await streams.close()
@@ -167,7 +172,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   try {
     if (config.loadDefinitions !== undefined)
       await loadDefinitionsFile(config.loadDefinitions, management, logger)
-    bound = await openListeners(server, management, config, opts)
+    bound = await openListeners(server, streamServer, management, config, opts)
   } catch (err) {
     await stopAll().catch(() => undefined)
     throw err
@@ -182,6 +187,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     httpUrl: `http://${host}:${bound.http.port}/`,
     httpPort: bound.http.port,
     prometheusPort: bound.prometheus?.port,
+    streamPort: bound.stream?.port,
     host,
     broker,
     users,
@@ -208,11 +214,14 @@ interface Bound {
   http: AddressInfo
   /** Undefined when the default port was taken (see listenPrometheus). */
   prometheus: AddressInfo | undefined
+  /** Undefined when the Stream listener is off (port 0, or the default port taken). */
+  stream: AddressInfo | undefined
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
 async function openListeners(
   server: AmqpServer,
+  streamServer: StreamServer,
   management: Management,
   config: WarrenConfig,
   opts: StartOptions,
@@ -227,7 +236,12 @@ async function openListeners(
   const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
     throw listenError('HTTP', err, httpHost, httpPort)
   })
-  return { amqp, amqps, http, prometheus: await listenPrometheus(management, config, opts) }
+  const named = opts.configSources
+    ? opts.configSources.streamPort !== 'default'
+    : opts.streamPort !== undefined
+  const stream = await listenStream(streamServer, config, opts, named, streamServer.o.logger)
+  if (stream) management.addListener({ protocol: 'stream', host: stream.address, port: stream.port })
+  return { amqp, amqps, http, stream, prometheus: await listenPrometheus(management, config, opts) }
 }
 
 /**
@@ -267,6 +281,7 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
     logger.info({ port: a.port, address: a.address }, `${what} listener started on ${boundAddress(a)}`)
   started('AMQP 0-9-1', b.amqp)
   if (b.amqps) started('AMQPS (AMQP 0-9-1 over TLS)', b.amqps)
+  if (b.stream) started('Stream protocol', b.stream)
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)
   else

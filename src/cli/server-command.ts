@@ -58,6 +58,12 @@ export function serverCommand(): Command {
         `Prometheus /metrics port (default ${DEFAULTS.prometheusPort})`,
       ).argParser(asPort('--prometheus-port')),
     )
+    .addOption(
+      new Option(
+        '--stream-port <port>',
+        `Stream protocol port, 0 for none (default ${DEFAULTS.streamPort})`,
+      ).argParser(asPort('--stream-port')),
+    )
     .option('--data-dir <dir>', `data directory (default ${DEFAULTS.dataDir})`)
     .option('--bind <addr>', 'address to listen on (default: all interfaces)')
     .addOption(

@@ -14,6 +14,8 @@ export {
   type QueueOptions,
   type QueueType,
   QueueTypes,
+  type StreamAccess,
+  streamAccess,
   streamQueueType,
   type Taken,
 } from './queue-types/index.js'

@@ -22,4 +22,4 @@ import { QueueTypes } from './queue-type.js'
 export function defaultQueueTypes(): QueueTypes {
   return new QueueTypes(classicQueueType)
 }
-export { streamQueueType } from './stream/index.js'
+export { type StreamAccess, streamAccess, streamQueueType } from './stream/index.js'

@@ -1,0 +1,250 @@
+// How a message looks on each side: Stream-protocol clients publish and receive AMQP 1.0 messages, AMQP
+// 0-9-1 clients Warren's properties and body, and a stream holds Warren's form. The mapping follows
+// RabbitMQ 3.10's (rabbit_msg_record): the exchange and routing key ride in message annotations
+// (x-exchange, x-routing-key), headers become application properties, delivery mode and priority the
+// header section, content type and encoding symbols, the timestamp a creation time in ms. What AMQP
+// 0-9-1 cannot hold (to, subject, group ids, absolute expiry, other annotations, footers) is dropped.
+import {
+  type BasicProperties,
+  type FieldTable,
+  type FieldValue,
+  Timestamp,
+  TypedValue,
+} from '../shared/index.js'
+import type { PersistedMessage } from '../core/index.js'
+import {
+  Amqp10Reader,
+  Amqp10Writer,
+  Described10,
+  Long10,
+  Symbol10,
+  Timestamp10,
+  type Value10,
+} from './amqp10-types.js'
+import { MalformedFrameError } from './frame-reader.js'
+
+const SECTION = {
+  header: 0x70,
+  deliveryAnnotations: 0x71,
+  messageAnnotations: 0x72,
+  properties: 0x73,
+  applicationProperties: 0x74,
+  data: 0x75,
+  amqpSequence: 0x76,
+  amqpValue: 0x77,
+  footer: 0x78,
+} as const
+
+// ---- Warren → AMQP 1.0 ----
+
+/** The AMQP 1.0 bare message (with header and annotations) a Stream-protocol consumer gets. */
+export function encodeAmqp10(m: PersistedMessage): Buffer {
+  const w = new Amqp10Writer()
+  const p = m.properties
+  writeHeader(w, p)
+  writeAnnotations(w, m)
+  writeProperties(w, p)
+  if (p.headers) writeApplicationProperties(w, p.headers)
+  w.descriptor(SECTION.data).binary(m.body)
+  return w.toBuffer()
+}
+
+function writeHeader(w: Amqp10Writer, p: BasicProperties): void {
+  const ttl = p.expiration !== undefined && /^\d+$/.test(p.expiration) ? Number(p.expiration) : undefined
+  if (p.deliveryMode === undefined && p.priority === undefined && ttl === undefined) return
+  const body = new Amqp10Writer().boolean(p.deliveryMode === 2)
+  body.null()
+  if (p.priority !== undefined) body.ubyte(p.priority)
+  else body.null()
+  if (ttl !== undefined) body.uint(ttl)
+  w.descriptor(SECTION.header).compound(0xd0, ttl !== undefined ? 3 : 2, body.toBuffer())
+}
+
+function writeAnnotations(w: Amqp10Writer, m: PersistedMessage): void {
+  const entries: Array<[string, string]> = [
+    ['x-exchange', m.exchange],
+    ['x-routing-key', m.routingKey],
+  ]
+  if (m.properties.type !== undefined) entries.push(['x-basic-type', m.properties.type])
+  if (m.properties.appId !== undefined) entries.push(['x-basic-app-id', m.properties.appId])
+  const body = new Amqp10Writer()
+  for (const [k, v] of entries) body.symbol(k).string(v)
+  w.descriptor(SECTION.messageAnnotations).compound(0xd1, entries.length * 2, body.toBuffer())
+}
+
+function writeProperties(w: Amqp10Writer, p: BasicProperties): void {
+  const fields: Array<((b: Amqp10Writer) => void) | undefined> = [
+    p.messageId !== undefined ? (b) => b.string(p.messageId as string) : undefined,
+    p.userId !== undefined ? (b) => b.binary(Buffer.from(p.userId as string)) : undefined,
+    undefined, // to
+    undefined, // subject
+    p.replyTo !== undefined ? (b) => b.string(p.replyTo as string) : undefined,
+    p.correlationId !== undefined ? (b) => b.string(p.correlationId as string) : undefined,
+    p.contentType !== undefined ? (b) => b.symbol(p.contentType as string) : undefined,
+    p.contentEncoding !== undefined ? (b) => b.symbol(p.contentEncoding as string) : undefined,
+    undefined, // absolute-expiry-time
+    p.timestamp !== undefined ? (b) => b.timestamp((p.timestamp as number) * 1000) : undefined,
+  ]
+  let count = fields.length
+  while (count > 0 && fields[count - 1] === undefined) count--
+  if (count === 0) return
+  const body = new Amqp10Writer()
+  for (let i = 0; i < count; i++) {
+    const f = fields[i]
+    if (f) f(body)
+    else body.null()
+  }
+  w.descriptor(SECTION.properties).compound(0xd0, count, body.toBuffer())
+}
+
+function writeApplicationProperties(w: Amqp10Writer, headers: FieldTable): void {
+  const body = new Amqp10Writer()
+  let count = 0
+  for (const [k, v] of Object.entries(headers)) {
+    if (!isSimple(v)) continue // application properties hold simple values only
+    writeSimple(body.string(k), v)
+    count += 2
+  }
+  if (count > 0) w.descriptor(SECTION.applicationProperties).compound(0xd1, count, body.toBuffer())
+}
+
+function isSimple(v: FieldValue): boolean {
+  return (
+    v === null ||
+    typeof v !== 'object' ||
+    Buffer.isBuffer(v) ||
+    v instanceof Timestamp ||
+    v instanceof TypedValue
+  )
+}
+
+/** An AMQP 0-9-1 simple field value (see isSimple) as an AMQP 1.0 one. */
+function writeSimple(w: Amqp10Writer, v: FieldValue): void {
+  if (v === null) w.null()
+  else if (typeof v === 'string') w.string(v)
+  else if (typeof v === 'boolean') w.boolean(v)
+  else if (typeof v === 'number') writeNumber(w, v)
+  else if (typeof v === 'bigint') w.long(Number(v))
+  else if (Buffer.isBuffer(v)) w.binary(v)
+  else if (v instanceof Timestamp) w.timestamp(v.seconds * 1000)
+  else if (v instanceof TypedValue) writeTyped(w, v)
+}
+
+function writeNumber(w: Amqp10Writer, n: number): void {
+  if (!Number.isInteger(n)) w.double(n)
+  else if (n >= -0x80000000 && n <= 0x7fffffff) w.int(n)
+  else w.long(n)
+}
+
+function writeTyped(w: Amqp10Writer, v: TypedValue): void {
+  const n = Number(v.value)
+  if (v.type === 'f' || v.type === 'd') w.double(n)
+  else if (v.type === 'l' || v.type === 'i') w.long(n)
+  else w.int(n)
+}
+
+// ---- AMQP 1.0 → Warren ----
+
+interface Sections {
+  header?: Value10[]
+  annotations?: Map<Value10, Value10>
+  properties?: Value10[]
+  applicationProperties?: Map<Value10, Value10>
+  body: Buffer[]
+}
+
+/**
+ * The message a Stream-protocol client published, as the stream holds it: exchange '' and the stream
+ * as routing key unless its annotations name others.
+ */
+export function decodeAmqp10(bytes: Buffer, stream: string): PersistedMessage {
+  const s = readSections(bytes)
+  const properties: BasicProperties = {}
+  const header = s.header
+  if (header) {
+    if (header[0] === true) properties.deliveryMode = 2
+    if (typeof header[1] === 'number') properties.priority = header[1]
+    if (typeof header[2] === 'number') properties.expiration = String(header[2])
+  }
+  if (s.properties) readProperties(s.properties, properties)
+  const ann = s.annotations
+  const annotated = (k: string): string | undefined => {
+    const v = ann?.get(k)
+    return typeof v === 'string' ? v : undefined
+  }
+  const type = annotated('x-basic-type')
+  if (type !== undefined) properties.type = type
+  const appId = annotated('x-basic-app-id')
+  if (appId !== undefined) properties.appId = appId
+  if (s.applicationProperties && s.applicationProperties.size > 0)
+    properties.headers = toTable(s.applicationProperties)
+  return {
+    exchange: annotated('x-exchange') ?? '',
+    routingKey: annotated('x-routing-key') ?? stream,
+    properties,
+    body: s.body.length === 1 ? (s.body[0] as Buffer) : Buffer.concat(s.body),
+  }
+}
+
+function readSections(bytes: Buffer): Sections {
+  const r = new Amqp10Reader(bytes)
+  const s: Sections = { body: [] }
+  while (!r.done) {
+    const v = r.value()
+    if (!(v instanceof Described10) || !(v.descriptor instanceof Long10)) {
+      throw new MalformedFrameError('an AMQP 1.0 message section must be a described value')
+    }
+    readSection(s, v.descriptor.value, v.value)
+  }
+  return s
+}
+
+function readSection(s: Sections, code: number, v: Value10): void {
+  if (code === SECTION.header && Array.isArray(v)) s.header = v
+  else if (code === SECTION.messageAnnotations && v instanceof Map) s.annotations = v
+  else if (code === SECTION.properties && Array.isArray(v)) s.properties = v
+  else if (code === SECTION.applicationProperties && v instanceof Map) s.applicationProperties = v
+  else if (code === SECTION.data && Buffer.isBuffer(v)) s.body.push(v)
+  else if (code === SECTION.amqpValue) s.body.push(valueAsBody(v))
+  // delivery annotations, sequences and footers have no AMQP 0-9-1 counterpart
+}
+
+function valueAsBody(v: Value10): Buffer {
+  if (Buffer.isBuffer(v)) return v
+  if (typeof v === 'string') return Buffer.from(v, 'utf8')
+  return Buffer.from(String(toField(v)), 'utf8')
+}
+
+function readProperties(list: Value10[], p: BasicProperties): void {
+  const text = (v: Value10 | undefined): string | undefined =>
+    v === undefined || v === null ? undefined : Buffer.isBuffer(v) ? v.toString('utf8') : String(toField(v))
+  const set = <K extends keyof BasicProperties>(k: K, v: BasicProperties[K] | undefined): void => {
+    if (v !== undefined) p[k] = v
+  }
+  set('messageId', text(list[0]))
+  set('userId', text(list[1]))
+  set('replyTo', text(list[4]))
+  set('correlationId', text(list[5]))
+  set('contentType', text(list[6]))
+  set('contentEncoding', text(list[7]))
+  const created = list[9]
+  if (created instanceof Timestamp10) p.timestamp = Math.floor(created.ms / 1000)
+}
+
+function toTable(m: Map<Value10, Value10>): FieldTable {
+  const t: FieldTable = {}
+  for (const [k, v] of m) t[String(toField(k))] = toField(v)
+  return t
+}
+
+/** An AMQP 1.0 value as the nearest AMQP 0-9-1 field value. */
+function toField(v: Value10): FieldValue {
+  if (v === null || typeof v !== 'object') return v
+  if (Buffer.isBuffer(v)) return v
+  if (v instanceof Symbol10) return v.name
+  if (v instanceof Timestamp10) return new Timestamp(Math.floor(v.ms / 1000))
+  if (v instanceof Long10) return new TypedValue('l', v.value)
+  if (v instanceof Described10) return toField(v.value)
+  if (Array.isArray(v)) return v.map(toField)
+  return toTable(v)
+}
