@@ -53,7 +53,6 @@ function writeHeader(w: Amqp10Writer, p: BasicProperties): void {
   const ttl = p.expiration !== undefined && /^\d+$/.test(p.expiration) ? Number(p.expiration) : undefined
   if (p.deliveryMode === undefined && p.priority === undefined && ttl === undefined) return
   const body = new Amqp10Writer().boolean(p.deliveryMode === 2)
-  body.null()
   if (p.priority !== undefined) body.ubyte(p.priority)
   else body.null()
   if (ttl !== undefined) body.uint(ttl)
