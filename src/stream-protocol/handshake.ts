@@ -29,7 +29,8 @@ export function onPeerProperties(c: StreamConnection, r: FrameReader, ctx: Ctx):
     ['version', STREAM_PROTOCOL_RABBITMQ_VERSION],
     ['platform', `Node.js ${process.version}`],
     ['cluster_name', c.server.o.settings.nodeName],
-    ['information', 'Warren, a RabbitMQ-compatible broker'],
+    ['copyright', 'Warren contributors'],
+    ['information', 'Warren, a RabbitMQ-compatible broker, licensed under the MIT license'],
   ]
   c.send(response(KEY.peerProperties, ctx.correlationId, CODE.ok).map(props).frame())
   c.step = 'sasl-handshake'

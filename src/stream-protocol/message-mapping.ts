@@ -1,9 +1,11 @@
 // How a message looks on each side: Stream-protocol clients publish and receive AMQP 1.0 messages, AMQP
-// 0-9-1 clients Warren's properties and body, and a stream holds Warren's form. The mapping follows
-// RabbitMQ 3.10's (rabbit_msg_record): the exchange and routing key ride in message annotations
-// (x-exchange, x-routing-key), headers become application properties, delivery mode and priority the
-// header section, content type and encoding symbols, the timestamp a creation time in ms. What AMQP
-// 0-9-1 cannot hold (to, subject, group ids, absolute expiry, other annotations, footers) is dropped.
+// 0-9-1 clients Warren's properties and body, and a stream holds Warren's form. The mapping is RabbitMQ
+// 3.10.8's, read off the wire of a 3.10.8 node: the exchange and routing key, priority, delivery mode and
+// expiration ride in message annotations (x-exchange, x-routing-key, x-basic-*), type and app-id lead the
+// application properties (x-basic-type, x-basic-app-id) followed by the headers (tables and arrays left
+// out), content type and encoding are symbols, the timestamp a creation time in ms. Coming back, a
+// header section (durable, priority, ttl) counts too. What AMQP 0-9-1 cannot hold (to, subject, group
+// ids, absolute expiry, other annotations, footers) is dropped.
 import {
   type BasicProperties,
   type FieldTable,
@@ -37,38 +39,38 @@ const SECTION = {
 
 // ---- Warren → AMQP 1.0 ----
 
-/** The AMQP 1.0 bare message (with header and annotations) a Stream-protocol consumer gets. */
+/** The AMQP 1.0 message (annotations, properties, application properties, data) of a stored message. */
 export function encodeAmqp10(m: PersistedMessage): Buffer {
   const w = new Amqp10Writer()
   const p = m.properties
-  writeHeader(w, p)
   writeAnnotations(w, m)
   writeProperties(w, p)
-  if (p.headers) writeApplicationProperties(w, p.headers)
+  writeApplicationProperties(w, p)
   w.descriptor(SECTION.data).binary(m.body)
   return w.toBuffer()
 }
 
-function writeHeader(w: Amqp10Writer, p: BasicProperties): void {
-  const ttl = p.expiration !== undefined && /^\d+$/.test(p.expiration) ? Number(p.expiration) : undefined
-  if (p.deliveryMode === undefined && p.priority === undefined && ttl === undefined) return
-  const body = new Amqp10Writer().boolean(p.deliveryMode === 2)
-  if (p.priority !== undefined) body.ubyte(p.priority)
-  else body.null()
-  if (ttl !== undefined) body.uint(ttl)
-  w.descriptor(SECTION.header).compound(0xd0, ttl !== undefined ? 3 : 2, body.toBuffer())
+/** A key and its value, written into a map section. */
+type Entry = (w: Amqp10Writer) => void
+
+function writeMap(w: Amqp10Writer, section: number, entries: readonly Entry[]): void {
+  if (entries.length === 0) return
+  const body = new Amqp10Writer()
+  for (const e of entries) e(body)
+  w.descriptor(section).compound(0xd1, entries.length * 2, body.toBuffer())
 }
 
 function writeAnnotations(w: Amqp10Writer, m: PersistedMessage): void {
-  const entries: Array<[string, string]> = [
-    ['x-exchange', m.exchange],
-    ['x-routing-key', m.routingKey],
+  const p = m.properties
+  const entries: Entry[] = [
+    (b) => b.symbol('x-routing-key').string(m.routingKey),
+    (b) => b.symbol('x-exchange').string(m.exchange),
   ]
-  if (m.properties.type !== undefined) entries.push(['x-basic-type', m.properties.type])
-  if (m.properties.appId !== undefined) entries.push(['x-basic-app-id', m.properties.appId])
-  const body = new Amqp10Writer()
-  for (const [k, v] of entries) body.symbol(k).string(v)
-  w.descriptor(SECTION.messageAnnotations).compound(0xd1, entries.length * 2, body.toBuffer())
+  const { priority, deliveryMode, expiration } = p
+  if (priority !== undefined) entries.push((b) => b.symbol('x-basic-priority').ubyte(priority))
+  if (deliveryMode !== undefined) entries.push((b) => b.symbol('x-basic-delivery-mode').ubyte(deliveryMode))
+  if (expiration !== undefined) entries.push((b) => b.symbol('x-basic-expiration').string(expiration))
+  writeMap(w, SECTION.messageAnnotations, entries)
 }
 
 function writeProperties(w: Amqp10Writer, p: BasicProperties): void {
@@ -96,15 +98,16 @@ function writeProperties(w: Amqp10Writer, p: BasicProperties): void {
   w.descriptor(SECTION.properties).compound(0xd0, count, body.toBuffer())
 }
 
-function writeApplicationProperties(w: Amqp10Writer, headers: FieldTable): void {
-  const body = new Amqp10Writer()
-  let count = 0
-  for (const [k, v] of Object.entries(headers)) {
-    if (!isSimple(v)) continue // application properties hold simple values only
-    writeSimple(body.string(k), v)
-    count += 2
+function writeApplicationProperties(w: Amqp10Writer, p: BasicProperties): void {
+  const entries: Entry[] = []
+  const { type, appId } = p
+  if (type !== undefined) entries.push((b) => b.string('x-basic-type').string(type))
+  if (appId !== undefined) entries.push((b) => b.string('x-basic-app-id').string(appId))
+  for (const [k, v] of Object.entries(p.headers ?? {})) {
+    // application properties hold simple values only
+    if (isSimple(v)) entries.push((b) => writeSimple(b.string(k), v))
   }
-  if (count > 0) w.descriptor(SECTION.applicationProperties).compound(0xd1, count, body.toBuffer())
+  writeMap(w, SECTION.applicationProperties, entries)
 }
 
 function isSimple(v: FieldValue): boolean {
@@ -162,24 +165,28 @@ export function decodeAmqp10(bytes: Buffer, stream: string): PersistedMessage {
   const header = s.header
   if (header) {
     if (header[0] === true) properties.deliveryMode = 2
+    else if (header[0] === false) properties.deliveryMode = 1
     if (typeof header[1] === 'number') properties.priority = header[1]
     if (typeof header[2] === 'number') properties.expiration = String(header[2])
   }
   if (s.properties) readProperties(s.properties, properties)
   const ann = s.annotations
-  const annotated = (k: string): string | undefined => {
-    const v = ann?.get(k)
-    return typeof v === 'string' ? v : undefined
-  }
-  const type = annotated('x-basic-type')
-  if (type !== undefined) properties.type = type
-  const appId = annotated('x-basic-app-id')
-  if (appId !== undefined) properties.appId = appId
-  if (s.applicationProperties && s.applicationProperties.size > 0)
-    properties.headers = toTable(s.applicationProperties)
+  const annotated = (k: string): Value10 | undefined => ann?.get(k)
+  const text = (v: Value10 | undefined): string | undefined => (typeof v === 'string' ? v : undefined)
+  const priority = annotated('x-basic-priority')
+  if (typeof priority === 'number') properties.priority = priority
+  const mode = annotated('x-basic-delivery-mode')
+  if (typeof mode === 'number') properties.deliveryMode = mode
+  const expiration = text(annotated('x-basic-expiration'))
+  if (expiration !== undefined) properties.expiration = expiration
+  const headers = s.applicationProperties ? toTable(s.applicationProperties) : {}
+  const { 'x-basic-type': type, 'x-basic-app-id': appId, ...rest } = headers
+  if (typeof type === 'string') properties.type = type
+  if (typeof appId === 'string') properties.appId = appId
+  if (Object.keys(rest).length > 0) properties.headers = rest
   return {
-    exchange: annotated('x-exchange') ?? '',
-    routingKey: annotated('x-routing-key') ?? stream,
+    exchange: text(annotated('x-exchange')) ?? '',
+    routingKey: text(annotated('x-routing-key')) ?? stream,
     properties,
     body: s.body.length === 1 ? (s.body[0] as Buffer) : Buffer.concat(s.body),
   }

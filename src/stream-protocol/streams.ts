@@ -95,24 +95,27 @@ export function deleteStream(c: StreamConnection, name: string): void {
   c.server.tracking.forget(c.vhost?.name ?? '', name)
 }
 
-/** One broker (this node) leads every stream; a missing stream is listed with its code. */
+/**
+ * One broker (this node) leads every stream. As RabbitMQ, the brokers listed are those of the streams
+ * found: none when no stream asked for exists. A missing stream has no leader (0xffff).
+ */
 export function onMetadata(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const names = r.strings()
+  const found = names.map((name) => c.vhost?.queues.get(name)?.deleted === false && exists(c, name))
   const w = new FrameWriter(KEY.metadata | 0x8000, 1, 128).u32(ctx.correlationId)
-  w.i32(1).u16(0).string(c.server.advertisedHost).u32(c.server.advertisedPort)
+  if (found.includes(true)) w.i32(1).u16(0).string(c.server.advertisedHost).u32(c.server.advertisedPort)
+  else w.i32(0)
   w.i32(names.length)
-  for (const name of names) {
-    let found = true
-    try {
-      streamOf(c, name)
-    } catch {
-      found = false
-    }
-    w.string(name).u16(found ? CODE.ok : CODE.streamDoesNotExist)
-    // leader reference 0, no replicas; a missing stream has no leader (0xffff as RabbitMQ sends)
-    w.u16(found ? 0 : 0xffff).i32(0)
-  }
+  names.forEach((name, i) => {
+    w.string(name).u16(found[i] ? CODE.ok : CODE.streamDoesNotExist)
+    w.u16(found[i] ? 0 : 0xffff).i32(0) // leader reference, no replicas
+  })
   c.send(w.frame())
+}
+
+function exists(c: StreamConnection, name: string): boolean {
+  const q = c.vhost?.queues.get(name)
+  return q !== undefined && streamAccess(q) !== undefined
 }
 
 /** Stream stats: first, last and committed chunk ids (first offsets of chunks), -1 when empty. */

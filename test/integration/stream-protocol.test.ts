@@ -210,7 +210,9 @@ test('stream protocol: an AMQP 0-9-1 publish is read by a stream client, and the
       assert.equal(m?.messageProperties?.contentType, 'application/json')
       assert.equal(m?.messageProperties?.creationTime?.getTime(), 1_700_000_000_000)
       assert.deepEqual(m?.applicationProperties, { tenant: 'acme', n: 42 })
+      // As RabbitMQ 3.10.8 maps them: routing key and delivery mode as annotations.
       assert.equal(m?.messageAnnotations?.['x-routing-key'], s)
+      assert.equal(m?.messageAnnotations?.['x-basic-delivery-mode'], 2)
       const pub = await c.declarePublisher({ stream: s })
       await pub.send(Buffer.from('from-stream'), {
         messageProperties: { messageId: 'stream-1', correlationId: 'corr' },
