@@ -21,6 +21,18 @@ export class FrameReader {
     return this.buf.length - this.at
   }
 
+  peekU8(): number {
+    const at = this.take(1)
+    this.at = at
+    return this.buf.readUInt8(at)
+  }
+
+  /** n bytes, a view. */
+  raw(n: number): Buffer {
+    const at = this.take(n)
+    return this.buf.subarray(at, at + n)
+  }
+
   u8(): number {
     return this.buf.readUInt8(this.take(1))
   }

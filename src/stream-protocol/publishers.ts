@@ -1,10 +1,11 @@
 // Publishing over the Stream protocol: declare publisher (with an optional publisher reference, which
 // turns on server-side deduplication by publishing id), publish, confirms once the stream's log has
 // fsynced the messages, publish errors, query publisher sequence, delete publisher.
+import { gunzipSync } from 'node:zlib'
 import { Message } from '../core/index.js'
 import { CODE, KEY } from './constants.js'
 import type { StreamConnection } from './connection.js'
-import { type FrameReader, MalformedFrameError } from './frame-reader.js'
+import { FrameReader, MalformedFrameError } from './frame-reader.js'
 import { FrameWriter, response } from './frame-writer.js'
 import type { Ctx } from './handlers.js'
 import { decodeAmqp10 } from './message-mapping.js'
@@ -57,8 +58,12 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   for (let i = 0; i < n; i++) {
     const publishingId = r.u64()
     if (ctx.version >= 2) r.optionalString() // filter value
-    const bytes = r.bytes()
-    const code = p ? publishOne(c, p, publishingId, bytes) : CODE.publisherDoesNotExist
+    const entries = readEntries(r, c.server.o.settings.maxMessageSize)
+    const code = !p
+      ? CODE.publisherDoesNotExist
+      : typeof entries === 'number'
+        ? entries
+        : publishOne(c, p, publishingId, entries)
     if (code === CODE.ok) taken.push(publishingId)
     else if (code === DUPLICATE) duplicates.push(publishingId)
     else errors.push([publishingId, code])
@@ -81,17 +86,45 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
 
 const DUPLICATE = -1
 
-function publishOne(c: StreamConnection, p: Publisher, publishingId: number, bytes: Buffer): number {
+/**
+ * The messages of one published entry: a simple entry (int32 size, then the message) or a sub-entry batch
+ * (a type byte with the top bit set and the compression in bits 4-6, a count, the uncompressed and the
+ * stored length, then simple entries, gzipped or not). Other compressions are refused (precondition
+ * failed): Warren stores messages decoded, not batches as they came.
+ */
+function readEntries(r: FrameReader, maxMessageSize: number): Buffer[] | number {
+  if ((r.peekU8() & 0x80) === 0) return [r.bytes()]
+  const type = r.u8()
+  const count = r.u16()
+  const uncompressed = r.u32()
+  const data = r.raw(r.u32())
+  const compression = (type & 0x70) >> 4
+  if (compression > 1 || uncompressed > count * maxMessageSize + count * 4) return CODE.preconditionFailed
+  let plain: Buffer
+  try {
+    plain = compression === 0 ? data : gunzipSync(data, { maxOutputLength: Math.max(1, uncompressed) })
+  } catch {
+    return CODE.preconditionFailed
+  }
+  const inner = new FrameReader(plain)
+  const out: Buffer[] = []
+  for (let i = 0; i < count; i++) out.push(inner.bytes())
+  return out
+}
+
+function publishOne(c: StreamConnection, p: Publisher, publishingId: number, entries: Buffer[]): number {
   const queue = p.stream.queue
   if (queue.deleted) return CODE.streamDoesNotExist
   const vhost = c.vhost?.name ?? ''
   const tracking = c.server.tracking
   if (p.reference !== undefined && publishingId <= tracking.sequence(vhost, p.stream.name, p.reference))
     return DUPLICATE
-  if (bytes.length > c.server.o.settings.maxMessageSize) return CODE.preconditionFailed
-  const m = decodeOrOpaque(bytes, p.stream.name)
+  if (entries.some((e) => e.length > c.server.o.settings.maxMessageSize)) return CODE.preconditionFailed
   const now = c.server.o.clock.now()
-  queue.enqueue(new Message(m.exchange, m.routingKey, m.properties, m.body, undefined, now))
+  for (const bytes of entries) {
+    const m = decodeOrOpaque(bytes, p.stream.name)
+    queue.enqueue(new Message(m.exchange, m.routingKey, m.properties, m.body, undefined, now))
+  }
   if (p.reference !== undefined) tracking.setSequence(vhost, p.stream.name, p.reference, publishingId)
   return CODE.ok
 }

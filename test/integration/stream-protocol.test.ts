@@ -5,6 +5,7 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import rabbit from 'rabbitmq-stream-js-client'
+import { CompressionType } from 'rabbitmq-stream-js-client/dist/compression.js'
 import amqp from 'amqplib'
 import { eventually, useBroker } from '../helpers/broker.js'
 import { RawStreamClient, str, u32 } from '../helpers/stream-raw.js'
@@ -131,6 +132,20 @@ test('stream protocol: message properties and application properties survive the
     assert.equal(m?.messageProperties?.contentType, 'text/plain')
     assert.equal(m?.messageProperties?.replyTo, 'r')
     assert.deepEqual(m?.applicationProperties, { colour: 'red', size: 7 })
+  })
+})
+
+test('stream protocol: sub-entry batches, plain and gzipped, are stored as their messages', async () => {
+  await withClient(async (c) => {
+    const s = unique('batch')
+    await c.createStream({ stream: s, arguments: {} })
+    const pub = await c.declarePublisher({ stream: s })
+    const batch = (tag: string): Array<{ content: Buffer }> =>
+      ['1', '2', '3'].map((n) => ({ content: Buffer.from(`${tag}${n}`) }))
+    await pub.sendSubEntries(batch('plain'))
+    await pub.sendSubEntries(batch('gz'), CompressionType.Gzip)
+    const got = await consumeBodies(c, s, rabbit.Offset.first(), 6)
+    assert.deepEqual(bodies(got), ['plain1', 'plain2', 'plain3', 'gz1', 'gz2', 'gz3'])
   })
 })
 
