@@ -163,7 +163,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       monitor.stop()
       await management.close()
       await server.close(reason)
-      await streamServer.close(reason)
+      await streamServer.close()
       broker.stop()
       await persistence?.close()
       await streams.close()

@@ -176,10 +176,6 @@ export class StreamConnection {
     this.closeWith(code, reason)
   }
 
-  closeWithReason(reason: string): void {
-    this.closeWith(CODE.ok, reason)
-  }
-
   private closeWith(code: number, reason: string): void {
     if (this.closed) return
     this.send(new FrameWriter(KEY.close).u32(this.newCorrelationId()).u16(code).string(reason).frame())
@@ -189,7 +185,10 @@ export class StreamConnection {
     setTimeout(() => this.socket.destroy(), CLOSE_WAIT_MS).unref()
   }
 
-  /** Ends the connection after what was sent (a refused login or vhost: the response said why). */
+  /**
+   * Ends the connection after what was sent: a refused login or vhost (the response said why), or the
+   * broker stopping (a Close there would crash rabbitmq-stream-js-client, which takes none from a server).
+   */
   drop(): void {
     this.closed = true
     this.pending = undefined

@@ -92,10 +92,11 @@ export class StreamServer {
     return watch
   }
 
-  async close(reason = 'broker shutdown'): Promise<void> {
+  /** Stops listening and ends every connection (clients see the socket close and reconnect). */
+  async close(): Promise<void> {
     const server = this.server
     this.server = undefined
-    for (const c of this.connections) c.closeWithReason(reason)
+    for (const c of this.connections) c.drop()
     if (server) await new Promise<void>((resolve) => server.close(() => resolve()))
   }
 }
