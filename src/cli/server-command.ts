@@ -167,10 +167,14 @@ async function run(settings: {
   const config = { ...settings.config }
   // A free AMQP port (0) asks for free ports for the listeners not named: several brokers on a machine.
   if (config.amqpPort === 0 && settings.sources.prometheusPort === 'default') config.prometheusPort = 0
+  // The Stream port is left out for that: 0 there means no Stream listener, and an absent one a free port.
+  const { streamPort, ...rest } = config
+  const freeStream = config.amqpPort === 0 && settings.sources.streamPort === 'default'
   try {
     const start = config.clusterEtcd !== undefined ? startClusterNode : startBroker
     broker = await start({
-      ...config,
+      ...rest,
+      ...(freeStream ? {} : { streamPort }),
       configSources: settings.sources,
       configFiles: settings.files,
       requestStop: () => stop('stop requested (warren ctl stop)'),

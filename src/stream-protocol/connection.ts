@@ -18,6 +18,11 @@ export type HandshakeStep =
 
 /** Largest frame accepted before tune settles frame max. */
 const HANDSHAKE_FRAME_MAX = 1_048_576
+/**
+ * Publish frames whose confirms are awaited (the log's fsync) before the connection stops reading: a
+ * publisher faster than the disk waits instead of filling memory.
+ */
+const MAX_UNCONFIRMED_FRAMES = 256
 /** How long a server-initiated close waits for the client's answer before cutting the socket. */
 const CLOSE_WAIT_MS = 1000
 
@@ -42,6 +47,7 @@ export class StreamConnection {
   private nextCorrelation = 1
   private closed = false
   private writable = true
+  private unconfirmedFrames = 0
   private heartbeatTimer: NodeJS.Timeout | undefined
   private receivedSinceTick = true
   private sentSinceTick = true
@@ -146,6 +152,15 @@ export class StreamConnection {
   private onDrain(): void {
     this.writable = true
     for (const s of this.subscriptions.values()) s.pump()
+  }
+
+  /** A publish frame was taken; `done` resolves when its confirms go out. Reading pauses above the limit. */
+  publishing(done: Promise<unknown>): void {
+    if (++this.unconfirmedFrames === MAX_UNCONFIRMED_FRAMES) this.socket.pause()
+    const settled = (): void => {
+      if (this.unconfirmedFrames-- === MAX_UNCONFIRMED_FRAMES && !this.closed) this.socket.resume()
+    }
+    done.then(settled, settled)
   }
 
   // ---- heartbeats ----

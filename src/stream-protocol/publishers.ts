@@ -71,16 +71,12 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   if (duplicates.length > 0) c.send(confirmFrame(publisherId, duplicates))
   if (errors.length > 0) c.send(errorFrame(publisherId, errors))
   if (taken.length > 0 && p) {
-    p.stream.access.log.flush().then(
+    const failed = taken.map((id): [number, number] => [id, CODE.internalError])
+    const flushed = p.stream.access.log.flush().then(
       () => c.send(confirmFrame(publisherId, taken)),
-      () =>
-        c.send(
-          errorFrame(
-            publisherId,
-            taken.map((id) => [id, CODE.internalError]),
-          ),
-        ),
+      () => c.send(errorFrame(publisherId, failed)),
     )
+    c.publishing(flushed)
   }
 }
 
