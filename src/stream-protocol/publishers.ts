@@ -39,7 +39,7 @@ export function onDeletePublisher(c: StreamConnection, r: FrameReader, ctx: Ctx)
 export function onQueryPublisherSequence(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const reference = r.string()
   const stream = streamOf(c, r.string())
-  const seq = c.server.tracking.sequence(c.vhost?.name ?? '', stream.name, reference)
+  const seq = c.server.tracking.sequence(stream.access.log, reference)
   c.send(response(KEY.queryPublisherSequence, ctx.correlationId, CODE.ok).u64(seq).frame())
 }
 
@@ -72,7 +72,7 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   if (errors.length > 0) c.send(errorFrame(publisherId, errors))
   if (taken.length > 0 && p) {
     const failed = taken.map((id): [number, number] => [id, CODE.internalError])
-    const flushed = p.stream.access.log.flush().then(
+    const flushed = durable(c, p, taken).then(
       () => c.send(confirmFrame(publisherId, taken)),
       () => c.send(errorFrame(publisherId, failed)),
     )
@@ -81,6 +81,24 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
 }
 
 const DUPLICATE = -1
+
+/**
+ * Resolves once the messages are fsynced and, for a named publisher, its sequence saved after them: a
+ * confirmed message is never written again by a resend, even after a crash.
+ */
+function durable(c: StreamConnection, p: Publisher, ids: readonly number[]): Promise<void> {
+  const log = p.stream.access.log
+  const reference = p.reference
+  return log.flush().then(() => {
+    if (reference === undefined) return undefined
+    c.server.tracking.setWritten(
+      log,
+      reference,
+      ids.reduce((a, b) => Math.max(a, b), 0),
+    )
+    return c.server.tracking.save(log)
+  })
+}
 
 /**
  * The messages of one published entry: a simple entry (int32 size, then the message) or a sub-entry batch
@@ -111,9 +129,8 @@ function readEntries(r: FrameReader, maxMessageSize: number): Buffer[] | number 
 function publishOne(c: StreamConnection, p: Publisher, publishingId: number, entries: Buffer[]): number {
   const queue = p.stream.queue
   if (queue.deleted) return CODE.streamDoesNotExist
-  const vhost = c.vhost?.name ?? ''
   const tracking = c.server.tracking
-  if (p.reference !== undefined && publishingId <= tracking.sequence(vhost, p.stream.name, p.reference))
+  if (p.reference !== undefined && publishingId <= tracking.sequence(p.stream.access.log, p.reference))
     return DUPLICATE
   if (entries.some((e) => e.length > c.server.o.settings.maxMessageSize)) return CODE.preconditionFailed
   const now = c.server.o.clock.now()
@@ -121,7 +138,7 @@ function publishOne(c: StreamConnection, p: Publisher, publishingId: number, ent
     const m = decodeOrOpaque(bytes, p.stream.name)
     queue.enqueue(new Message(m.exchange, m.routingKey, m.properties, m.body, undefined, now))
   }
-  if (p.reference !== undefined) tracking.setSequence(vhost, p.stream.name, p.reference, publishingId)
+  if (p.reference !== undefined) tracking.setSequence(p.stream.access.log, p.reference, publishingId)
   return CODE.ok
 }
 

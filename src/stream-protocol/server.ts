@@ -41,7 +41,7 @@ interface Watch {
 
 export class StreamServer {
   readonly connections = new Set<StreamConnection>()
-  readonly tracking = new StreamTracking()
+  readonly tracking: StreamTracking
   readonly sac = new SacGroups()
   private readonly watches = new WeakMap<StreamLog, Watch>()
   private server: Server | undefined
@@ -49,7 +49,9 @@ export class StreamServer {
   advertisedHost = 'localhost'
   advertisedPort = 5552
 
-  constructor(readonly o: StreamServerOptions) {}
+  constructor(readonly o: StreamServerOptions) {
+    this.tracking = new StreamTracking((err) => o.logger.error({ err }, 'saving stream tracking data failed'))
+  }
 
   async listen(port: number, host?: string): Promise<AddressInfo> {
     const server = createServer((socket) => this.accept(socket))

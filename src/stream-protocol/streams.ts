@@ -92,7 +92,6 @@ export function onDelete(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
 export function deleteStream(c: StreamConnection, name: string): void {
   streamOf(c, name)
   c.session?.deleteQueue(name, c.id, false, false)
-  c.server.tracking.forget(c.vhost?.name ?? '', name)
 }
 
 /**

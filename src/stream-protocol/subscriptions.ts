@@ -155,16 +155,14 @@ export function onStoreOffset(c: StreamConnection, r: FrameReader): void {
   const name = r.string()
   const offset = r.u64()
   c.session?.permit('read', 'queue', name)
-  streamOf(c, name)
-  c.server.tracking.storeOffset(c.vhost?.name ?? '', name, reference, offset)
+  c.server.tracking.storeOffset(streamOf(c, name).access.log, reference, offset)
 }
 
 export function onQueryOffset(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const reference = r.string()
   const name = r.string()
   c.session?.permit('read', 'queue', name)
-  streamOf(c, name)
-  const offset = c.server.tracking.queryOffset(c.vhost?.name ?? '', name, reference)
+  const offset = c.server.tracking.queryOffset(streamOf(c, name).access.log, reference)
   if (offset === undefined) {
     return c.send(response(KEY.queryOffset, ctx.correlationId, CODE.noOffset).u64(0).frame())
   }
