@@ -70,6 +70,10 @@ export class StreamConnection {
     return this.socket.remoteAddress
   }
 
+  get isOpen(): boolean {
+    return !this.closed
+  }
+
   get isWritable(): boolean {
     return this.writable && !this.closed
   }

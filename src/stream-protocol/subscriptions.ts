@@ -8,10 +8,12 @@ import { type FrameReader, MalformedFrameError } from './frame-reader.js'
 import { FrameWriter, response } from './frame-writer.js'
 import type { Ctx } from './handlers.js'
 import { deliverFrames } from './osiris-chunk.js'
-import { SacGroups } from './single-active.js'
+import { type GroupMember, SacGroups } from './single-active.js'
+import { partitionIndex } from './super-streams.js'
 import { type StreamRef, streamOf, watchDeletion } from './streams.js'
 
-export class Subscription {
+export class Subscription implements GroupMember {
+  active = false
   private reader: StreamReader | undefined
   private busy = false
   private closed = false
@@ -25,6 +27,7 @@ export class Subscription {
     readonly start: StreamStart,
     /** The single-active-consumer group, when the subscription is in one. */
     readonly groupKey: string | undefined,
+    readonly partitionIndex: number,
   ) {}
 
   /** Starts reading from `start` (resolved by the log); deliveries follow commits and credit. */
@@ -34,7 +37,7 @@ export class Subscription {
     log.resolveStart(start).then(
       (offset) => {
         this.busy = false
-        if (this.closed) return
+        if (this.closed || this.steppedDown) return
         this.reader = log.openReader(offset)
         this.c.server.watch(this.stream.access).onCommit.add(this.wake)
         this.pump()
@@ -51,7 +54,8 @@ export class Subscription {
     reader.read().then(
       (chunk) => {
         this.busy = false
-        if (this.closed || !chunk) return
+        // Closed, or stepped down (single active consumer) while reading: the chunk is not for the client.
+        if (this.closed || !chunk || this.reader !== reader) return
         const frames = deliverFrames(this.id, chunk, this.c.frameMax)
         for (const f of frames) this.c.send(f)
         this.credit = Math.max(0, this.credit - frames.length)
@@ -67,13 +71,33 @@ export class Subscription {
     this.c.fail(CODE.internalError, `reading stream '${this.stream.name}' failed`)
   }
 
+  /** In a single-active-consumer group and not (any longer) its active member. */
+  private get steppedDown(): boolean {
+    return this.groupKey !== undefined && !this.active
+  }
+
+  private stopReading(): void {
+    this.reader?.close()
+    this.reader = undefined
+    this.c.server.watch(this.stream.access).onCommit.delete(this.wake)
+  }
+
   close(): void {
     if (this.closed) return
     this.closed = true
-    this.reader?.close()
-    this.c.server.watch(this.stream.access).onCommit.delete(this.wake)
-    const next = this.c.server.sac.leave(this)
-    if (next instanceof Subscription) next.activate()
+    this.stopReading()
+    this.c.server.sac.leave(this)
+  }
+
+  deactivate(done: () => void): void {
+    this.stopReading()
+    const correlationId = this.c.newCorrelationId()
+    this.c.consumerUpdates.set(correlationId, () => done())
+    this.c.send(new FrameWriter(KEY.consumerUpdate).u32(correlationId).u8(this.id).u8(0).frame())
+    if (this.closed || !this.c.isOpen) {
+      this.c.consumerUpdates.delete(correlationId)
+      done()
+    }
   }
 
   /** Becomes the active consumer of its group: asks the client where to start (consumer update). */
@@ -81,7 +105,7 @@ export class Subscription {
     const c = this.c
     const correlationId = c.newCorrelationId()
     c.consumerUpdates.set(correlationId, (r) => {
-      if (this.closed) return
+      if (this.closed || this.steppedDown) return
       let start = this.start
       try {
         if (r && r.u16() === CODE.ok) start = readOffsetSpec(r)
@@ -119,13 +143,14 @@ export function onSubscribe(c: StreamConnection, r: FrameReader, ctx: Ctx): void
   const reference = props.get('name')
   if (single && !reference) return c.respond(KEY.subscribe, ctx.correlationId, CODE.preconditionFailed)
   const groupKey = single ? SacGroups.key(c.vhost?.name ?? '', name, reference ?? '') : undefined
-  const sub = new Subscription(c, id, stream, credit, start, groupKey)
+  const superStream = props.get('super-stream')
+  const index = single && superStream !== undefined ? partitionIndex(c, superStream, name) : -1
+  const sub = new Subscription(c, id, stream, credit, start, groupKey, index)
   c.subscriptions.set(id, sub)
   watchDeletion(c, stream)
   c.respond(KEY.subscribe, ctx.correlationId, CODE.ok)
-  const active = c.server.sac.join(sub)
-  if (!single) sub.begin(start)
-  else if (active) sub.activate()
+  if (single) c.server.sac.join(sub)
+  else sub.begin(start)
 }
 
 export function onCredit(c: StreamConnection, r: FrameReader): void {

@@ -28,6 +28,13 @@ function orderOf(b: Binding): number {
   return v instanceof TypedValue ? Number(v.value) : typeof v === 'number' ? v : 0
 }
 
+/** A partition's place in its super stream (0 when the super stream or the binding is not found). */
+export function partitionIndex(c: StreamConnection, superStream: string, partition: string): number {
+  const ex = c.vhost?.exchanges.get(superStream)
+  const b = ex && partitionBindings(ex).find((x) => x.destination.name === partition)
+  return b ? orderOf(b) : 0
+}
+
 export function onCreateSuperStream(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const name = r.string()
   const partitions = r.strings()

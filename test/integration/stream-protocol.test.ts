@@ -310,6 +310,36 @@ test('stream protocol: single active consumer: one of a group reads; the next ta
   }
 })
 
+test('stream protocol: super stream consumers of one name share the partitions (partition index mod group size)', async () => {
+  const name = unique('shared')
+  await withClient((c) => c.createSuperStream({ streamName: name }, ['a', 'b']))
+  const one = await client()
+  const two = await client()
+  try {
+    const got1: string[] = []
+    const got2: string[] = []
+    const params = { superStream: name, offset: rabbit.Offset.first(), consumerRef: 'workers' }
+    await one.declareSuperStreamConsumer(params, (m) => {
+      got1.push(m.content.toString())
+    })
+    await two.declareSuperStreamConsumer(params, (m) => {
+      got2.push(m.content.toString())
+    })
+    await new Promise((r) => setTimeout(r, 300)) // the first steps down on partition b, the second takes it
+    await withClient(async (c) => {
+      await publishConfirmed(c, `${name}-a`, ['a1', 'a2'])
+      await publishConfirmed(c, `${name}-b`, ['b1', 'b2'])
+    })
+    await eventually(() => got1.length + got2.length === 4, 5000)
+    await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(got1, ['a1', 'a2'])
+    assert.deepEqual(got2, ['b1', 'b2'])
+  } finally {
+    await one.close()
+    await two.close()
+  }
+})
+
 test('stream protocol: stream stats, metadata of a missing stream, create of an existing one', async () => {
   await withClient(async (c) => {
     const s = unique('stats')
