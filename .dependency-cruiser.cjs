@@ -50,6 +50,13 @@ module.exports = {
       to: { path: '^src/(amqp|protocol)/' },
     },
     {
+      name: 'stream-protocol-is-a-front-end',
+      severity: 'error',
+      comment: 'The Stream protocol front end talks to the core (and auth, shared), never to the AMQP layer.',
+      from: { path: '^src/stream-protocol/' },
+      to: { path: '^src/', pathNot: '^src/(stream-protocol|core|auth|shared)/' },
+    },
+    {
       name: 'only-boot-picks-implementations',
       severity: 'error',
       comment: 'Stores are picked and wired by boot/ alone.',

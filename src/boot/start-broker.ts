@@ -34,6 +34,8 @@ import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
 import { openStreamStorage } from './stream-store.js'
+import { createStreamServer, listenStream } from './stream-listener.js'
+import type { StreamServer } from '../stream-protocol/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
   /** Defaults to a pino logger at `logLevel` (tests usually pass logLevel 'silent'). */
@@ -64,7 +66,8 @@ export interface RunningBroker {
   /** http://host:port/ of the management HTTP API. */
   readonly httpUrl: string
   readonly httpPort: number
-  /** Port of the Prometheus listener (/metrics). */
+  /** Port of the Stream protocol listener; undefined when it is off. */
+  readonly streamPort: number | undefined
   /** Port of the Prometheus listener; undefined when the default port was taken by something else. */
   readonly prometheusPort: number | undefined
   readonly host: string
@@ -151,6 +154,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     },
   })
   const mqtt = createMqtt(config, { broker, authz, users, logger, clock, persistence, nodeName, stored })
+  const streamServer = createStreamServer(config, { broker, authz, users, logger, clock, nodeName })
   const sources = configSources ?? embeddedSources(given)
   const management = createManagement({
     authz,
@@ -183,6 +187,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       await management.close()
       await mqtt.close()
       await server.close(reason)
+      await streamServer.close()
       broker.stop()
       await persistence?.close()
       await streams.close()
@@ -191,7 +196,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   try {
     if (config.loadDefinitions !== undefined)
       await loadDefinitionsFile(config.loadDefinitions, management, logger)
-    bound = await openListeners(server, mqtt, management, config, opts)
+    bound = await openListeners(server, mqtt, streamServer, management, config, opts)
   } catch (err) {
     await stopAll().catch(() => undefined)
     throw err
@@ -206,6 +211,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     httpUrl: `http://${host}:${bound.http.port}/`,
     httpPort: bound.http.port,
     prometheusPort: bound.prometheus?.port,
+    streamPort: bound.stream?.port,
     host,
     broker,
     users,
@@ -236,12 +242,15 @@ interface Bound {
   /** Undefined when the default port was taken (see listenPrometheus). */
   prometheus: AddressInfo | undefined
   mqtt: MqttBound
+  /** Undefined when the Stream listener is off (port 0, or the default port taken). */
+  stream: AddressInfo | undefined
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
 async function openListeners(
   server: AmqpServer,
   mqtt: MqttServer,
+  streamServer: StreamServer,
   management: Management,
   config: WarrenConfig,
   opts: StartOptions,
@@ -264,7 +273,19 @@ async function openListeners(
   const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
     throw listenError('HTTP', err, httpHost, httpPort)
   })
-  return { amqp, amqps, http, prometheus: await listenPrometheus(management, config, opts), mqtt: mqttBound }
+  const named = opts.configSources
+    ? opts.configSources.streamPort !== 'default'
+    : opts.streamPort !== undefined
+  const stream = await listenStream(streamServer, config, opts, named, streamServer.o.logger)
+  if (stream) management.addListener({ protocol: 'stream', host: stream.address, port: stream.port })
+  return {
+    amqp,
+    amqps,
+    http,
+    stream,
+    prometheus: await listenPrometheus(management, config, opts),
+    mqtt: mqttBound,
+  }
 }
 
 /**
@@ -310,6 +331,7 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
       `MQTT port ${config.mqttPort} is in use (another broker?): MQTT is off; set mqtt.listeners.tcp.default (--mqtt-port) to give this broker its own`,
     )
   if (b.mqtt.tls) started('MQTT over TLS', b.mqtt.tls)
+  if (b.stream) started('Stream protocol', b.stream)
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)
   else

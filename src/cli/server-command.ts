@@ -58,6 +58,12 @@ export function serverCommand(): Command {
         `Prometheus /metrics port (default ${DEFAULTS.prometheusPort})`,
       ).argParser(asPort('--prometheus-port')),
     )
+    .addOption(
+      new Option(
+        '--stream-port <port>',
+        `Stream protocol port, 0 for none (default ${DEFAULTS.streamPort})`,
+      ).argParser(asPort('--stream-port')),
+    )
     .option('--data-dir <dir>', `data directory (default ${DEFAULTS.dataDir})`)
     .option('--bind <addr>', 'address to listen on (default: all interfaces)')
     .addOption(
@@ -173,10 +179,14 @@ async function run(settings: {
   const config = { ...settings.config }
   // A free AMQP port (0) asks for free ports for the listeners not named: several brokers on a machine.
   if (config.amqpPort === 0 && settings.sources.prometheusPort === 'default') config.prometheusPort = 0
+  // The Stream port is left out for that: 0 there means no Stream listener, and an absent one a free port.
+  const { streamPort, ...rest } = config
+  const freeStream = config.amqpPort === 0 && settings.sources.streamPort === 'default'
   try {
     const start = config.clusterEtcd !== undefined ? startClusterNode : startBroker
     broker = await start({
-      ...config,
+      ...rest,
+      ...(freeStream ? {} : { streamPort }),
       configSources: settings.sources,
       configFiles: settings.files,
       requestStop: () => stop('stop requested (warren ctl stop)'),

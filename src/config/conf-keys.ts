@@ -35,6 +35,10 @@ const EXACT: Readonly<Record<string, Apply>> = {
   'management.tcp.ip': (v, _k, o) => void (o.httpBind = v),
   'prometheus.tcp.port': (v, _k, o) => void (o.prometheusPort = confPort(v)),
   'prometheus.tcp.ip': (v, _k, o) => void (o.prometheusBind = v),
+  'stream.listeners.tcp.1': (v, _k, o) => void (o.streamPort = confListener(v).port),
+  'stream.listeners.tcp.default': (v, _k, o) => void (o.streamPort = confListener(v).port),
+  'stream.advertised_host': (v, _k, o) => void (o.streamAdvertisedHost = v),
+  'stream.advertised_port': (v, _k, o) => void (o.streamAdvertisedPort = confPort(v)),
   default_user: (v, _k, o) => void (o.defaultUser = v),
   default_pass: (v, _k, o) => void (o.defaultPass = v),
   default_vhost: (v, _k, o) => void (o.defaultVhost = v),
@@ -147,7 +151,8 @@ const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
     'Warren has one MQTT listener and one MQTT TLS listener: use mqtt.listeners.tcp.default and mqtt.listeners.ssl.default',
   ],
   [/^mqtt\./, 'that MQTT setting is not available in Warren yet'],
-  [/^stomp\.|^web_mqtt\.|^web_stomp\.|^stream\./, 'that protocol is not available in Warren yet'],
+  [/^stomp\.|^web_mqtt\.|^web_stomp\./, 'that protocol is not available in Warren yet'],
+  [/^stream\./, 'Warren takes stream.listeners.tcp.1, stream.advertised_host and stream.advertised_port'],
 ]
 
 /** Applies one `key = value` to `into`; throws ConfigError with the reason (without the file:line). */

@@ -12,6 +12,11 @@ export interface WarrenConfig {
   /** Port of the Prometheus listener (/metrics); RabbitMQ's rabbitmq_prometheus uses 15692. */
   prometheusPort: number
   prometheusBind: string | undefined
+  /** Port of the Stream protocol listener (RabbitMQ's rabbitmq_stream, 5552); 0: none. */
+  streamPort: number
+  /** Host and port Stream clients are told to connect to (stream.advertised_host/_port); default: bound. */
+  streamAdvertisedHost: string | undefined
+  streamAdvertisedPort: number | undefined
   dataDir: string
   logLevel: LogLevel
   /** 'text' (one readable line per entry) or 'json'; undefined: text on a terminal, JSON otherwise. */
@@ -79,6 +84,9 @@ export const DEFAULTS: WarrenConfig = {
   httpBind: undefined,
   prometheusPort: 15692,
   prometheusBind: undefined,
+  streamPort: 5552,
+  streamAdvertisedHost: undefined,
+  streamAdvertisedPort: undefined,
   dataDir: './data',
   logLevel: 'info',
   logFormat: undefined,

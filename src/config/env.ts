@@ -12,7 +12,9 @@ import {
 type Read = (value: string, name: string) => Partial<WarrenConfig>
 
 const port =
-  (field: 'amqpPort' | 'httpPort' | 'tlsPort' | 'prometheusPort' | 'clusterPort' | 'mqttPort'): Read =>
+  (
+    field: 'amqpPort' | 'httpPort' | 'tlsPort' | 'prometheusPort' | 'clusterPort' | 'mqttPort' | 'streamPort',
+  ): Read =>
   (v, n) => ({
     [field]: parsePort(v, n),
   })
@@ -47,6 +49,7 @@ const VARIABLES: ReadonlyArray<[string, Read]> = [
   ['WARREN_AMQP_PORT', port('amqpPort')],
   ['WARREN_HTTP_PORT', port('httpPort')],
   ['WARREN_PROMETHEUS_PORT', port('prometheusPort')],
+  ['WARREN_STREAM_PORT', port('streamPort')],
   ['WARREN_BIND', text('bind')],
   ['WARREN_DATA_DIR', text('dataDir')],
   ['WARREN_DEFAULT_USER', text('defaultUser')],

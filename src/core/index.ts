@@ -17,6 +17,8 @@ export {
   QueueTypes,
   StreamQueue,
   type StreamRead,
+  type StreamAccess,
+  streamAccess,
   streamQueueType,
   type Taken,
 } from './queue-types/index.js'

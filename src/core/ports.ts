@@ -212,6 +212,15 @@ export interface StreamRetention {
   readonly maxAgeMs: number | undefined
 }
 
+/**
+ * What the Stream protocol tracks on the server, kept with the stream it concerns (RabbitMQ writes it into
+ * the stream): offsets consumers stored by reference, and the last publishing id of named publishers.
+ */
+export interface StreamTrackingData {
+  readonly offsets: Readonly<Record<string, number>>
+  readonly sequences: Readonly<Record<string, number>>
+}
+
 /** Reads a stream log forwards, a chunk at a time. */
 export interface StreamReader {
   /** The offset of the next message it returns. */
@@ -248,6 +257,10 @@ export interface StreamLog {
   resolveStart(start: StreamStart): Promise<number>
   openReader(offset: number): StreamReader
   setRetention(r: StreamRetention): void
+  /** The tracking data last saved (read when the log was opened; empty when none). */
+  readonly tracking: StreamTrackingData
+  /** Replaces the saved tracking data; resolves once it is on disk (whole, old or new after a crash). */
+  saveTracking(t: StreamTrackingData): Promise<void>
   close(): Promise<void>
   /** Deletes everything the log stored. */
   destroy(): Promise<void>

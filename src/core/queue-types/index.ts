@@ -26,4 +26,10 @@ export function defaultQueueTypes(): QueueTypes {
   types.register(quorumQueueType)
   return types
 }
-export { StreamQueue, type StreamRead, streamQueueType } from './stream/index.js'
+export {
+  type StreamAccess,
+  streamAccess,
+  StreamQueue,
+  type StreamRead,
+  streamQueueType,
+} from './stream/index.js'

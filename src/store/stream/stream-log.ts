@@ -12,6 +12,7 @@ import type {
   StreamReader,
   StreamRetention,
   StreamStart,
+  StreamTrackingData,
 } from '../../core/ports.js'
 import { syncDir } from '../fs-util.js'
 import { encodeChunk, encodeIndexEntry, INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
@@ -19,6 +20,7 @@ import { datasync, writeAt } from './file-io.js'
 import { chunkHolding, firstChunkSince } from './index-search.js'
 import { emptySegment, recoverSegments, type Segment } from './segments.js'
 import { FileStreamReader } from './stream-reader.js'
+import { readTracking, writeTracking } from './tracking-file.js'
 
 /** A write round splits its messages into chunks of about this size. */
 const MAX_CHUNK_BYTES = 1024 * 1024
@@ -55,6 +57,8 @@ export class FileStreamLog implements StreamLog {
   private retention: StreamRetention
   private readonly encoder = new RecordEncoder()
   private readonly now: () => number
+  tracking: StreamTrackingData
+  private trackingWrites: Promise<void> = Promise.resolve()
 
   constructor(
     readonly dir: string,
@@ -73,6 +77,14 @@ export class FileStreamLog implements StreamLog {
     this.dataFd = openSync(`${active.base}.segment`, 'r+')
     this.indexFd = openSync(`${active.base}.index`, 'r+')
     this.applyRetention()
+    this.tracking = readTracking(dir)
+  }
+
+  /** Saves in call order (each write replaces the file); a deleted log saves nothing. */
+  saveTracking(t: StreamTrackingData): Promise<void> {
+    this.tracking = t
+    const write = (): Promise<void> => (this.closed ? Promise.resolve() : writeTracking(this.dir, t))
+    return (this.trackingWrites = this.trackingWrites.then(write, write))
   }
 
   private get active(): Segment {
@@ -255,6 +267,7 @@ export class FileStreamLog implements StreamLog {
     await this.flush().catch(() => undefined)
     this.closed = true
     await this.writing
+    await this.trackingWrites.catch(() => undefined)
     closeSync(this.dataFd)
     closeSync(this.indexFd)
   }

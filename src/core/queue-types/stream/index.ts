@@ -1,9 +1,10 @@
 // The stream queue type: RabbitMQ's x-queue-type stream (see stream-queue.ts), on the StreamStore boot
 // gives it.
-import type { StreamStore } from '../../ports.js'
+import type { StreamLog, StreamStore } from '../../ports.js'
 import type { QueueType } from '../queue-type.js'
 import { checkStreamEquivalence, validateStreamArgs, validateStreamProperties } from './stream-args.js'
 import { StreamQueue } from './stream-queue.js'
+import type { Queue } from '../queue.js'
 
 export function streamQueueType(store: StreamStore): QueueType {
   return {
@@ -19,3 +20,15 @@ export function streamQueueType(store: StreamStore): QueueType {
   }
 }
 export { StreamQueue, type StreamRead } from './stream-queue.js'
+
+/** What a front end that speaks to streams directly needs of a stream queue. */
+export interface StreamAccess {
+  readonly log: StreamLog
+  /** Called once when the stream is deleted. */
+  onDeleted(listener: () => void): void
+}
+
+/** The log of a stream queue, or undefined for a queue of another type. */
+export function streamAccess(q: Queue): StreamAccess | undefined {
+  return q instanceof StreamQueue ? q : undefined
+}

@@ -49,7 +49,9 @@ export class StreamQueue implements Queue {
   routeMark = 0
   deleted = false
   readonly stats = new MessageStats()
-  private readonly log: StreamLog
+  /** The log itself, for front ends that read and write it directly (the Stream protocol). */
+  readonly log: StreamLog
+  private readonly deletedListeners: Array<() => void> = []
   private readonly cursors: StreamCursor[] = []
   /** What every confirm of a message routed here waits for: the log's next group commit. */
   private readonly ticket: DurabilityTicket
@@ -217,8 +219,14 @@ export class StreamQueue implements Queue {
   /** RabbitMQ 3.10 deletes a stream whatever if-unused and if-empty say. */
   checkDeletable(): void {}
 
+  /** Called once when the stream is deleted (a Stream-protocol front end tells its clients). */
+  onDeleted(listener: () => void): void {
+    this.deletedListeners.push(listener)
+  }
+
   destroy(): void {
     this.deleted = true
+    for (const l of this.deletedListeners.splice(0)) l()
     for (const c of this.cursors.splice(0)) {
       c.close()
       c.consumer.cancelledByQueue(this)

@@ -1,0 +1,95 @@
+// The Stream protocol's command keys and response codes (rabbitmq_stream's PROTOCOL.adoc). A response's
+// key is its request's key with the top bit set.
+
+export const KEY = {
+  declarePublisher: 0x0001,
+  publish: 0x0002,
+  publishConfirm: 0x0003,
+  publishError: 0x0004,
+  queryPublisherSequence: 0x0005,
+  deletePublisher: 0x0006,
+  subscribe: 0x0007,
+  deliver: 0x0008,
+  credit: 0x0009,
+  storeOffset: 0x000a,
+  queryOffset: 0x000b,
+  unsubscribe: 0x000c,
+  create: 0x000d,
+  delete: 0x000e,
+  metadata: 0x000f,
+  metadataUpdate: 0x0010,
+  peerProperties: 0x0011,
+  saslHandshake: 0x0012,
+  saslAuthenticate: 0x0013,
+  tune: 0x0014,
+  open: 0x0015,
+  close: 0x0016,
+  heartbeat: 0x0017,
+  route: 0x0018,
+  partitions: 0x0019,
+  consumerUpdate: 0x001a,
+  exchangeCommandVersions: 0x001b,
+  streamStats: 0x001c,
+  createSuperStream: 0x001d,
+  deleteSuperStream: 0x001e,
+} as const
+
+export const RESPONSE = 0x8000
+
+export const CODE = {
+  ok: 0x01,
+  streamDoesNotExist: 0x02,
+  subscriptionIdAlreadyExists: 0x03,
+  subscriptionIdDoesNotExist: 0x04,
+  streamAlreadyExists: 0x05,
+  streamNotAvailable: 0x06,
+  saslMechanismNotSupported: 0x07,
+  authenticationFailure: 0x08,
+  saslError: 0x09,
+  saslChallenge: 0x0a,
+  authenticationFailureLoopback: 0x0b,
+  virtualHostAccessFailure: 0x0c,
+  unknownFrame: 0x0d,
+  frameTooLarge: 0x0e,
+  internalError: 0x0f,
+  accessRefused: 0x10,
+  preconditionFailed: 0x11,
+  publisherDoesNotExist: 0x12,
+  noOffset: 0x13,
+} as const
+
+/** The command versions this server speaks (exchanged with clients through key 0x001b). */
+export const COMMAND_VERSIONS: ReadonlyArray<readonly [key: number, min: number, max: number]> = [
+  [KEY.declarePublisher, 1, 1],
+  // Version 2 carries a filter value per message; Warren accepts it and does not filter on it.
+  [KEY.publish, 1, 2],
+  [KEY.queryPublisherSequence, 1, 1],
+  [KEY.deletePublisher, 1, 1],
+  [KEY.subscribe, 1, 1],
+  [KEY.deliver, 1, 1],
+  [KEY.credit, 1, 1],
+  [KEY.storeOffset, 1, 1],
+  [KEY.queryOffset, 1, 1],
+  [KEY.unsubscribe, 1, 1],
+  [KEY.create, 1, 1],
+  [KEY.delete, 1, 1],
+  [KEY.metadata, 1, 1],
+  [KEY.metadataUpdate, 1, 1],
+  [KEY.peerProperties, 1, 1],
+  [KEY.saslHandshake, 1, 1],
+  [KEY.saslAuthenticate, 1, 1],
+  [KEY.tune, 1, 1],
+  [KEY.open, 1, 1],
+  [KEY.close, 1, 1],
+  [KEY.heartbeat, 1, 1],
+  [KEY.route, 1, 1],
+  [KEY.partitions, 1, 1],
+  [KEY.consumerUpdate, 1, 1],
+  [KEY.exchangeCommandVersions, 1, 1],
+  [KEY.streamStats, 1, 1],
+  [KEY.createSuperStream, 1, 1],
+  [KEY.deleteSuperStream, 1, 1],
+]
+
+/** Offset specification types of subscribe and of a consumer update's answer. */
+export const OFFSET_TYPE = { first: 1, last: 2, next: 3, offset: 4, timestamp: 5 } as const

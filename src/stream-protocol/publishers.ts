@@ -1,0 +1,165 @@
+// Publishing over the Stream protocol: declare publisher (with an optional publisher reference, which
+// turns on server-side deduplication by publishing id), publish, confirms once the stream's log has
+// fsynced the messages, publish errors, query publisher sequence, delete publisher.
+import { gunzipSync } from 'node:zlib'
+import { Message } from '../core/index.js'
+import { CODE, KEY } from './constants.js'
+import type { StreamConnection } from './connection.js'
+import { FrameReader, MalformedFrameError } from './frame-reader.js'
+import { FrameWriter, response } from './frame-writer.js'
+import type { Ctx } from './handlers.js'
+import { decodeAmqp10 } from './message-mapping.js'
+import { type StreamRef, streamOf, watchDeletion } from './streams.js'
+
+export interface Publisher {
+  readonly id: number
+  readonly stream: StreamRef
+  /** The publisher reference: set, publishing ids at or below the last one taken are duplicates. */
+  readonly reference: string | undefined
+}
+
+export function onDeclarePublisher(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
+  const id = r.u8()
+  const reference = r.optionalString()
+  const name = r.string()
+  if (c.publishers.has(id)) return c.respond(KEY.declarePublisher, ctx.correlationId, CODE.preconditionFailed)
+  c.session?.permit('write', 'queue', name)
+  const stream = streamOf(c, name)
+  watchDeletion(c, stream)
+  c.publishers.set(id, { id, stream, reference: reference === '' ? undefined : reference })
+  c.respond(KEY.declarePublisher, ctx.correlationId, CODE.ok)
+}
+
+export function onDeletePublisher(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
+  const id = r.u8()
+  const code = c.publishers.delete(id) ? CODE.ok : CODE.publisherDoesNotExist
+  c.respond(KEY.deletePublisher, ctx.correlationId, code)
+}
+
+export function onQueryPublisherSequence(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
+  const reference = r.string()
+  const stream = streamOf(c, r.string())
+  const seq = c.server.tracking.sequence(stream.access.log, reference)
+  c.send(response(KEY.queryPublisherSequence, ctx.correlationId, CODE.ok).u64(seq).frame())
+}
+
+/**
+ * A publish frame: each message is appended to the stream unless it is a duplicate (a named publisher's
+ * id at or below the last taken, confirmed at once without being written again, as RabbitMQ does); the
+ * confirm of those appended follows the log's fsync. Errors go back per publishing id.
+ */
+export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
+  const publisherId = r.u8()
+  const n = r.count(12)
+  const p = c.publishers.get(publisherId)
+  const taken: number[] = []
+  const duplicates: number[] = []
+  const errors: Array<[number, number]> = []
+  for (let i = 0; i < n; i++) {
+    const publishingId = r.u64()
+    if (ctx.version >= 2) r.optionalString() // filter value
+    const entries = readEntries(r, c.server.o.settings.maxMessageSize)
+    const code = !p
+      ? CODE.publisherDoesNotExist
+      : typeof entries === 'number'
+        ? entries
+        : publishOne(c, p, publishingId, entries)
+    if (code === CODE.ok) taken.push(publishingId)
+    else if (code === DUPLICATE) duplicates.push(publishingId)
+    else errors.push([publishingId, code])
+  }
+  if (duplicates.length > 0) c.send(confirmFrame(publisherId, duplicates))
+  if (errors.length > 0) c.send(errorFrame(publisherId, errors))
+  if (taken.length > 0 && p) {
+    const failed = taken.map((id): [number, number] => [id, CODE.internalError])
+    const flushed = durable(c, p, taken).then(
+      () => c.send(confirmFrame(publisherId, taken)),
+      () => c.send(errorFrame(publisherId, failed)),
+    )
+    c.publishing(flushed)
+  }
+}
+
+const DUPLICATE = -1
+
+/**
+ * Resolves once the messages are fsynced and, for a named publisher, its sequence saved after them: a
+ * confirmed message is never written again by a resend, even after a crash.
+ */
+function durable(c: StreamConnection, p: Publisher, ids: readonly number[]): Promise<void> {
+  const log = p.stream.access.log
+  const reference = p.reference
+  return log.flush().then(() => {
+    if (reference === undefined) return undefined
+    c.server.tracking.setWritten(
+      log,
+      reference,
+      ids.reduce((a, b) => Math.max(a, b), 0),
+    )
+    return c.server.tracking.save(log)
+  })
+}
+
+/**
+ * The messages of one published entry: a simple entry (int32 size, then the message) or a sub-entry batch
+ * (a type byte with the top bit set and the compression in bits 4-6, a count, the uncompressed and the
+ * stored length, then simple entries, gzipped or not). Other compressions are refused (precondition
+ * failed): Warren stores messages decoded, not batches as they came.
+ */
+function readEntries(r: FrameReader, maxMessageSize: number): Buffer[] | number {
+  if ((r.peekU8() & 0x80) === 0) return [r.bytes()]
+  const type = r.u8()
+  const count = r.u16()
+  const uncompressed = r.u32()
+  const data = r.raw(r.u32())
+  const compression = (type & 0x70) >> 4
+  if (compression > 1 || uncompressed > count * maxMessageSize + count * 4) return CODE.preconditionFailed
+  let plain: Buffer
+  try {
+    plain = compression === 0 ? data : gunzipSync(data, { maxOutputLength: Math.max(1, uncompressed) })
+  } catch {
+    return CODE.preconditionFailed
+  }
+  const inner = new FrameReader(plain)
+  const out: Buffer[] = []
+  for (let i = 0; i < count; i++) out.push(inner.bytes())
+  return out
+}
+
+function publishOne(c: StreamConnection, p: Publisher, publishingId: number, entries: Buffer[]): number {
+  const queue = p.stream.queue
+  if (queue.deleted) return CODE.streamDoesNotExist
+  const tracking = c.server.tracking
+  if (p.reference !== undefined && publishingId <= tracking.sequence(p.stream.access.log, p.reference))
+    return DUPLICATE
+  if (entries.some((e) => e.length > c.server.o.settings.maxMessageSize)) return CODE.preconditionFailed
+  const now = c.server.o.clock.now()
+  for (const bytes of entries) {
+    const m = decodeOrOpaque(bytes, p.stream.name)
+    queue.enqueue(new Message(m.exchange, m.routingKey, m.properties, m.body, undefined, now))
+  }
+  if (p.reference !== undefined) tracking.setSequence(p.stream.access.log, p.reference, publishingId)
+  return CODE.ok
+}
+
+/** A message that is not AMQP 1.0 is kept as it came, as its body (RabbitMQ stores it unread). */
+function decodeOrOpaque(bytes: Buffer, stream: string): ReturnType<typeof decodeAmqp10> {
+  try {
+    return decodeAmqp10(bytes, stream)
+  } catch (err) {
+    if (!(err instanceof MalformedFrameError)) throw err
+    return { exchange: '', routingKey: stream, properties: {}, body: Buffer.from(bytes) }
+  }
+}
+
+function confirmFrame(publisherId: number, ids: readonly number[]): Buffer {
+  const w = new FrameWriter(KEY.publishConfirm, 1, 16 + ids.length * 8).u8(publisherId).i32(ids.length)
+  for (const id of ids) w.u64(id)
+  return w.frame()
+}
+
+function errorFrame(publisherId: number, errors: ReadonlyArray<readonly [number, number]>): Buffer {
+  const w = new FrameWriter(KEY.publishError, 1, 16 + errors.length * 10).u8(publisherId).i32(errors.length)
+  for (const [id, code] of errors) w.u64(id).u16(code)
+  return w.frame()
+}
