@@ -56,3 +56,14 @@ export {
   withoutLimit,
 } from './limits.js'
 export { Tracking } from './tracking.js'
+export {
+  declareSuperStream,
+  deleteSuperStream,
+  PARTITION_ORDER,
+  partitionBindings,
+  partitionOrder,
+  SUPER_STREAM_ARG,
+  superStreamExchange,
+  superStreamLayout,
+  type SuperStreamSpec,
+} from './super-streams.js'

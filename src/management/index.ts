@@ -11,6 +11,7 @@ import { registerBindingRoutes } from './routes/bindings.js'
 import { registerConnectionRoutes } from './routes/connections.js'
 import { registerDefinitionRoutes } from './routes/definitions.js'
 import { registerDelayedRoutes } from './routes/delayed.js'
+import { registerSuperStreamRoutes } from './routes/super-streams.js'
 import { registerExchangeRoutes } from './routes/exchanges.js'
 import { registerHealthRoutes } from './routes/health.js'
 import { registerLimitRoutes } from './routes/limits.js'
@@ -137,6 +138,7 @@ function buildApp(ctx: ManagementContext): FastifyInstance {
   registerConnectionRoutes(routes)
   registerExchangeRoutes(routes)
   registerDelayedRoutes(routes)
+  registerSuperStreamRoutes(routes)
   registerQueueRoutes(routes)
   registerBindingRoutes(routes)
   registerAccountRoutes(routes)

@@ -1,77 +1,57 @@
 // Super streams: a direct exchange (marked x-super-stream) with N partition streams bound to it by
 // routing key, each binding carrying its partition's place (x-stream-partition-order). Create and delete
 // them whole, route a key to its partitions, list the partitions in order.
-import { NotFoundError, TypedValue } from '../shared/index.js'
-import type { Binding, Exchange } from '../core/index.js'
+import { NotFoundError } from '../shared/index.js'
+import {
+  declareSuperStream,
+  deleteSuperStream,
+  type Exchange,
+  partitionBindings,
+  partitionOrder,
+  superStreamExchange,
+} from '../core/index.js'
 import { CODE, KEY } from './constants.js'
 import type { StreamConnection } from './connection.js'
 import type { FrameReader } from './frame-reader.js'
 import { response } from './frame-writer.js'
 import type { Ctx } from './handlers.js'
-import { createStream, deleteStream, streamArgs } from './streams.js'
-
-const ORDER = 'x-stream-partition-order'
+import { streamArgs } from './streams.js'
 
 function superStream(c: StreamConnection, name: string): Exchange {
-  const ex = c.vhost?.exchanges.get(name)
-  if (!ex) throw new NotFoundError(`super stream '${name}' does not exist`)
-  return ex
-}
-
-/** The partition bindings of a super stream, in partition order. */
-function partitionBindings(ex: Exchange): Binding[] {
-  return ex.bindings.filter((b) => b.destination.kind === 'queue').sort((a, b) => orderOf(a) - orderOf(b))
-}
-
-function orderOf(b: Binding): number {
-  const v = b.args[ORDER]
-  return v instanceof TypedValue ? Number(v.value) : typeof v === 'number' ? v : 0
+  if (!c.vhost) throw new NotFoundError(`super stream '${name}' does not exist`)
+  return superStreamExchange(c.vhost, name)
 }
 
 /** A partition's place in its super stream (0 when the super stream or the binding is not found). */
 export function partitionIndex(c: StreamConnection, superStream: string, partition: string): number {
   const ex = c.vhost?.exchanges.get(superStream)
   const b = ex && partitionBindings(ex).find((x) => x.destination.name === partition)
-  return b ? orderOf(b) : 0
+  return b ? partitionOrder(b) : 0
 }
 
 export function onCreateSuperStream(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const name = r.string()
   const partitions = r.strings()
-  const keys = r.strings()
+  const bindingKeys = r.strings()
   const args = streamArgs(r.map())
   const session = c.session
   const vhost = c.vhost
   if (!session || !vhost) return
-  if (partitions.length === 0 || partitions.length !== keys.length) {
+  if (partitions.length === 0 || partitions.length !== bindingKeys.length) {
     return c.respond(KEY.createSuperStream, ctx.correlationId, CODE.preconditionFailed)
   }
   if (vhost.exchanges.has(name) || partitions.some((p) => vhost.queues.has(p))) {
     return c.respond(KEY.createSuperStream, ctx.correlationId, CODE.streamAlreadyExists)
   }
-  session.declareExchange({
-    name,
-    type: 'direct',
-    passive: false,
-    durable: true,
-    autoDelete: false,
-    internal: false,
-    args: { 'x-super-stream': true },
-  })
-  partitions.forEach((p, i) => {
-    createStream(c, p, args)
-    session.bindQueue(p, name, keys[i] as string, { [ORDER]: i }, c.id)
-  })
+  declareSuperStream(session, vhost, { name, partitions, bindingKeys, args }, c.id)
   c.respond(KEY.createSuperStream, ctx.correlationId, CODE.ok)
 }
 
 export function onDeleteSuperStream(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const name = r.string()
-  const ex = superStream(c, name)
-  for (const b of partitionBindings(ex)) {
-    if (c.vhost?.queues.has(b.destination.name)) deleteStream(c, b.destination.name)
-  }
-  c.session?.deleteExchange(name, false)
+  const session = c.session
+  if (!session || !c.vhost) return
+  deleteSuperStream(session, c.vhost, name, c.id)
   c.respond(KEY.deleteSuperStream, ctx.correlationId, CODE.ok)
 }
 

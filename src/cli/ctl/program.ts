@@ -14,6 +14,7 @@ import { permissionCommands, topicPermissionCommands } from './commands/permissi
 import { policyCommands } from './commands/policies.js'
 import { queueCommands } from './commands/queues.js'
 import { delayedCommands } from './commands/delayed.js'
+import { superStreamCommands } from './commands/super-streams.js'
 import { statusCommands } from './commands/status.js'
 import { userCommands } from './commands/users.js'
 import { vhostCommands } from './commands/vhosts.js'
@@ -33,6 +34,7 @@ export const COMMANDS: readonly CtlCommand[] = [
   ...policyCommands,
   ...queueCommands,
   ...delayedCommands,
+  ...superStreamCommands,
   ...definitionCommands,
   ...statusCommands,
   ...nodeCommands,
