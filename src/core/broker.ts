@@ -3,7 +3,7 @@ import { type Clock, type Logger, NotFoundError } from '../shared/index.js'
 import type { DurabilityListener } from './ports.js'
 import { defaultExchangeTypes, type ExchangeTypes } from './exchange/index.js'
 import { defaultQueueTypes, type QueueTypes } from './queue-types/index.js'
-import { AuthAttempts, ChurnCounters } from './stats.js'
+import { AuthAttempts, ChurnCounters, type ProtocolCounters } from './stats.js'
 import { Tracking } from './tracking.js'
 import { VHost } from './vhost.js'
 
@@ -26,6 +26,8 @@ export class Broker {
   readonly memory: MemoryPressure = { paging: false }
   /** Connections, channels and queues opened, declared and closed since start (for Prometheus). */
   readonly churn = new ChurnCounters()
+  /** Counters of the front ends that register them (the Stream protocol's), for Prometheus. */
+  readonly protocolCounters: ProtocolCounters[] = []
   /** Open connections and channels, counted for the vhost and user limits. */
   readonly tracking = new Tracking(this.churn)
   /** Logins that succeeded and failed, by protocol (for Prometheus). */

@@ -23,7 +23,7 @@ export {
   type Taken,
 } from './queue-types/index.js'
 export { Message, type QueueEntry } from './message.js'
-export { AuthAttempts, ChurnCounters, MessageStats, VhostCounters } from './stats.js'
+export { AuthAttempts, ChurnCounters, MessageStats, ProtocolCounters, VhostCounters } from './stats.js'
 export type { Consumer, ConsumerOwner } from './consumer.js'
 export * from './exchange/index.js'
 export type * from './ports.js'

@@ -81,6 +81,38 @@ export class VhostCounters {
 }
 
 /**
+ * The message and error counters of a front end other than AMQP 0-9-1, reported as RabbitMQ reports its
+ * plugins' (rabbitmq_global_*{protocol="..."}, and rabbitmq_global_<protocol>_error_<name>_total). The
+ * front end registers one on the broker and counts into it per batch, never per message where it can.
+ */
+export class ProtocolCounters {
+  received = 0
+  /** Messages whose publishers expect a confirm. */
+  receivedConfirm = 0
+  confirmed = 0
+  routed = 0
+  delivered = 0
+  /** Commands answered with an error, by RabbitMQ's name of the error (every name shows, from 0). */
+  readonly errors = new Map<string, number>()
+  /** Publishers and consumers open now, asked of the front end when the metrics are read. */
+  gauges: () => { publishers: number; consumers: number } = () => ({ publishers: 0, consumers: 0 })
+
+  constructor(
+    /** The protocol label (RabbitMQ's: 'stream', 'mqtt', 'stomp'). */
+    readonly protocol: string,
+    /** The queue type its deliveries come from, as RabbitMQ labels it (rabbit_stream_queue). */
+    readonly queueType: string,
+    errorNames: readonly string[],
+  ) {
+    for (const name of errorNames) this.errors.set(name, 0)
+  }
+
+  error(name: string): void {
+    this.errors.set(name, (this.errors.get(name) ?? 0) + 1)
+  }
+}
+
+/**
  * Logins since start, by protocol (Prometheus' rabbitmq_auth_attempts_*): counted by each front end
  * where it checks credentials, once per connection or HTTP request, so never on a message path.
  */

@@ -2,6 +2,7 @@
 // first (peer properties, SASL, tune, open), dispatches frames through a table of handlers, maps domain
 // errors to response codes, sends heartbeats and closes. A frame that cannot be read closes this
 // connection only (a Close with the reason, then the socket), whatever else the broker serves.
+import { countError } from './metrics.js'
 import type { Socket } from 'node:net'
 import { BrokerError, type Logger } from '../shared/index.js'
 import type { Session, StreamAccess, VHost } from '../core/index.js'
@@ -146,6 +147,7 @@ export class StreamConnection {
   }
 
   respond(key: number, correlationId: number, code: number): void {
+    if (code !== CODE.ok) countError(this.server.counters, code)
     this.send(response(key, correlationId, code).frame())
   }
 

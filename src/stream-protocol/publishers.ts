@@ -1,6 +1,7 @@
 // Publishing over the Stream protocol: declare publisher (with an optional publisher reference, which
 // turns on server-side deduplication by publishing id), publish, confirms once the stream's log has
 // fsynced the messages, publish errors, query publisher sequence, delete publisher.
+import { countError } from './metrics.js'
 import { gunzipSync } from 'node:zlib'
 import { Message } from '../core/index.js'
 import { CODE, KEY } from './constants.js'
@@ -68,13 +69,20 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
     else if (code === DUPLICATE) duplicates.push(publishingId)
     else errors.push([publishingId, code])
   }
+  const counters = c.server.counters
+  counters.received += n
+  counters.receivedConfirm += n
+  counters.confirmed += duplicates.length
   if (duplicates.length > 0) c.send(confirmFrame(publisherId, duplicates))
-  if (errors.length > 0) c.send(errorFrame(publisherId, errors))
+  if (errors.length > 0) c.send(errorFrame(c, publisherId, errors))
   if (taken.length > 0 && p) {
     const failed = taken.map((id): [number, number] => [id, CODE.internalError])
     const flushed = durable(c, p, taken).then(
-      () => c.send(confirmFrame(publisherId, taken)),
-      () => c.send(errorFrame(publisherId, failed)),
+      () => {
+        counters.confirmed += taken.length
+        c.send(confirmFrame(publisherId, taken))
+      },
+      () => c.send(errorFrame(c, publisherId, failed)),
     )
     c.publishing(flushed)
   }
@@ -158,7 +166,12 @@ function confirmFrame(publisherId: number, ids: readonly number[]): Buffer {
   return w.frame()
 }
 
-function errorFrame(publisherId: number, errors: ReadonlyArray<readonly [number, number]>): Buffer {
+function errorFrame(
+  c: StreamConnection,
+  publisherId: number,
+  errors: ReadonlyArray<readonly [number, number]>,
+): Buffer {
+  for (const [, code] of errors) countError(c.server.counters, code)
   const w = new FrameWriter(KEY.publishError, 1, 16 + errors.length * 10).u8(publisherId).i32(errors.length)
   for (const [id, code] of errors) w.u64(id).u16(code)
   return w.frame()

@@ -1,6 +1,7 @@
 // The Stream protocol listener (RabbitMQ's rabbitmq_stream plugin, port 5552): accepts TCP connections
 // and keeps what is shared between them: tracking (offsets and publisher sequences), single active
 // consumer groups, and one watch per stream log (commits wake subscriptions, deletion tells clients).
+import { streamCounters } from './metrics.js'
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { hostname } from 'node:os'
 import type { Authorizer, Broker, StreamAccess, StreamLog } from '../core/index.js'
@@ -43,6 +44,8 @@ export class StreamServer {
   readonly connections = new Set<StreamConnection>()
   readonly tracking: StreamTracking
   readonly sac = new SacGroups()
+  /** What Prometheus reports of this front end (registered on the broker). */
+  readonly counters = streamCounters()
   private readonly watches = new WeakMap<StreamLog, Watch>()
   private server: Server | undefined
   private nextId = 1
@@ -51,6 +54,16 @@ export class StreamServer {
 
   constructor(readonly o: StreamServerOptions) {
     this.tracking = new StreamTracking((err) => o.logger.error({ err }, 'saving stream tracking data failed'))
+    this.counters.gauges = () => {
+      let publishers = 0
+      let consumers = 0
+      for (const c of this.connections) {
+        publishers += c.publishers.size
+        consumers += c.subscriptions.size
+      }
+      return { publishers, consumers }
+    }
+    o.broker.protocolCounters.push(this.counters)
   }
 
   async listen(port: number, host?: string): Promise<AddressInfo> {

@@ -1,6 +1,7 @@
 // Reading over the Stream protocol: subscribe with an offset specification and an initial credit, chunks
 // delivered while credit lasts (one credit per chunk), credit, unsubscribe, single active consumer with
 // consumer updates, and the offsets consumers store on the server.
+import { countError } from './metrics.js'
 import type { StreamReader, StreamStart } from '../core/index.js'
 import { CODE, KEY, OFFSET_TYPE } from './constants.js'
 import type { StreamConnection } from './connection.js'
@@ -60,6 +61,7 @@ export class Subscription implements GroupMember {
         for (const f of frames) this.c.send(f)
         this.credit = Math.max(0, this.credit - frames.length)
         this.stream.queue.stats.deliver += chunk.messages.length
+        this.c.server.counters.delivered += chunk.messages.length
         this.pump()
       },
       (err: unknown) => this.failed(err),
@@ -158,6 +160,7 @@ export function onCredit(c: StreamConnection, r: FrameReader): void {
   const credit = r.u16()
   const sub = c.subscriptions.get(id)
   if (!sub) {
+    countError(c.server.counters, CODE.subscriptionIdDoesNotExist)
     const w = new FrameWriter(KEY.credit | 0x8000).u16(CODE.subscriptionIdDoesNotExist).u8(id)
     return c.send(w.frame())
   }

@@ -1,7 +1,7 @@
 // What RabbitMQ's other collectors add to /metrics and /metrics/per-object: object totals, the global
 // message counters (rabbitmq_global_*, labelled with the protocol, queue type and dead-letter strategy as
 // RabbitMQ 3.10 labels them), resource alarms, and the build and identity info every endpoint carries.
-import { type Alarm, isQueue } from '../../core/index.js'
+import { type Alarm, isQueue, type ProtocolCounters } from '../../core/index.js'
 import { type ManagementContext, openConnections } from '../context.js'
 import { addInto, vhostSample } from '../format/stats.js'
 import type { Exposition, Labels, MetricKind } from './exposition.js'
@@ -168,9 +168,49 @@ export function emitGlobal(out: Exposition, ctx: ManagementContext): void {
   t['received_confirm'] = receivedConfirm
   // Routed: received and neither returned nor dropped as unroutable.
   t['routed'] = (t['publish'] ?? 0) - (t['return_unroutable'] ?? 0) - (t['drop_unroutable'] ?? 0)
-  for (const [name, kind, help, key, labels] of GLOBAL)
+  for (const [name, kind, help, key, labels] of GLOBAL) {
     out.metric(`rabbitmq_global_${name}`, kind, help, t[key] ?? 0, labels)
+    // The same counter of the other front ends that keep one, next to AMQP's (one name, contiguous).
+    for (const pc of ctx.broker.protocolCounters) {
+      const l =
+        labels === CLASSIC ? { protocol: pc.protocol, queue_type: pc.queueType } : { protocol: pc.protocol }
+      out.sample(`rabbitmq_global_${name}`, protocolValue(pc, key), l)
+    }
+  }
   emitDeadLettered(out, ctx)
+  for (const pc of ctx.broker.protocolCounters) emitProtocolErrors(out, pc)
+}
+
+/** A front end's value of one rabbitmq_global_* counter (those it has no such thing for are 0). */
+function protocolValue(pc: ProtocolCounters, key: string): number {
+  switch (key) {
+    case 'consumers':
+      return pc.gauges().consumers
+    case 'publishers':
+      return pc.gauges().publishers
+    case 'publish':
+      return pc.received
+    case 'received_confirm':
+      return pc.receivedConfirm
+    case 'confirm':
+      return pc.confirmed
+    case 'routed':
+      return pc.routed
+    case 'deliver_get':
+      return pc.delivered
+    default:
+      return 0
+  }
+}
+
+/** rabbitmq_global_<protocol>_error_<name>_total: commands answered with that error. */
+function emitProtocolErrors(out: Exposition, pc: ProtocolCounters): void {
+  for (const [name, count] of pc.errors) {
+    const help = `Total number of commands failed with ${name.replace(/_/g, ' ')}`
+    out.metric(`rabbitmq_global_${pc.protocol}_error_${name}_total`, 'counter', help, count, {
+      protocol: pc.protocol,
+    })
+  }
 }
 
 /** Dead letters by reason: routed to a dead-letter exchange (at_most_once) or dropped (disabled). */
