@@ -55,6 +55,8 @@ export interface StreamRunResult {
   confirmed: number
   publish_errors: number
   consumed: number
+  /** Chunks delivered (consumed / chunks: messages per chunk, which bounds what credit lets in flight). */
+  consumed_chunks: number
   rates: { published: number; confirmed: number; consumed: number }
   confirm_latency: LatencySummary | null
   /** Per consumer: from subscribe to its first chunk, ms (null: nothing arrived). */
@@ -163,6 +165,7 @@ async function measure(o: StreamRunOptions, run: Run): Promise<StreamRunResult> 
     confirmed,
     publish_errors: sum(publishers, (p) => p.errored),
     consumed,
+    consumed_chunks: sum(consumers, (c) => c.chunks),
     rates: {
       published: r1(published / elapsed),
       confirmed: r1(confirmed / elapsed),
