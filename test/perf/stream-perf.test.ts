@@ -4,6 +4,9 @@
 import assert from 'node:assert/strict'
 import { test } from 'node:test'
 import { runStream, type StreamRunOptions } from '../../src/perf/index.js'
+import { amqp10Body } from '../../src/perf/stream/publisher.js'
+import { parseStreamUri, redactStreamUri } from '../../src/perf/stream/uri.js'
+import { decodeAmqp10 } from '../../src/stream-protocol/index.js'
 import { useBroker } from '../helpers/broker.js'
 
 const target = useBroker()
@@ -63,4 +66,30 @@ test('perf stream: a wrong password fails the run with the response code', async
     runStream({ ...base, uri: `rabbitmq-stream://guest:nope@127.0.0.1:${target.broker.streamPort}/` }),
     /SASL authenticate failed with response code 0x08/,
   )
+})
+
+test('perf stream parts: the published body is one AMQP 1.0 data section of the given size', () => {
+  for (const size of [0, 16, 255, 256, 1024]) {
+    const m = decodeAmqp10(amqp10Body(size), 's')
+    assert.equal(m.body.length, size, `size ${size}`)
+  }
+})
+
+test('perf stream parts: rabbitmq-stream URIs, their defaults and their redaction', () => {
+  assert.deepEqual(parseStreamUri('rabbitmq-stream://u:p%40ss@h:5553/v%2f1'), {
+    host: 'h',
+    port: 5553,
+    user: 'u',
+    password: 'p@ss',
+    vhost: 'v/1',
+  })
+  assert.deepEqual(parseStreamUri('rabbitmq-stream://h'), {
+    host: 'h',
+    port: 5552,
+    user: 'guest',
+    password: 'guest',
+    vhost: '/',
+  })
+  assert.throws(() => parseStreamUri('amqp://h/'), /only rabbitmq-stream/)
+  assert.equal(redactStreamUri('rabbitmq-stream://u:secret@h:1/'), 'rabbitmq-stream://u:***@h:1/')
 })
