@@ -57,6 +57,13 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(stream-protocol|core|auth|shared)/' },
     },
     {
+      name: 'stream-protocol-reached-by-boot-and-perf-only',
+      severity: 'error',
+      comment: 'boot/ wires the Stream front end; perf is a client of its codec. Nothing else imports it.',
+      from: { path: '^src/', pathNot: '^src/(stream-protocol|boot|perf)/' },
+      to: { path: '^src/stream-protocol/' },
+    },
+    {
       name: 'only-boot-picks-implementations',
       severity: 'error',
       comment: 'Stores are picked and wired by boot/ alone.',

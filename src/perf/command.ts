@@ -6,6 +6,7 @@ import { runChurn } from './churn.js'
 import { runConnections } from './connections.js'
 import { churnLine, churnSummary, connectionsSummary, progressLine, throughputSummary } from './report.js'
 import type { FieldTable } from '../shared/index.js'
+import { streamCommand } from './stream/command.js'
 import { runThroughput, type ThroughputOptions } from './throughput.js'
 
 const DEFAULT_URI = 'amqp://guest:guest@127.0.0.1:5672/'
@@ -39,12 +40,13 @@ function common(cmd: Command): Command {
 export function perfCommand(): Command {
   return new Command('perf')
     .description(
-      'load-test an AMQP 0-9-1 broker (Warren, RabbitMQ, any): throughput, latency, churn, connections',
+      'load-test an AMQP 0-9-1 broker (Warren, RabbitMQ, any): throughput, latency, churn, connections; stream: the Stream protocol',
     )
     .addCommand(loadCommand('throughput'), { isDefault: true })
     .addCommand(loadCommand('latency'))
     .addCommand(churnCommand())
     .addCommand(connectionsCommand())
+    .addCommand(streamCommand())
 }
 
 interface LoadFlags extends CommonFlags {
