@@ -15,6 +15,7 @@ import {
 } from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
 import { MqttServer, RetainedStore } from '../mqtt/index.js'
+import { StompServer } from '../stomp/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { cronSchedules } from './cron-schedules.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
@@ -25,6 +26,7 @@ import {
   listenAmqps,
   listenError,
   listenMqtt,
+  listenStomp,
   type MqttBound,
 } from './listeners.js'
 import { openPersistence, type StoreWrappers } from './open-persistence.js'
@@ -74,6 +76,9 @@ export interface RunningBroker {
   /** Port of the MQTT over TLS listener, when mqttTlsPort was given. */
   readonly mqttsPort: number | undefined
   readonly mqtt: MqttServer
+  /** Port of the STOMP listener; undefined when STOMP is off (stompPort 0) or its default port was taken. */
+  readonly stompPort: number | undefined
+  readonly stomp: StompServer
   /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
   readonly persistence: Persistence | undefined
   readonly monitor: ResourceMonitor
@@ -143,6 +148,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     },
   })
   const mqtt = createMqtt(config, { broker, authz, users, logger, clock, persistence, nodeName, stored })
+  const stomp = createStomp(config, { broker, authz, users, logger, clock, persistence, nodeName, stored })
   const sources = configSources ?? embeddedSources(given)
   const management = createManagement({
     authz,
@@ -152,6 +158,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       *[Symbol.iterator]() {
         yield* server.connections
         yield* mqtt.connections
+        yield* stomp.connections
       },
     },
     nodeName,
@@ -174,6 +181,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       monitor.stop()
       await management.close()
       await mqtt.close()
+      await stomp.close()
       await server.close(reason)
       broker.stop()
       await persistence?.close()
@@ -182,7 +190,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   try {
     if (config.loadDefinitions !== undefined)
       await loadDefinitionsFile(config.loadDefinitions, management, logger)
-    bound = await openListeners(server, mqtt, management, config, opts)
+    bound = await openListeners(server, { mqtt, stomp }, management, config, opts)
   } catch (err) {
     await stopAll().catch(() => undefined)
     throw err
@@ -206,6 +214,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     mqttPort: bound.mqtt.tcp?.port,
     mqttsPort: bound.mqtt.tls?.port,
     mqtt,
+    stompPort: bound.stomp?.port,
+    stomp,
     persistence,
     monitor,
     close: async (reason?: string) => {
@@ -253,6 +263,28 @@ function createMqtt(config: WarrenConfig, p: MqttParts): MqttServer {
   })
 }
 
+/** The STOMP front end, with RabbitMQ's STOMP plugin settings. */
+function createStomp(config: WarrenConfig, p: MqttParts): StompServer {
+  return new StompServer({
+    broker: p.broker,
+    authz: p.authz,
+    users: p.users,
+    logger: p.logger,
+    clock: p.clock,
+    durability: p.persistence,
+    nodeName: p.nodeName,
+    settings: {
+      vhost: config.stompVhost,
+      allowAnonymous: config.stompAllowAnonymous,
+      defaultUser: config.defaultUser,
+      defaultPass: config.defaultPass,
+      loopbackUsers: config.loopbackUsers,
+      connectTimeout: 10,
+      server: `Warren/${WARREN_VERSION}`,
+    },
+  })
+}
+
 /** RabbitMQ's node names are name@host; Warren's default is warren@ and the host name. */
 export function defaultNodeName(): string {
   return `warren@${process.env['HOSTNAME'] ?? 'localhost'}`
@@ -265,12 +297,14 @@ interface Bound {
   /** Undefined when the default port was taken (see listenPrometheus). */
   prometheus: AddressInfo | undefined
   mqtt: MqttBound
+  /** Undefined when STOMP is off or its default port was taken. */
+  stomp: AddressInfo | undefined
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
 async function openListeners(
   server: AmqpServer,
-  mqtt: MqttServer,
+  { mqtt, stomp }: { mqtt: MqttServer; stomp: StompServer },
   management: Management,
   config: WarrenConfig,
   opts: StartOptions,
@@ -287,13 +321,26 @@ async function openListeners(
     management.addListener({ protocol: 'mqtt', host: mqttBound.tcp.address, port: mqttBound.tcp.port })
   if (mqttBound.tls)
     management.addListener({ protocol: 'mqtt/ssl', host: mqttBound.tls.address, port: mqttBound.tls.port })
+  const stompNamed = opts.configSources
+    ? opts.configSources.stompPort !== 'default'
+    : opts.stompPort !== undefined
+  const stompBound = await listenStomp(stomp, config, stompNamed, opts.amqpPort === 0)
+  if (stompBound)
+    management.addListener({ protocol: 'stomp', host: stompBound.address, port: stompBound.port })
   // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
   const httpPort = opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort)
   const httpHost = config.httpBind ?? config.bind
   const http = await management.listen(httpPort, httpHost).catch((err: unknown) => {
     throw listenError('HTTP', err, httpHost, httpPort)
   })
-  return { amqp, amqps, http, prometheus: await listenPrometheus(management, config, opts), mqtt: mqttBound }
+  return {
+    amqp,
+    amqps,
+    http,
+    prometheus: await listenPrometheus(management, config, opts),
+    mqtt: mqttBound,
+    stomp: stompBound,
+  }
 }
 
 /**
@@ -339,6 +386,11 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
       `MQTT port ${config.mqttPort} is in use (another broker?): MQTT is off; set mqtt.listeners.tcp.default (--mqtt-port) to give this broker its own`,
     )
   if (b.mqtt.tls) started('MQTT over TLS', b.mqtt.tls)
+  if (b.stomp) started('STOMP', b.stomp)
+  else if (config.stompPort !== 0)
+    logger.warn(
+      `STOMP port ${config.stompPort} is in use (another broker?): STOMP is off; set stomp.listeners.tcp.default (--stomp-port) to give this broker its own`,
+    )
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)
   else
