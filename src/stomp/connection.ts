@@ -302,6 +302,6 @@ function negotiate(accept: string | undefined): string {
 /** An ERROR frame's message header and body: RabbitMQ names broker errors by their AMQP code. */
 function describe(err: unknown): [string, string] {
   if (err instanceof StompError) return [err.title, err.details]
-  if (err instanceof BrokerError) return [err.code.toLowerCase(), err.toString()]
+  if (err instanceof BrokerError) return [err.code.toLowerCase(), err.replyText]
   return ['Internal error', err instanceof Error ? err.message : String(err)]
 }

@@ -74,7 +74,7 @@ export class FrameDecoder {
   private worthParsing(chunk: Buffer): boolean {
     const w = this.want
     if (w === 'nul')
-      return chunk.includes(NUL) || this.size > this.limits.maxBody + this.limits.maxHeaderBytes
+      return chunk.includes(NUL) || this.size > this.limits.maxBody
     if (w === 'line') return chunk.includes(LF) || this.size > this.limits.maxHeaderBytes
     return this.size >= w.bytes
   }

@@ -59,8 +59,8 @@ export class StompSession implements SubscriptionHost {
   /** Deliveries waiting for their ACK or NACK, in the order they were sent. */
   private readonly unackedByTag = new Map<number, Delivery>()
   private nextTag = 1
-  /** Open transactions: what each will do at its COMMIT, in order. */
-  private readonly transactions = new Map<string, Array<() => void>>()
+  /** Open transactions: what each does at its COMMIT, in order, and undoes at its ABORT. */
+  private readonly transactions = new Map<string, TxStep[]>()
   /** The private reply queues of /temp-queue/<name> reply-to headers, by that name. */
   private readonly tempQueues = new Map<string, string>()
 
@@ -123,7 +123,7 @@ export class StompSession implements SubscriptionHost {
     const msg = new Message(ex.name, key, props, f.body, undefined, this.ctx.clock.now())
     const tx = this.transaction(f)
     if (tx) {
-      tx.push(() => void this.session.publish(ex, msg, false, false))
+      tx.push({ commit: () => void this.session.publish(ex, msg, false, false) })
       return undefined
     }
     return this.session.publish(ex, msg, false, false)
@@ -177,7 +177,8 @@ export class StompSession implements SubscriptionHost {
     if (durable && header(f, 'id') === undefined)
       throw new StompError('Missing Header', "Header 'id' is required for durable subscriptions")
     const queue = this.queueFor(dest, destValue as string, id, durable)
-    this.consume(id, queue, ack as AckMode, prefetch, durable)
+    const durableTopic = durable && (dest.kind === 'topic' || dest.kind === 'exchange')
+    this.consume(id, queue, ack as AckMode, prefetch, durableTopic)
   }
 
   /** The queue a subscription consumes, declared and bound as RabbitMQ does for its destination kind. */
@@ -263,9 +264,10 @@ export class StompSession implements SubscriptionHost {
     const ack = f.command === 'ACK'
     const requeue = header(f, 'requeue') !== 'false'
     for (const d of taken) this.unackedByTag.delete(d.tag)
-    const apply = (): void => this.apply(taken, ack, requeue)
-    if (tx) tx.push(apply)
-    else apply()
+    const commit = (): void => this.apply(taken, ack, requeue)
+    if (!tx) return commit()
+    // An aborted ACK or NACK leaves its deliveries unacknowledged, to be settled again.
+    tx.push({ commit, abort: () => taken.forEach((d) => this.unackedByTag.set(d.tag, d)) })
   }
 
   private deliveriesOf(f: Frame, version: string): Delivery[] {
@@ -317,10 +319,13 @@ export class StompSession implements SubscriptionHost {
     const ops = this.transactions.get(tx)
     if (!ops) throw invalidTx(tx)
     this.transactions.delete(tx)
-    if (f.command === 'COMMIT') for (const op of ops) op()
+    for (const step of ops) {
+      if (f.command === 'COMMIT') step.commit()
+      else step.abort?.()
+    }
   }
 
-  private transaction(f: Frame): Array<() => void> | undefined {
+  private transaction(f: Frame): TxStep[] | undefined {
     const tx = header(f, 'transaction')
     if (tx === undefined) return undefined
     const ops = this.transactions.get(tx)
@@ -336,6 +341,12 @@ export class StompSession implements SubscriptionHost {
     this.transactions.clear()
     this.vhost.connectionClosed(this.connectionId)
   }
+}
+
+/** A SEND, ACK or NACK held by a transaction. */
+interface TxStep {
+  readonly commit: () => void
+  readonly abort?: () => void
 }
 
 function isDurable(h: Headers): boolean {
