@@ -73,8 +73,7 @@ export class FrameDecoder {
   /** Joining chunks is skipped while the new one cannot complete the frame (a large body's pieces). */
   private worthParsing(chunk: Buffer): boolean {
     const w = this.want
-    if (w === 'nul')
-      return chunk.includes(NUL) || this.size > this.limits.maxBody
+    if (w === 'nul') return chunk.includes(NUL) || this.size > this.limits.maxBody
     if (w === 'line') return chunk.includes(LF) || this.size > this.limits.maxHeaderBytes
     return this.size >= w.bytes
   }
