@@ -45,6 +45,8 @@ export class StompConnection {
   /** Receipts waiting for their messages' durability, chained so they go out in order. */
   private pendingReceipts: Promise<void> | undefined
   private untrack: (() => void) | undefined
+  /** Set while the connection is blocked by a resource alarm. */
+  private stopWaitingForAlarms: (() => void) | undefined
 
   constructor(
     readonly socket: Socket,
@@ -196,7 +198,25 @@ export class StompConnection {
     const result: PublishResult | undefined = s.send(f)
     this.receipt(f, result?.tickets ?? [])
     const congested = result?.congested
-    return congested ? new Promise<void>((resolve) => congested.whenDrained(resolve)) : undefined
+    const drained = congested && new Promise<void>((resolve) => congested.whenDrained(resolve))
+    const alarmsClear = this.ctx.broker.alarms.size > 0 ? this.untilAlarmsClear() : undefined
+    if (drained || alarmsClear) return Promise.all([drained, alarmsClear]).then(() => undefined)
+    return undefined
+  }
+
+  /** A resource alarm blocks a publishing connection until it clears, as RabbitMQ blocks AMQP publishers. */
+  private untilAlarmsClear(): Promise<void> {
+    this.heartbeats.paused = true
+    return new Promise((resolve) => {
+      const stop = this.ctx.broker.onAlarmsChanged((alarms) => {
+        if (alarms.size > 0 && this.state !== 'closed') return
+        stop()
+        this.stopWaitingForAlarms = undefined
+        this.heartbeats.paused = false
+        resolve()
+      })
+      this.stopWaitingForAlarms = stop
+    })
   }
 
   /**
@@ -279,6 +299,7 @@ export class StompConnection {
     const wasOpen = this.state === 'open'
     this.state = 'closed'
     this.heartbeats.stop()
+    this.stopWaitingForAlarms?.()
     this.session?.close()
     this.channels.clear()
     this.untrack?.()

@@ -5,6 +5,8 @@
 import type { Clock, TimerHandle } from '../shared/index.js'
 
 export class Heartbeats {
+  /** Set while the connection is not read (blocked by a resource alarm): silence then says nothing. */
+  paused = false
   private lastHeard: number
   private lastSent: number
   private readonly timers: TimerHandle[] = []
@@ -51,6 +53,7 @@ export class Heartbeats {
   private expectEvery(ms: number): void {
     const limit = ms * 2
     const check = (): void => {
+      if (this.paused) this.heard()
       const idle = this.clock.now() - this.lastHeard
       if (idle >= limit) this.expired(`no heart-beat from the client in ${limit} ms`)
       else this.after(limit - idle, check)
