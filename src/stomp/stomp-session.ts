@@ -14,11 +14,12 @@ import {
   Session,
   type VHost,
 } from '../core/index.js'
-import type { Logger } from '../shared/index.js'
+import type { FieldTable, Logger } from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { type Destination, parseDestination, publishTarget } from './destinations.js'
 import { type Frame, type Headers, header, StompError } from './frame.js'
 import { toAmqpProperties } from './message-headers.js'
+import { queueArguments } from './queue-arguments.js'
 import { type AckMode, Subscription, type SubscriptionHost } from './subscription.js'
 
 export interface SessionOptions {
@@ -114,7 +115,7 @@ export class StompSession implements SubscriptionHost {
   send(f: Frame): PublishResult | undefined {
     const dest = parseDestination(header(f, 'destination'), 'SEND')
     const { exchange, key } = publishTarget(dest)
-    if (dest.kind === 'queue') this.declareQueue(dest.name)
+    if (dest.kind === 'queue') this.declareQueue(dest.name, queueArguments(f.headers))
     const ex = this.session.exchangeForPublish(exchange, key)
     this.session.checkSize(f.body.length)
     const props = toAmqpProperties(f.headers)
@@ -130,8 +131,8 @@ export class StompSession implements SubscriptionHost {
   }
 
   /** RabbitMQ's /queue/<name>: a durable queue, declared by the first SEND or SUBSCRIBE that names it. */
-  private declareQueue(name: string): Queue {
-    const d = { name, passive: false, durable: true, exclusiveOwner: undefined, autoDelete: false, args: {} }
+  private declareQueue(name: string, args: FieldTable): Queue {
+    const d = { name, passive: false, durable: true, exclusiveOwner: undefined, autoDelete: false, args }
     return this.session.declareQueue(d, this.connectionId).queue
   }
 
@@ -176,24 +177,28 @@ export class StompSession implements SubscriptionHost {
     const durable = isDurable(f.headers)
     if (durable && header(f, 'id') === undefined)
       throw new StompError('Missing Header', "Header 'id' is required for durable subscriptions")
-    const queue = this.queueFor(dest, destValue as string, id, durable)
+    const queue = this.queueFor(dest, f, id, durable)
     const durableTopic = durable && (dest.kind === 'topic' || dest.kind === 'exchange')
     this.consume(id, queue, ack as AckMode, prefetch, durableTopic)
   }
 
   /** The queue a subscription consumes, declared and bound as RabbitMQ does for its destination kind. */
-  private queueFor(dest: Destination, destValue: string, id: string, durable: boolean): Queue {
+  private queueFor(dest: Destination, f: Frame, id: string, durable: boolean): Queue {
+    const destValue = header(f, 'destination') as string
     switch (dest.kind) {
       case 'queue':
-        this.declareQueue(dest.name)
+        this.declareQueue(dest.name, queueArguments(f.headers))
         return this.session.queueToConsume(dest.name, this.connectionId)
       case 'amq-queue':
         return this.session.queueToConsume(dest.name, this.connectionId)
       case 'topic':
       case 'exchange': {
         const { exchange, key } = publishTarget(dest)
-        const name = durable ? durableQueueName(destValue, id) : generateName('stomp-subscription-')
-        const d = { name, passive: false, durable, exclusiveOwner: undefined, autoDelete: !durable, args: {} }
+        // RabbitMQ's x-queue-name names a subscription's queue; otherwise it is named for the subscription.
+        const generated = durable ? durableQueueName(destValue, id) : generateName('stomp-subscription-')
+        const name = header(f, 'x-queue-name') ?? generated
+        const args = queueArguments(f.headers)
+        const d = { name, passive: false, durable, exclusiveOwner: undefined, autoDelete: !durable, args }
         this.session.declareQueue(d, this.connectionId)
         this.session.bindQueue(name, exchange, key, {}, this.connectionId)
         return this.session.queueToConsume(name, this.connectionId)

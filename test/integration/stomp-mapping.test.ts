@@ -168,6 +168,21 @@ describe('STOMP durable topic subscriptions and temp queues', () => {
   })
 })
 
+describe('STOMP queue arguments', () => {
+  test('x- headers of a SEND or SUBSCRIBE are the arguments of the queue it declares; x-queue-name names a topic queue', async () => {
+    const c = await connect()
+    c.subscribe('/topic/stomp.args', () => {}, { 'x-queue-name': 'stomp-named-sub', 'x-max-length': '5' })
+    await sendReceipted(c, '/queue/stomp-args', 'x', { 'x-message-ttl': '60000', 'x-queue-type': 'classic' })
+    const qs = b.broker.broker.vhosts.get('/')?.queues
+    await eventually(() => qs?.has('stomp-named-sub') === true)
+    const named = qs?.get('stomp-named-sub')
+    assert.deepEqual(named?.args, { 'x-max-length': 5 })
+    assert.equal(named?.durable, false)
+    assert.deepEqual(qs?.get('stomp-args')?.args, { 'x-message-ttl': 60000, 'x-queue-type': 'classic' })
+    await c.deactivate()
+  })
+})
+
 describe('STOMP in the management API', () => {
   test('connections are listed with their protocol and closed by DELETE', async () => {
     const c = await connect()
