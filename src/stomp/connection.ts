@@ -98,7 +98,9 @@ export class StompConnection {
       try {
         waiting = this.handle(f)
       } catch (err) {
-        return this.fail(err, f)
+        // After an error that is not fatal the next frames are read as usual.
+        this.fail(err, f)
+        continue
       }
       if (waiting) this.wait(waiting, f)
     }
@@ -108,15 +110,16 @@ export class StompConnection {
   private wait(p: Promise<void>, f: Frame): void {
     this.busy = true
     this.socket.pause()
-    p.then(
-      () => {
-        this.busy = false
-        if (this.state === 'closed') return
-        this.socket.resume()
-        this.pump()
-      },
-      (err: unknown) => this.fail(err, f),
-    )
+    const goOn = (): void => {
+      this.busy = false
+      if (this.state === 'closed') return
+      this.socket.resume()
+      this.pump()
+    }
+    p.then(goOn, (err: unknown) => {
+      this.fail(err, f)
+      goOn()
+    })
   }
 
   private handle(f: Frame): void | Promise<void> {
@@ -277,6 +280,7 @@ export class StompConnection {
     const receipt = f && header(f, 'receipt')
     if (receipt !== undefined) headers.push(['receipt-id', receipt])
     this.write('ERROR', headers, Buffer.from(details))
+    if (err instanceof StompError && !err.fatal && this.state === 'open') return
     this.close(`${title}: ${details}`)
   }
 

@@ -2,7 +2,7 @@
 // default exchange), /amq/queue/<name> (an existing queue, never declared), /topic/<key> (amq.topic),
 // /exchange/<name>[/<key>], /temp-queue/<name> (a private reply queue, in reply-to headers only) and
 // /reply-queue/<queue> (where a reply to a temp queue is sent). Names may carry %-escapes (%2F for "/").
-import { StompError } from './frame.js'
+import { frameError } from './frame.js'
 
 export type Destination =
   | { readonly kind: 'queue'; readonly name: string }
@@ -44,16 +44,16 @@ function decode(s: string): string {
 /** The destination of a header; RabbitMQ's "Invalid destination" error when it is none of the above. */
 export function parseDestination(value: string | undefined, command: string): Destination {
   if (value === undefined)
-    throw new StompError('Missing destination', `${command} frame has no destination header`)
+    throw frameError('Missing destination', `"${command}" must include a "destination" header\n`)
   for (const [prefix, parse] of PREFIXES) {
     if (!value.startsWith(prefix)) continue
     const d = parse(value.slice(prefix.length))
     if (d) return d
     break
   }
-  throw new StompError(
-    'Invalid destination',
-    `'${value}' is not a valid destination.\nValid destination types are: /exchange, /topic, /queue, /amq/queue, /temp-queue, /reply-queue/.`,
+  throw frameError(
+    'Unknown destination',
+    `'${value}' is not a valid destination.\nValid destination types are: /temp-queue, /exchange, /topic, /queue, /amq/queue, /reply-queue/.\n`,
   )
 }
 
@@ -69,9 +69,9 @@ export function publishTarget(d: Destination): { exchange: string; key: string }
     case 'exchange':
       return { exchange: d.exchange, key: d.key }
     case 'temp-queue':
-      throw new StompError(
+      throw frameError(
         'Invalid destination',
-        `'/temp-queue/${d.name}' is not a valid destination for 'SEND'`,
+        `'/temp-queue/${d.name}' is not a valid destination for 'SEND'\n`,
       )
   }
 }

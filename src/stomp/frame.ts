@@ -31,17 +31,24 @@ export function header(f: Frame, name: string): string | undefined {
 }
 
 /**
- * What goes wrong on a connection: sent as an ERROR frame (`message` header, `details` as the body) and
- * the connection closed, as RabbitMQ's STOMP plugin does for every error.
+ * What goes wrong on a connection: sent as an ERROR frame (`message` header, `details` as the body). A
+ * fatal one closes the connection; RabbitMQ's STOMP plugin keeps it open after a frame that only names
+ * something wrong (a destination, a subscription, a transaction, a missing header), as Warren does.
  */
 export class StompError extends Error {
   constructor(
     readonly title: string,
     readonly details: string,
+    readonly fatal = true,
   ) {
     super(`${title}: ${details}`)
     this.name = 'StompError'
   }
+}
+
+/** An error after which the connection goes on, as in RabbitMQ. */
+export function frameError(title: string, details: string): StompError {
+  return new StompError(title, details, false)
 }
 
 /** Input that is not STOMP (RabbitMQ's "Invalid frame" and friends). */

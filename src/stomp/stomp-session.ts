@@ -17,7 +17,7 @@ import {
 import type { FieldTable, Logger } from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { type Destination, parseDestination, publishTarget } from './destinations.js'
-import { type Frame, type Headers, header, StompError } from './frame.js'
+import { type Frame, frameError, type Headers, header, StompError } from './frame.js'
 import { toAmqpProperties } from './message-headers.js'
 import { queueArguments } from './queue-arguments.js'
 import { type AckMode, Subscription, type SubscriptionHost } from './subscription.js'
@@ -163,7 +163,7 @@ export class StompSession implements SubscriptionHost {
     if (this.subscriptions.has(id))
       throw new StompError(
         'Duplicated subscription identifier',
-        `A subscription identified by '${id}' already exists.`,
+        `A subscription identified by 'T_${id}' already exists.`,
       )
     const ack = header(f, 'ack') ?? 'auto'
     if (!ACK_MODES.has(ack))
@@ -176,7 +176,7 @@ export class StompSession implements SubscriptionHost {
       throw new StompError('Invalid header', `prefetch-count must be a number`)
     const durable = isDurable(f.headers)
     if (durable && header(f, 'id') === undefined)
-      throw new StompError('Missing Header', "Header 'id' is required for durable subscriptions")
+      throw frameError('Missing Header', "Header 'id' is required for durable subscriptions")
     const queue = this.queueFor(dest, f, id, durable)
     const durableTopic = durable && (dest.kind === 'topic' || dest.kind === 'exchange')
     this.consume(id, queue, ack as AckMode, prefetch, durableTopic)
@@ -204,10 +204,7 @@ export class StompSession implements SubscriptionHost {
         return this.session.queueToConsume(name, this.connectionId)
       }
       default:
-        throw new StompError(
-          'Invalid destination',
-          `'${destValue}' is not a valid destination for 'SUBSCRIBE'`,
-        )
+        throw frameError('Invalid destination', `'${destValue}' is not a valid destination for 'SUBSCRIBE'\n`)
     }
   }
 
@@ -222,7 +219,11 @@ export class StompSession implements SubscriptionHost {
   unsubscribe(f: Frame): void {
     const id = header(f, 'id') ?? header(f, 'destination')
     const sub = id === undefined ? undefined : this.subscriptions.get(id)
-    if (!sub) throw new StompError('Bad unsubscribe', `Subscription to '${id ?? ''}' not found`)
+    if (!sub)
+      throw frameError(
+        'No subscription found',
+        `UNSUBSCRIBE must refer to an existing subscription.\nSubscription to "id='${id ?? ''}'" not found.\n`,
+      )
     this.cancel(sub)
     if (sub.durable && isDurable(f.headers))
       this.session.deleteQueue(sub.queue.name, this.connectionId, false, false)
@@ -279,14 +280,11 @@ export class StompSession implements SubscriptionHost {
     const idHeader = version === '1.2' ? 'id' : 'message-id'
     const messageId = header(f, idHeader)
     if (messageId === undefined)
-      throw new StompError('Missing Header', `${f.command} must include a '${idHeader}' header`)
+      throw frameError('Missing header', `"${f.command}" must include the "${idHeader}" header\n`)
     const tag = Number(messageId.slice(messageId.lastIndexOf('@@') + 2))
     const d = this.unackedByTag.get(tag)
     if (!d || d.messageId !== messageId)
-      throw new StompError(
-        `Invalid message-id`,
-        `${f.command} of '${messageId}', which is not an unacknowledged delivery`,
-      )
+      throw frameError('Subscription not found', `Message with id "${messageId}" has no subscription`)
     if (d.sub.ack !== 'client') return [d]
     const earlier: Delivery[] = []
     for (const u of this.unackedByTag.values()) if (u.sub === d.sub && u.tag <= tag) earlier.push(u)
@@ -314,7 +312,7 @@ export class StompSession implements SubscriptionHost {
   begin(f: Frame): void {
     const tx = requiredTx(f)
     if (this.transactions.has(tx))
-      throw new StompError('Bad transaction', `Transaction "${tx}" is already started`)
+      throw frameError('Bad transaction', `Transaction "${tx}" is already started`)
     this.transactions.set(tx, [])
   }
 
@@ -368,9 +366,9 @@ function durableQueueName(destination: string, id: string): string {
 function requiredTx(f: Frame): string {
   const tx = header(f, 'transaction')
   if (tx === undefined)
-    throw new StompError('Missing transaction', `${f.command} must include a 'transaction' header`)
+    throw frameError('Missing transaction', `"${f.command}" must include a 'transaction' header\n`)
   return tx
 }
 
 const invalidTx = (tx: string): StompError =>
-  new StompError('Bad transaction', `Invalid transaction identifier: "${tx}"`)
+  frameError('Bad transaction', `Invalid transaction identifier: "${tx}"\n`)

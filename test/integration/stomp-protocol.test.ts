@@ -77,29 +77,62 @@ describe('STOMP heart-beats', () => {
 })
 
 describe('STOMP errors', () => {
-  test('an error names the frame with its receipt-id and closes the connection', async () => {
+  test('a frame naming something wrong gets an ERROR with its receipt-id, and the connection goes on (as RabbitMQ)', async () => {
     const c = await rawConnected(port())
     c.frame('SEND', { destination: '/nowhere/x', receipt: 'r-bad' }, 'x')
     const err = await c.next('ERROR')
-    assert.equal(err.headers['message'], 'Invalid destination')
+    assert.equal(err.headers['message'], 'Unknown destination')
     assert.equal(err.headers['receipt-id'], 'r-bad')
-    assert.match(err.body, /'\/nowhere\/x' is not a valid destination/)
-    await c.untilClosed()
+    assert.match(
+      err.body,
+      /^'\/nowhere\/x' is not a valid destination\.\nValid destination types are: \/temp-queue, /,
+    )
+    c.frame('COMMIT', { transaction: 'nope' })
+    const tx = await c.next('ERROR')
+    assert.equal(tx.headers['message'], 'Bad transaction')
+    assert.equal(tx.body, 'Invalid transaction identifier: "nope"\n')
+    c.frame('ACK', { id: 'T_x@@session-y@@99' })
+    const ack = await c.next('ERROR')
+    assert.equal(ack.headers['message'], 'Subscription not found')
+    assert.equal(ack.body, 'Message with id "T_x@@session-y@@99" has no subscription')
+    c.frame('UNSUBSCRIBE', { id: 'nope' })
+    assert.equal((await c.next('ERROR')).headers['message'], 'No subscription found')
+    c.frame('BEGIN')
+    assert.equal((await c.next('ERROR')).headers['message'], 'Missing transaction')
+    c.frame('SUBSCRIBE', { id: 's', destination: '/queue/stomp-goes-on' })
+    c.frame('SEND', { destination: '/queue/stomp-goes-on' }, 'still open')
+    assert.equal((await c.next('MESSAGE')).body, 'still open')
+    c.close()
   })
 
-  test('frames before CONNECT, unknown transactions and acks of unknown messages are ERRORs', async () => {
+  test('frames before CONNECT, duplicate subscriptions and broker errors are ERRORs that close the connection', async () => {
     const early = await RawStomp.open(port())
     early.frame('SEND', { destination: '/queue/x' }, 'x')
     assert.equal((await early.next('ERROR')).headers['message'], 'Illegal command')
     await early.untilClosed()
-    const tx = await rawConnected(port())
-    tx.frame('COMMIT', { transaction: 'nope' })
-    const e = await tx.next('ERROR')
-    assert.equal(e.headers['message'], 'Bad transaction')
-    assert.equal(e.body, 'Invalid transaction identifier: "nope"')
-    const ack = await rawConnected(port())
-    ack.frame('ACK', { id: 'T_x@@session-y@@99' })
-    assert.equal((await ack.next('ERROR')).headers['message'], 'Invalid message-id')
+    const dup = await rawConnected(port())
+    dup.frame('SUBSCRIBE', { id: 'd', destination: '/queue/stomp-dup' })
+    dup.frame('SUBSCRIBE', { id: 'd', destination: '/queue/stomp-dup' })
+    const d = await dup.next('ERROR')
+    assert.equal(d.headers['message'], 'Duplicated subscription identifier')
+    assert.equal(d.body, "A subscription identified by 'T_d' already exists.")
+    await dup.untilClosed()
+    const broker = await rawConnected(port())
+    broker.frame('SEND', { destination: '/exchange/stomp-no-such-exchange/k', receipt: 'r' }, 'x')
+    const e = await broker.next('ERROR')
+    assert.equal(e.headers['message'], 'not_found')
+    assert.equal(e.headers['receipt-id'], 'r')
+    assert.equal(e.body, "NOT_FOUND - no exchange 'stomp-no-such-exchange' in vhost '/'")
+    await broker.untilClosed()
+    const user = await rawConnected(port())
+    user.frame('SEND', { destination: '/queue/stomp-uid', 'user-id': 'bob' }, 'x')
+    const u = await user.next('ERROR')
+    assert.equal(u.headers['message'], 'precondition_failed')
+    assert.equal(
+      u.body,
+      "PRECONDITION_FAILED - user_id property set to 'bob' but authenticated user was 'guest'",
+    )
+    await user.untilClosed()
   })
 
   test('malformed and random input get an ERROR and close only their connection', async () => {

@@ -97,7 +97,7 @@ test('destinations parse as RabbitMQ names them', () => {
     key: '',
   })
   for (const bad of ['/queue/', '/queue/a/b', '/nowhere/x', 'queue', '/exchange/'])
-    assert.throws(() => parseDestination(bad, 'SEND'), /Invalid destination/)
+    assert.throws(() => parseDestination(bad, 'SEND'), /Unknown destination/)
 })
 
 test('random bytes either decode or throw MalformedFrameError, whatever the chunking', () => {
