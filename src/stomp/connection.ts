@@ -178,6 +178,7 @@ export class StompConnection {
       logger: this.logger,
       send: (d, wait) => this.writeMessage(d, wait),
       canWrite: () => this.output.canWrite(),
+      serverCancelled: (id) => this.serverCancelled(id),
     }))
     this.channels.set(session.id, session)
     this.state = 'open'
@@ -258,6 +259,18 @@ export class StompConnection {
     for (const h of toStompHeaders(msg)) headers.push(h)
     if (wait) this.output.holdUntil(wait)
     this.write('MESSAGE', headers, msg.body)
+  }
+
+  /** RabbitMQ's ERROR for a subscription whose queue was deleted; the connection goes on. */
+  private serverCancelled(id: string): void {
+    const details = `The server has canceled a subscription.\nNo more messages will be delivered for "id='${id}'".\n`
+    const headers: Headers = [
+      ['message', 'Server cancelled subscription'],
+      ['content-type', 'text/plain'],
+      ['version', SUPPORTED],
+      ['subscription', id],
+    ]
+    this.write('ERROR', headers, Buffer.from(details))
   }
 
   private write(command: string, headers: Headers, body?: Buffer): void {

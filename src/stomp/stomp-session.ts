@@ -33,6 +33,8 @@ export interface SessionOptions {
   /** Writes a MESSAGE frame for a delivery (delivery.ts). */
   readonly send: (d: Delivery, wait: Promise<void> | undefined) => void
   readonly canWrite: () => boolean
+  /** The subscription's queue was deleted: the client is told, as RabbitMQ tells it. */
+  readonly serverCancelled: (subscriptionId: string) => void
 }
 
 /** A message handed to a subscription, with the tag its ACK or NACK names. */
@@ -258,7 +260,10 @@ export class StompSession implements SubscriptionHost {
   }
 
   cancelled(sub: Subscription): void {
-    if (this.subscriptions.get(sub.id) === sub) this.subscriptions.delete(sub.id)
+    if (this.subscriptions.get(sub.id) !== sub) return
+    this.subscriptions.delete(sub.id)
+    for (const [tag, d] of this.unackedByTag) if (d.sub === sub) this.unackedByTag.delete(tag)
+    this.o.serverCancelled(sub.id)
   }
 
   // ---- ACK, NACK ----

@@ -105,6 +105,19 @@ describe('STOMP errors', () => {
     c.close()
   })
 
+  test('a subscription whose queue is deleted gets a "Server cancelled subscription" ERROR, as in RabbitMQ', async () => {
+    const c = await rawConnected(port())
+    c.frame('SUBSCRIBE', { id: 'gone', destination: '/queue/stomp-deleted', receipt: 'r' })
+    await c.next('RECEIPT')
+    b.broker.broker.vhosts.get('/')?.deleteQueue('stomp-deleted', 0, false, false)
+    const err = await c.next('ERROR')
+    assert.equal(err.headers['message'], 'Server cancelled subscription')
+    assert.equal(err.headers['subscription'], 'gone')
+    c.frame('SEND', { destination: '/queue/stomp-deleted', receipt: 'alive' }, 'x')
+    assert.equal((await c.next('RECEIPT')).headers['receipt-id'], 'alive')
+    c.close()
+  })
+
   test('frames before CONNECT, duplicate subscriptions and broker errors are ERRORs that close the connection', async () => {
     const early = await RawStomp.open(port())
     early.frame('SEND', { destination: '/queue/x' }, 'x')
