@@ -65,11 +65,14 @@ export class StompConnection {
       () => this.output.write(HEARTBEAT),
       (why) => this.close(why),
     )
-    this.output = new Output(socket, () => this.heartbeats.sent())
+    this.output = new Output(
+      socket,
+      () => this.heartbeats.sent(),
+      () => this.session?.drained(),
+    )
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'STOMP socket error'))
     socket.on('close', () => this.close('socket closed'))
-    socket.on('drain', () => this.session?.drained())
     this.heartbeats.deadline(ctx.settings.connectTimeout * 1000, 'no CONNECT in time')
   }
 

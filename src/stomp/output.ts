@@ -12,12 +12,18 @@ export class Output {
   private holds = 0
   private scheduled = false
   private closed = false
+  /** canWrite() said no: queues wait for `writable` once the output is below the mark again. */
+  private full = false
 
   constructor(
     private readonly socket: Socket,
     /** Called on every socket write (heart-beats are only needed when nothing else is sent). */
     private readonly onWrite: () => void,
-  ) {}
+    /** The output can take deliveries again after canWrite() said it could not. */
+    private readonly writable: () => void,
+  ) {
+    socket.on('drain', () => this.checkWritable())
+  }
 
   write(frame: Buffer): void {
     if (this.closed) return
@@ -36,7 +42,19 @@ export class Output {
   }
 
   canWrite(): boolean {
-    return !this.closed && this.bytes + this.socket.writableLength < HIGH_WATER
+    const ok = !this.closed && this.bytes + this.socket.writableLength < HIGH_WATER
+    if (!ok) this.full = true
+    return ok
+  }
+
+  /**
+   * A full output becomes writable when the socket drains, or when a flush hands the socket less than it
+   * buffers without complaint (no 'drain' comes then): either way the queues are told.
+   */
+  private checkWritable(): void {
+    if (!this.full || this.closed || this.bytes + this.socket.writableLength >= HIGH_WATER) return
+    this.full = false
+    this.writable()
   }
 
   flush(): void {
@@ -48,6 +66,7 @@ export class Output {
     this.bytes = 0
     this.socket.write(data)
     this.onWrite()
+    this.checkWritable()
   }
 
   /** Sends what is written now, then writes nothing more. */

@@ -76,6 +76,27 @@ describe('STOMP heart-beats', () => {
   })
 })
 
+describe('STOMP flow', () => {
+  test('a queue holding more than the output high-water mark is delivered whole to an auto subscriber', async () => {
+    const N = 20_000
+    const pub = await rawConnected(port())
+    const send = Buffer.from(`SEND\ndestination:/queue/stomp-burst\n\n${'x'.repeat(200)}\u0000`)
+    pub.write(Buffer.concat(Array.from({ length: N }, () => send)))
+    pub.frame('SEND', { destination: '/queue/stomp-burst', receipt: 'all-in' }, 'last')
+    await pub.next('RECEIPT', 10_000)
+    const sub = await rawConnected(port())
+    let frames = 0
+    sub.socket.removeAllListeners('data')
+    sub.socket.on('data', (d: Buffer) => {
+      for (const byte of d) if (byte === 0) frames++
+    })
+    sub.frame('SUBSCRIBE', { id: 's', destination: '/queue/stomp-burst' })
+    await eventually(() => frames === N + 1, 15_000)
+    sub.close()
+    pub.close()
+  })
+})
+
 describe('STOMP errors', () => {
   test('a frame naming something wrong gets an ERROR with its receipt-id, and the connection goes on (as RabbitMQ)', async () => {
     const c = await rawConnected(port())
