@@ -15,7 +15,8 @@ import { Heartbeats } from './heartbeats.js'
 import { login } from './login.js'
 import { toStompHeaders } from './message-headers.js'
 import { Output } from './output.js'
-import { type Delivery, StompSession } from './stomp-session.js'
+import type { Delivery } from './settlement.js'
+import { StompSession } from './stomp-session.js'
 
 const VERSIONS = ['1.2', '1.1', '1.0']
 const SUPPORTED = VERSIONS.slice().reverse().join(',')

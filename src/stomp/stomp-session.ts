@@ -1,8 +1,7 @@
 // One STOMP client's session mapped onto the core, as RabbitMQ's STOMP plugin maps it (destinations.ts):
 // SEND publishes through the core Session (declaring a /queue/ destination first), SUBSCRIBE declares or
-// finds the queue and consumes it, ACK and NACK settle deliveries, and BEGIN/COMMIT/ABORT hold a
-// transaction's SENDs, ACKs and NACKs until its COMMIT. Every check, count and trace is the core
-// Session's, as for an AMQP channel. The session is listed as its connection's one channel.
+// finds the queue and consumes it; ACK, NACK and transactions are in settlement.ts. Every check, count and
+// trace is the core Session's, as for an AMQP channel. The session is listed as its connection's one channel.
 import { createHash } from 'node:crypto'
 import {
   generateName,
@@ -20,6 +19,7 @@ import { type Destination, parseDestination, publishTarget } from './destination
 import { type Frame, frameError, type Headers, header, StompError } from './frame.js'
 import { toAmqpProperties } from './message-headers.js'
 import { queueArguments } from './queue-arguments.js'
+import { type Delivery, Settlement } from './settlement.js'
 import { type AckMode, Subscription, type SubscriptionHost } from './subscription.js'
 
 export interface SessionOptions {
@@ -37,16 +37,6 @@ export interface SessionOptions {
   readonly serverCancelled: (subscriptionId: string) => void
 }
 
-/** A message handed to a subscription, with the tag its ACK or NACK names. */
-export interface Delivery {
-  readonly sub: Subscription
-  readonly queue: Queue
-  readonly entry: QueueEntry
-  readonly tag: number
-  /** The message-id (and, in STOMP 1.2, ack) header. */
-  readonly messageId: string
-}
-
 const ACK_MODES = new Set<string>(['auto', 'client', 'client-individual'])
 
 export class StompSession implements SubscriptionHost {
@@ -59,11 +49,8 @@ export class StompSession implements SubscriptionHost {
   readonly confirmMode = false
   readonly unconfirmedCount = 0
   readonly flowActive = true
-  /** Deliveries waiting for their ACK or NACK, in the order they were sent. */
-  private readonly unackedByTag = new Map<number, Delivery>()
+  private readonly settlement: Settlement
   private nextTag = 1
-  /** Open transactions: what each does at its COMMIT, in order, and undoes at its ABORT. */
-  private readonly transactions = new Map<string, TxStep[]>()
   /** The private reply queues of /temp-queue/<name> reply-to headers, by that name. */
   private readonly tempQueues = new Map<string, string>()
 
@@ -82,6 +69,7 @@ export class StompSession implements SubscriptionHost {
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
     })
+    this.settlement = new Settlement(this.session.stats)
   }
 
   // ---- what the management API lists of the session (as a channel) ----
@@ -93,18 +81,16 @@ export class StompSession implements SubscriptionHost {
     return new Map([...this.subscriptions.values()].map((s) => [s.tag, s]))
   }
   get unacked(): { readonly count: number } {
-    return { count: this.unackedByTag.size }
+    return { count: this.settlement.unackedCount }
   }
   get prefetchCount(): number {
     return 0
   }
   get txMode(): boolean {
-    return this.transactions.size > 0
+    return this.settlement.txMode
   }
   get uncommittedCount(): number {
-    let n = 0
-    for (const ops of this.transactions.values()) n += ops.length
-    return n
+    return this.settlement.uncommittedCount
   }
   readonly uncommittedAckCount = 0
 
@@ -124,7 +110,7 @@ export class StompSession implements SubscriptionHost {
     if (props.replyTo?.startsWith('/temp-queue/') === true) props.replyTo = this.replyQueue(props.replyTo)
     this.session.validate(props)
     const msg = new Message(ex.name, key, props, f.body, undefined, this.ctx.clock.now())
-    const tx = this.transaction(f)
+    const tx = this.settlement.transaction(f)
     if (tx) {
       tx.push({ commit: () => void this.session.publish(ex, msg, false, false) })
       return undefined
@@ -233,12 +219,7 @@ export class StompSession implements SubscriptionHost {
 
   private cancel(sub: Subscription): void {
     this.subscriptions.delete(sub.id)
-    const back: QueueEntry[] = []
-    for (const [tag, d] of this.unackedByTag)
-      if (d.sub === sub) {
-        this.unackedByTag.delete(tag)
-        back.push(d.entry)
-      }
+    const back = this.settlement.forget(sub)
     if (!sub.queue.deleted) {
       sub.queue.removeConsumer(sub)
       if (back.length > 0) sub.queue.requeue(back)
@@ -254,7 +235,7 @@ export class StompSession implements SubscriptionHost {
   deliver(sub: Subscription, queue: Queue, entry: QueueEntry, wait: Promise<void> | undefined): void {
     const tag = this.nextTag++
     const d = { sub, queue, entry, tag, messageId: `T_${sub.id}@@${this.o.sessionId}@@${tag}` }
-    if (!sub.noAck) this.unackedByTag.set(tag, d)
+    if (!sub.noAck) this.settlement.track(d)
     this.session.delivered(queue, entry, sub.noAck, false)
     this.o.send(d, wait)
   }
@@ -262,49 +243,8 @@ export class StompSession implements SubscriptionHost {
   cancelled(sub: Subscription): void {
     if (this.subscriptions.get(sub.id) !== sub) return
     this.subscriptions.delete(sub.id)
-    for (const [tag, d] of this.unackedByTag) if (d.sub === sub) this.unackedByTag.delete(tag)
+    this.settlement.forget(sub)
     this.o.serverCancelled(sub.id)
-  }
-
-  // ---- ACK, NACK ----
-
-  /** ACK or NACK (requeue unless requeue:false); `client` subscriptions settle every earlier delivery too. */
-  settle(f: Frame, version: string): void {
-    const taken = this.deliveriesOf(f, version)
-    const tx = this.transaction(f)
-    const ack = f.command === 'ACK'
-    const requeue = header(f, 'requeue') !== 'false'
-    for (const d of taken) this.unackedByTag.delete(d.tag)
-    const commit = (): void => this.apply(taken, ack, requeue)
-    if (!tx) return commit()
-    // An aborted ACK or NACK leaves its deliveries unacknowledged, to be settled again.
-    tx.push({ commit, abort: () => taken.forEach((d) => this.unackedByTag.set(d.tag, d)) })
-  }
-
-  private deliveriesOf(f: Frame, version: string): Delivery[] {
-    const idHeader = version === '1.2' ? 'id' : 'message-id'
-    const messageId = header(f, idHeader)
-    if (messageId === undefined)
-      throw frameError('Missing header', `"${f.command}" must include the "${idHeader}" header\n`)
-    const tag = Number(messageId.slice(messageId.lastIndexOf('@@') + 2))
-    const d = this.unackedByTag.get(tag)
-    if (!d || d.messageId !== messageId)
-      throw frameError('Subscription not found', `Message with id "${messageId}" has no subscription`)
-    if (d.sub.ack !== 'client') return [d]
-    const earlier: Delivery[] = []
-    for (const u of this.unackedByTag.values()) if (u.sub === d.sub && u.tag <= tag) earlier.push(u)
-    return earlier
-  }
-
-  private apply(taken: readonly Delivery[], ack: boolean, requeue: boolean): void {
-    if (ack) this.session.stats.ack += taken.length
-    for (const d of taken) {
-      d.sub.unacked--
-      if (ack) d.queue.settle(d.entry)
-      else if (requeue) d.queue.requeue([d.entry], true)
-      else d.queue.discard([d.entry])
-    }
-    for (const q of new Set(taken.map((d) => d.queue))) if (!q.deleted) q.dispatch()
   }
 
   /** The socket drained: the subscriptions' queues may deliver again. */
@@ -312,33 +252,18 @@ export class StompSession implements SubscriptionHost {
     for (const s of this.subscriptions.values()) if (!s.queue.deleted) s.queue.dispatch()
   }
 
-  // ---- transactions ----
+  // ---- ACK, NACK and transactions (settlement.ts) ----
+
+  settle(f: Frame, version: string): void {
+    this.settlement.settle(f, version)
+  }
 
   begin(f: Frame): void {
-    const tx = requiredTx(f)
-    if (this.transactions.has(tx))
-      throw frameError('Bad transaction', `Transaction "${tx}" is already started`)
-    this.transactions.set(tx, [])
+    this.settlement.begin(f)
   }
 
-  /** COMMIT runs the transaction's SENDs, ACKs and NACKs in order; ABORT drops them (ACKed deliveries stay unacknowledged). */
   end(f: Frame): void {
-    const tx = requiredTx(f)
-    const ops = this.transactions.get(tx)
-    if (!ops) throw invalidTx(tx)
-    this.transactions.delete(tx)
-    for (const step of ops) {
-      if (f.command === 'COMMIT') step.commit()
-      else step.abort?.()
-    }
-  }
-
-  private transaction(f: Frame): TxStep[] | undefined {
-    const tx = header(f, 'transaction')
-    if (tx === undefined) return undefined
-    const ops = this.transactions.get(tx)
-    if (!ops) throw invalidTx(tx)
-    return ops
+    this.settlement.end(f)
   }
 
   // ---- ending ----
@@ -346,15 +271,9 @@ export class StompSession implements SubscriptionHost {
   /** The connection is gone: subscriptions are cancelled and unacknowledged deliveries requeued. */
   close(): void {
     for (const sub of [...this.subscriptions.values()]) this.cancel(sub)
-    this.transactions.clear()
+    this.settlement.clear()
     this.vhost.connectionClosed(this.connectionId)
   }
-}
-
-/** A SEND, ACK or NACK held by a transaction. */
-interface TxStep {
-  readonly commit: () => void
-  readonly abort?: () => void
 }
 
 function isDurable(h: Headers): boolean {
@@ -367,13 +286,3 @@ function durableQueueName(destination: string, id: string): string {
   const hash = createHash('md5').update(`${destination}\u0000${id}`).digest('base64url')
   return `stomp-subscription-${hash}`
 }
-
-function requiredTx(f: Frame): string {
-  const tx = header(f, 'transaction')
-  if (tx === undefined)
-    throw frameError('Missing transaction', `"${f.command}" must include a 'transaction' header\n`)
-  return tx
-}
-
-const invalidTx = (tx: string): StompError =>
-  frameError('Bad transaction', `Invalid transaction identifier: "${tx}"\n`)
