@@ -8,18 +8,14 @@ import type { DurabilityTicket, PublishResult } from '../core/index.js'
 import { BrokerError, displayAddress, type Logger } from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { FrameDecoder } from './decoder.js'
-import { deliveredDestination } from './destinations.js'
 import { encodeFrame, HEARTBEAT } from './encoder.js'
 import { type Frame, header, type Headers, StompError } from './frame.js'
 import { Heartbeats } from './heartbeats.js'
 import { login } from './login.js'
-import { toStompHeaders } from './message-headers.js'
 import { Output } from './output.js'
+import { describe, errorHeaders, messageHeaders, negotiate, serverCancelled } from './replies.js'
 import type { Delivery } from './settlement.js'
 import { StompSession } from './stomp-session.js'
-
-const VERSIONS = ['1.2', '1.1', '1.0']
-const SUPPORTED = VERSIONS.slice().reverse().join(',')
 
 /** Frame headers allowed beyond the broker's max message size. */
 const HEADER_BYTES = 64 * 1024
@@ -182,7 +178,11 @@ export class StompConnection {
       logger: this.logger,
       send: (d, wait) => this.writeMessage(d, wait),
       canWrite: () => this.output.canWrite(),
-      serverCancelled: (id) => this.serverCancelled(id),
+      // The subscription's queue was deleted: the client is told, and the connection goes on.
+      serverCancelled: (id) => {
+        const e = serverCancelled(id)
+        this.write('ERROR', e.headers, e.body)
+      },
     }))
     this.channels.set(session.id, session)
     this.state = 'open'
@@ -252,29 +252,8 @@ export class StompConnection {
   // ---- delivering ----
 
   private writeMessage(d: Delivery, wait: Promise<void> | undefined): void {
-    const msg = d.entry.message
-    const headers: Array<[string, string]> = [
-      ['subscription', d.sub.id],
-      ['destination', deliveredDestination(msg.exchange, msg.routingKey)],
-      ['message-id', d.messageId],
-      ['redelivered', String(d.entry.redelivered)],
-    ]
-    if (this.version === '1.2' && !d.sub.noAck) headers.push(['ack', d.messageId])
-    for (const h of toStompHeaders(msg)) headers.push(h)
     if (wait) this.output.holdUntil(wait)
-    this.write('MESSAGE', headers, msg.body)
-  }
-
-  /** RabbitMQ's ERROR for a subscription whose queue was deleted; the connection goes on. */
-  private serverCancelled(id: string): void {
-    const details = `The server has canceled a subscription.\nNo more messages will be delivered for "id='${id}'".\n`
-    const headers: Headers = [
-      ['message', 'Server cancelled subscription'],
-      ['content-type', 'text/plain'],
-      ['version', SUPPORTED],
-      ['subscription', id],
-    ]
-    this.write('ERROR', headers, Buffer.from(details))
+    this.write('MESSAGE', messageHeaders(d, this.version), d.entry.message.body)
   }
 
   private write(command: string, headers: Headers, body?: Buffer): void {
@@ -289,13 +268,11 @@ export class StompConnection {
     if (err instanceof StompError || err instanceof BrokerError)
       this.logger.warn(`STOMP error: ${title}: ${details}`)
     else this.logger.error({ err }, 'STOMP connection failed')
-    const headers: Array<[string, string]> = [
-      ['message', title],
-      ['content-type', 'text/plain'],
-      ['version', SUPPORTED],
-    ]
     const receipt = f && header(f, 'receipt')
-    if (receipt !== undefined) headers.push(['receipt-id', receipt])
+    const headers = errorHeaders(
+      title,
+      ...(receipt === undefined ? [] : [['receipt-id', receipt] as [string, string]]),
+    )
     this.write('ERROR', headers, Buffer.from(details))
     if (err instanceof StompError && !err.fatal && this.state === 'open') return
     this.close(`${title}: ${details}`)
@@ -304,14 +281,7 @@ export class StompConnection {
   /** The broker is stopping, or an operator closed the connection (management API). */
   forceClose(reason?: string): void {
     if (this.state === 'open')
-      this.write(
-        'ERROR',
-        [
-          ['message', 'Connection closed'],
-          ['content-type', 'text/plain'],
-        ],
-        Buffer.from(reason ?? 'broker shutdown'),
-      )
+      this.write('ERROR', errorHeaders('Connection closed'), Buffer.from(reason ?? 'broker shutdown'))
     this.close(reason ?? 'broker shutdown')
   }
 
@@ -330,20 +300,4 @@ export class StompConnection {
     if (wasOpen) this.logger.info({ reason }, 'STOMP connection closed')
     this.onClosed(this)
   }
-}
-
-/** The highest version both sides speak; a CONNECT without accept-version speaks 1.0. */
-function negotiate(accept: string | undefined): string {
-  if (accept === undefined) return '1.0'
-  const asked = new Set(accept.split(',').map((v) => v.trim()))
-  const v = VERSIONS.find((x) => asked.has(x))
-  if (v === undefined) throw new StompError('Version mismatch', `Supported versions are ${SUPPORTED}`)
-  return v
-}
-
-/** An ERROR frame's message header and body: RabbitMQ names broker errors by their AMQP code. */
-function describe(err: unknown): [string, string] {
-  if (err instanceof StompError) return [err.title, err.details]
-  if (err instanceof BrokerError) return [err.code.toLowerCase(), err.replyText]
-  return ['Internal error', err instanceof Error ? err.message : String(err)]
 }
