@@ -13,12 +13,12 @@ import {
   Session,
   type VHost,
 } from '../core/index.js'
-import type { FieldTable, Logger } from '../shared/index.js'
+import type { Logger } from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { type Destination, parseDestination, publishTarget } from './destinations.js'
 import { type Frame, frameError, type Headers, header, StompError } from './frame.js'
 import { toAmqpProperties } from './message-headers.js'
-import { queueArguments } from './queue-arguments.js'
+import { queueArguments, queueFlags, subscriptionFlags } from './queue-arguments.js'
 import { type Delivery, Settlement } from './settlement.js'
 import { type AckMode, Subscription, type SubscriptionHost } from './subscription.js'
 
@@ -103,7 +103,7 @@ export class StompSession implements SubscriptionHost {
   send(f: Frame): PublishResult | undefined {
     const dest = parseDestination(header(f, 'destination'), 'SEND')
     const { exchange, key } = publishTarget(dest)
-    if (dest.kind === 'queue') this.declareQueue(dest.name, queueArguments(f.headers))
+    if (dest.kind === 'queue') this.declareQueue(dest.name, f.headers)
     const ex = this.session.exchangeForPublish(exchange, key)
     this.session.checkSize(f.body.length)
     const props = toAmqpProperties(f.headers)
@@ -119,8 +119,10 @@ export class StompSession implements SubscriptionHost {
   }
 
   /** RabbitMQ's /queue/<name>: a durable queue, declared by the first SEND or SUBSCRIBE that names it. */
-  private declareQueue(name: string, args: FieldTable): Queue {
-    const d = { name, passive: false, durable: true, exclusiveOwner: undefined, autoDelete: false, args }
+  private declareQueue(name: string, headers: Headers): Queue {
+    const { durable, autoDelete, exclusive } = queueFlags(headers)
+    const exclusiveOwner = exclusive ? this.connectionId : undefined
+    const d = { name, passive: false, durable, exclusiveOwner, autoDelete, args: queueArguments(headers) }
     return this.session.declareQueue(d, this.connectionId).queue
   }
 
@@ -162,31 +164,31 @@ export class StompSession implements SubscriptionHost {
     const prefetch = Number(header(f, 'prefetch-count') ?? 0)
     if (!Number.isInteger(prefetch) || prefetch < 0)
       throw new StompError('Invalid header', `prefetch-count must be a number`)
-    const durable = isDurable(f.headers)
-    if (durable && header(f, 'id') === undefined)
-      throw frameError('Missing Header', "Header 'id' is required for durable subscriptions")
-    const queue = this.queueFor(dest, f, id, durable)
-    const durableTopic = durable && (dest.kind === 'topic' || dest.kind === 'exchange')
+    const queue = this.queueFor(dest, f, id)
+    const durableTopic = isDurable(f.headers) && (dest.kind === 'topic' || dest.kind === 'exchange')
     this.consume(id, queue, ack as AckMode, prefetch, durableTopic)
   }
 
   /** The queue a subscription consumes, declared and bound as RabbitMQ does for its destination kind. */
-  private queueFor(dest: Destination, f: Frame, id: string, durable: boolean): Queue {
+  private queueFor(dest: Destination, f: Frame, id: string): Queue {
     const destValue = header(f, 'destination') as string
     switch (dest.kind) {
       case 'queue':
-        this.declareQueue(dest.name, queueArguments(f.headers))
+        this.declareQueue(dest.name, f.headers)
         return this.session.queueToConsume(dest.name, this.connectionId)
       case 'amq-queue':
         return this.session.queueToConsume(dest.name, this.connectionId)
       case 'topic':
       case 'exchange': {
         const { exchange, key } = publishTarget(dest)
+        const { durable, autoDelete } = subscriptionFlags(f.headers)
+        if (durable && header(f, 'id') === undefined)
+          throw frameError('Missing Header', "Header 'id' is required for durable subscriptions")
         // RabbitMQ's x-queue-name names a subscription's queue; otherwise it is named for the subscription.
         const generated = durable ? durableQueueName(destValue, id) : generateName('stomp-subscription-')
         const name = header(f, 'x-queue-name') ?? generated
         const args = queueArguments(f.headers)
-        const d = { name, passive: false, durable, exclusiveOwner: undefined, autoDelete: !durable, args }
+        const d = { name, passive: false, durable, exclusiveOwner: undefined, autoDelete, args }
         this.session.declareQueue(d, this.connectionId)
         this.session.bindQueue(name, exchange, key, {}, this.connectionId)
         return this.session.queueToConsume(name, this.connectionId)

@@ -183,6 +183,42 @@ describe('STOMP queue arguments', () => {
   })
 })
 
+describe('STOMP queue flags', () => {
+  test("durable, auto-delete and exclusive headers declare /queue queues with RabbitMQ 3.10's defaults", async () => {
+    const c = await connect()
+    await sendReceipted(c, '/queue/stomp-flags-default', 'x')
+    await sendReceipted(c, '/queue/stomp-flags-transient', 'x', { durable: 'false' })
+    await sendReceipted(c, '/queue/stomp-flags-ad', 'x', { 'auto-delete': 'true' })
+    await sendReceipted(c, '/queue/stomp-flags-excl', 'x', { exclusive: 'true' })
+    const flags = (name: string): [boolean, boolean, boolean] | undefined => {
+      const q = b.broker.broker.vhosts.get('/')?.queues.get(name)
+      return q && [q.durable, q.autoDelete, q.exclusiveOwner !== undefined]
+    }
+    // [durable, auto-delete, exclusive], as RabbitMQ 3.10.8 declares them for the same headers.
+    assert.deepEqual(flags('stomp-flags-default'), [true, false, false])
+    assert.deepEqual(flags('stomp-flags-transient'), [false, true, true])
+    assert.deepEqual(flags('stomp-flags-ad'), [true, true, false])
+    assert.deepEqual(flags('stomp-flags-excl'), [false, false, true])
+    await c.deactivate()
+    await eventually(() => flags('stomp-flags-excl') === undefined, 2000)
+  })
+
+  test('a durable topic subscription without auto-delete:false is durable but goes with its connection', async () => {
+    const c = await connect()
+    c.subscribe('/topic/stomp.flags', () => {}, {
+      id: 'ad',
+      durable: 'true',
+      'x-queue-name': 'stomp-durable-ad',
+    })
+    const qs = b.broker.broker.vhosts.get('/')?.queues
+    await eventually(() => qs?.has('stomp-durable-ad') === true)
+    assert.equal(qs?.get('stomp-durable-ad')?.durable, true)
+    assert.equal(qs?.get('stomp-durable-ad')?.autoDelete, true)
+    await c.deactivate()
+    await eventually(() => qs?.has('stomp-durable-ad') === false)
+  })
+})
+
 describe('STOMP in the management API', () => {
   test('connections are listed with their protocol and closed by DELETE', async () => {
     const c = await connect()
