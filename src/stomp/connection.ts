@@ -152,9 +152,13 @@ export class StompConnection {
       case 'ABORT':
         s.end(f)
         break
-      case 'DISCONNECT':
+      case 'DISCONNECT': {
+        // Its receipt goes after those still waiting for the disk, and then the connection ends.
         this.receipt(f, [])
-        return this.close('client disconnected')
+        const pending = this.pendingReceipts
+        if (!pending) return this.close('client disconnected')
+        return pending.then(() => this.close('client disconnected'))
+      }
     }
     this.receipt(f, [])
   }
