@@ -232,6 +232,15 @@ describe('STOMP in the management API', () => {
     const mine = list.find((x) => x.protocol === 'STOMP 1.2')
     assert.ok(mine, JSON.stringify(list))
     assert.equal(mine.user, 'guest')
+    c.subscribe('/queue/stomp-listed', () => {}, { ack: 'client' })
+    await eventually(() => b.broker.broker.vhosts.get('/')?.queues.get('stomp-listed')?.consumerCount === 1)
+    const channels = (await (
+      await fetch(`${api}/${encodeURIComponent(mine.name)}/channels`, { headers: auth })
+    ).json()) as Array<{
+      consumer_count: number
+    }>
+    assert.equal(channels.length, 1, "the session is the connection's one channel")
+    assert.equal(channels[0]?.consumer_count, 1)
     let closed = false
     c.onWebSocketClose = () => (closed = true)
     const del = await fetch(`${api}/${encodeURIComponent(mine.name)}`, { method: 'DELETE', headers: auth })
