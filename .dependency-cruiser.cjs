@@ -36,11 +36,18 @@ module.exports = {
       to: { path: '^src/', pathNot: '^src/(mqtt|core|auth|shared)/' },
     },
     {
+      name: 'stomp-is-a-front-end',
+      severity: 'error',
+      comment: 'The STOMP front end maps its frames onto the core Session: it never sees AMQP or its codec.',
+      from: { path: '^src/stomp/' },
+      to: { path: '^src/', pathNot: '^src/(stomp|core|auth|shared)/' },
+    },
+    {
       name: 'front-ends-apart',
       severity: 'error',
       comment: 'Each protocol lives in its own folder; none imports another.',
       from: { path: '^src/(amqp|protocol|management)/' },
-      to: { path: '^src/mqtt/' },
+      to: { path: '^src/(mqtt|stomp)/' },
     },
     {
       name: 'management-never-sees-amqp',

@@ -5,6 +5,7 @@ import type { AddressInfo } from 'node:net'
 import type { TlsOptions } from 'node:tls'
 import type { AmqpServer } from '../amqp/index.js'
 import type { MqttServer } from '../mqtt/index.js'
+import type { StompServer } from '../stomp/index.js'
 import type { WarrenConfig } from '../config/index.js'
 import { fsReason, ListenError } from './start-errors.js'
 
@@ -81,6 +82,25 @@ export async function listenMqtt(
     throw listenError('MQTT/TLS', err, config.bind, port)
   })
   return { tcp, tls }
+}
+
+/**
+ * The STOMP listener, on the same terms as MQTT's: port 0 turns it off, an embedded broker on a free AMQP
+ * port gets a free one unless it names one, and a default port taken by another broker turns STOMP off.
+ */
+export async function listenStomp(
+  server: StompServer,
+  config: WarrenConfig,
+  named: boolean,
+  freePorts: boolean,
+): Promise<AddressInfo | undefined> {
+  if (config.stompPort === 0) return undefined
+  const port = freePorts && !named ? 0 : config.stompPort
+  return server.listen(port, config.bind).catch((err: unknown) => {
+    if (named || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+      throw listenError('STOMP', err, config.bind, port)
+    return undefined
+  })
 }
 
 /** A listen failure as one line; an unreadable certificate or key shows as a TLS error. */

@@ -17,9 +17,11 @@ import {
 } from '../core/index.js'
 import { type ClusterView, createManagement, type Management } from '../management/index.js'
 import type { MqttServer } from '../mqtt/index.js'
+import type { StompServer } from '../stomp/index.js'
 import { type Clock, createLogger, type Logger, systemClock } from '../shared/index.js'
 import { cronSchedules } from './cron-schedules.js'
 import { createMqtt } from './mqtt-front-end.js'
+import { createStomp } from './stomp-front-end.js'
 import { createDefaults, embeddedSources, environmentView, loadDefinitionsFile } from './boot-settings.js'
 import {
   boundAddress,
@@ -28,6 +30,7 @@ import {
   listenAmqps,
   listenError,
   listenMqtt,
+  listenStomp,
   type MqttBound,
 } from './listeners.js'
 import { openPersistence, type StoreWrappers } from './open-persistence.js'
@@ -81,6 +84,9 @@ export interface RunningBroker {
   /** Port of the MQTT over TLS listener, when mqttTlsPort was given. */
   readonly mqttsPort: number | undefined
   readonly mqtt: MqttServer
+  /** Port of the STOMP listener; undefined when STOMP is off (stompPort 0) or its default port was taken. */
+  readonly stompPort: number | undefined
+  readonly stomp: StompServer
   /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
   readonly persistence: Persistence | undefined
   readonly monitor: ResourceMonitor
@@ -155,6 +161,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   })
   const mqtt = createMqtt(config, { broker, authz, users, logger, clock, persistence, nodeName, stored })
   const streamServer = createStreamServer(config, { broker, authz, users, logger, clock, nodeName })
+  const stomp = createStomp(config, { broker, authz, users, logger, clock, persistence, nodeName, stored })
   const sources = configSources ?? embeddedSources(given)
   const management = createManagement({
     authz,
@@ -164,6 +171,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       *[Symbol.iterator]() {
         yield* server.connections
         yield* mqtt.connections
+        yield* stomp.connections
       },
     },
     nodeName,
@@ -186,6 +194,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       monitor.stop()
       await management.close()
       await mqtt.close()
+      await stomp.close()
       await server.close(reason)
       await streamServer.close()
       broker.stop()
@@ -196,7 +205,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   try {
     if (config.loadDefinitions !== undefined)
       await loadDefinitionsFile(config.loadDefinitions, management, logger)
-    bound = await openListeners(server, mqtt, streamServer, management, config, opts)
+    bound = await openListeners(server, { mqtt, stomp, streamServer }, management, config, opts)
   } catch (err) {
     await stopAll().catch(() => undefined)
     throw err
@@ -221,6 +230,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     mqttPort: bound.mqtt.tcp?.port,
     mqttsPort: bound.mqtt.tls?.port,
     mqtt,
+    stompPort: bound.stomp?.port,
+    stomp,
     persistence,
     monitor,
     close: async (reason?: string) => {
@@ -244,13 +255,14 @@ interface Bound {
   mqtt: MqttBound
   /** Undefined when the Stream listener is off (port 0, or the default port taken). */
   stream: AddressInfo | undefined
+  /** Undefined when STOMP is off or its default port was taken. */
+  stomp: AddressInfo | undefined
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
 async function openListeners(
   server: AmqpServer,
-  mqtt: MqttServer,
-  streamServer: StreamServer,
+  { mqtt, stomp, streamServer }: { mqtt: MqttServer; stomp: StompServer; streamServer: StreamServer },
   management: Management,
   config: WarrenConfig,
   opts: StartOptions,
@@ -267,6 +279,12 @@ async function openListeners(
     management.addListener({ protocol: 'mqtt', host: mqttBound.tcp.address, port: mqttBound.tcp.port })
   if (mqttBound.tls)
     management.addListener({ protocol: 'mqtt/ssl', host: mqttBound.tls.address, port: mqttBound.tls.port })
+  const stompNamed = opts.configSources
+    ? opts.configSources.stompPort !== 'default'
+    : opts.stompPort !== undefined
+  const stompBound = await listenStomp(stomp, config, stompNamed, opts.amqpPort === 0)
+  if (stompBound)
+    management.addListener({ protocol: 'stomp', host: stompBound.address, port: stompBound.port })
   // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
   const httpPort = opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort)
   const httpHost = config.httpBind ?? config.bind
@@ -285,6 +303,7 @@ async function openListeners(
     stream,
     prometheus: await listenPrometheus(management, config, opts),
     mqtt: mqttBound,
+    stomp: stompBound,
   }
 }
 
@@ -332,6 +351,11 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
     )
   if (b.mqtt.tls) started('MQTT over TLS', b.mqtt.tls)
   if (b.stream) started('Stream protocol', b.stream)
+  if (b.stomp) started('STOMP', b.stomp)
+  else if (config.stompPort !== 0)
+    logger.warn(
+      `STOMP port ${config.stompPort} is in use (another broker?): STOMP is off; set stomp.listeners.tcp.default (--stomp-port) to give this broker its own`,
+    )
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)
   else

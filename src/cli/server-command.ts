@@ -101,6 +101,12 @@ export function serverCommand(): Command {
         'MQTT over TLS listener port, e.g. 8883 (needs --tls-cert and --tls-key)',
       ).argParser(asPort('--mqtt-tls-port')),
     )
+    .addOption(
+      new Option(
+        '--stomp-port <port>',
+        `STOMP listener port, 0 turns STOMP off (default ${DEFAULTS.stompPort})`,
+      ).argParser(asPort('--stomp-port')),
+    )
     .option('--tls-cert <file>', 'PEM certificate (chain) for the AMQPS listener')
     .option('--tls-key <file>', 'PEM private key for the AMQPS listener')
     .option('--tls-ca <file>', 'PEM CA certificates for client certificates')

@@ -98,6 +98,8 @@ const EXACT: Readonly<Record<string, Apply>> = {
   'mqtt.prefetch': (v, _k, o) => void (o.mqttPrefetch = confInt(v, 1)),
   'mqtt.subscription_ttl': (v, _k, o) =>
     void (o.mqttSubscriptionTtl = v === 'undefined' ? undefined : confInt(v, 1)),
+  'stomp.listeners.tcp.default': (v, _k, o) => void (o.stompPort = confListener(v).port),
+  'stomp.default_vhost': (v, _k, o) => void (o.stompVhost = v),
   // Warren's own: RabbitMQ takes its data directory from RABBITMQ_MNESIA_BASE, not from the file.
   data_dir: (v, _k, o) => void (o.dataDir = v),
 }
@@ -151,7 +153,9 @@ const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
     'Warren has one MQTT listener and one MQTT TLS listener: use mqtt.listeners.tcp.default and mqtt.listeners.ssl.default',
   ],
   [/^mqtt\./, 'that MQTT setting is not available in Warren yet'],
-  [/^stomp\.|^web_mqtt\.|^web_stomp\./, 'that protocol is not available in Warren yet'],
+  [/^stomp\.listeners\./, 'Warren has one STOMP listener: use stomp.listeners.tcp.default'],
+  [/^stomp\./, 'that STOMP setting is not available in Warren yet'],
+  [/^web_mqtt\.|^web_stomp\./, 'that protocol is not available in Warren yet'],
   [/^stream\./, 'Warren takes stream.listeners.tcp.1, stream.advertised_host and stream.advertised_port'],
 ]
 

@@ -63,6 +63,12 @@ export interface WarrenConfig {
   mqttPrefetch: number
   /** x-expires of a persistent MQTT session's queue, ms (mqtt.subscription_ttl); undefined: none. */
   mqttSubscriptionTtl: number | undefined
+  /** STOMP listener port (RabbitMQ's stomp.listeners.tcp.default: 61613); 0 turns STOMP off. */
+  stompPort: number
+  /** The vhost of a STOMP CONNECT without a host header (stomp.default_vhost). */
+  stompVhost: string
+  /** A STOMP CONNECT without login and passcode logs in as the default user (stomp.default_user). */
+  stompAllowAnonymous: boolean
   /** etcd client URLs, comma-separated: set, the node joins a cluster (docs/clustering.md). */
   clusterEtcd: string | undefined
   /** This node's name in the cluster (default warren@<hostname>). */
@@ -116,6 +122,9 @@ export const DEFAULTS: WarrenConfig = {
   mqttAllowAnonymous: true,
   mqttPrefetch: 10,
   mqttSubscriptionTtl: 86_400_000,
+  stompPort: 61613,
+  stompVhost: '/',
+  stompAllowAnonymous: true,
   clusterEtcd: undefined,
   nodeName: undefined,
   clusterPort: 5679,

@@ -13,7 +13,15 @@ type Read = (value: string, name: string) => Partial<WarrenConfig>
 
 const port =
   (
-    field: 'amqpPort' | 'httpPort' | 'tlsPort' | 'prometheusPort' | 'clusterPort' | 'mqttPort' | 'streamPort',
+    field:
+      | 'amqpPort'
+      | 'httpPort'
+      | 'tlsPort'
+      | 'prometheusPort'
+      | 'clusterPort'
+      | 'mqttPort'
+      | 'streamPort'
+      | 'stompPort',
   ): Read =>
   (v, n) => ({
     [field]: parsePort(v, n),
@@ -62,6 +70,7 @@ const VARIABLES: ReadonlyArray<[string, Read]> = [
   ['WARREN_DISK_FREE_LIMIT', (v, n) => ({ diskFreeLimit: parsePositive(v, n) })],
   ['WARREN_TLS_PORT', port('tlsPort')],
   ['WARREN_MQTT_PORT', port('mqttPort')],
+  ['WARREN_STOMP_PORT', port('stompPort')],
   ['WARREN_TLS_CERT', text('tlsCert')],
   ['WARREN_TLS_KEY', text('tlsKey')],
   ['WARREN_TLS_CA', text('tlsCa')],

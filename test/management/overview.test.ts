@@ -131,8 +131,9 @@ describe('overview, nodes and health checks', () => {
     assert.deepEqual(bad.json, { error: 'bad_request', reason: 'Invalid port' })
   })
 
-  test('protocol-listener: ok for amqp, 503 for a protocol without a listener', async () => {
+  test('protocol-listener: ok for amqp and stomp, 503 for a protocol without a listener', async () => {
     assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/amqp')).status, 200)
-    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/stomp')).status, 503)
+    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/stomp')).status, 200)
+    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/stream')).status, 503)
   })
 })
