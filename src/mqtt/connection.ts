@@ -88,11 +88,10 @@ export class MqttConnection {
     this.connectedAt = ctx.clock.now()
     this.logger = ctx.logger.child({ connection: this.name, protocol: 'mqtt' })
     this.decoder = new PacketDecoder(ctx.broker.limits.maxMessageSize + PACKET_OVERHEAD)
-    this.output = new Output(socket)
+    this.output = new Output(socket, () => this.session?.drained())
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))
-    socket.on('drain', () => this.session?.drained())
     this.keepalive = new Keepalive(ctx.clock, (why) =>
       why.startsWith('keepalive') ? this.close(why, true, REASON.KEEP_ALIVE_TIMEOUT) : this.close(why, false),
     )

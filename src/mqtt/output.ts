@@ -12,8 +12,16 @@ export class Output {
   private holds = 0
   private scheduled = false
   private closed = false
+  /** canWrite() said no: the session is told once the output is below the mark again. */
+  private full = false
 
-  constructor(private readonly socket: Socket) {}
+  constructor(
+    private readonly socket: Socket,
+    /** The output can take deliveries again after canWrite() said it could not. */
+    private readonly writable: () => void,
+  ) {
+    socket.on('drain', () => this.checkWritable())
+  }
 
   write(packet: Buffer): void {
     if (this.closed) return
@@ -34,7 +42,19 @@ export class Output {
 
   /** Whether queues may hand this connection more messages (socket back-pressure). */
   canWrite(): boolean {
-    return !this.closed && this.bytes + this.socket.writableLength < HIGH_WATER
+    const ok = !this.closed && this.bytes + this.socket.writableLength < HIGH_WATER
+    if (!ok) this.full = true
+    return ok
+  }
+
+  /**
+   * A full output becomes writable when the socket drains, or when a flush hands the socket everything
+   * at once (then no 'drain' may come, and queues that stopped for this connection would wait forever).
+   */
+  private checkWritable(): void {
+    if (!this.full || this.closed || this.bytes + this.socket.writableLength >= HIGH_WATER) return
+    this.full = false
+    this.writable()
   }
 
   /** Sends what is written now (unless held). */
@@ -46,6 +66,7 @@ export class Output {
     this.chunks = []
     this.bytes = 0
     this.socket.write(data)
+    this.checkWritable()
   }
 
   /** Sends what is written now, then writes nothing more. */

@@ -131,9 +131,9 @@ describe('overview, nodes and health checks', () => {
     assert.deepEqual(bad.json, { error: 'bad_request', reason: 'Invalid port' })
   })
 
-  test('protocol-listener: ok for amqp and stomp, 503 for a protocol without a listener', async () => {
-    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/amqp')).status, 200)
-    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/stomp')).status, 200)
-    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/stream')).status, 503)
+  test('protocol-listener: ok for amqp, stomp, mqtt and stream, 503 for one without a listener', async () => {
+    for (const p of ['amqp', 'stomp', 'mqtt', 'stream'])
+      assert.equal((await m.api('GET', `/api/health/checks/protocol-listener/${p}`)).status, 200, p)
+    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/web-stomp')).status, 503)
   })
 })
