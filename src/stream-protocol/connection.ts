@@ -25,6 +25,17 @@ const HANDSHAKE_FRAME_MAX = 1_048_576
 const MAX_UNCONFIRMED_FRAMES = 256
 /** How long a server-initiated close waits for the client's answer before cutting the socket. */
 const CLOSE_WAIT_MS = 1000
+/**
+ * Responses that carry fields after the code even when it is an error, as RabbitMQ sends them (an empty
+ * list or map, a zero): clients decode those fields whatever the code, and fail on a frame without them.
+ */
+const ERROR_BODY: Readonly<Record<number, (w: FrameWriter) => FrameWriter>> = {
+  [KEY.route]: (w) => w.i32(0),
+  [KEY.partitions]: (w) => w.i32(0),
+  [KEY.streamStats]: (w) => w.i32(0),
+  [KEY.queryOffset]: (w) => w.u64(0),
+  [KEY.queryPublisherSequence]: (w) => w.u64(0),
+}
 
 export class StreamConnection {
   step: HandshakeStep = 'peer-properties'
@@ -146,7 +157,9 @@ export class StreamConnection {
   }
 
   respond(key: number, correlationId: number, code: number): void {
-    this.send(response(key, correlationId, code).frame())
+    const w = response(key, correlationId, code)
+    const body = code === CODE.ok ? undefined : ERROR_BODY[key]
+    this.send((body ? body(w) : w).frame())
   }
 
   newCorrelationId(): number {

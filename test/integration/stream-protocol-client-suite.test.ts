@@ -1,0 +1,141 @@
+// Regressions found by running the rabbitmq-stream-js-client library's own test suite against Warren
+// (docs/streams.md, "Client suite"): error responses that clients decode field by field, publishing id
+// 0 of a new named publisher, super stream names, and a stream re-created right after its deletion.
+import assert from 'node:assert/strict'
+import { test } from 'node:test'
+import rabbit from 'rabbitmq-stream-js-client'
+import { eventually, useBroker } from '../helpers/broker.js'
+import { RawStreamClient, str, u32 } from '../helpers/stream-raw.js'
+
+const b = useBroker()
+let n = 0
+const unique = (p: string): string => `${p}-${process.pid}-${++n}`
+
+type Client = Awaited<ReturnType<typeof rabbit.connect>>
+
+async function withClient<T>(f: (c: Client) => Promise<T>): Promise<T> {
+  const port = b.broker.streamPort as number
+  const c = await rabbit.connect({
+    hostname: '127.0.0.1',
+    port,
+    username: 'guest',
+    password: 'guest',
+    vhost: '/',
+  })
+  try {
+    return await f(c)
+  } finally {
+    await c.close()
+  }
+}
+
+async function rawClient(): Promise<RawStreamClient> {
+  const raw = await RawStreamClient.open(b.broker.streamPort as number)
+  assert.equal(await raw.login('guest', 'guest'), 0x01)
+  assert.equal(await raw.openVhost('/'), 0x01)
+  return raw
+}
+
+test('stream client suite: error responses carry their empty list, map or number, as RabbitMQ sends them', async () => {
+  const raw = await rawClient()
+  try {
+    const missing = unique('missing')
+    const ask = async (key: number, fields: Buffer): Promise<Buffer> => {
+      raw.send(key, Buffer.concat([u32(7), fields]))
+      const f = await raw.next()
+      assert.equal(f?.key, key | 0x8000)
+      assert.equal(f?.body.readUInt32BE(0), 7)
+      return f.body.subarray(4)
+    }
+    // route (key, super stream), partitions, stream stats: code 2 then an empty list or map (int32 0)
+    for (const [key, fields] of [
+      [0x18, Buffer.concat([str('0'), str(missing)])],
+      [0x19, str(missing)],
+      [0x1c, str(missing)],
+    ] as const) {
+      const body = await ask(key, fields)
+      assert.deepEqual([body.readUInt16BE(0), body.length, body.readInt32BE(2)], [0x02, 6, 0], `key ${key}`)
+    }
+    // query offset and query publisher sequence on a missing stream: the code, then a uint64 0
+    for (const key of [0x0b, 0x05]) {
+      const body = await ask(key, Buffer.concat([str('ref'), str(missing)]))
+      assert.deepEqual(
+        [body.readUInt16BE(0), body.length, body.readBigUInt64BE(2)],
+        [0x02, 10, 0n],
+        `key ${key}`,
+      )
+    }
+  } finally {
+    raw.destroy()
+  }
+  // and the npm client turns them into errors instead of failing to decode the frame
+  await withClient(async (c) => {
+    await assert.rejects(c.routeQuery({ routingKey: '0', superStream: unique('none') }), /code 2/)
+    await assert.rejects(c.streamStatsRequest(unique('none')), /code 2/)
+  })
+})
+
+test('stream client suite: a new named publisher may start at publishing id 0; a resent 0 is a duplicate', async () => {
+  await withClient(async (c) => {
+    const s = unique('dedup0')
+    await c.createStream({ stream: s, arguments: {} })
+    const pub = await c.declarePublisher({ stream: s, publisherRef: unique('p') })
+    const confirmed: bigint[] = []
+    pub.on('publish_confirm', (err, ids) => {
+      assert.equal(err, null)
+      confirmed.push(...ids)
+    })
+    for (let round = 0; round < 2; round++) {
+      for (let id = 0; id < 3; id++) await pub.basicSend(BigInt(id), Buffer.from(`m${id}`))
+      await pub.flush()
+    }
+    await eventually(() => confirmed.length >= 6, 5000)
+    const got: string[] = []
+    const consumer = await c.declareConsumer({ stream: s, offset: rabbit.Offset.first() }, (m) => {
+      got.push(m.content.toString())
+    })
+    await eventually(() => got.length >= 3, 5000)
+    await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(got, ['m0', 'm1', 'm2'])
+    assert.equal(await pub.getLastPublishingId(), 2n)
+    await consumer.close()
+  })
+})
+
+test('stream client suite: creating a super stream without a name is refused (precondition failed, 17)', async () => {
+  await withClient(async (c) => {
+    await assert.rejects(c.createSuperStream({ streamName: '', arguments: {} }), /code 17/)
+    const named = unique('ss')
+    assert.equal(await c.createSuperStream({ streamName: named, arguments: {} }), true)
+    assert.deepEqual(
+      await c.partitionsQuery({ superStream: named }),
+      [0, 1, 2].map((i) => `${named}-${i}`),
+    )
+  })
+})
+
+test('stream client suite: a stream deleted and at once created again starts empty; the connection goes on', async () => {
+  await withClient(async (c) => {
+    const s = unique('again')
+    for (let round = 0; round < 3; round++) {
+      await c.createStream({ stream: s, arguments: {} })
+      const pub = await c.declarePublisher({ stream: s })
+      for (let i = 0; i < 50; i++) await pub.send(Buffer.from(`round${round}-${i}`))
+      await pub.flush()
+      const got: string[] = []
+      const consumer = await c.declareConsumer({ stream: s, offset: rabbit.Offset.first() }, (m) => {
+        got.push(m.content.toString())
+      })
+      await eventually(() => got.length >= 50, 5000)
+      await new Promise((r) => setTimeout(r, 50))
+      assert.equal(got.length, 50, `round ${round}: only this round's messages`)
+      assert.ok(
+        got.every((m) => m.startsWith(`round${round}-`)),
+        `round ${round} read ${got.find((m) => !m.startsWith(`round${round}-`))}`,
+      )
+      await consumer.close()
+      await pub.close()
+      await c.deleteStream({ stream: s })
+    }
+  })
+})
