@@ -67,6 +67,12 @@ export class Subscription implements GroupMember {
   }
 
   private failed(err: unknown): void {
+    // A stream deleted under a read takes its files along: the deletion's metadata update tells the
+    // client, and the connection (other streams, publishers) goes on.
+    if (this.closed || this.stream.queue.deleted) {
+      this.c.logger.debug({ err }, `reading stream '${this.stream.name}' ended: the stream is gone`)
+      return
+    }
     this.c.logger.error({ err }, `reading stream '${this.stream.name}' failed`)
     this.c.fail(CODE.internalError, `reading stream '${this.stream.name}' failed`)
   }
