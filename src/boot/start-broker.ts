@@ -34,6 +34,7 @@ import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
 import { openStreamStorage } from './stream-store.js'
+import { streamConnectionViews } from './stream-connection-views.js'
 import { createStreamServer, listenStream } from './stream-listener.js'
 import type { StreamServer } from '../stream-protocol/index.js'
 
@@ -164,6 +165,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
       *[Symbol.iterator]() {
         yield* server.connections
         yield* mqtt.connections
+        yield* streamConnectionViews(streamServer)
       },
     },
     nodeName,

@@ -54,6 +54,9 @@ export class StreamConnection {
   readonly unwatch: Array<() => void> = []
   readonly logger: Logger
   readonly name: string
+  /** When the socket was accepted, and the heartbeat tune settled: what the management API lists. */
+  readonly connectedAt: number
+  heartbeatSeconds = 0
   private pending: Buffer | undefined
   private nextCorrelation = 1
   private closed = false
@@ -69,12 +72,18 @@ export class StreamConnection {
     readonly id: number,
   ) {
     this.frameMax = server.o.settings.frameMax
+    this.connectedAt = server.o.clock.now()
     this.name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     this.logger = server.o.logger.child({ connection: this.name, protocol: 'stream' })
     socket.on('data', (d: Buffer) => this.onData(d))
     socket.on('drain', () => this.onDrain())
     socket.on('error', () => undefined) // 'close' follows and cleans up
     socket.once('close', () => this.cleanUp())
+  }
+
+  /** Handshake done and not closing: what the management API lists. */
+  get isListed(): boolean {
+    return this.step === 'opened' && !this.closed
   }
 
   get remoteAddress(): string | undefined {
@@ -185,6 +194,7 @@ export class StreamConnection {
   /** Starts heartbeats once tune settles them: one sent each idle period, two silent ones close. */
   startHeartbeats(seconds: number): void {
     if (seconds <= 0 || this.heartbeatTimer) return
+    this.heartbeatSeconds = seconds
     let silent = 0
     this.heartbeatTimer = setInterval(() => {
       if (!this.sentSinceTick) this.send(new FrameWriter(KEY.heartbeat).frame())

@@ -139,3 +139,44 @@ test('stream client suite: a stream deleted and at once created again starts emp
     }
   })
 })
+
+async function api(method: string, path: string): Promise<Response> {
+  const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`
+  return fetch(new URL(path, b.broker.httpUrl), { method, headers: { authorization: auth } })
+}
+
+interface ListedConnection {
+  name: string
+  protocol: string
+  user: string
+  vhost: string
+  client_properties: Record<string, unknown>
+}
+
+test('stream client suite: stream connections are listed by /api/connections, named, and closed there', async () => {
+  const port = b.broker.streamPort as number
+  const connectionName = unique('suite-connection')
+  let closed = false
+  const c = await rabbit.connect({
+    hostname: '127.0.0.1',
+    port,
+    username: 'guest',
+    password: 'guest',
+    vhost: '/',
+    connectionName,
+    listeners: { connection_closed: () => (closed = true) },
+  })
+  const listed = async (): Promise<ListedConnection | undefined> => {
+    const all = (await (await api('GET', '/api/connections')).json()) as ListedConnection[]
+    return all.find((x) => x.client_properties['connection_name'] === connectionName)
+  }
+  const mine = await listed()
+  assert.ok(mine, 'the stream connection is listed')
+  assert.deepEqual([mine.protocol, mine.user, mine.vhost], ['stream', 'guest', '/'])
+  const one = await api('GET', `/api/connections/${encodeURIComponent(mine.name)}`)
+  assert.equal(one.status, 200)
+  assert.equal((await api('DELETE', `/api/connections/${encodeURIComponent(mine.name)}`)).status, 204)
+  await eventually(() => closed, 3000)
+  assert.equal(await listed(), undefined)
+  await c.close().catch(() => undefined)
+})
