@@ -180,3 +180,37 @@ test('stream client suite: stream connections are listed by /api/connections, na
   assert.equal(await listed(), undefined)
   await c.close().catch(() => undefined)
 })
+
+test('stream client suite: /api/stream/publishers, consumers and a connection consumers list the live ones', async () => {
+  await withClient(async (c) => {
+    const s = unique('listed')
+    await c.createStream({ stream: s, arguments: {} })
+    const reference = unique('pub')
+    await c.declarePublisher({ stream: s, publisherRef: reference })
+    const identifier = unique('reader')
+    await c.declareConsumer(
+      { stream: s, offset: rabbit.Offset.first(), consumerRef: unique('ref'), consumerTag: identifier },
+      () => undefined,
+    )
+    const get = async (path: string): Promise<Array<Record<string, unknown>>> => {
+      const r = await api('GET', path)
+      assert.equal(r.status, 200, path)
+      return (await r.json()) as Array<Record<string, unknown>>
+    }
+    const pubs = await get(`/api/stream/publishers/%2F/${s}`)
+    assert.deepEqual(
+      pubs.map((p) => p['reference']),
+      [reference],
+    )
+    const cons = (await get('/api/stream/consumers/%2F')).filter(
+      (k) => (k['queue'] as { name: string }).name === s,
+    )
+    assert.equal(cons.length, 1)
+    assert.equal((cons[0]?.['properties'] as Record<string, string>)['identifier'], identifier)
+    const connection = (cons[0]?.['connection_details'] as { name: string }).name
+    const credits = await get(`/api/stream/connections/%2F/${encodeURIComponent(connection)}/consumers`)
+    assert.ok(credits.every((k) => typeof k['credits'] === 'number') && credits.length >= 1)
+    assert.equal((await api('GET', '/api/stream/publishers/%2F/no-such-stream')).status, 200)
+    assert.equal((await api('GET', '/api/stream/consumers/no-such-vhost')).status, 404)
+  })
+})
