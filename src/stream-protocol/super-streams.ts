@@ -23,9 +23,12 @@ function partitionBindings(ex: Exchange): Binding[] {
   return ex.bindings.filter((b) => b.destination.kind === 'queue').sort((a, b) => orderOf(a) - orderOf(b))
 }
 
+/** A binding's partition order: a number, or digits in a string (as the HTTP API's JSON gives it). */
 function orderOf(b: Binding): number {
   const v = b.args[ORDER]
-  return v instanceof TypedValue ? Number(v.value) : typeof v === 'number' ? v : 0
+  if (v instanceof TypedValue) return Number(v.value)
+  if (typeof v === 'number') return v
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0
 }
 
 /** A partition's place in its super stream (0 when the super stream or the binding is not found). */

@@ -214,3 +214,41 @@ test('stream client suite: /api/stream/publishers, consumers and a connection co
     assert.equal((await api('GET', '/api/stream/consumers/no-such-vhost')).status, 404)
   })
 })
+
+test('stream client suite: partition orders given as strings (HTTP API) place the partitions for single active consumers', async () => {
+  const name = unique('http-super')
+  const put = async (path: string, body: unknown, method = 'PUT'): Promise<void> => {
+    const auth = `Basic ${Buffer.from('guest:guest').toString('base64')}`
+    const headers = { authorization: auth, 'content-type': 'application/json' }
+    const r = await fetch(new URL(path, b.broker.httpUrl), { method, headers, body: JSON.stringify(body) })
+    assert.ok(r.status < 300, `${method} ${path}: ${r.status}`)
+  }
+  await put(`/api/exchanges/%2F/${name}`, {
+    type: 'direct',
+    durable: true,
+    arguments: { 'x-super-stream': true },
+  })
+  for (const key of ['1', '0']) {
+    await put(`/api/queues/%2F/${name}-${key}`, { durable: true, arguments: { 'x-queue-type': 'stream' } })
+    const binding = { routing_key: key, arguments: { 'x-stream-partition-order': key } }
+    await put(`/api/bindings/%2F/e/${name}/q/${name}-${key}`, binding, 'POST')
+  }
+  await withClient(async (c) => {
+    assert.deepEqual(await c.partitionsQuery({ superStream: name }), [`${name}-0`, `${name}-1`])
+    const got: string[][] = [[], []]
+    const params = { superStream: name, offset: rabbit.Offset.first(), consumerRef: 'workers' }
+    for (const i of [0, 1]) {
+      await c.declareSuperStreamConsumer(params, (m) => {
+        got[i]?.push(m.content.toString())
+      })
+    }
+    await new Promise((r) => setTimeout(r, 300)) // the first steps down on partition 1, the second takes it
+    const pub = await c.declarePublisher({ stream: `${name}-0` })
+    await pub.send(Buffer.from('p0'))
+    const pub1 = await c.declarePublisher({ stream: `${name}-1` })
+    await pub1.send(Buffer.from('p1'))
+    await eventually(() => got.flat().length >= 2, 5000)
+    await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(got, [['p0'], ['p1']])
+  })
+})
