@@ -37,6 +37,7 @@ import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
 import { ResourceMonitor } from './resource-monitor.js'
 import { openStreamStorage } from './stream-store.js'
+import { streamClientViews, streamConnectionViews } from './stream-connection-views.js'
 import { createStreamServer, listenStream } from './stream-listener.js'
 import type { StreamServer } from '../stream-protocol/index.js'
 
@@ -172,8 +173,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
         yield* server.connections
         yield* mqtt.connections
         yield* stomp.connections
+        yield* streamConnectionViews(streamServer)
       },
     },
+    streamClients: () => streamClientViews(streamServer),
     nodeName,
     rabbitmqVersion: RABBITMQ_COMPAT_VERSION,
     productVersion: WARREN_VERSION,

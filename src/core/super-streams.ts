@@ -102,7 +102,10 @@ export function partitionBindings(ex: Exchange): Binding[] {
     .sort((a, b) => partitionOrder(a) - partitionOrder(b))
 }
 
+/** A binding's partition order: a number, or digits in a string (as the HTTP API's JSON gives it). */
 export function partitionOrder(b: Binding): number {
   const v = b.args[PARTITION_ORDER]
-  return v instanceof TypedValue ? Number(v.value) : typeof v === 'number' ? v : 0
+  if (v instanceof TypedValue) return Number(v.value)
+  if (typeof v === 'number') return v
+  return typeof v === 'string' && /^\d+$/.test(v) ? Number(v) : 0
 }

@@ -60,6 +60,22 @@ export interface ConnectionView {
   forceClose(reason: string): void
 }
 
+/** A Stream-protocol connection with its publishers and consumers (RabbitMQ's /api/stream/...). */
+export interface StreamClientView {
+  readonly connection: ConnectionView
+  readonly publishers: ReadonlyArray<{
+    readonly id: number
+    readonly stream: string
+    readonly reference: string
+  }>
+  readonly consumers: ReadonlyArray<{
+    readonly id: number
+    readonly stream: string
+    readonly credits: number
+    readonly properties: Readonly<Record<string, string>>
+  }>
+}
+
 export interface ListenerInfo {
   readonly protocol: string
   readonly host: string
@@ -77,6 +93,8 @@ export interface ManagementOptions {
   users: UserRegistry
   /** The live connections of every protocol (the servers' own sets, read on every request). */
   connections: Iterable<ConnectionView>
+  /** The Stream protocol's open connections with their publishers and consumers; none without it. */
+  streamClients?: () => Iterable<StreamClientView>
   /** Other listeners, reported by /api/overview and checked by the port-listener health check. */
   listeners?: readonly ListenerInfo[]
   /** Node name reported as `node` (RabbitMQ's rabbit@host). */
@@ -134,6 +152,7 @@ export interface ManagementContext {
   readonly authz: Authorizer
   readonly users: UserRegistry
   readonly connections: Iterable<ConnectionView>
+  readonly streamClients: () => Iterable<StreamClientView>
   readonly listeners: ListenerInfo[]
   readonly nodeName: string
   readonly rabbitmqVersion: string

@@ -9,6 +9,7 @@ import { RateSampler } from './rates.js'
 import { registerAccountRoutes } from './routes/accounts.js'
 import { registerBindingRoutes } from './routes/bindings.js'
 import { registerConnectionRoutes } from './routes/connections.js'
+import { registerStreamRoutes } from './routes/streams.js'
 import { registerDefinitionRoutes } from './routes/definitions.js'
 import { registerDelayedRoutes } from './routes/delayed.js'
 import { registerSuperStreamRoutes } from './routes/super-streams.js'
@@ -33,6 +34,7 @@ import type { ListenerInfo } from './context.js'
 export type {
   ManagementOptions,
   ConnectionView,
+  StreamClientView,
   ChannelView,
   ConsumerView,
   ListenerInfo,
@@ -79,6 +81,7 @@ export function createManagement(opts: Omit<ManagementOptions, 'port' | 'host'>)
     authz: opts.authz,
     users: opts.users,
     connections: opts.connections,
+    streamClients: opts.streamClients ?? (() => []),
     listeners: [...(opts.listeners ?? [])],
     nodeName: opts.nodeName ?? 'warren@localhost',
     rabbitmqVersion: opts.rabbitmqVersion ?? '3.10.8',
@@ -136,6 +139,7 @@ function buildApp(ctx: ManagementContext): FastifyInstance {
   const { app, routes } = createServer(ctx)
   registerOverviewRoutes(routes)
   registerConnectionRoutes(routes)
+  registerStreamRoutes(routes)
   registerExchangeRoutes(routes)
   registerDelayedRoutes(routes)
   registerSuperStreamRoutes(routes)

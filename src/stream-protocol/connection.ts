@@ -26,6 +26,17 @@ const HANDSHAKE_FRAME_MAX = 1_048_576
 const MAX_UNCONFIRMED_FRAMES = 256
 /** How long a server-initiated close waits for the client's answer before cutting the socket. */
 const CLOSE_WAIT_MS = 1000
+/**
+ * Responses that carry fields after the code even when it is an error, as RabbitMQ sends them (an empty
+ * list or map, a zero): clients decode those fields whatever the code, and fail on a frame without them.
+ */
+const ERROR_BODY: Readonly<Record<number, (w: FrameWriter) => FrameWriter>> = {
+  [KEY.route]: (w) => w.i32(0),
+  [KEY.partitions]: (w) => w.i32(0),
+  [KEY.streamStats]: (w) => w.i32(0),
+  [KEY.queryOffset]: (w) => w.u64(0),
+  [KEY.queryPublisherSequence]: (w) => w.u64(0),
+}
 
 export class StreamConnection {
   step: HandshakeStep = 'peer-properties'
@@ -44,6 +55,9 @@ export class StreamConnection {
   readonly unwatch: Array<() => void> = []
   readonly logger: Logger
   readonly name: string
+  /** When the socket was accepted, and the heartbeat tune settled: what the management API lists. */
+  readonly connectedAt: number
+  heartbeatSeconds = 0
   private pending: Buffer | undefined
   private nextCorrelation = 1
   private closed = false
@@ -59,12 +73,18 @@ export class StreamConnection {
     readonly id: number,
   ) {
     this.frameMax = server.o.settings.frameMax
+    this.connectedAt = server.o.clock.now()
     this.name = `${socket.remoteAddress ?? '?'}:${socket.remotePort ?? 0} -> ${socket.localAddress ?? '?'}:${socket.localPort ?? 0}`
     this.logger = server.o.logger.child({ connection: this.name, protocol: 'stream' })
     socket.on('data', (d: Buffer) => this.onData(d))
     socket.on('drain', () => this.onDrain())
     socket.on('error', () => undefined) // 'close' follows and cleans up
     socket.once('close', () => this.cleanUp())
+  }
+
+  /** Handshake done and not closing: what the management API lists. */
+  get isListed(): boolean {
+    return this.step === 'opened' && !this.closed
   }
 
   get remoteAddress(): string | undefined {
@@ -148,7 +168,9 @@ export class StreamConnection {
 
   respond(key: number, correlationId: number, code: number): void {
     if (code !== CODE.ok) countError(this.server.counters, code)
-    this.send(response(key, correlationId, code).frame())
+    const w = response(key, correlationId, code)
+    const body = code === CODE.ok ? undefined : ERROR_BODY[key]
+    this.send((body ? body(w) : w).frame())
   }
 
   newCorrelationId(): number {
@@ -174,6 +196,7 @@ export class StreamConnection {
   /** Starts heartbeats once tune settles them: one sent each idle period, two silent ones close. */
   startHeartbeats(seconds: number): void {
     if (seconds <= 0 || this.heartbeatTimer) return
+    this.heartbeatSeconds = seconds
     let silent = 0
     this.heartbeatTimer = setInterval(() => {
       if (!this.sentSinceTick) this.send(new FrameWriter(KEY.heartbeat).frame())

@@ -138,8 +138,8 @@ function publishOne(c: StreamConnection, p: Publisher, publishingId: number, ent
   const queue = p.stream.queue
   if (queue.deleted) return CODE.streamDoesNotExist
   const tracking = c.server.tracking
-  if (p.reference !== undefined && publishingId <= tracking.sequence(p.stream.access.log, p.reference))
-    return DUPLICATE
+  const last = p.reference === undefined ? undefined : tracking.lastSequence(p.stream.access.log, p.reference)
+  if (last !== undefined && publishingId <= last) return DUPLICATE
   if (entries.some((e) => e.length > c.server.o.settings.maxMessageSize)) return CODE.preconditionFailed
   const now = c.server.o.clock.now()
   for (const bytes of entries) {

@@ -29,6 +29,8 @@ export class Subscription implements GroupMember {
     /** The single-active-consumer group, when the subscription is in one. */
     readonly groupKey: string | undefined,
     readonly partitionIndex: number,
+    /** The subscription's properties (single-active-consumer, name, identifier, ...) as the client sent them. */
+    readonly properties: ReadonlyMap<string, string> = new Map(),
   ) {}
 
   /** Starts reading from `start` (resolved by the log); deliveries follow commits and credit. */
@@ -69,6 +71,12 @@ export class Subscription implements GroupMember {
   }
 
   private failed(err: unknown): void {
+    // A stream deleted under a read takes its files along: the deletion's metadata update tells the
+    // client, and the connection (other streams, publishers) goes on.
+    if (this.closed || this.stream.queue.deleted) {
+      this.c.logger.debug({ err }, `reading stream '${this.stream.name}' ended: the stream is gone`)
+      return
+    }
     this.c.logger.error({ err }, `reading stream '${this.stream.name}' failed`)
     this.c.fail(CODE.internalError, `reading stream '${this.stream.name}' failed`)
   }
@@ -147,7 +155,7 @@ export function onSubscribe(c: StreamConnection, r: FrameReader, ctx: Ctx): void
   const groupKey = single ? SacGroups.key(c.vhost?.name ?? '', name, reference ?? '') : undefined
   const superStream = props.get('super-stream')
   const index = single && superStream !== undefined ? partitionIndex(c, superStream, name) : -1
-  const sub = new Subscription(c, id, stream, credit, start, groupKey, index)
+  const sub = new Subscription(c, id, stream, credit, start, groupKey, index, props)
   c.subscriptions.set(id, sub)
   watchDeletion(c, stream)
   c.respond(KEY.subscribe, ctx.correlationId, CODE.ok)

@@ -37,7 +37,9 @@ export function onCreateSuperStream(c: StreamConnection, r: FrameReader, ctx: Ct
   const session = c.session
   const vhost = c.vhost
   if (!session || !vhost) return
-  if (partitions.length === 0 || partitions.length !== bindingKeys.length) {
+  // As RabbitMQ: a super stream needs a name and partitions with names, one binding key each.
+  const named = name !== '' && partitions.every((p) => p !== '')
+  if (!named || partitions.length === 0 || partitions.length !== bindingKeys.length) {
     return c.respond(KEY.createSuperStream, ctx.correlationId, CODE.preconditionFailed)
   }
   if (vhost.exchanges.has(name) || partitions.some((p) => vhost.queues.has(p))) {

@@ -48,13 +48,20 @@ export class StreamTracking {
 
   /** The last publishing id taken from the publisher named `reference` (0 when none). */
   sequence(log: StreamLog, reference: string): number {
-    return this.of(log).sequences.get(reference) ?? 0
+    return this.lastSequence(log, reference) ?? 0
+  }
+
+  /**
+   * The last publishing id taken from the publisher named `reference`, undefined when it has published
+   * nothing: then every id is new, 0 included (as osiris, which only drops ids at or below a known one).
+   */
+  lastSequence(log: StreamLog, reference: string): number | undefined {
+    return this.of(log).sequences.get(reference)
   }
 
   /** Records a publishing id taken into the stream (ids only grow); the save is not awaited here. */
   setSequence(log: StreamLog, reference: string, id: number): void {
-    const t = this.of(log)
-    if (id > (t.sequences.get(reference) ?? 0)) t.sequences.set(reference, id)
+    raise(this.of(log).sequences, reference, id)
   }
 
   /**
@@ -62,8 +69,7 @@ export class StreamTracking {
    * sequence before its messages are written would, after a crash, drop their resends as duplicates.)
    */
   setWritten(log: StreamLog, reference: string, id: number): void {
-    const t = this.of(log)
-    if (id > (t.written.get(reference) ?? 0)) t.written.set(reference, id)
+    raise(this.of(log).written, reference, id)
   }
 
   /** Resolves once everything tracked for the stream so far is on disk. */
@@ -82,4 +88,10 @@ export class StreamTracking {
     t.queued = after ? after.then(write, write) : Promise.resolve().then(write)
     return t.queued
   }
+}
+
+/** Sets `key` to `id` unless it already holds as much (the first id, even 0, is always taken). */
+function raise(m: Map<string, number>, key: string, id: number): void {
+  const held = m.get(key)
+  if (held === undefined || id > held) m.set(key, id)
 }

@@ -3,7 +3,7 @@
 // (several past MAX_CHUNK_BYTES) with one write and one fdatasync per file, so a confirm costs a share of
 // a group commit. A segment is sealed once it reaches the maximum segment size; retention then deletes
 // whole segments from the old end, never the one being written.
-import { closeSync, openSync, unlinkSync } from 'node:fs'
+import { closeSync, openSync, renameSync, unlinkSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type {
   PersistedMessage,
@@ -24,6 +24,8 @@ import { readTracking, writeTracking } from './tracking-file.js'
 
 /** A write round splits its messages into chunks of about this size. */
 const MAX_CHUNK_BYTES = 1024 * 1024
+/** Tells apart the directories of logs deleted within the same millisecond. */
+let deletions = 0
 
 /** What tests and the store give a log: a clock, and who to tell when it is destroyed. */
 export interface LogHost {
@@ -61,7 +63,8 @@ export class FileStreamLog implements StreamLog {
   private trackingWrites: Promise<void> = Promise.resolve()
 
   constructor(
-    readonly dir: string,
+    /** Where the files are; a deleted log's files move aside (see destroy). */
+    public dir: string,
     private readonly opts: StreamLogOptions,
     private readonly host: LogHost = {},
   ) {
@@ -272,7 +275,19 @@ export class FileStreamLog implements StreamLog {
     closeSync(this.indexFd)
   }
 
+  /**
+   * The directory is named after the stream, so a stream of the same name created while this one is
+   * still closing would open these files: they move aside first (one rename, before any await) and
+   * are removed from there.
+   */
   async destroy(): Promise<void> {
+    const aside = `${this.dir}.deleted-${Date.now()}-${++deletions}`
+    try {
+      renameSync(this.dir, aside)
+      this.dir = aside
+    } catch {
+      // already gone, or not movable: removed where it is
+    }
     await this.close()
     this.host.destroyed?.(this)
     await rm(this.dir, { recursive: true, force: true })
