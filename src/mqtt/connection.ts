@@ -3,7 +3,7 @@
 // and the end of the connection. A broken packet closes only this connection (MQTT 3.1.1 §4.8).
 import type { Socket } from 'node:net'
 import type { PublishResult } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger } from '../shared/index.js'
+import { BrokerError, displayAddress, type Logger, SocketOutput } from '../shared/index.js'
 import type { ClientSession } from './client-session.js'
 import { connect } from './connect.js'
 import type { MqttContext } from './context.js'
@@ -18,7 +18,6 @@ import {
   PINGRESP,
 } from './encoder.js'
 import { Keepalive } from './keepalive.js'
-import { Output } from './output.js'
 import { PublishFlow } from './publish-flow.js'
 import {
   type ClientPacket,
@@ -58,7 +57,7 @@ export class MqttConnection {
   clientProperties: Record<string, string> = {}
   readonly logger: Logger
   private readonly decoder: PacketDecoder
-  private readonly output: Output
+  private readonly output: SocketOutput
   state: 'connecting' | 'open' | 'closed' = 'connecting'
   private session: ClientSession | undefined
   /** The client id this connection registered (set before its session exists). */
@@ -88,7 +87,7 @@ export class MqttConnection {
     this.connectedAt = ctx.clock.now()
     this.logger = ctx.logger.child({ connection: this.name, protocol: 'mqtt' })
     this.decoder = new PacketDecoder(ctx.broker.limits.maxMessageSize + PACKET_OVERHEAD)
-    this.output = new Output(socket, () => this.session?.drained())
+    this.output = new SocketOutput(socket, { writable: () => this.session?.drained() })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))

@@ -5,7 +5,7 @@
 import type { Broker, DurabilityTicket, PublishResult } from '../core/index.js'
 import { encodePuback } from './encoder.js'
 import type { Keepalive } from './keepalive.js'
-import type { Output } from './output.js'
+import type { SocketOutput } from '../shared/index.js'
 
 export class PublishFlow {
   /** The PUBACKs still waiting for their messages' durability, chained in order. */
@@ -16,7 +16,7 @@ export class PublishFlow {
 
   constructor(
     private readonly broker: Broker,
-    private readonly output: Output,
+    private readonly output: SocketOutput,
     private readonly keepalive: Keepalive,
     private readonly failed: (err: unknown) => void,
   ) {}

@@ -6,6 +6,7 @@ export type { BasicProperties } from './generated/basic-properties.js'
 export { clearArray } from './arrays.js'
 export { copyBytes } from './bytes.js'
 export { displayAddress, isLoopback } from './net.js'
+export { SocketOutput, type SocketOutputHooks } from './socket-output.js'
 export {
   checkUserPattern,
   compileUserPattern,

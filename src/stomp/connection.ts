@@ -5,14 +5,13 @@
 import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
 import type { DurabilityTicket, PublishResult } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger } from '../shared/index.js'
+import { BrokerError, displayAddress, type Logger, SocketOutput } from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { FrameDecoder } from './decoder.js'
 import { encodeFrame, HEARTBEAT } from './encoder.js'
 import { type Frame, header, type Headers, StompError } from './frame.js'
 import { Heartbeats } from './heartbeats.js'
 import { login } from './login.js'
-import { Output } from './output.js'
 import { describe, errorHeaders, messageHeaders, negotiate, serverCancelled } from './replies.js'
 import type { Delivery } from './settlement.js'
 import { StompSession } from './stomp-session.js'
@@ -35,7 +34,7 @@ export class StompConnection {
   private version = '1.0'
   private session: StompSession | undefined
   private readonly decoder: FrameDecoder
-  private readonly output: Output
+  private readonly output: SocketOutput
   private readonly heartbeats: Heartbeats
   private readonly inbox: Frame[] = []
   private busy = false
@@ -62,11 +61,10 @@ export class StompConnection {
       () => this.output.write(HEARTBEAT),
       (why) => this.close(why),
     )
-    this.output = new Output(
-      socket,
-      () => this.heartbeats.sent(),
-      () => this.session?.drained(),
-    )
+    this.output = new SocketOutput(socket, {
+      wrote: () => this.heartbeats.sent(),
+      writable: () => this.session?.drained(),
+    })
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'STOMP socket error'))
     socket.on('close', () => this.close('socket closed'))

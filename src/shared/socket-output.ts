@@ -1,32 +1,40 @@
-// A connection's outgoing packets: written into one buffer per event-loop turn and sent in one socket
-// write. A delivery that must wait (a durable queue's delivery lease being fsynced) holds everything
-// written after it until the wait is over, so packets leave in the order they were written.
+// The outgoing side of a front end's connection (MQTT's packets, STOMP's frames): what is written in one
+// event-loop turn leaves in one socket write. A delivery that must wait (a durable queue's delivery lease
+// being fsynced) holds everything written after it, so output leaves in the order it was written. Queues
+// ask canWrite() before handing a connection more messages; one told no is told again when there is
+// room, on 'drain' or after a flush the socket took at once (then no 'drain' may come at all).
 import type { Socket } from 'node:net'
 
 /** Bytes of unsent output above which queues stop handing this connection messages. */
 const HIGH_WATER = 1024 * 1024
 
-export class Output {
+export interface SocketOutputHooks {
+  /** The output can take deliveries again after canWrite() said it could not. */
+  readonly writable: () => void
+  /** Called on every socket write (a protocol's heart-beats are only needed when nothing else is sent). */
+  readonly wrote?: () => void
+}
+
+export class SocketOutput {
   private chunks: Buffer[] = []
   private bytes = 0
   private holds = 0
   private scheduled = false
   private closed = false
-  /** canWrite() said no: the session is told once the output is below the mark again. */
+  /** canWrite() said no: `writable` is called once the output is below the mark again. */
   private full = false
 
   constructor(
     private readonly socket: Socket,
-    /** The output can take deliveries again after canWrite() said it could not. */
-    private readonly writable: () => void,
+    private readonly hooks: SocketOutputHooks,
   ) {
     socket.on('drain', () => this.checkWritable())
   }
 
-  write(packet: Buffer): void {
+  write(data: Buffer): void {
     if (this.closed) return
-    this.chunks.push(packet)
-    this.bytes += packet.length
+    this.chunks.push(data)
+    this.bytes += data.length
     this.schedule()
   }
 
@@ -47,16 +55,6 @@ export class Output {
     return ok
   }
 
-  /**
-   * A full output becomes writable when the socket drains, or when a flush hands the socket everything
-   * at once (then no 'drain' may come, and queues that stopped for this connection would wait forever).
-   */
-  private checkWritable(): void {
-    if (!this.full || this.closed || this.bytes + this.socket.writableLength >= HIGH_WATER) return
-    this.full = false
-    this.writable()
-  }
-
   /** Sends what is written now (unless held). */
   flush(): void {
     this.scheduled = false
@@ -66,13 +64,21 @@ export class Output {
     this.chunks = []
     this.bytes = 0
     this.socket.write(data)
+    this.hooks.wrote?.()
     this.checkWritable()
   }
 
-  /** Sends what is written now, then writes nothing more. */
+  /** Sends what is written now, even past a delivery's wait (the last words: an error, a receipt), then nothing more. */
   close(): void {
+    this.holds = 0
     this.flush()
     this.closed = true
+  }
+
+  private checkWritable(): void {
+    if (!this.full || this.closed || this.bytes + this.socket.writableLength >= HIGH_WATER) return
+    this.full = false
+    this.hooks.writable()
   }
 
   private schedule(): void {
