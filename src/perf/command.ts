@@ -1,6 +1,7 @@
 // `warren perf`: an AMQP load client in the manner of RabbitMQ's PerfTest and lavinmqperf. Works against
 // any AMQP 0-9-1 broker. Progress lines go to stderr once a second; the summary (or, with --json, one JSON
 // object) goes to stdout. Exits 1 when the run hit an error.
+import { int, seconds } from './flags.js'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { runChurn } from './churn.js'
 import { runConnections } from './connections.js'
@@ -10,19 +11,6 @@ import { streamCommand } from './stream/command.js'
 import { runThroughput, type ThroughputOptions } from './throughput.js'
 
 const DEFAULT_URI = 'amqp://guest:guest@127.0.0.1:5672/'
-
-const int =
-  (min: number) =>
-  (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`)
-    return n
-  }
-const seconds = (v: string): number => {
-  const n = Number(v.replace(/s$/, ''))
-  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number of seconds')
-  return n
-}
 
 interface CommonFlags {
   uri: string

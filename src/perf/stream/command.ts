@@ -1,23 +1,11 @@
 // `warren perf stream`: the Stream-protocol load client's command line. Progress lines go to stderr once a
 // second; the summary (or, with --json, one JSON object) goes to stdout. Exits 1 when the run hit an error.
+import { int, seconds } from '../flags.js'
 import { Command, InvalidArgumentError, Option } from 'commander'
 import { fmtMs, fmtRate } from '../report.js'
 import { runStream, type StreamProgress, type StreamRunResult } from './run.js'
 
 const DEFAULT_URI = 'rabbitmq-stream://guest:guest@127.0.0.1:5552/'
-
-const int =
-  (min: number) =>
-  (v: string): number => {
-    const n = Number(v)
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}`)
-    return n
-  }
-const seconds = (v: string): number => {
-  const n = Number(v.replace(/s$/, ''))
-  if (!(n > 0)) throw new InvalidArgumentError('expected a positive number of seconds')
-  return n
-}
 
 interface StreamFlags {
   uri: string
