@@ -33,6 +33,12 @@ const QUEUE_KEYS: Readonly<Record<string, (v: unknown) => boolean>> = {
   'delayed-retry-min': isPositiveInt,
   'delayed-retry-multiplier': (v) => isPositiveInt(v) && (v as number) <= 2 ** 31 - 1,
   'delayed-retry-max': isPositiveInt,
+  // A stream's (see stream/stream-queue.ts); the replication ones are accepted and have no effect on one node.
+  'max-age': (v) => typeof v === 'string' && /^\d+[YMDhms]$/.test(v) && !/^0+[YMDhms]$/.test(v),
+  'stream-max-segment-size-bytes': isNonNegInt,
+  'queue-leader-locator': (v) =>
+    v === 'client-local' || v === 'balanced' || v === 'random' || v === 'least-leaders',
+  'initial-cluster-size': isNonNegInt,
   // The deduplication plugin's keys (it registers them as policy validators).
   ...DEDUP_POLICY_KEYS,
 }
@@ -109,9 +115,19 @@ export function validatePolicy(p: Policy, operator: boolean, checkPattern = true
 }
 
 /** RabbitMQ's own text for a bad delivery limit; Warren's for the other keys. */
+/** RabbitMQ's words for a refused value, by key ("<<\"x\">> is not a valid max age"). */
+const VALUE_NAMES: Readonly<Record<string, string>> = {
+  'delivery-limit': 'delivery limit',
+  'max-age': 'max age',
+  'stream-max-segment-size-bytes': 'segment size',
+  'queue-leader-locator': 'queue leader locator value',
+  'initial-cluster-size': 'cluster size',
+}
+
 function invalidValue(key: string, v: unknown): string {
-  if (key === 'delivery-limit')
-    return `${typeof v === 'string' ? `<<"${v}">>` : JSON.stringify(v)} is not a valid delivery limit`
+  const name = VALUE_NAMES[key]
+  if (name !== undefined)
+    return `${typeof v === 'string' ? `<<"${v}">>` : JSON.stringify(v)} is not a valid ${name}`
   return `invalid value ${JSON.stringify(v)} for policy key '${key}'`
 }
 

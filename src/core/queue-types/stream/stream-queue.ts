@@ -78,11 +78,14 @@ export class StreamQueue implements Queue {
     return `queue '${this.name}' in vhost '${this.vhost}'`
   }
 
+  /** An argument and a policy's `max-age` both apply: the shorter wins, as in RabbitMQ. */
   private retention(): StreamRetention {
-    const age = this.args['x-max-age']
+    const ages = [this.args['x-max-age'], this.policy?.definition['max-age']]
+      .map((age) => (typeof age === 'string' ? durationMs(age) : undefined))
+      .filter((ms): ms is number => ms !== undefined)
     return {
       maxBytes: this.settings.maxLengthBytes,
-      maxAgeMs: typeof age === 'string' ? durationMs(age) : undefined,
+      maxAgeMs: ages.length > 0 ? Math.min(...ages) : undefined,
     }
   }
 
