@@ -2,8 +2,9 @@
 // amq.topic (the routing key is the topic with `/` and `.` swapped); each client has up to two queues,
 // mqtt-subscription-<client id>qos0 (transient, auto-delete, consumed without acks) and ...qos1 (durable;
 // auto-delete for a session that ends with its connection, kept with an x-expires of the session's expiry
-// otherwise), and a subscription is a binding of one of them to amq.topic. Every check, count and trace
-// is the core Session's, as for an AMQP channel.
+// otherwise), and a subscription is a binding of one of them to amq.topic (MQTT 5: its options in the
+// binding's arguments, see subscriptions.ts; a shared subscription is a queue of its own, see
+// shared-subscriptions.ts). Every check, count and trace is the core Session's, as for an AMQP channel.
 import {
   Message,
   type MessageStats,
@@ -21,7 +22,9 @@ import type { OutgoingPublish } from './encoder.js'
 import { toAmqpProperties, toMqttProperties } from './message-properties.js'
 import type { QoS } from './packets.js'
 import type { Properties } from './properties.js'
-import { matchesFilter, toAmqp, validFilter } from './topics.js'
+import { parseShared, type SharedFilter, SharedSubscriptions } from './shared-subscriptions.js'
+import { sameOptions, subscriptionArgs, Subscriptions } from './subscriptions.js'
+import { toAmqp, validFilter } from './topics.js'
 
 /** Packet ids in use at most (of 65535), leaving room for the queues' deliveries. */
 const MAX_INFLIGHT = 65_000
@@ -55,9 +58,13 @@ export const SUBSCRIBE_REFUSED = {
   unspecified: 0x80,
   notAuthorized: 0x87,
   invalidFilter: 0x8f,
-  sharedNotSupported: 0x9e,
-  subscriptionIdsNotSupported: 0xa1,
 } as const
+
+/** A SUBSCRIBE entry's MQTT 5 options that the session keeps. */
+export interface SubscribeOptions {
+  readonly noLocal?: boolean | undefined
+  readonly id?: number | undefined
+}
 
 /**
  * The session is also what the management API lists as the connection's one channel (its message
@@ -83,10 +90,9 @@ export class ClientSession implements ConsumerHost {
   /** Deliveries sent with a packet id, until their PUBACK (undefined: a retained message, nothing to settle). */
   private readonly inflight = new Map<number, Unacked | undefined>()
   private nextPacketId = 1
-  /** This connection's subscriptions and their No Local option (MQTT 5). */
-  private readonly localFilters = new Map<string, boolean>()
-  /** The messages this session published, while it has a No Local subscription. */
-  private own: WeakSet<Message> | undefined
+  /** The session's subscriptions and their MQTT 5 options. */
+  private readonly subs = new Subscriptions()
+  private readonly shared: SharedSubscriptions
   private readonly exchange: string
   private readonly args: FieldTable
 
@@ -109,6 +115,7 @@ export class ClientSession implements ConsumerHost {
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
     })
+    this.shared = new SharedSubscriptions(this, this.exchange)
   }
 
   /** Message counters of this session (the channel's message_stats). */
@@ -146,8 +153,12 @@ export class ClientSession implements ConsumerHost {
    */
   start(): boolean {
     const name = this.queueName(1)
-    if (!this.vhost.queues.has(name)) return false
-    if (!this.o.cleanStart) return true
+    const queue = this.vhost.queues.get(name)
+    if (!queue) return false
+    if (!this.o.cleanStart) {
+      this.subs.restore(queue, this.exchange)
+      return true
+    }
     this.session.deleteQueue(name, this.connectionId, false, false)
     return false
   }
@@ -175,7 +186,7 @@ export class ClientSession implements ConsumerHost {
     const properties = toAmqpProperties(q, dup, props)
     this.session.validate(properties)
     const msg = new Message(ex.name, key, properties, payload)
-    this.own?.add(msg)
+    this.subs.own?.add(msg)
     const result = this.session.publish(ex, msg, false, q === 1)
     if (retain) this.ctx.retained.retain(this.vhost.name, { topic, qos: q, payload })
     return result
@@ -187,30 +198,19 @@ export class ClientSession implements ConsumerHost {
    * One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1) or a refusal (SUBSCRIBE_REFUSED), and
    * whether the subscription is new (MQTT 5's retain handling 1 sends retained messages only then).
    */
-  subscribe(
-    filter: string,
-    qos: QoS,
-    noLocal = false,
-    withSubscriptionIds = false,
-  ): { code: number; isNew: boolean } {
-    // MQTT 5 features Warren's CONNACK said it does not offer.
-    if (this.o.v5 && withSubscriptionIds)
-      return { code: SUBSCRIBE_REFUSED.subscriptionIdsNotSupported, isNew: false }
-    if (this.o.v5 && filter.startsWith('$share/'))
-      return { code: SUBSCRIBE_REFUSED.sharedNotSupported, isNew: false }
-    if (!validFilter(filter)) return { code: SUBSCRIBE_REFUSED.invalidFilter, isNew: false }
+  subscribe(filter: string, qos: QoS, options: SubscribeOptions = {}): { code: number; isNew: boolean } {
+    const shared = this.sharedFilter(filter)
+    if (shared === 'invalid' || (!shared && !validFilter(filter)))
+      return { code: SUBSCRIBE_REFUSED.invalidFilter, isNew: false }
     const granted = qos === 0 ? 0 : 1
-    const key = toAmqp(filter)
+    const noLocal = options.noLocal === true
     try {
-      const queue = this.consume(granted)
-      const bound = this.session.bindQueue(queue.name, this.exchange, key, {}, this.connectionId)
-      // A subscription to the same filter replaces the earlier one (§3.8.4), whatever its QoS.
-      const other = this.queueName(granted === 0 ? 1 : 0)
-      if (this.vhost.queues.has(other))
-        this.session.unbindQueue(other, this.exchange, key, {}, this.connectionId)
-      this.localFilters.set(filter, noLocal)
-      if (noLocal) this.own ??= new WeakSet()
-      return { code: granted, isNew: bound.added }
+      const isNew = !this.subs.has(filter)
+      const queue = shared
+        ? this.shared.subscribe(shared, granted)
+        : this.bindOwn(filter, granted, noLocal, options.id)
+      this.subs.set(filter, { filter: shared?.filter ?? filter, queue: queue.name, noLocal, id: options.id })
+      return { code: granted, isNew }
     } catch (err) {
       if (!(err instanceof BrokerError)) throw err
       this.o.logger.warn({ filter, err: err.message }, 'MQTT subscription refused')
@@ -219,14 +219,46 @@ export class ClientSession implements ConsumerHost {
     }
   }
 
-  unsubscribe(filter: string): void {
-    this.localFilters.delete(filter)
+  /** A shared subscription's group and filter (MQTT 5 only: to 3.1.1, `$share/...` is a plain filter). */
+  private sharedFilter(filter: string): SharedFilter | 'invalid' | undefined {
+    return this.o.v5 ? parseShared(filter) : undefined
+  }
+
+  /**
+   * Binds the queue of `granted` with the options in the binding's arguments; the filter's other
+   * bindings go: a subscription to the same filter replaces the earlier one (§3.8.4), whatever its QoS.
+   */
+  private bindOwn(filter: string, granted: 0 | 1, noLocal: boolean, id: number | undefined): Queue {
     const key = toAmqp(filter)
+    const args = subscriptionArgs(noLocal, id)
+    const queue = this.consume(granted)
+    this.session.bindQueue(queue.name, this.exchange, key, args, this.connectionId)
+    this.unbindOwn(key, (name, b) => name === queue.name && sameOptions(b, args))
+    return queue
+  }
+
+  /** Removes the filter's bindings of the session's queues (but those `keep` says); returns how many. */
+  private unbindOwn(key: string, keep?: (queue: string, args: FieldTable) => boolean): number {
+    let removed = 0
     for (const qos of [0, 1] as const) {
-      const name = this.queueName(qos)
-      if (this.vhost.queues.has(name))
-        this.session.unbindQueue(name, this.exchange, key, {}, this.connectionId)
+      const queue = this.vhost.queues.get(this.queueName(qos))
+      if (!queue) continue
+      for (const b of queue.incoming) {
+        if (b.source.name !== this.exchange || b.routingKey !== key || keep?.(queue.name, b.args)) continue
+        this.session.unbindQueue(queue.name, this.exchange, key, b.args, this.connectionId)
+        removed++
+      }
     }
+    return removed
+  }
+
+  /** False when the session had no such subscription (MQTT 5's UNSUBACK 0x11). */
+  unsubscribe(filter: string): boolean {
+    const existed = this.subs.delete(filter)
+    const shared = this.sharedFilter(filter)
+    if (shared === 'invalid') return existed
+    if (shared) return this.shared.unsubscribe(shared) || existed
+    return this.unbindOwn(toAmqp(filter)) > 0 || existed
   }
 
   /**
@@ -257,20 +289,9 @@ export class ClientSession implements ConsumerHost {
 
   // ---- delivering ----
 
-  /**
-   * MQTT 5's No Local: a message this session published goes back to it only if a subscription without
-   * No Local matches its topic. Only this connection's subscriptions are known (a persistent session's
-   * earlier ones live on as bindings, without their options).
-   */
-  isOwnOnly(msg: Message, topic: string): boolean {
-    if (this.own?.has(msg) !== true) return false
-    let matched = false
-    for (const [filter, noLocal] of this.localFilters) {
-      if (!matchesFilter(filter, topic)) continue
-      if (!noLocal) return false
-      matched = true
-    }
-    return matched
+  /** MQTT 5's No Local: a message this session published that only No Local subscriptions match. */
+  isOwnOnly(msg: Message, topic: string, queue: Queue): boolean {
+    return this.subs.isOwnOnly(msg, topic, queue.name)
   }
 
   canWrite(): boolean {
@@ -297,7 +318,8 @@ export class ClientSession implements ConsumerHost {
    * a queue) with the retain flag, at the lower of the message's and the subscription's QoS.
    */
   sendRetained(filter: string, granted: 0 | 1): void {
-    const properties = this.o.v5 ? {} : undefined
+    const id = this.subs.idOf(filter)
+    const properties = this.o.v5 ? (id === undefined ? {} : { subscriptionIds: [id] }) : undefined
     for (const m of this.ctx.retained.matching(this.vhost.name, filter)) {
       const qos = Math.min(m.qos, granted) as 0 | 1
       this.send(
@@ -308,14 +330,19 @@ export class ClientSession implements ConsumerHost {
     }
   }
 
-  /** MQTT 5 deliveries carry the message's properties, and what is left of its lifetime (§3.3.2.3.3). */
-  propertiesOf(entry: QueueEntry): Properties | undefined {
+  /**
+   * MQTT 5 deliveries carry the message's properties, what is left of its lifetime (§3.3.2.3.3), and the
+   * identifiers of the subscriptions that brought it.
+   */
+  propertiesOf(entry: QueueEntry, topic: string, queue: Queue): Properties | undefined {
     if (!this.o.v5) return undefined
     const props = toMqttProperties(entry.message)
     if (Number.isFinite(entry.expiresAt)) {
       const left = Math.ceil((entry.expiresAt - this.ctx.clock.now()) / 1000)
       props.messageExpiry = Math.max(left, 1)
     }
+    const ids = this.subs.idsFor(topic, queue.name)
+    if (ids) props.subscriptionIds = ids
     return props
   }
 
@@ -326,6 +353,7 @@ export class ClientSession implements ConsumerHost {
   cancelled(c: MqttConsumer): void {
     if (this.byQos[c.qos] === c) this.byQos[c.qos] = undefined
     if (this.consumersByTag.get(c.tag) === c) this.consumersByTag.delete(c.tag)
+    this.shared.cancelled(c)
   }
 
   /** The client's PUBACK: the delivery is settled, and its queue may send the next one. */
@@ -340,6 +368,7 @@ export class ClientSession implements ConsumerHost {
   /** The socket drained: the subscription queues may deliver again. */
   drained(): void {
     for (const c of this.byQos) c?.queue.dispatch()
+    this.shared.drained()
   }
 
   private allocatePacketId(unacked: Unacked | undefined): number {
@@ -359,6 +388,7 @@ export class ClientSession implements ConsumerHost {
   end(): void {
     for (const c of this.byQos) if (c && !c.queue.deleted) c.queue.removeConsumer(c)
     this.byQos[0] = this.byQos[1] = undefined
+    this.shared.end()
     this.consumersByTag.clear()
     const byQueue = new Map<Queue, QueueEntry[]>()
     for (const u of this.inflight.values()) {
