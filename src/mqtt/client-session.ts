@@ -15,16 +15,15 @@ import {
   Session,
   type VHost,
 } from '../core/index.js'
-import { BrokerError, type FieldTable, type Logger } from '../shared/index.js'
+import { type FieldTable, type Logger } from '../shared/index.js'
 import type { MqttContext } from './context.js'
 import { type ConsumerHost, MqttConsumer, type Unacked } from './consumer.js'
 import type { OutgoingPublish } from './encoder.js'
 import { toAmqpProperties, toMqttProperties } from './message-properties.js'
 import type { QoS } from './packets.js'
 import type { Properties } from './properties.js'
-import { parseShared, type SharedFilter, SharedSubscriptions } from './shared-subscriptions.js'
-import { sameOptions, subscriptionArgs, Subscriptions } from './subscriptions.js'
-import { toAmqp, validFilter } from './topics.js'
+import { SessionSubscriptions } from './session-subscriptions.js'
+import { toAmqp } from './topics.js'
 
 /** Packet ids in use at most (of 65535), leaving room for the queues' deliveries. */
 const MAX_INFLIGHT = 65_000
@@ -53,19 +52,6 @@ export interface ClientSessionOptions {
   readonly logger: Logger
 }
 
-/** MQTT 5 SUBACK reason codes for refusals (a 3.1.1 client gets 0x80 for all of them). */
-export const SUBSCRIBE_REFUSED = {
-  unspecified: 0x80,
-  notAuthorized: 0x87,
-  invalidFilter: 0x8f,
-} as const
-
-/** A SUBSCRIBE entry's MQTT 5 options that the session keeps. */
-export interface SubscribeOptions {
-  readonly noLocal?: boolean | undefined
-  readonly id?: number | undefined
-}
-
 /**
  * The session is also what the management API lists as the connection's one channel (its message
  * counters and rates, its consumers), as RabbitMQ lists an MQTT connection's channel.
@@ -90,9 +76,8 @@ export class ClientSession implements ConsumerHost {
   /** Deliveries sent with a packet id, until their PUBACK (undefined: a retained message, nothing to settle). */
   private readonly inflight = new Map<number, Unacked | undefined>()
   private nextPacketId = 1
-  /** The session's subscriptions and their MQTT 5 options. */
-  private readonly subs = new Subscriptions()
-  private readonly shared: SharedSubscriptions
+  /** The session's subscriptions, their MQTT 5 options, and its shared subscriptions. */
+  readonly subscriptions: SessionSubscriptions
   private readonly exchange: string
   private readonly args: FieldTable
 
@@ -115,7 +100,7 @@ export class ClientSession implements ConsumerHost {
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
     })
-    this.shared = new SharedSubscriptions(this, this.exchange)
+    this.subscriptions = new SessionSubscriptions(this, this.exchange, o.v5, o.logger)
   }
 
   /** Message counters of this session (the channel's message_stats). */
@@ -156,7 +141,7 @@ export class ClientSession implements ConsumerHost {
     const queue = this.vhost.queues.get(name)
     if (!queue) return false
     if (!this.o.cleanStart) {
-      this.subs.restore(queue, this.exchange)
+      this.subscriptions.table.restore(queue, this.exchange)
       return true
     }
     this.session.deleteQueue(name, this.connectionId, false, false)
@@ -186,7 +171,7 @@ export class ClientSession implements ConsumerHost {
     const properties = toAmqpProperties(q, dup, props)
     this.session.validate(properties)
     const msg = new Message(ex.name, key, properties, payload)
-    this.subs.own?.add(msg)
+    this.subscriptions.table.own?.add(msg)
     const result = this.session.publish(ex, msg, false, q === 1)
     if (retain) this.ctx.retained.retain(this.vhost.name, { topic, qos: q, payload })
     return result
@@ -195,77 +180,10 @@ export class ClientSession implements ConsumerHost {
   // ---- subscribing ----
 
   /**
-   * One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1) or a refusal (SUBSCRIBE_REFUSED), and
-   * whether the subscription is new (MQTT 5's retain handling 1 sends retained messages only then).
-   */
-  subscribe(filter: string, qos: QoS, options: SubscribeOptions = {}): { code: number; isNew: boolean } {
-    const shared = this.sharedFilter(filter)
-    if (shared === 'invalid' || (!shared && !validFilter(filter)))
-      return { code: SUBSCRIBE_REFUSED.invalidFilter, isNew: false }
-    const granted = qos === 0 ? 0 : 1
-    const noLocal = options.noLocal === true
-    try {
-      const isNew = !this.subs.has(filter)
-      const queue = shared
-        ? this.shared.subscribe(shared, granted)
-        : this.bindOwn(filter, granted, noLocal, options.id)
-      this.subs.set(filter, { filter: shared?.filter ?? filter, queue: queue.name, noLocal, id: options.id })
-      return { code: granted, isNew }
-    } catch (err) {
-      if (!(err instanceof BrokerError)) throw err
-      this.o.logger.warn({ filter, err: err.message }, 'MQTT subscription refused')
-      const denied = err.code === 'ACCESS_REFUSED'
-      return { code: denied ? SUBSCRIBE_REFUSED.notAuthorized : SUBSCRIBE_REFUSED.unspecified, isNew: false }
-    }
-  }
-
-  /** A shared subscription's group and filter (MQTT 5 only: to 3.1.1, `$share/...` is a plain filter). */
-  private sharedFilter(filter: string): SharedFilter | 'invalid' | undefined {
-    return this.o.v5 ? parseShared(filter) : undefined
-  }
-
-  /**
-   * Binds the queue of `granted` with the options in the binding's arguments; the filter's other
-   * bindings go: a subscription to the same filter replaces the earlier one (§3.8.4), whatever its QoS.
-   */
-  private bindOwn(filter: string, granted: 0 | 1, noLocal: boolean, id: number | undefined): Queue {
-    const key = toAmqp(filter)
-    const args = subscriptionArgs(noLocal, id)
-    const queue = this.consume(granted)
-    this.session.bindQueue(queue.name, this.exchange, key, args, this.connectionId)
-    this.unbindOwn(key, (name, b) => name === queue.name && sameOptions(b, args))
-    return queue
-  }
-
-  /** Removes the filter's bindings of the session's queues (but those `keep` says); returns how many. */
-  private unbindOwn(key: string, keep?: (queue: string, args: FieldTable) => boolean): number {
-    let removed = 0
-    for (const qos of [0, 1] as const) {
-      const queue = this.vhost.queues.get(this.queueName(qos))
-      if (!queue) continue
-      for (const b of queue.incoming) {
-        if (b.source.name !== this.exchange || b.routingKey !== key || keep?.(queue.name, b.args)) continue
-        this.session.unbindQueue(queue.name, this.exchange, key, b.args, this.connectionId)
-        removed++
-      }
-    }
-    return removed
-  }
-
-  /** False when the session had no such subscription (MQTT 5's UNSUBACK 0x11). */
-  unsubscribe(filter: string): boolean {
-    const existed = this.subs.delete(filter)
-    const shared = this.sharedFilter(filter)
-    if (shared === 'invalid') return existed
-    if (shared) return this.shared.unsubscribe(shared) || existed
-    return this.unbindOwn(toAmqp(filter)) > 0 || existed
-  }
-
-  /**
    * Declares the subscription queue of `qos` unless it exists (an earlier session's queue is taken as it
    * is, whatever expiry it was made with), and consumes it, unless this session does already.
    */
-  private consume(qos: 0 | 1): Queue {
+  consume(qos: 0 | 1): Queue {
     const have = this.byQos[qos]
     if (have && !have.queue.deleted) return have.queue
     const name = this.queueName(qos)
@@ -291,7 +209,7 @@ export class ClientSession implements ConsumerHost {
 
   /** MQTT 5's No Local: a message this session published that only No Local subscriptions match. */
   isOwnOnly(msg: Message, topic: string, queue: Queue): boolean {
-    return this.subs.isOwnOnly(msg, topic, queue.name)
+    return this.subscriptions.table.isOwnOnly(msg, topic, queue.name)
   }
 
   canWrite(): boolean {
@@ -318,7 +236,7 @@ export class ClientSession implements ConsumerHost {
    * a queue) with the retain flag, at the lower of the message's and the subscription's QoS.
    */
   sendRetained(filter: string, granted: 0 | 1): void {
-    const id = this.subs.idOf(filter)
+    const id = this.subscriptions.table.idOf(filter)
     const properties = this.o.v5 ? (id === undefined ? {} : { subscriptionIds: [id] }) : undefined
     for (const m of this.ctx.retained.matching(this.vhost.name, filter)) {
       const qos = Math.min(m.qos, granted) as 0 | 1
@@ -341,7 +259,7 @@ export class ClientSession implements ConsumerHost {
       const left = Math.ceil((entry.expiresAt - this.ctx.clock.now()) / 1000)
       props.messageExpiry = Math.max(left, 1)
     }
-    const ids = this.subs.idsFor(topic, queue.name)
+    const ids = this.subscriptions.table.idsFor(topic, queue.name)
     if (ids) props.subscriptionIds = ids
     return props
   }
@@ -353,7 +271,7 @@ export class ClientSession implements ConsumerHost {
   cancelled(c: MqttConsumer): void {
     if (this.byQos[c.qos] === c) this.byQos[c.qos] = undefined
     if (this.consumersByTag.get(c.tag) === c) this.consumersByTag.delete(c.tag)
-    this.shared.cancelled(c)
+    this.subscriptions.shared.cancelled(c)
   }
 
   /** The client's PUBACK: the delivery is settled, and its queue may send the next one. */
@@ -368,7 +286,7 @@ export class ClientSession implements ConsumerHost {
   /** The socket drained: the subscription queues may deliver again. */
   drained(): void {
     for (const c of this.byQos) c?.queue.dispatch()
-    this.shared.drained()
+    this.subscriptions.shared.drained()
   }
 
   private allocatePacketId(unacked: Unacked | undefined): number {
@@ -388,7 +306,7 @@ export class ClientSession implements ConsumerHost {
   end(): void {
     for (const c of this.byQos) if (c && !c.queue.deleted) c.queue.removeConsumer(c)
     this.byQos[0] = this.byQos[1] = undefined
-    this.shared.end()
+    this.subscriptions.shared.end()
     this.consumersByTag.clear()
     const byQueue = new Map<Queue, QueueEntry[]>()
     for (const u of this.inflight.values()) {

@@ -18,7 +18,7 @@ export function subscribeAll(session: ClientSession, p: SubscribePacket, v5: boo
     throw new ProtocolError('No Local on a shared subscription')
   const id = p.properties?.subscriptionIds?.[0]
   const results = p.subscriptions.map((s) =>
-    session.subscribe(s.filter, s.qos, { noLocal: v5 && s.noLocal === true, id }),
+    session.subscriptions.subscribe(s.filter, s.qos, { noLocal: v5 && s.noLocal === true, id }),
   )
   const codes = results.map((r) => (v5 || r.code < SUBACK_FAILURE ? r.code : SUBACK_FAILURE))
   // Retained messages follow the SUBACK (MQTT 5's retain handling: 1 only for a new subscription, 2
@@ -40,6 +40,6 @@ export function unsubscribeAll(
   filters: readonly string[],
   v5: boolean,
 ): number[] | undefined {
-  const existed = filters.map((f) => session.unsubscribe(f))
+  const existed = filters.map((f) => session.subscriptions.unsubscribe(f))
   return v5 ? existed.map((e) => (e ? REASON.SUCCESS : REASON.NO_SUBSCRIPTION_EXISTED)) : undefined
 }
