@@ -5,6 +5,7 @@ import assert from 'node:assert/strict'
 import { connect as tcpConnect, type Socket } from 'node:net'
 import { describe, test } from 'node:test'
 import mqtt, { type IClientOptions, type IConnackPacket, type MqttClient } from 'mqtt'
+import { startBroker } from '../../src/index.js'
 import { eventually, useBroker } from '../helpers/broker.js'
 
 const b = useBroker()
@@ -78,6 +79,37 @@ describe('MQTT 5 topic aliases', () => {
       s.socket.write(rawPublish(topic, 0, Buffer.from([0x23, alias >> 8, alias & 0xff])))
       await closed
       assert.deepEqual([...Buffer.concat(s.received).subarray(-3)], [0xe0, 1, reason], `alias ${alias}`)
+    }
+  })
+
+  test('mqtt.topic_alias_maximum = 0: no aliases offered, and one used is DISCONNECT 0x94', async () => {
+    const off = await startBroker({
+      amqpPort: 0,
+      bind: '127.0.0.1',
+      logLevel: 'silent',
+      mqttTopicAliasMaximum: 0,
+    })
+    try {
+      const c = await mqtt.connectAsync(`mqtt://127.0.0.1:${off.mqttPort ?? 0}`, {
+        ...opts,
+        properties: { topicAliasMaximum: 5 },
+      })
+      const raw: Array<number | undefined> = []
+      c.on('packetreceive', (p) => {
+        if (p.cmd === 'publish') raw.push(p.properties?.topicAlias)
+      })
+      await c.subscribeAsync('off/#', { qos: 0 })
+      await c.publishAsync('off/a', 'x', { qos: 1 })
+      await eventually(() => raw.length === 1)
+      assert.deepEqual(raw, [undefined], 'no alias given even to a client that takes them')
+      await c.endAsync()
+      const s = await rawClient('alias-off', off.mqttPort ?? 0)
+      const closed = new Promise((resolve) => s.socket.once('close', resolve))
+      s.socket.write(rawPublish('t', 0, Buffer.from([0x23, 0, 1])))
+      await closed
+      assert.deepEqual([...Buffer.concat(s.received).subarray(-3)], [0xe0, 1, 0x94])
+    } finally {
+      await off.close()
     }
   })
 
@@ -207,10 +239,13 @@ describe('MQTT 5 shared subscriptions', () => {
     await eventually(() => Buffer.concat(raw.received).includes(Buffer.from('first')))
     const { c: other } = await client()
     const got = collect(other)
+    const dup: boolean[] = []
+    other.on('message', (_topic, _payload, p) => dup.push(p.dup))
     await other.subscribeAsync('$share/g2/tasks', { qos: 1 })
     raw.socket.destroy()
     await eventually(() => got.length === 1)
     assert.equal(got[0]?.body, 'first')
+    assert.deepEqual(dup, [true], 'a redelivery')
     await Promise.all([other.endAsync(), pub.endAsync()])
   })
 
@@ -262,9 +297,12 @@ function rawSubscribe(filter: string, qos: 0 | 1, properties?: Buffer): Buffer {
 }
 
 /** A connected raw MQTT 5 client (clean start, no keepalive): its socket and every chunk it received. */
-async function rawClient(clientId: string): Promise<{ socket: Socket; received: Buffer[] }> {
+async function rawClient(
+  clientId: string,
+  port = b.broker.mqttPort ?? 0,
+): Promise<{ socket: Socket; received: Buffer[] }> {
   const socket = await new Promise<Socket>((resolve) => {
-    const s = tcpConnect(b.broker.mqttPort ?? 0, '127.0.0.1', () => resolve(s))
+    const s = tcpConnect(port, '127.0.0.1', () => resolve(s))
   })
   const received: Buffer[] = []
   socket.on('data', (d: Buffer) => received.push(d))
