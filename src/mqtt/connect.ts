@@ -96,11 +96,10 @@ function topicAliases(
   ours: number,
   theirs: number,
 ): { inbound?: InboundAliases; outbound?: OutboundAliases } {
-  const outboundMax = Math.min(ours, theirs)
-  return {
-    ...(ours > 0 && { inbound: new InboundAliases(ours) }),
-    ...(outboundMax > 0 && { outbound: new OutboundAliases(outboundMax) }),
-  }
+  const aliases: { inbound?: InboundAliases; outbound?: OutboundAliases } = {}
+  if (ours > 0) aliases.inbound = new InboundAliases(ours)
+  if (Math.min(ours, theirs) > 0) aliases.outbound = new OutboundAliases(Math.min(ours, theirs))
+  return aliases
 }
 
 const refused = (code: number, reason: string): Connected => ({ ok: false, code, reason })

@@ -31,8 +31,8 @@ import {
 } from './packets.js'
 import { connackReason, errorReason, REASON } from './reason-codes.js'
 import { subscribeAll, unsubscribeAll } from './subscribe.js'
-import { aliasedTopic, type InboundAliases, OutboundAliases } from './topic-aliases.js'
-import { publishWill as sendWill, type WillDelayer } from './will.js'
+import { aliasedTopic, type InboundAliases, type OutboundAliases } from './topic-aliases.js'
+import { sendLastWill, type WillDelayer } from './will.js'
 
 /** Who holds which client id: a second connection with the same id takes over (closes the first). */
 export interface ClientRegistry extends WillDelayer {
@@ -323,7 +323,7 @@ export class MqttConnection {
     this.keepalive.stop()
     this.publishes.close()
     if (publishWill && this.will && this.session)
-      sendWill(this.will, this.session, this.registry, this.logger)
+      sendLastWill(this.will, this.session, this.registry, this.logger)
     this.will = undefined
     this.session?.end()
     this.channels.clear()

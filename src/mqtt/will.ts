@@ -10,7 +10,7 @@ export interface WillDelayer {
   delayWill(clientId: string, ms: number, publish: () => void): void
 }
 
-export function publishWill(will: Will, session: ClientSession, delayer: WillDelayer, logger: Logger): void {
+export function sendLastWill(will: Will, session: ClientSession, delayer: WillDelayer, logger: Logger): void {
   const publish = (): void => {
     try {
       session.publish(will.topic, will.qos, false, will.retain, will.payload, will.properties)

@@ -233,7 +233,7 @@ describe('MQTT 5 shared subscriptions', () => {
   test('a member that leaves without acknowledging hands its messages to the others', async () => {
     const raw = await rawClient('share-noack')
     raw.socket.write(rawSubscribe('$share/g2/tasks', 1))
-    await eventually(() => Buffer.concat(raw.received).includes(0x90)) // SUBACK
+    await eventually(() => raw.received.slice(1).some((chunk) => chunk[0] === 0x90)) // SUBACK
     const { c: pub } = await client()
     await pub.publishAsync('tasks', 'first', { qos: 1 })
     await eventually(() => Buffer.concat(raw.received).includes(Buffer.from('first')))
