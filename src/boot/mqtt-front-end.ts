@@ -41,6 +41,7 @@ export function createMqtt(config: WarrenConfig, p: MqttParts): MqttServer {
       prefetch: config.mqttPrefetch,
       subscriptionTtl: config.mqttSubscriptionTtl,
       loopbackUsers: config.loopbackUsers,
+      topicAliasMaximum: config.mqttTopicAliasMaximum,
       connectTimeout: 10,
     },
   })

@@ -96,6 +96,7 @@ const EXACT: Readonly<Record<string, Apply>> = {
   'mqtt.vhost': (v, _k, o) => void (o.mqttVhost = v),
   'mqtt.allow_anonymous': (v, _k, o) => void (o.mqttAllowAnonymous = confBool(v)),
   'mqtt.prefetch': (v, _k, o) => void (o.mqttPrefetch = confInt(v, 1)),
+  'mqtt.topic_alias_maximum': (v, _k, o) => void (o.mqttTopicAliasMaximum = Math.min(confInt(v), 65535)),
   'mqtt.subscription_ttl': (v, _k, o) =>
     void (o.mqttSubscriptionTtl = v === 'undefined' ? undefined : confInt(v, 1)),
   'stomp.listeners.tcp.default': (v, _k, o) => void (o.stompPort = confListener(v).port),

@@ -63,6 +63,8 @@ export interface WarrenConfig {
   mqttPrefetch: number
   /** x-expires of a persistent MQTT session's queue, ms (mqtt.subscription_ttl); undefined: none. */
   mqttSubscriptionTtl: number | undefined
+  /** MQTT 5 topic aliases per connection and direction (mqtt.topic_alias_maximum: 16; 0: none). */
+  mqttTopicAliasMaximum: number
   /** STOMP listener port (RabbitMQ's stomp.listeners.tcp.default: 61613); 0 turns STOMP off. */
   stompPort: number
   /** The vhost of a STOMP CONNECT without a host header (stomp.default_vhost). */
@@ -121,6 +123,7 @@ export const DEFAULTS: WarrenConfig = {
   mqttVhost: '/',
   mqttAllowAnonymous: true,
   mqttPrefetch: 10,
+  mqttTopicAliasMaximum: 16,
   mqttSubscriptionTtl: 86_400_000,
   stompPort: 61613,
   stompVhost: '/',

@@ -2,8 +2,9 @@
 // amq.topic (the routing key is the topic with `/` and `.` swapped); each client has up to two queues,
 // mqtt-subscription-<client id>qos0 (transient, auto-delete, consumed without acks) and ...qos1 (durable;
 // auto-delete for a session that ends with its connection, kept with an x-expires of the session's expiry
-// otherwise), and a subscription is a binding of one of them to amq.topic. Every check, count and trace
-// is the core Session's, as for an AMQP channel.
+// otherwise), and a subscription is a binding of one of them to amq.topic (MQTT 5: its options in the
+// binding's arguments, see subscriptions.ts; a shared subscription is a queue of its own, see
+// shared-subscriptions.ts). Every check, count and trace is the core Session's, as for an AMQP channel.
 import {
   Message,
   type MessageStats,
@@ -14,14 +15,15 @@ import {
   Session,
   type VHost,
 } from '../core/index.js'
-import { BrokerError, type FieldTable, type Logger } from '../shared/index.js'
+import { type FieldTable, type Logger } from '../shared/index.js'
 import type { MqttContext } from './context.js'
 import { type ConsumerHost, MqttConsumer, type Unacked } from './consumer.js'
 import type { OutgoingPublish } from './encoder.js'
 import { toAmqpProperties, toMqttProperties } from './message-properties.js'
 import type { QoS } from './packets.js'
 import type { Properties } from './properties.js'
-import { matchesFilter, toAmqp, validFilter } from './topics.js'
+import { SessionSubscriptions } from './session-subscriptions.js'
+import { toAmqp } from './topics.js'
 
 /** Packet ids in use at most (of 65535), leaving room for the queues' deliveries. */
 const MAX_INFLIGHT = 65_000
@@ -50,15 +52,6 @@ export interface ClientSessionOptions {
   readonly logger: Logger
 }
 
-/** MQTT 5 SUBACK reason codes for refusals (a 3.1.1 client gets 0x80 for all of them). */
-export const SUBSCRIBE_REFUSED = {
-  unspecified: 0x80,
-  notAuthorized: 0x87,
-  invalidFilter: 0x8f,
-  sharedNotSupported: 0x9e,
-  subscriptionIdsNotSupported: 0xa1,
-} as const
-
 /**
  * The session is also what the management API lists as the connection's one channel (its message
  * counters and rates, its consumers), as RabbitMQ lists an MQTT connection's channel.
@@ -83,10 +76,8 @@ export class ClientSession implements ConsumerHost {
   /** Deliveries sent with a packet id, until their PUBACK (undefined: a retained message, nothing to settle). */
   private readonly inflight = new Map<number, Unacked | undefined>()
   private nextPacketId = 1
-  /** This connection's subscriptions and their No Local option (MQTT 5). */
-  private readonly localFilters = new Map<string, boolean>()
-  /** The messages this session published, while it has a No Local subscription. */
-  private own: WeakSet<Message> | undefined
+  /** The session's subscriptions, their MQTT 5 options, and its shared subscriptions. */
+  readonly subscriptions: SessionSubscriptions
   private readonly exchange: string
   private readonly args: FieldTable
 
@@ -109,6 +100,7 @@ export class ClientSession implements ConsumerHost {
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
     })
+    this.subscriptions = new SessionSubscriptions(this, this.exchange, o.v5, o.logger)
   }
 
   /** Message counters of this session (the channel's message_stats). */
@@ -146,8 +138,12 @@ export class ClientSession implements ConsumerHost {
    */
   start(): boolean {
     const name = this.queueName(1)
-    if (!this.vhost.queues.has(name)) return false
-    if (!this.o.cleanStart) return true
+    const queue = this.vhost.queues.get(name)
+    if (!queue) return false
+    if (!this.o.cleanStart) {
+      this.subscriptions.table.restore(queue, this.exchange)
+      return true
+    }
     this.session.deleteQueue(name, this.connectionId, false, false)
     return false
   }
@@ -175,7 +171,7 @@ export class ClientSession implements ConsumerHost {
     const properties = toAmqpProperties(q, dup, props)
     this.session.validate(properties)
     const msg = new Message(ex.name, key, properties, payload)
-    this.own?.add(msg)
+    this.subscriptions.table.own?.add(msg)
     const result = this.session.publish(ex, msg, false, q === 1)
     if (retain) this.ctx.retained.retain(this.vhost.name, { topic, qos: q, payload })
     return result
@@ -184,56 +180,10 @@ export class ClientSession implements ConsumerHost {
   // ---- subscribing ----
 
   /**
-   * One SUBSCRIBE entry: the QoS granted (QoS 2 downgraded to 1) or a refusal (SUBSCRIBE_REFUSED), and
-   * whether the subscription is new (MQTT 5's retain handling 1 sends retained messages only then).
-   */
-  subscribe(
-    filter: string,
-    qos: QoS,
-    noLocal = false,
-    withSubscriptionIds = false,
-  ): { code: number; isNew: boolean } {
-    // MQTT 5 features Warren's CONNACK said it does not offer.
-    if (this.o.v5 && withSubscriptionIds)
-      return { code: SUBSCRIBE_REFUSED.subscriptionIdsNotSupported, isNew: false }
-    if (this.o.v5 && filter.startsWith('$share/'))
-      return { code: SUBSCRIBE_REFUSED.sharedNotSupported, isNew: false }
-    if (!validFilter(filter)) return { code: SUBSCRIBE_REFUSED.invalidFilter, isNew: false }
-    const granted = qos === 0 ? 0 : 1
-    const key = toAmqp(filter)
-    try {
-      const queue = this.consume(granted)
-      const bound = this.session.bindQueue(queue.name, this.exchange, key, {}, this.connectionId)
-      // A subscription to the same filter replaces the earlier one (§3.8.4), whatever its QoS.
-      const other = this.queueName(granted === 0 ? 1 : 0)
-      if (this.vhost.queues.has(other))
-        this.session.unbindQueue(other, this.exchange, key, {}, this.connectionId)
-      this.localFilters.set(filter, noLocal)
-      if (noLocal) this.own ??= new WeakSet()
-      return { code: granted, isNew: bound.added }
-    } catch (err) {
-      if (!(err instanceof BrokerError)) throw err
-      this.o.logger.warn({ filter, err: err.message }, 'MQTT subscription refused')
-      const denied = err.code === 'ACCESS_REFUSED'
-      return { code: denied ? SUBSCRIBE_REFUSED.notAuthorized : SUBSCRIBE_REFUSED.unspecified, isNew: false }
-    }
-  }
-
-  unsubscribe(filter: string): void {
-    this.localFilters.delete(filter)
-    const key = toAmqp(filter)
-    for (const qos of [0, 1] as const) {
-      const name = this.queueName(qos)
-      if (this.vhost.queues.has(name))
-        this.session.unbindQueue(name, this.exchange, key, {}, this.connectionId)
-    }
-  }
-
-  /**
    * Declares the subscription queue of `qos` unless it exists (an earlier session's queue is taken as it
    * is, whatever expiry it was made with), and consumes it, unless this session does already.
    */
-  private consume(qos: 0 | 1): Queue {
+  consume(qos: 0 | 1): Queue {
     const have = this.byQos[qos]
     if (have && !have.queue.deleted) return have.queue
     const name = this.queueName(qos)
@@ -257,20 +207,9 @@ export class ClientSession implements ConsumerHost {
 
   // ---- delivering ----
 
-  /**
-   * MQTT 5's No Local: a message this session published goes back to it only if a subscription without
-   * No Local matches its topic. Only this connection's subscriptions are known (a persistent session's
-   * earlier ones live on as bindings, without their options).
-   */
-  isOwnOnly(msg: Message, topic: string): boolean {
-    if (this.own?.has(msg) !== true) return false
-    let matched = false
-    for (const [filter, noLocal] of this.localFilters) {
-      if (!matchesFilter(filter, topic)) continue
-      if (!noLocal) return false
-      matched = true
-    }
-    return matched
+  /** MQTT 5's No Local: a message this session published that only No Local subscriptions match. */
+  isOwnOnly(msg: Message, topic: string, queue: Queue): boolean {
+    return this.subscriptions.table.isOwnOnly(msg, topic, queue.name)
   }
 
   canWrite(): boolean {
@@ -297,7 +236,8 @@ export class ClientSession implements ConsumerHost {
    * a queue) with the retain flag, at the lower of the message's and the subscription's QoS.
    */
   sendRetained(filter: string, granted: 0 | 1): void {
-    const properties = this.o.v5 ? {} : undefined
+    const id = this.subscriptions.table.idOf(filter)
+    const properties = this.o.v5 ? (id === undefined ? {} : { subscriptionIds: [id] }) : undefined
     for (const m of this.ctx.retained.matching(this.vhost.name, filter)) {
       const qos = Math.min(m.qos, granted) as 0 | 1
       this.send(
@@ -308,14 +248,19 @@ export class ClientSession implements ConsumerHost {
     }
   }
 
-  /** MQTT 5 deliveries carry the message's properties, and what is left of its lifetime (§3.3.2.3.3). */
-  propertiesOf(entry: QueueEntry): Properties | undefined {
+  /**
+   * MQTT 5 deliveries carry the message's properties, what is left of its lifetime (§3.3.2.3.3), and the
+   * identifiers of the subscriptions that brought it.
+   */
+  propertiesOf(entry: QueueEntry, topic: string, queue: Queue): Properties | undefined {
     if (!this.o.v5) return undefined
     const props = toMqttProperties(entry.message)
     if (Number.isFinite(entry.expiresAt)) {
       const left = Math.ceil((entry.expiresAt - this.ctx.clock.now()) / 1000)
       props.messageExpiry = Math.max(left, 1)
     }
+    const ids = this.subscriptions.table.idsFor(topic, queue.name)
+    if (ids) props.subscriptionIds = ids
     return props
   }
 
@@ -326,6 +271,7 @@ export class ClientSession implements ConsumerHost {
   cancelled(c: MqttConsumer): void {
     if (this.byQos[c.qos] === c) this.byQos[c.qos] = undefined
     if (this.consumersByTag.get(c.tag) === c) this.consumersByTag.delete(c.tag)
+    this.subscriptions.shared.cancelled(c)
   }
 
   /** The client's PUBACK: the delivery is settled, and its queue may send the next one. */
@@ -340,6 +286,7 @@ export class ClientSession implements ConsumerHost {
   /** The socket drained: the subscription queues may deliver again. */
   drained(): void {
     for (const c of this.byQos) c?.queue.dispatch()
+    this.subscriptions.shared.drained()
   }
 
   private allocatePacketId(unacked: Unacked | undefined): number {
@@ -359,6 +306,7 @@ export class ClientSession implements ConsumerHost {
   end(): void {
     for (const c of this.byQos) if (c && !c.queue.deleted) c.queue.removeConsumer(c)
     this.byQos[0] = this.byQos[1] = undefined
+    this.subscriptions.shared.end()
     this.consumersByTag.clear()
     const byQueue = new Map<Queue, QueueEntry[]>()
     for (const u of this.inflight.values()) {

@@ -1,8 +1,8 @@
 // A CONNECT, from the packet to an open session: the checks of the protocol and client id, the login,
 // the client-id registry (takeover), the connection's count in the core's tracking, and the session's
 // start (present or not). MQTT 5's session expiry and clean start map onto the same queues as 3.1.1's
-// clean session flag; its CONNACK tells the client what Warren does not do (QoS 2, topic aliases,
-// shared subscriptions, subscription identifiers).
+// clean session flag; its CONNACK tells the client what Warren offers (Maximum QoS 1, topic aliases,
+// subscription identifiers, shared subscriptions).
 import { randomBytes } from 'node:crypto'
 import { BrokerError, type Logger } from '../shared/index.js'
 import { ClientSession, type SessionWriter } from './client-session.js'
@@ -10,6 +10,7 @@ import type { MqttContext } from './context.js'
 import { login } from './login.js'
 import { CONNACK, type ConnectPacket } from './packets.js'
 import type { Properties } from './properties.js'
+import { InboundAliases, OutboundAliases } from './topic-aliases.js'
 
 export interface ConnectingClient {
   readonly id: number
@@ -30,6 +31,8 @@ export type Connected =
       readonly present: boolean
       /** MQTT 5: the CONNACK's properties. */
       readonly connack: Properties | undefined
+      /** MQTT 5's topic aliases, each way (undefined when none are granted). */
+      readonly aliases: { inbound?: InboundAliases; outbound?: OutboundAliases } | undefined
       readonly untrack: () => void
     }
   | { readonly ok: false; readonly code: number; readonly reason: string; readonly untrack?: () => void }
@@ -74,8 +77,29 @@ export function connect(ctx: MqttContext, p: ConnectPacket, client: ConnectingCl
     if (!(err instanceof BrokerError)) throw err
     return { ...refused(CONNACK.SERVER_UNAVAILABLE, `cannot start the session: ${err.message}`), untrack }
   }
-  const connack = v5 ? connackProperties(generated ? clientId : undefined, expiry.granted) : undefined
-  return { ok: true, session, present, connack, untrack }
+  const aliasMax = ctx.settings.topicAliasMaximum ?? DEFAULT_TOPIC_ALIAS_MAXIMUM
+  const connack = v5
+    ? connackProperties(generated ? clientId : undefined, expiry.granted, aliasMax)
+    : undefined
+  const aliases = v5 ? topicAliases(aliasMax, p.properties?.topicAliasMaximum ?? 0) : undefined
+  return { ok: true, session, present, connack, aliases, untrack }
+}
+
+/** RabbitMQ 3.13's mqtt.topic_alias_maximum. */
+const DEFAULT_TOPIC_ALIAS_MAXIMUM = 16
+
+/**
+ * The client sets up to Warren's maximum; Warren gives up to the lower of the client's and its own (as
+ * RabbitMQ 3.13 does), none when the client's CONNECT allows none.
+ */
+function topicAliases(
+  ours: number,
+  theirs: number,
+): { inbound?: InboundAliases; outbound?: OutboundAliases } {
+  const aliases: { inbound?: InboundAliases; outbound?: OutboundAliases } = {}
+  if (ours > 0) aliases.inbound = new InboundAliases(ours)
+  if (Math.min(ours, theirs) > 0) aliases.outbound = new OutboundAliases(Math.min(ours, theirs))
+  return aliases
 }
 
 const refused = (code: number, reason: string): Connected => ({ ok: false, code, reason })
@@ -98,12 +122,14 @@ function sessionExpiry(ctx: MqttContext, p: ConnectPacket): { ms: number | undef
 function connackProperties(
   assignedClientId: string | undefined,
   sessionExpiry: number | undefined,
+  topicAliasMaximum: number,
 ): Properties {
   const props: Properties = {
     maximumQoS: 1,
-    subscriptionIdAvailable: 0,
-    sharedSubscriptionAvailable: 0,
+    subscriptionIdAvailable: 1,
+    sharedSubscriptionAvailable: 1,
   }
+  if (topicAliasMaximum > 0) props.topicAliasMaximum = topicAliasMaximum
   if (assignedClientId !== undefined) props.assignedClientId = assignedClientId
   if (sessionExpiry !== undefined) props.sessionExpiry = sessionExpiry
   return props

@@ -25,19 +25,19 @@ import {
   MalformedPacketError,
   PACKET,
   type PublishPacket,
-  SUBACK_FAILURE,
   type SubscribePacket,
   type UnsubscribePacket,
   type Will,
 } from './packets.js'
 import { connackReason, errorReason, REASON } from './reason-codes.js'
+import { subscribeAll, unsubscribeAll } from './subscribe.js'
+import { aliasedTopic, type InboundAliases, type OutboundAliases } from './topic-aliases.js'
+import { sendLastWill, type WillDelayer } from './will.js'
 
 /** Who holds which client id: a second connection with the same id takes over (closes the first). */
-export interface ClientRegistry {
+export interface ClientRegistry extends WillDelayer {
   register(clientId: string, conn: MqttConnection): void
   unregister(clientId: string, conn: MqttConnection): void
-  /** Publishes a will after `ms`, unless the client id connects again first. */
-  delayWill(clientId: string, ms: number, publish: () => void): void
 }
 
 /** The largest packet accepted beyond the broker's max message size (topic and headers). */
@@ -66,6 +66,9 @@ export class MqttConnection {
   private v5 = false
   /** The largest packet the client takes (MQTT 5 Maximum Packet Size). */
   private maxOutgoing = Infinity
+  /** MQTT 5 topic aliases: those the client set, and those Warren gives the topics it sends. */
+  private inAliases: InboundAliases | undefined
+  private outAliases: OutboundAliases | undefined
   private will: Will | undefined
   private untrack: (() => void) | undefined
   private readonly inbox: ClientPacket[] = []
@@ -204,6 +207,8 @@ export class MqttConnection {
       return this.refuse(result.code, result.reason)
     }
     const session = (this.session = result.session)
+    this.inAliases = result.aliases?.inbound
+    this.outAliases = result.aliases?.outbound
     this.channels.set(session.id, session)
     this.untrack = result.untrack
     this.state = 'open'
@@ -239,9 +244,11 @@ export class MqttConnection {
   private onPublish(session: ClientSession, p: PublishPacket): void | Promise<void> {
     // Warren's CONNACK told an MQTT 5 client its Maximum QoS is 1.
     if (this.v5 && p.qos === 2) return this.close('QoS 2 publish', true, REASON.QOS_NOT_SUPPORTED)
+    const alias = p.properties?.topicAlias
+    const topic = alias === undefined ? p.topic : aliasedTopic(this.inAliases, p.topic, alias)
     let result: PublishResult
     try {
-      result = session.publish(p.topic, p.qos, p.dup, p.retain, p.payload, p.properties)
+      result = session.publish(topic, p.qos, p.dup, p.retain, p.payload, p.properties)
     } catch (err) {
       // MQTT 5 can refuse one QoS 1 publish in its PUBACK; otherwise the connection closes.
       if (!this.v5 || p.qos === 0 || !(err instanceof BrokerError)) throw err
@@ -254,32 +261,21 @@ export class MqttConnection {
   }
 
   private onSubscribe(session: ClientSession, p: SubscribePacket): Promise<void> | void {
-    const withIds = p.properties?.subscriptionIds !== undefined
-    const results = p.subscriptions.map((s) =>
-      session.subscribe(s.filter, s.qos, this.v5 && s.noLocal === true, withIds),
-    )
-    const codes = results.map((r) => (this.v5 || r.code < SUBACK_FAILURE ? r.code : SUBACK_FAILURE))
+    const { codes, sendRetained } = subscribeAll(session, p, this.v5)
     return this.afterDurable(() => {
       this.output.write(encodeSuback(p.packetId, codes, this.v5))
-      // Retained messages follow the SUBACK (MQTT 5's retain handling: 1 only for a new subscription, 2 never).
-      p.subscriptions.forEach((s, i) => {
-        const r = results[i] as { code: number; isNew: boolean }
-        const handling = s.retainHandling ?? 0
-        if (r.code >= SUBACK_FAILURE || handling === 2 || (handling === 1 && !r.isNew)) return
-        session.sendRetained(s.filter, r.code as 0 | 1)
-      })
+      sendRetained()
     })
   }
 
   private onUnsubscribe(session: ClientSession, p: UnsubscribePacket): void | Promise<void> {
-    for (const f of p.filters) session.unsubscribe(f)
-    const codes = this.v5 ? p.filters.map(() => REASON.SUCCESS) : undefined
+    const codes = unsubscribeAll(session, p.filters, this.v5)
     return this.afterDurable(() => this.output.write(encodeUnsuback(p.packetId, codes)))
   }
 
   /** False (nothing written) when the packet is larger than an MQTT 5 client takes. */
   private writePublish(m: OutgoingPublish, wait: Promise<void> | undefined): boolean {
-    const packet = encodePublish(m)
+    const packet = this.outAliases ? this.outAliases.encode(m, this.maxOutgoing) : encodePublish(m)
     if (packet.length > this.maxOutgoing) return false
     if (wait) this.output.holdUntil(wait)
     this.output.write(packet)
@@ -326,7 +322,9 @@ export class MqttConnection {
     this.state = 'closed'
     this.keepalive.stop()
     this.publishes.close()
-    if (publishWill) this.publishWill()
+    if (publishWill && this.will && this.session)
+      sendLastWill(this.will, this.session, this.registry, this.logger)
+    this.will = undefined
     this.session?.end()
     this.channels.clear()
     if (this.registeredId !== undefined) this.registry.unregister(this.registeredId, this)
@@ -336,26 +334,5 @@ export class MqttConnection {
     this.ctx.clock.setTimeout(() => this.socket.destroy(), 1000).unref?.()
     if (wasOpen) this.logger.info({ reason }, 'MQTT connection closed')
     this.onClosed(this)
-  }
-
-  /**
-   * The will, now or (MQTT 5) after its Will Delay Interval, bounded by the session's expiry; a new
-   * connection of the client id within the delay cancels it (§3.1.3.2.2).
-   */
-  private publishWill(): void {
-    const w = this.will
-    const session = this.session
-    this.will = undefined
-    if (!w || !session) return
-    const publish = (): void => {
-      try {
-        session.publish(w.topic, w.qos, false, w.retain, w.payload, w.properties)
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'could not publish the last will')
-      }
-    }
-    const delay = Math.min((w.properties?.willDelay ?? 0) * 1000, session.expiry ?? Infinity)
-    if (delay > 0) this.registry.delayWill(session.clientId, delay, publish)
-    else publish()
   }
 }

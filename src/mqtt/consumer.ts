@@ -19,9 +19,9 @@ export interface ConsumerHost extends ConsumerOwner {
     wait: Promise<void> | undefined,
   ): void
   /** A message the client published itself that only No Local subscriptions match: not sent back. */
-  isOwnOnly(msg: Message, topic: string): boolean
-  /** The MQTT 5 properties of a delivery (undefined for a 3.1.1 client). */
-  propertiesOf(entry: QueueEntry): Properties | undefined
+  isOwnOnly(msg: Message, topic: string, queue: Queue): boolean
+  /** The MQTT 5 properties of a delivery through `queue` (undefined for a 3.1.1 client). */
+  propertiesOf(entry: QueueEntry, topic: string, queue: Queue): Properties | undefined
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean): void
   cancelled(c: MqttConsumer): void
 }
@@ -80,7 +80,7 @@ export class MqttConsumer implements Consumer {
     const qos = this.qos === 0 ? 0 : Math.min(publishQos(headers) ?? 1, 1)
     const dup = entry.redelivered || headers?.['x-mqtt-dup'] === true
     const topic = toMqtt(msg.routingKey)
-    if (this.host.isOwnOnly(msg, topic)) {
+    if (this.host.isOwnOnly(msg, topic, queue)) {
       if (!this.noAck) queue.settle(entry)
       return
     }
@@ -95,7 +95,7 @@ export class MqttConsumer implements Consumer {
       dup,
       retain: false,
       payload: msg.body,
-      properties: this.host.propertiesOf(entry),
+      properties: this.host.propertiesOf(entry, topic, queue),
     }
     this.host.send(publish, unacked, wait)
   }

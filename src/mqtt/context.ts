@@ -19,6 +19,11 @@ export interface MqttSettings {
   readonly subscriptionTtl: number | undefined
   /** Users allowed to log in only from loopback addresses (RabbitMQ: ['guest']). */
   readonly loopbackUsers: readonly string[]
+  /**
+   * MQTT 5 topic aliases a client may set, and at most Warren gives the topics it sends a client that
+   * takes them (RabbitMQ 3.13's mqtt.topic_alias_maximum: 16; 0 turns them off).
+   */
+  readonly topicAliasMaximum?: number | undefined
   /** Seconds a client has to send CONNECT after connecting. */
   readonly connectTimeout: number
 }

@@ -16,6 +16,7 @@ import {
   type Will,
 } from './packets.js'
 import { readProperties } from './properties.js'
+import { ProtocolError } from './reason-codes.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
@@ -232,11 +233,16 @@ function decodeDisconnect(r: FieldReader, v5: boolean): DisconnectPacket {
 function decodePublish(flags: number, r: FieldReader, v5: boolean): PublishPacket {
   const qos = qosOf((flags >> 1) & 3)
   const topic = r.string()
-  // MQTT 5 allows an empty topic with a topic alias; Warren grants no aliases (Topic Alias Maximum 0).
-  if (topic === '' || /[+#]/.test(topic)) throw new MalformedPacketError(`invalid topic name '${topic}'`)
+  if (/[+#]/.test(topic)) throw new MalformedPacketError(`invalid topic name '${topic}'`)
   const id = qos > 0 ? packetId(r) : undefined
   const properties = v5 ? readProperties(r) : undefined
-  if (properties?.topicAlias !== undefined) throw new MalformedPacketError('topic alias without a grant')
+  // MQTT 5 allows an empty topic with a topic alias (the connection resolves it).
+  if (topic === '' && properties?.topicAlias === undefined) {
+    if (v5) throw new ProtocolError('a PUBLISH without a topic name or a topic alias')
+    throw new MalformedPacketError(`invalid topic name ''`)
+  }
+  if (properties?.subscriptionIds !== undefined)
+    throw new ProtocolError('a subscription identifier in a PUBLISH from a client')
   return {
     properties,
     type: PACKET.PUBLISH,
@@ -306,6 +312,9 @@ function unknownConnect(protocolName: string, protocolLevel: number): ConnectPac
 function decodeSubscribe(r: FieldReader, v5: boolean): SubscribePacket {
   const id = packetId(r)
   const properties = v5 ? readProperties(r) : undefined
+  const ids = properties?.subscriptionIds
+  if (ids && (ids.length > 1 || ids[0] === 0))
+    throw new ProtocolError('a SUBSCRIBE with a subscription identifier 0 or more than one')
   const subscriptions: Subscription[] = []
   while (r.remaining > 0) {
     const filter = r.string()

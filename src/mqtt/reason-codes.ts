@@ -7,6 +7,7 @@ export const REASON = {
   SUCCESS: 0x00,
   DISCONNECT_WITH_WILL: 0x04,
   NO_MATCHING_SUBSCRIBERS: 0x10,
+  NO_SUBSCRIPTION_EXISTED: 0x11,
   UNSPECIFIED_ERROR: 0x80,
   MALFORMED_PACKET: 0x81,
   PROTOCOL_ERROR: 0x82,
@@ -20,12 +21,26 @@ export const REASON = {
   BAD_AUTHENTICATION_METHOD: 0x8c,
   KEEP_ALIVE_TIMEOUT: 0x8d,
   SESSION_TAKEN_OVER: 0x8e,
+  TOPIC_ALIAS_INVALID: 0x94,
   PACKET_TOO_LARGE: 0x95,
   ADMINISTRATIVE_ACTION: 0x98,
   QOS_NOT_SUPPORTED: 0x9b,
   SHARED_SUBSCRIPTIONS_NOT_SUPPORTED: 0x9e,
   SUBSCRIPTION_IDS_NOT_SUPPORTED: 0xa1,
 } as const
+
+/**
+ * An MQTT 5 protocol violation that the server answers with its own reason code in the DISCONNECT
+ * (0x82 protocol error, 0x94 topic alias invalid) rather than 0x81 malformed packet.
+ */
+export class ProtocolError extends MalformedPacketError {
+  constructor(
+    message: string,
+    readonly reasonCode: number = REASON.PROTOCOL_ERROR,
+  ) {
+    super(message)
+  }
+}
 
 /** A CONNACK refusal of MQTT 3.1.1 as MQTT 5 says it. */
 export function connackReason(returnCode: number): number {
@@ -45,6 +60,7 @@ export function connackReason(returnCode: number): number {
 
 /** The reason an error gives an MQTT 5 client (a PUBACK's or a DISCONNECT's). */
 export function errorReason(err: unknown): number {
+  if (err instanceof ProtocolError) return err.reasonCode
   if (err instanceof MalformedPacketError) return REASON.MALFORMED_PACKET
   if (!(err instanceof BrokerError)) return REASON.UNSPECIFIED_ERROR
   if (err.code === 'ACCESS_REFUSED') return REASON.NOT_AUTHORIZED

@@ -49,3 +49,40 @@ test('retained messages and a persistent session survive a restart', async () =>
     await broker.close()
   }
 })
+
+test('an MQTT 5 persistent session keeps its subscription identifiers and No Local across a restart', async () => {
+  const start = () => startBroker({ amqpPort: 0, bind: '127.0.0.1', logLevel: 'silent', dataDir: dir })
+  const v5 = { ...opts, protocolVersion: 5 as const, clientId: 'v5-durable', clean: false }
+  const session = { properties: { sessionExpiryInterval: 3600 } }
+  let broker = await start()
+  let url = `mqtt://127.0.0.1:${broker.mqttPort ?? 0}`
+  const sub = await mqtt.connectAsync(url, { ...v5, ...session })
+  await sub.subscribeAsync('meter/#', { qos: 1, properties: { subscriptionIdentifier: 7 } })
+  await sub.subscribeAsync('meter/+/kwh', { qos: 1, properties: { subscriptionIdentifier: 8 } })
+  await sub.subscribeAsync('echo/#', { qos: 1, nl: true })
+  await sub.endAsync()
+  await broker.close()
+
+  broker = await start()
+  try {
+    url = `mqtt://127.0.0.1:${broker.mqttPort ?? 0}`
+    const back = mqtt.connect(url, { ...v5, ...session })
+    const got: string[] = []
+    back.on('message', (topic, _payload, p) =>
+      got.push(`${topic}:${[p.properties?.subscriptionIdentifier ?? []].flat().sort().join(',')}`),
+    )
+    const connack = await new Promise<{ sessionPresent: boolean }>((resolve) => back.once('connect', resolve))
+    assert.equal(connack.sessionPresent, true)
+    await back.publishAsync('echo/x', 'mine', { qos: 1 })
+    const pub = await mqtt.connectAsync(url, { ...opts, protocolVersion: 5 })
+    await pub.publishAsync('meter/m1/kwh', '1', { qos: 1 })
+    await pub.publishAsync('meter/m1/volt', '2', { qos: 1 })
+    await pub.publishAsync('echo/y', 'theirs', { qos: 1 })
+    await eventually(() => got.length === 3)
+    await new Promise((r) => setTimeout(r, 100))
+    assert.deepEqual(got, ['meter/m1/kwh:7,8', 'meter/m1/volt:7', 'echo/y:'])
+    await Promise.all([back.endAsync(), pub.endAsync()])
+  } finally {
+    await broker.close()
+  }
+})

@@ -120,6 +120,13 @@ test('ports, IPv6 listeners, relative limits and the other spellings', async () 
   assert.equal(plain.values.diskFreeLimit, 512 * 1024 ** 2)
 })
 
+test('mqtt.topic_alias_maximum: 16 by default, 0 turns MQTT 5 topic aliases off', async () => {
+  assert.equal(DEFAULTS.mqttTopicAliasMaximum, 16)
+  const { values } = await readConfFile(confFile('mqtt.topic_alias_maximum = 0\n'))
+  assert.equal(values.mqttTopicAliasMaximum, 0)
+  assert.match(await refused('mqtt.topic_alias_maximum = -1\n'), /whole number/)
+})
+
 test('every mistake names the file, the line and the reason', async () => {
   const cases: Array<[string, string]> = [
     [
