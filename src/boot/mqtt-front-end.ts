@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path'
 import type { PermissionAuthorizer, UserRegistry } from '../auth/index.js'
 import type { WarrenConfig } from '../config/index.js'
 import type { Broker } from '../core/index.js'
-import { MqttServer, RetainedStore } from '../mqtt/index.js'
+import { MqttCounters, MqttServer, RetainedStore } from '../mqtt/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 import type { Persistence } from './persistence.js'
 
@@ -32,6 +32,7 @@ export function createMqtt(config: WarrenConfig, p: MqttParts): MqttServer {
     durability: p.persistence,
     retained: new RetainedStore(retainedDir),
     nodeName: p.nodeName,
+    counters: new MqttCounters(),
     settings: {
       exchange: config.mqttExchange,
       vhost: config.mqttVhost,

@@ -1,7 +1,7 @@
 // The STOMP front end as boot wires it: RabbitMQ's STOMP plugin settings from the configuration.
 import { WARREN_VERSION } from '../amqp/index.js'
 import type { WarrenConfig } from '../config/index.js'
-import { StompServer } from '../stomp/index.js'
+import { StompServer, stompCounters } from '../stomp/index.js'
 import type { MqttParts } from './mqtt-front-end.js'
 
 /** The STOMP front end, with RabbitMQ's STOMP plugin settings. */
@@ -14,6 +14,7 @@ export function createStomp(config: WarrenConfig, p: MqttParts): StompServer {
     clock: p.clock,
     durability: p.persistence,
     nodeName: p.nodeName,
+    counters: stompCounters(),
     settings: {
       vhost: config.stompVhost,
       allowAnonymous: config.stompAllowAnonymous,

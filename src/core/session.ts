@@ -15,7 +15,7 @@ import type { Message, QueueEntry } from './message.js'
 import type { Access, Authorizer, ResourceKind, TopicAccess } from './ports.js'
 import { checkQueueLimit } from './limits.js'
 import type { Queue } from './queue-types/index.js'
-import { MessageStats } from './stats.js'
+import { MessageStats, type ProtocolCounters } from './stats.js'
 import { deliverTrace, publishTrace, type TraceOrigin } from './trace.js'
 import type { PublishResult } from './router.js'
 import type { ExchangeDeclare, QueueDeclare } from './declarations.js'
@@ -40,6 +40,8 @@ export interface SessionOptions {
   readonly node: string
   /** Largest message body accepted (RabbitMQ's max_message_size). */
   readonly maxMessageSize: number
+  /** The Prometheus counters of the session's protocol, for a front end other than AMQP 0-9-1. */
+  readonly counters?: ProtocolCounters | undefined
 }
 
 /** How many exchanges a session remembers as writable (publishes to them skip the permission match). */
@@ -187,6 +189,7 @@ export class Session {
       s.confirm++
       vs.confirm++
     }
+    if (this.o.counters) countProtocolPublish(this.o.counters, result, mandatory, confirmed)
     if (result.queues > 0) return
     if (mandatory) {
       s.returnUnroutable++
@@ -297,6 +300,12 @@ export class Session {
 
   // ---- delivering ----
 
+  /** Deliveries the client acknowledged (the queues count them too, as they settle them). */
+  acked(n: number): void {
+    this.stats.ack += n
+    if (this.o.counters) this.o.counters.acknowledged += n
+  }
+
   /** A message left `queue` for this session's client: counted, and traced while tracing is on. */
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean, get: boolean): void {
     const s = this.stats
@@ -306,6 +315,7 @@ export class Session {
     } else if (noAck) s.deliverNoAck++
     else s.deliver++
     if (entry.redelivered) s.redeliver++
+    if (this.o.counters && !get) countProtocolDelivery(this.o.counters, entry, noAck)
     if (!this.vhost.tracing) return
     const t = deliverTrace(
       this.vhost.name,
@@ -318,6 +328,27 @@ export class Session {
     )
     this.vhost.publishTrace(t)
   }
+}
+
+function countProtocolPublish(
+  pc: ProtocolCounters,
+  result: PublishResult,
+  mandatory: boolean,
+  confirmed: boolean,
+): void {
+  pc.received++
+  if (confirmed) pc.receivedConfirm++
+  if (confirmed && !result.rejected) pc.confirmed++
+  if (result.queues > 0) pc.routed++
+  else if (mandatory) pc.unroutableReturned++
+  else pc.unroutableDropped++
+}
+
+function countProtocolDelivery(pc: ProtocolCounters, entry: QueueEntry, noAck: boolean): void {
+  pc.delivered++
+  if (noAck) pc.deliveredAutoAck++
+  else pc.deliveredManualAck++
+  if (entry.redelivered) pc.redelivered++
 }
 
 /** Erlang's string:to_integer reading of an expiration, as RabbitMQ reports its failures. */

@@ -83,7 +83,8 @@ export class VhostCounters {
 /**
  * The message and error counters of a front end other than AMQP 0-9-1, reported as RabbitMQ reports its
  * plugins' (rabbitmq_global_*{protocol="..."}, and rabbitmq_global_<protocol>_error_<name>_total). The
- * front end registers one on the broker and counts into it per batch, never per message where it can.
+ * front end registers one on the broker and counts into it per batch, never per message where it can; a
+ * front end that publishes and consumes through core Sessions has them count for it (session.ts).
  */
 export class ProtocolCounters {
   received = 0
@@ -91,18 +92,31 @@ export class ProtocolCounters {
   receivedConfirm = 0
   confirmed = 0
   routed = 0
+  /** Messages received that no queue took, from publishers that wanted them back or did not. */
+  unroutableReturned = 0
+  unroutableDropped = 0
+  /** Deliveries to consumers, in all; those without and with acknowledgements; redeliveries. */
   delivered = 0
+  deliveredAutoAck = 0
+  deliveredManualAck = 0
+  redelivered = 0
+  acknowledged = 0
   /** Commands answered with an error, by RabbitMQ's name of the error (every name shows, from 0). */
   readonly errors = new Map<string, number>()
   /** Publishers and consumers open now, asked of the front end when the metrics are read. */
   gauges: () => { publishers: number; consumers: number } = () => ({ publishers: 0, consumers: 0 })
 
   constructor(
-    /** The protocol label (RabbitMQ's: 'stream', 'mqtt', 'stomp'). */
+    /** The protocol label (RabbitMQ's: 'stream', 'mqtt311', ...; Warren's own 'stomp'). */
     readonly protocol: string,
     /** The queue type its deliveries come from, as RabbitMQ labels it (rabbit_stream_queue). */
     readonly queueType: string,
     errorNames: readonly string[],
+    /**
+     * Its messages go through the vhosts' exchanges and queues, so the vhosts' message stats count them
+     * too: AMQP 0-9-1's samples are the vhosts' totals less these (MQTT and STOMP; not Stream).
+     */
+    readonly inVhostTotals = false,
   ) {
     for (const name of errorNames) this.errors.set(name, 0)
   }

@@ -8,6 +8,7 @@
 import {
   Message,
   type MessageStats,
+  type ProtocolCounters,
   type PublishResult,
   type Queue,
   type QueueDeclare,
@@ -50,6 +51,8 @@ export interface ClientSessionOptions {
   readonly prefetch: number
   readonly writer: SessionWriter
   readonly logger: Logger
+  /** The Prometheus counters of the client's protocol version. */
+  readonly counters?: ProtocolCounters | undefined
 }
 
 /**
@@ -99,6 +102,7 @@ export class ClientSession implements ConsumerHost {
       channel: 1,
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
+      counters: o.counters,
     })
     this.subscriptions = new SessionSubscriptions(this, this.exchange, o.v5, o.logger)
   }
@@ -268,6 +272,10 @@ export class ClientSession implements ConsumerHost {
     this.session.delivered(queue, entry, noAck, false)
   }
 
+  acked(n: number): void {
+    this.session.acked(n)
+  }
+
   cancelled(c: MqttConsumer): void {
     if (this.byQos[c.qos] === c) this.byQos[c.qos] = undefined
     if (this.consumersByTag.get(c.tag) === c) this.consumersByTag.delete(c.tag)
@@ -280,6 +288,7 @@ export class ClientSession implements ConsumerHost {
     if (!this.inflight.delete(packetId) || !u) return
     u.consumer.unacked--
     u.queue.settle(u.entry)
+    this.session.acked(1)
     u.queue.dispatch()
   }
 

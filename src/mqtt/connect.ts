@@ -69,6 +69,7 @@ export function connect(ctx: MqttContext, p: ConnectPacket, client: ConnectingCl
     prefetch: Math.min(ctx.settings.prefetch, p.properties?.receiveMaximum ?? 65535),
     writer: client.writer,
     logger: client.logger,
+    counters: ctx.counters?.of(p.protocolLevel),
   })
   let present: boolean
   try {

@@ -23,6 +23,8 @@ export interface ConsumerHost extends ConsumerOwner {
   /** The MQTT 5 properties of a delivery through `queue` (undefined for a 3.1.1 client). */
   propertiesOf(entry: QueueEntry, topic: string, queue: Queue): Properties | undefined
   delivered(queue: Queue, entry: QueueEntry, noAck: boolean): void
+  /** Deliveries settled (counted as acknowledged, as RabbitMQ 3.10's plugin acks them). */
+  acked(n: number): void
   cancelled(c: MqttConsumer): void
 }
 
@@ -85,7 +87,10 @@ export class MqttConsumer implements Consumer {
       return
     }
     this.host.delivered(queue, entry, this.noAck)
-    if (qos === 0 && !this.noAck) queue.settle(entry)
+    if (qos === 0 && !this.noAck) {
+      queue.settle(entry)
+      this.host.acked(1)
+    }
     if (dup && qos === 0) return
     const unacked = qos === 1 ? { consumer: this, queue, entry } : undefined
     if (unacked) this.unacked++

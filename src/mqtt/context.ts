@@ -2,6 +2,7 @@
 import type { UserRegistry } from '../auth/index.js'
 import type { Authorizer, Broker } from '../core/index.js'
 import type { Clock, Logger } from '../shared/index.js'
+import type { MqttCounters } from './metrics.js'
 import type { RetainedStore } from './retained.js'
 
 export interface MqttSettings {
@@ -45,4 +46,6 @@ export interface MqttContext {
   readonly settings: MqttSettings
   /** The node name firehose traces carry. */
   readonly nodeName: string
+  /** Prometheus' rabbitmq_global_*{protocol="mqtt311"...}, registered on the broker by the server. */
+  readonly counters?: MqttCounters | undefined
 }

@@ -1,5 +1,6 @@
 // The MQTT 3.1, 3.1.1 and 5 front end: packets mapped onto the core's Session as RabbitMQ's MQTT plugin maps them.
 export { MqttServer } from './server.js'
+export { MqttCounters } from './metrics.js'
 export type { MqttContext, MqttSettings } from './context.js'
 export { RetainedStore } from './retained.js'
 export { PacketDecoder } from './decoder.js'

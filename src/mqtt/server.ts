@@ -20,7 +20,11 @@ export class MqttServer implements ClientRegistry {
   private readonly servers: Server[] = []
   private nextId = FIRST_CONNECTION_ID
 
-  constructor(readonly ctx: MqttContext) {}
+  constructor(readonly ctx: MqttContext) {
+    if (!ctx.counters) return
+    ctx.counters.watch(this.connections)
+    ctx.broker.protocolCounters.push(...ctx.counters.all)
+  }
 
   listen(port: number, host: string | undefined): Promise<AddressInfo> {
     return this.start(

@@ -1,6 +1,6 @@
 // What the STOMP front end is given by the composition root.
 import type { UserRegistry } from '../auth/index.js'
-import type { Authorizer, Broker } from '../core/index.js'
+import type { Authorizer, Broker, ProtocolCounters } from '../core/index.js'
 import type { Clock, Logger } from '../shared/index.js'
 
 export interface StompSettings {
@@ -34,4 +34,6 @@ export interface StompContext {
   readonly settings: StompSettings
   /** The node name firehose traces carry. */
   readonly nodeName: string
+  /** Prometheus' rabbitmq_global_*{protocol="stomp"}, registered on the broker by the server. */
+  readonly counters?: ProtocolCounters | undefined
 }

@@ -2,6 +2,7 @@
 import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
 import { StompConnection } from './connection.js'
 import type { StompContext } from './context.js'
+import { watchStompClients } from './metrics.js'
 
 /**
  * STOMP connections get ids far above the AMQP server's (from 1) and the MQTT server's (from 2^30), so
@@ -14,7 +15,11 @@ export class StompServer {
   private server: Server | undefined
   private nextId = FIRST_CONNECTION_ID
 
-  constructor(readonly ctx: StompContext) {}
+  constructor(readonly ctx: StompContext) {
+    if (!ctx.counters) return
+    watchStompClients(ctx.counters, this.connections)
+    ctx.broker.protocolCounters.push(ctx.counters)
+  }
 
   listen(port: number, host: string | undefined): Promise<AddressInfo> {
     const server = (this.server = createServer({ noDelay: true }, (socket) => this.accept(socket)))

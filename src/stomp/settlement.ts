@@ -3,7 +3,7 @@
 // delivery of that subscription, a `client-individual` one only its own. NACK requeues (the redelivery
 // says redelivered:true) unless requeue:false, which discards (dead-letters). SEND, ACK and NACK with a
 // transaction header wait for its COMMIT; ABORT drops the SENDs and leaves ACKed deliveries unacknowledged.
-import type { MessageStats, Queue, QueueEntry } from '../core/index.js'
+import type { Queue, QueueEntry } from '../core/index.js'
 import { type Frame, frameError, header, type StompError } from './frame.js'
 import type { Subscription } from './subscription.js'
 
@@ -29,7 +29,7 @@ export class Settlement {
   /** Open transactions: what each does at its COMMIT, in order, and undoes at its ABORT. */
   private readonly transactions = new Map<string, TxStep[]>()
 
-  constructor(private readonly stats: MessageStats) {}
+  constructor(private readonly session: { acked(n: number): void }) {}
 
   get unackedCount(): number {
     return this.unacked.size
@@ -91,7 +91,7 @@ export class Settlement {
   }
 
   private apply(taken: readonly Delivery[], ack: boolean, requeue: boolean): void {
-    if (ack) this.stats.ack += taken.length
+    if (ack) this.session.acked(taken.length)
     for (const d of taken) {
       d.sub.unacked--
       if (d.queue.deleted) continue

@@ -68,8 +68,9 @@ export class StompSession implements SubscriptionHost {
       channel: 1,
       node: ctx.nodeName,
       maxMessageSize: ctx.broker.limits.maxMessageSize,
+      counters: ctx.counters,
     })
-    this.settlement = new Settlement(this.session.stats)
+    this.settlement = new Settlement(this.session)
   }
 
   // ---- what the management API lists of the session (as a channel) ----
@@ -111,11 +112,12 @@ export class StompSession implements SubscriptionHost {
     this.session.validate(props)
     const msg = new Message(ex.name, key, props, f.body, undefined, this.ctx.clock.now())
     const tx = this.settlement.transaction(f)
+    // Counted as confirmed publishes: RabbitMQ's plugin puts its channel in confirm mode for receipts.
     if (tx) {
-      tx.push({ commit: () => void this.session.publish(ex, msg, false, false) })
+      tx.push({ commit: () => void this.session.publish(ex, msg, false, true) })
       return undefined
     }
-    return this.session.publish(ex, msg, false, false)
+    return this.session.publish(ex, msg, false, true)
   }
 
   /** RabbitMQ's /queue/<name>: a durable queue, declared by the first SEND or SUBSCRIBE that names it. */

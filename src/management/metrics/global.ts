@@ -168,6 +168,7 @@ export function emitGlobal(out: Exposition, ctx: ManagementContext): void {
   t['received_confirm'] = receivedConfirm
   // Routed: received and neither returned nor dropped as unroutable.
   t['routed'] = (t['publish'] ?? 0) - (t['return_unroutable'] ?? 0) - (t['drop_unroutable'] ?? 0)
+  leaveOutOtherProtocols(t, ctx.broker.protocolCounters)
   for (const [name, kind, help, key, labels] of GLOBAL) {
     out.metric(`rabbitmq_global_${name}`, kind, help, t[key] ?? 0, labels)
     // The same counter of the other front ends that keep one, next to AMQP's (one name, contiguous).
@@ -179,6 +180,17 @@ export function emitGlobal(out: Exposition, ctx: ManagementContext): void {
   }
   emitDeadLettered(out, ctx)
   for (const pc of ctx.broker.protocolCounters) emitProtocolErrors(out, pc)
+}
+
+/**
+ * The vhosts' totals count MQTT and STOMP messages and clients as well: AMQP 0-9-1's samples are what is
+ * left once those front ends' own samples are taken out (as RabbitMQ 3.12+ counts native MQTT apart).
+ */
+function leaveOutOtherProtocols(t: Totals, counters: readonly ProtocolCounters[]): void {
+  for (const pc of counters) {
+    if (!pc.inVhostTotals) continue
+    for (const [, , , key] of GLOBAL) t[key] = Math.max(0, (t[key] ?? 0) - protocolValue(pc, key))
+  }
 }
 
 /** A front end's value of one rabbitmq_global_* counter (those it has no such thing for are 0). */
@@ -196,8 +208,20 @@ function protocolValue(pc: ProtocolCounters, key: string): number {
       return pc.confirmed
     case 'routed':
       return pc.routed
+    case 'drop_unroutable':
+      return pc.unroutableDropped
+    case 'return_unroutable':
+      return pc.unroutableReturned
     case 'deliver_get':
       return pc.delivered
+    case 'deliver':
+      return pc.deliveredManualAck
+    case 'deliver_no_ack':
+      return pc.deliveredAutoAck
+    case 'redeliver':
+      return pc.redelivered
+    case 'ack':
+      return pc.acknowledged
     default:
       return 0
   }
