@@ -7,8 +7,11 @@ import { type BasicProperties, type FieldTable, type FieldValue, TypedValue } fr
 import type { Headers } from './frame.js'
 import { StompError } from './frame.js'
 
-/** Headers of a SEND that steer the frame itself rather than describe the message. */
-const FRAME_ONLY = new Set(['destination', 'transaction', 'receipt', 'content-length'])
+/**
+ * Headers of a SEND that steer the frame itself rather than describe the message. RabbitMQ keeps the
+ * frame's `receipt` and `content-length` as AMQP headers, so they are not among them.
+ */
+const FRAME_ONLY = new Set(['destination', 'transaction'])
 
 type PropertySetter = (p: BasicProperties, v: string) => void
 

@@ -102,6 +102,9 @@ export class StompSession implements SubscriptionHost {
    * COMMIT. Returns the publish result when published now (a receipt waits for its durability).
    */
   send(f: Frame): PublishResult | undefined {
+    // A message id is the broker's to give (RabbitMQ's plugin refuses it, and the connection goes on).
+    if (f.headers.some(([k]) => k === 'message-id'))
+      throw frameError('Invalid header', "'message-id' is not allowed on 'SEND'.\n")
     const dest = parseDestination(header(f, 'destination'), 'SEND')
     const { exchange, key } = publishTarget(dest)
     if (dest.kind === 'queue') this.declareQueue(dest.name, f.headers)

@@ -67,7 +67,9 @@ describe('STOMP headers and AMQP properties', () => {
     assert.equal(p.appId, 'stomp-test')
     assert.equal(p.headers?.['x-custom'], 'v:1', 'a header with a colon survives the 1.2 escapes')
     assert.equal(p.headers?.['destination'], undefined)
-    assert.equal(p.headers?.['receipt'], undefined)
+    // RabbitMQ 3.10 keeps the frame's receipt and content-length as AMQP headers.
+    assert.match(String(p.headers?.['receipt']), /^r-/)
+    assert.equal(p.headers?.['content-length'], '7')
     await c.deactivate()
     await conn.close()
   })
