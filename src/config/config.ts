@@ -65,6 +65,10 @@ export interface WarrenConfig {
   mqttSubscriptionTtl: number | undefined
   /** STOMP listener port (RabbitMQ's stomp.listeners.tcp.default: 61613); 0 turns STOMP off. */
   stompPort: number
+  /** Web MQTT (MQTT over WebSocket, path /ws) port (RabbitMQ's web_mqtt.tcp.port: 15675); 0 turns it off. */
+  webMqttPort: number
+  /** Web STOMP (STOMP over WebSocket, path /ws) port (web_stomp.tcp.port: 15674); 0 turns it off. */
+  webStompPort: number
   /** The vhost of a STOMP CONNECT without a host header (stomp.default_vhost). */
   stompVhost: string
   /** A STOMP CONNECT without login and passcode logs in as the default user (stomp.default_user). */
@@ -123,6 +127,8 @@ export const DEFAULTS: WarrenConfig = {
   mqttPrefetch: 10,
   mqttSubscriptionTtl: 86_400_000,
   stompPort: 61613,
+  webMqttPort: 15675,
+  webStompPort: 15674,
   stompVhost: '/',
   stompAllowAnonymous: true,
   clusterEtcd: undefined,
