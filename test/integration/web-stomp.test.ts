@@ -110,9 +110,9 @@ describe('Web STOMP: the HTTP side and the WebSocket messages', () => {
     await assert.rejects(rawSocket(['stomp']), /no subprotocol/)
   })
 
-  test('frames out are text frames; several frames in one message are all read', async () => {
+  test('frames out are text frames; frames in, text or binary, several in one message, are all read', async () => {
     const { ws, got } = await rawSocket(['v12.stomp'])
-    ws.send(CONNECT + 'SUBSCRIBE\nid:1\ndestination:/queue/web-raw\n\n\0')
+    ws.send(Buffer.from(CONNECT + 'SUBSCRIBE\nid:1\ndestination:/queue/web-raw\n\n\0')) // a binary frame
     ws.send('SEND\ndestination:/queue/web-raw\n\nhello\0SEND\ndestination:/queue/web-raw\n\nagain\0')
     await eventually(() => got.filter((m) => m.text.includes('MESSAGE')).length >= 1)
     await eventually(
