@@ -4,7 +4,7 @@
 // Transport for the protocol's connection, which reads the same bytes it reads from TCP: a message may
 // hold part of a packet, one packet, or several.
 import { EventEmitter } from 'node:events'
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http'
+import { type IncomingMessage, Server, type ServerResponse } from 'node:http'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
@@ -40,7 +40,7 @@ export function webSocketServer(o: WebSocketOptions): Server {
     maxPayload: o.maxMessageSize + MESSAGE_OVERHEAD,
     handleProtocols: (offered) => o.pickProtocol(offered) ?? false,
   })
-  const http = createServer(plainRequest)
+  const http = new WebSocketHttpServer(plainRequest)
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => o.logger.debug({ err: err.message }, 'WebSocket handshake failed'))
     if (!PATH.test(req.url ?? '')) {
@@ -52,6 +52,19 @@ export function webSocketServer(o: WebSocketOptions): Server {
     wss.handleUpgrade(req, raw, head, (ws) => o.accept(new WebSocketTransport(ws, raw, o)))
   })
   return http
+}
+
+/**
+ * Closing also drops the HTTP connections still open (idle, or a handshake half sent): nothing on them is
+ * worth waiting for at shutdown, and an idle one would hold close() until its timeout. The WebSockets are
+ * not among them: their connections close them (the close frame first).
+ */
+class WebSocketHttpServer extends Server {
+  override close(callback?: (err?: Error) => void): this {
+    super.close(callback)
+    this.closeAllConnections()
+    return this
+  }
 }
 
 /** A request without an Upgrade: 426 on the WebSocket path, 404 elsewhere (as RabbitMQ's Cowboy). */

@@ -4,6 +4,7 @@
 // connection, the management API listing and closing a Web STOMP connection, and port 0 turning the
 // WebSocket listeners off.
 import assert from 'node:assert/strict'
+import { connect as tcpConnect } from 'node:net'
 import { describe, test } from 'node:test'
 import { Client, type IFrame, type IMessage, type IStompSocket, type StompConfig } from '@stomp/stompjs'
 import { WebSocket } from 'ws'
@@ -216,3 +217,27 @@ test('port 0 turns the Web MQTT and Web STOMP listeners off', async () => {
     await off.close()
   }
 })
+
+test(
+  'a stopping broker closes its WebSockets (ERROR, then close 1000) and drops idle HTTP connections at once',
+  { timeout: 10_000 },
+  async () => {
+    const broker = await startBroker({ amqpPort: 0, bind: '127.0.0.1', logLevel: 'silent' })
+    const wsPort = broker.webStompPort ?? 0
+    const idle = tcpConnect(wsPort, '127.0.0.1')
+    const halfSent = tcpConnect(wsPort, '127.0.0.1', () => halfSent.write('GET /ws HTTP/1.1\r\nHost: x\r\n'))
+    for (const s of [idle, halfSent]) s.on('error', () => {})
+    const ws = new WebSocket(`ws://127.0.0.1:${wsPort}/ws`, ['v12.stomp'])
+    const got: string[] = []
+    ws.on('message', (d: Buffer) => got.push(d.toString()))
+    const closed = new Promise<number>((resolve) => ws.on('close', (code) => resolve(code)))
+    await new Promise((resolve) => ws.once('open', resolve))
+    ws.send(CONNECT)
+    await eventually(() => got.length === 1)
+    const started = Date.now()
+    await broker.close()
+    assert.ok(Date.now() - started < 2000, `close took ${Date.now() - started} ms`)
+    assert.equal(await closed, 1000)
+    assert.match(got[1] ?? '', /^ERROR\nmessage:Connection closed/)
+  },
+)
