@@ -108,6 +108,22 @@ describe('Web MQTT: MQTT.js over ws://host:port/ws', () => {
     await conn.close()
   })
 
+  test('a QoS 0 subscriber gets all of a 20 MiB flood (back-pressure through the WebSocket)', async () => {
+    const c = await client({ clientId: 'web-flooded' })
+    let got = 0
+    c.on('message', () => void got++)
+    await c.subscribeAsync('web-flood/#', { qos: 0 })
+    const conn = await amqp.connect(b.url)
+    const ch = await conn.createConfirmChannel()
+    const body = Buffer.alloc(4096, 0x78)
+    for (let i = 0; i < 5000; i++) ch.publish('amq.topic', 'web-flood.x', body)
+    await ch.waitForConfirms()
+    await eventually(() => got >= 5000, 15_000)
+    assert.equal(got, 5000)
+    await c.endAsync()
+    await conn.close()
+  })
+
   test('a client id taken over from TCP by a WebSocket client', async () => {
     const tcp = await mqtt.connectAsync(`mqtt://127.0.0.1:${b.broker.mqttPort ?? 0}`, {
       ...opts,
