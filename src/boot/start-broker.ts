@@ -93,6 +93,9 @@ export interface RunningBroker {
   readonly webMqttPort: number | undefined
   /** Port of the Web STOMP listener (STOMP over WebSocket, ws://host:port/ws); undefined when it is off. */
   readonly webStompPort: number | undefined
+  /** Ports of the wss:// listeners, when webMqttTlsPort and webStompTlsPort were given. */
+  readonly webMqttTlsPort: number | undefined
+  readonly webStompTlsPort: number | undefined
   /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
   readonly persistence: Persistence | undefined
   readonly monitor: ResourceMonitor
@@ -242,6 +245,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     stomp,
     webMqttPort: bound.web.mqtt?.port,
     webStompPort: bound.web.stomp?.port,
+    webMqttTlsPort: bound.web.mqttTls?.port,
+    webStompTlsPort: bound.web.stompTls?.port,
     persistence,
     monitor,
     close: async (reason?: string) => {

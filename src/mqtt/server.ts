@@ -43,16 +43,19 @@ export class MqttServer implements ClientRegistry {
     return this.start(server, port, host)
   }
 
-  /** MQTT over WebSocket (RabbitMQ's Web MQTT: port 15675, path /ws, binary frames). */
-  listenWebSocket(port: number, host: string | undefined): Promise<AddressInfo> {
-    const server = webSocketServer({
-      pickProtocol: pickMqttProtocol,
-      binary: true,
-      takesText: false,
-      maxMessageSize: this.ctx.broker.limits.maxMessageSize,
-      logger: this.ctx.logger,
-      accept: (t) => this.accept(t),
-    })
+  /** MQTT over WebSocket (RabbitMQ's Web MQTT: port 15675, path /ws, binary frames); wss:// with `tls`. */
+  listenWebSocket(port: number, host: string | undefined, tls?: TlsOptions): Promise<AddressInfo> {
+    const server = webSocketServer(
+      {
+        pickProtocol: pickMqttProtocol,
+        binary: true,
+        takesText: false,
+        maxMessageSize: this.ctx.broker.limits.maxMessageSize,
+        logger: this.ctx.logger,
+        accept: (t) => this.accept(t),
+      },
+      tls,
+    )
     return this.start(server, port, host)
   }
 

@@ -5,8 +5,10 @@
 // hold part of a packet, one packet, or several.
 import { EventEmitter } from 'node:events'
 import { type IncomingMessage, Server, type ServerResponse } from 'node:http'
+import { Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
+import type { TlsOptions } from 'node:tls'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from './logger.js'
 import type { Transport } from './transport.js'
@@ -31,8 +33,11 @@ export interface WebSocketOptions {
   readonly accept: (t: WebSocketTransport) => void
 }
 
-/** An HTTP server (not listening yet) that turns requests to /ws into WebSocket transports. */
-export function webSocketServer(o: WebSocketOptions): Server {
+/**
+ * An HTTP server (not listening yet) that turns requests to /ws into WebSocket transports; with `tls`, an
+ * HTTPS one (wss://).
+ */
+export function webSocketServer(o: WebSocketOptions, tls?: TlsOptions): Server {
   const wss = new WebSocketServer({
     noServer: true,
     clientTracking: false,
@@ -40,7 +45,11 @@ export function webSocketServer(o: WebSocketOptions): Server {
     maxPayload: o.maxMessageSize + MESSAGE_OVERHEAD,
     handleProtocols: (offered) => o.pickProtocol(offered) ?? false,
   })
-  const http = new WebSocketHttpServer(plainRequest)
+  const http = tls ? new WebSocketHttpsServer(tls, plainRequest) : new WebSocketHttpServer(plainRequest)
+  if (tls)
+    http.on('tlsClientError', (err: Error) =>
+      o.logger.debug({ err: err.message }, 'WebSocket TLS handshake failed'),
+    )
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => o.logger.debug({ err: err.message }, 'WebSocket handshake failed'))
     if (!PATH.test(req.url ?? '')) {
@@ -60,6 +69,15 @@ export function webSocketServer(o: WebSocketOptions): Server {
  * not among them: their connections close them (the close frame first).
  */
 class WebSocketHttpServer extends Server {
+  override close(callback?: (err?: Error) => void): this {
+    super.close(callback)
+    this.closeAllConnections()
+    return this
+  }
+}
+
+/** The same over TLS. */
+class WebSocketHttpsServer extends HttpsServer {
   override close(callback?: (err?: Error) => void): this {
     super.close(callback)
     this.closeAllConnections()

@@ -1,6 +1,7 @@
 // Accepts STOMP connections (TCP, and WebSocket as RabbitMQ's Web STOMP plugin serves them) and closes
 // them all at shutdown.
 import { type AddressInfo, createServer, type Server } from 'node:net'
+import type { TlsOptions } from 'node:tls'
 import { type Transport, webSocketServer } from '../shared/index.js'
 import { StompConnection } from './connection.js'
 import type { StompContext } from './context.js'
@@ -26,16 +27,19 @@ export class StompServer {
     )
   }
 
-  /** STOMP over WebSocket (RabbitMQ's Web STOMP: port 15674, path /ws, text frames). */
-  listenWebSocket(port: number, host: string | undefined): Promise<AddressInfo> {
-    const server = webSocketServer({
-      pickProtocol: pickStompProtocol,
-      binary: false,
-      takesText: true,
-      maxMessageSize: this.ctx.broker.limits.maxMessageSize,
-      logger: this.ctx.logger,
-      accept: (t) => this.accept(t),
-    })
+  /** STOMP over WebSocket (RabbitMQ's Web STOMP: port 15674, path /ws, text frames); wss:// with `tls`. */
+  listenWebSocket(port: number, host: string | undefined, tls?: TlsOptions): Promise<AddressInfo> {
+    const server = webSocketServer(
+      {
+        pickProtocol: pickStompProtocol,
+        binary: false,
+        takesText: true,
+        maxMessageSize: this.ctx.broker.limits.maxMessageSize,
+        logger: this.ctx.logger,
+        accept: (t) => this.accept(t),
+      },
+      tls,
+    )
     return this.start(server, port, host)
   }
 

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { after, test } from 'node:test'
-import { DEFAULTS, readConfFile, settingsFromEnv } from '../../src/config/index.js'
+import { DEFAULTS, readConfFile, resolveConfig, settingsFromEnv } from '../../src/config/index.js'
 
 const dir = mkdtempSync(join(tmpdir(), 'warren-stomp-conf-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
@@ -30,17 +30,24 @@ test('stomp.listeners.tcp.default and stomp.default_vhost set the STOMP port and
   )
 })
 
-test('web_mqtt.tcp.port and web_stomp.tcp.port set the WebSocket ports (RabbitMQ 15675 and 15674)', async () => {
+test('web_mqtt.tcp.port and web_stomp.tcp.port set the WebSocket ports (RabbitMQ 15675 and 15674), .ssl.port the wss:// ones', async () => {
   assert.equal(DEFAULTS.webMqttPort, 15675)
   assert.equal(DEFAULTS.webStompPort, 15674)
-  const layer = await readConfFile(confFile('web_mqtt.tcp.port = 15000\nweb_stomp.tcp.port = 0\n'))
+  const layer = await readConfFile(
+    confFile(
+      'web_mqtt.tcp.port = 15000\nweb_stomp.tcp.port = 0\nweb_mqtt.ssl.port = 15001\nweb_stomp.ssl.port = 15002\n',
+    ),
+  )
   assert.equal(layer.values.webMqttPort, 15000)
   assert.equal(layer.values.webStompPort, 0)
+  assert.deepEqual([layer.values.webMqttTlsPort, layer.values.webStompTlsPort], [15001, 15002])
   await assert.rejects(readConfFile(confFile('web_mqtt.tcp.port = x\n')), /port/)
   await assert.rejects(
     readConfFile(confFile('web_stomp.ws_frame = binary\n')),
-    /takes web_mqtt.tcp.port and web_stomp.tcp.port/,
+    /Warren takes web_mqtt.tcp.port/,
   )
+  // A wss:// listener needs the certificate and key.
+  assert.throws(() => resolveConfig({ webStompTlsPort: 15673 }), /needs a certificate and a key/)
 })
 
 test('WARREN_STOMP_PORT sets the STOMP port; WARREN_WEB_MQTT_PORT and WARREN_WEB_STOMP_PORT the WebSocket ones', () => {
