@@ -30,8 +30,8 @@ export async function listenAmqps(
   }
 }
 
-/** The TLS options of the AMQPS listener, which the MQTT TLS listener shares. */
-async function tlsOptions(config: WarrenConfig): Promise<TlsOptions> {
+/** The TLS options of the AMQPS listener, which the MQTT and WebSocket TLS listeners share. */
+export async function tlsOptions(config: WarrenConfig): Promise<TlsOptions> {
   const read = (path: string | undefined): Promise<Buffer> | undefined =>
     path === undefined ? undefined : readFile(path)
   let files

@@ -39,6 +39,7 @@ import { ResourceMonitor } from './resource-monitor.js'
 import { openStreamStorage } from './stream-store.js'
 import { streamClientViews, streamConnectionViews } from './stream-connection-views.js'
 import { createStreamServer, listenStream } from './stream-listener.js'
+import { logWebStarted, openWebListeners, type WebBound } from './web-listeners.js'
 import type { StreamServer } from '../stream-protocol/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
@@ -88,6 +89,13 @@ export interface RunningBroker {
   /** Port of the STOMP listener; undefined when STOMP is off (stompPort 0) or its default port was taken. */
   readonly stompPort: number | undefined
   readonly stomp: StompServer
+  /** Port of the Web MQTT listener (MQTT over WebSocket, ws://host:port/ws); undefined when it is off. */
+  readonly webMqttPort: number | undefined
+  /** Port of the Web STOMP listener (STOMP over WebSocket, ws://host:port/ws); undefined when it is off. */
+  readonly webStompPort: number | undefined
+  /** Ports of the wss:// listeners, when webMqttTlsPort and webStompTlsPort were given. */
+  readonly webMqttTlsPort: number | undefined
+  readonly webStompTlsPort: number | undefined
   /** Present when the broker stores definitions and messages on disk (a dataDir was given). */
   readonly persistence: Persistence | undefined
   readonly monitor: ResourceMonitor
@@ -235,6 +243,10 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     mqtt,
     stompPort: bound.stomp?.port,
     stomp,
+    webMqttPort: bound.web.mqtt?.port,
+    webStompPort: bound.web.stomp?.port,
+    webMqttTlsPort: bound.web.mqttTls?.port,
+    webStompTlsPort: bound.web.stompTls?.port,
     persistence,
     monitor,
     close: async (reason?: string) => {
@@ -260,6 +272,7 @@ interface Bound {
   stream: AddressInfo | undefined
   /** Undefined when STOMP is off or its default port was taken. */
   stomp: AddressInfo | undefined
+  web: WebBound
 }
 
 /** Every listener, or an error: the caller closes whatever opened. */
@@ -288,6 +301,10 @@ async function openListeners(
   const stompBound = await listenStomp(stomp, config, stompNamed, opts.amqpPort === 0)
   if (stompBound)
     management.addListener({ protocol: 'stomp', host: stompBound.address, port: stompBound.port })
+  const web = await openWebListeners({ mqtt, stomp }, management, config, {
+    named: (k) => (opts.configSources ? opts.configSources[k] !== 'default' : opts[k] !== undefined),
+    freePorts: opts.amqpPort === 0,
+  })
   // An embedded broker asked for a free AMQP port gets a free HTTP port too, unless it names one.
   const httpPort = opts.httpPort ?? (opts.amqpPort === 0 ? 0 : config.httpPort)
   const httpHost = config.httpBind ?? config.bind
@@ -307,6 +324,7 @@ async function openListeners(
     prometheus: await listenPrometheus(management, config, opts),
     mqtt: mqttBound,
     stomp: stompBound,
+    web,
   }
 }
 
@@ -359,6 +377,7 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
     logger.warn(
       `STOMP port ${config.stompPort} is in use (another broker?): STOMP is off; set stomp.listeners.tcp.default (--stomp-port) to give this broker its own`,
     )
+  logWebStarted(logger, config, b.web)
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)
   else

@@ -107,6 +107,30 @@ export function serverCommand(): Command {
         `STOMP listener port, 0 turns STOMP off (default ${DEFAULTS.stompPort})`,
       ).argParser(asPort('--stomp-port')),
     )
+    .addOption(
+      new Option(
+        '--web-mqtt-port <port>',
+        `MQTT over WebSocket (ws://host:port/ws) listener port, 0 turns it off (default ${DEFAULTS.webMqttPort})`,
+      ).argParser(asPort('--web-mqtt-port')),
+    )
+    .addOption(
+      new Option(
+        '--web-stomp-port <port>',
+        `STOMP over WebSocket (ws://host:port/ws) listener port, 0 turns it off (default ${DEFAULTS.webStompPort})`,
+      ).argParser(asPort('--web-stomp-port')),
+    )
+    .addOption(
+      new Option(
+        '--web-mqtt-tls-port <port>',
+        'MQTT over secure WebSocket (wss://host:port/ws) listener port (needs --tls-cert and --tls-key)',
+      ).argParser(asPort('--web-mqtt-tls-port')),
+    )
+    .addOption(
+      new Option(
+        '--web-stomp-tls-port <port>',
+        'STOMP over secure WebSocket (wss://host:port/ws) listener port (needs --tls-cert and --tls-key)',
+      ).argParser(asPort('--web-stomp-tls-port')),
+    )
     .option('--tls-cert <file>', 'PEM certificate (chain) for the AMQPS listener')
     .option('--tls-key <file>', 'PEM private key for the AMQPS listener')
     .option('--tls-ca <file>', 'PEM CA certificates for client certificates')

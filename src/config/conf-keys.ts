@@ -101,6 +101,10 @@ const EXACT: Readonly<Record<string, Apply>> = {
     void (o.mqttSubscriptionTtl = v === 'undefined' ? undefined : confInt(v, 1)),
   'stomp.listeners.tcp.default': (v, _k, o) => void (o.stompPort = confListener(v).port),
   'stomp.default_vhost': (v, _k, o) => void (o.stompVhost = v),
+  'web_mqtt.tcp.port': (v, _k, o) => void (o.webMqttPort = confPort(v)),
+  'web_stomp.tcp.port': (v, _k, o) => void (o.webStompPort = confPort(v)),
+  'web_mqtt.ssl.port': (v, _k, o) => void (o.webMqttTlsPort = confPort(v)),
+  'web_stomp.ssl.port': (v, _k, o) => void (o.webStompTlsPort = confPort(v)),
   // Warren's own: RabbitMQ takes its data directory from RABBITMQ_MNESIA_BASE, not from the file.
   data_dir: (v, _k, o) => void (o.dataDir = v),
 }
@@ -156,7 +160,10 @@ const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
   [/^mqtt\./, 'that MQTT setting is not available in Warren yet'],
   [/^stomp\.listeners\./, 'Warren has one STOMP listener: use stomp.listeners.tcp.default'],
   [/^stomp\./, 'that STOMP setting is not available in Warren yet'],
-  [/^web_mqtt\.|^web_stomp\./, 'that protocol is not available in Warren yet'],
+  [
+    /^web_mqtt\.|^web_stomp\./,
+    'Warren takes web_mqtt.tcp.port, web_mqtt.ssl.port, web_stomp.tcp.port and web_stomp.ssl.port (path /ws; TLS with the ssl_options certificate)',
+  ],
   [/^stream\./, 'Warren takes stream.listeners.tcp.1, stream.advertised_host and stream.advertised_port'],
 ]
 

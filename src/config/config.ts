@@ -67,6 +67,14 @@ export interface WarrenConfig {
   mqttTopicAliasMaximum: number
   /** STOMP listener port (RabbitMQ's stomp.listeners.tcp.default: 61613); 0 turns STOMP off. */
   stompPort: number
+  /** Web MQTT (MQTT over WebSocket, path /ws) port (RabbitMQ's web_mqtt.tcp.port: 15675); 0 turns it off. */
+  webMqttPort: number
+  /** Web STOMP (STOMP over WebSocket, path /ws) port (web_stomp.tcp.port: 15674); 0 turns it off. */
+  webStompPort: number
+  /** Web MQTT over TLS (wss://, web_mqtt.ssl.port, e.g. 15676), with the AMQPS certificate and key. */
+  webMqttTlsPort: number | undefined
+  /** Web STOMP over TLS (wss://, web_stomp.ssl.port, e.g. 15673), with the AMQPS certificate and key. */
+  webStompTlsPort: number | undefined
   /** The vhost of a STOMP CONNECT without a host header (stomp.default_vhost). */
   stompVhost: string
   /** A STOMP CONNECT without login and passcode logs in as the default user (stomp.default_user). */
@@ -126,6 +134,10 @@ export const DEFAULTS: WarrenConfig = {
   mqttTopicAliasMaximum: 16,
   mqttSubscriptionTtl: 86_400_000,
   stompPort: 61613,
+  webMqttPort: 15675,
+  webStompPort: 15674,
+  webMqttTlsPort: undefined,
+  webStompTlsPort: undefined,
   stompVhost: '/',
   stompAllowAnonymous: true,
   clusterEtcd: undefined,
@@ -169,6 +181,12 @@ export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenCo
   }
   if (cfg.mqttTlsPort !== undefined && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
     throw new ConfigError('an MQTT TLS port needs a certificate and a key (--tls-cert and --tls-key)')
+  }
+  const webTls = cfg.webMqttTlsPort !== undefined || cfg.webStompTlsPort !== undefined
+  if (webTls && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
+    throw new ConfigError(
+      'a Web MQTT or Web STOMP TLS port needs a certificate and a key (--tls-cert and --tls-key)',
+    )
   }
   return cfg
 }

@@ -21,7 +21,9 @@ const port =
       | 'clusterPort'
       | 'mqttPort'
       | 'streamPort'
-      | 'stompPort',
+      | 'stompPort'
+      | 'webMqttPort'
+      | 'webStompPort',
   ): Read =>
   (v, n) => ({
     [field]: parsePort(v, n),
@@ -71,6 +73,8 @@ const VARIABLES: ReadonlyArray<[string, Read]> = [
   ['WARREN_TLS_PORT', port('tlsPort')],
   ['WARREN_MQTT_PORT', port('mqttPort')],
   ['WARREN_STOMP_PORT', port('stompPort')],
+  ['WARREN_WEB_MQTT_PORT', port('webMqttPort')],
+  ['WARREN_WEB_STOMP_PORT', port('webStompPort')],
   ['WARREN_TLS_CERT', text('tlsCert')],
   ['WARREN_TLS_KEY', text('tlsKey')],
   ['WARREN_TLS_CA', text('tlsCa')],

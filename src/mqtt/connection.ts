@@ -1,9 +1,15 @@
 // One MQTT connection: packets decoded from the socket and handled one at a time (a reply that waits for
 // the disk pauses reading, so replies keep their order), the CONNECT login, the keepalive, the last will,
 // and the end of the connection. A broken packet closes only this connection (MQTT 3.1.1 §4.8).
-import type { Socket } from 'node:net'
 import type { PublishResult } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger, SocketOutput } from '../shared/index.js'
+import {
+  BrokerError,
+  displayAddress,
+  type Logger,
+  protocolOver,
+  SocketOutput,
+  type Transport,
+} from '../shared/index.js'
 import type { ClientSession } from './client-session.js'
 import { connect } from './connect.js'
 import type { MqttContext } from './context.js'
@@ -79,7 +85,7 @@ export class MqttConnection {
   private readonly publishes: PublishFlow
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: Transport,
     private readonly ctx: MqttContext,
     private readonly registry: ClientRegistry,
     readonly id: number,
@@ -215,7 +221,10 @@ export class MqttConnection {
     this.will = p.will
     this.keepalive.start(p.keepalive)
     this.heartbeatSeconds = p.keepalive
-    this.protocol = p.protocolLevel === 5 ? 'MQTT 5.0' : p.protocolLevel === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1'
+    this.protocol = protocolOver(
+      this.socket,
+      p.protocolLevel === 5 ? 'MQTT 5.0' : p.protocolLevel === 4 ? 'MQTT 3.1.1' : 'MQTT 3.1',
+    )
     this.clientProperties = { client_id: session.clientId }
     this.logger.info(
       {

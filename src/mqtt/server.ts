@@ -1,8 +1,9 @@
-// Accepts MQTT connections (TCP, and TLS beside the AMQPS listener), keeps the client-id registry that
+// Accepts MQTT connections (TCP, TLS beside the AMQPS listener, and WebSocket as RabbitMQ's Web MQTT
+// plugin serves them), keeps the client-id registry that
 // makes a second connection with an id take it over, and closes everything at shutdown.
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
+import { createServer, type AddressInfo, type Server } from 'node:net'
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
-import type { TimerHandle } from '../shared/index.js'
+import { type TimerHandle, type Transport, webSocketServer } from '../shared/index.js'
 import type { MqttContext } from './context.js'
 import { type ClientRegistry, MqttConnection } from './connection.js'
 
@@ -46,6 +47,22 @@ export class MqttServer implements ClientRegistry {
     return this.start(server, port, host)
   }
 
+  /** MQTT over WebSocket (RabbitMQ's Web MQTT: port 15675, path /ws, binary frames); wss:// with `tls`. */
+  listenWebSocket(port: number, host: string | undefined, tls?: TlsOptions): Promise<AddressInfo> {
+    const server = webSocketServer(
+      {
+        pickProtocol: pickMqttProtocol,
+        binary: true,
+        takesText: false,
+        maxMessageSize: this.ctx.broker.limits.maxMessageSize,
+        logger: this.ctx.logger,
+        accept: (t) => this.accept(t),
+      },
+      tls,
+    )
+    return this.start(server, port, host)
+  }
+
   private start(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
     this.servers.push(server)
     return new Promise((resolve, reject) => {
@@ -57,7 +74,7 @@ export class MqttServer implements ClientRegistry {
     })
   }
 
-  accept(socket: Socket): MqttConnection {
+  accept(socket: Transport): MqttConnection {
     const conn = new MqttConnection(socket, this.ctx, this, this.nextId++, (c) => this.connections.delete(c))
     this.connections.add(conn)
     return conn
@@ -102,4 +119,14 @@ export class MqttServer implements ClientRegistry {
     this.ctx.retained.flush()
     await closed
   }
+}
+
+/**
+ * The subprotocol a Web MQTT client is answered with: mqtt (MQTT 3.1.1 and 5) or mqttv3.1; a client that
+ * offers neither gets the one it offered first, and one that offers none is taken too (RabbitMQ 3.10).
+ */
+function pickMqttProtocol(offered: ReadonlySet<string>): string | undefined {
+  if (offered.has('mqtt')) return 'mqtt'
+  if (offered.has('mqttv3.1')) return 'mqttv3.1'
+  return offered.values().next().value
 }

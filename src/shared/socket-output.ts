@@ -3,7 +3,7 @@
 // being fsynced) holds everything written after it, so output leaves in the order it was written. Queues
 // ask canWrite() before handing a connection more messages; one told no is told again when there is
 // room, on 'drain' or after a flush the socket took at once (then no 'drain' may come at all).
-import type { Socket } from 'node:net'
+import type { Transport } from './transport.js'
 
 /** Bytes of unsent output above which queues stop handing this connection messages. */
 const HIGH_WATER = 1024 * 1024
@@ -25,7 +25,7 @@ export class SocketOutput {
   private full = false
 
   constructor(
-    private readonly socket: Socket,
+    private readonly socket: Transport,
     private readonly hooks: SocketOutputHooks,
   ) {
     socket.on('drain', () => this.checkWritable())

@@ -3,9 +3,15 @@
 // heart-beat negotiation, receipts, and the end of the connection. Every error is an ERROR frame (with
 // the receipt-id of the frame that caused it) followed by the close of this connection only.
 import { randomBytes } from 'node:crypto'
-import type { Socket } from 'node:net'
 import type { DurabilityTicket, PublishResult } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger, SocketOutput } from '../shared/index.js'
+import {
+  BrokerError,
+  displayAddress,
+  type Logger,
+  protocolOver,
+  SocketOutput,
+  type Transport,
+} from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { FrameDecoder } from './decoder.js'
 import { encodeFrame, HEARTBEAT } from './encoder.js'
@@ -45,7 +51,7 @@ export class StompConnection {
   private stopWaitingForAlarms: (() => void) | undefined
 
   constructor(
-    readonly socket: Socket,
+    readonly socket: Transport,
     private readonly ctx: StompContext,
     readonly id: number,
     private readonly onClosed: (c: StompConnection) => void,
@@ -188,7 +194,7 @@ export class StompConnection {
     }))
     this.channels.set(session.id, session)
     this.state = 'open'
-    this.protocol = `STOMP ${version}`
+    this.protocol = protocolOver(this.socket, `STOMP ${version}`)
     const beat = this.heartbeats.negotiate(header(f, 'heart-beat'))
     this.heartbeatSeconds = Math.round(Number(beat.split(',')[1]) / 1000)
     this.clientProperties = { session: sessionId }

@@ -1,5 +1,8 @@
-// Accepts STOMP connections and closes them all at shutdown.
-import { type AddressInfo, createServer, type Server, type Socket } from 'node:net'
+// Accepts STOMP connections (TCP, and WebSocket as RabbitMQ's Web STOMP plugin serves them) and closes
+// them all at shutdown.
+import { type AddressInfo, createServer, type Server } from 'node:net'
+import type { TlsOptions } from 'node:tls'
+import { type Transport, webSocketServer } from '../shared/index.js'
 import { StompConnection } from './connection.js'
 import type { StompContext } from './context.js'
 import { watchStompClients } from './metrics.js'
@@ -12,7 +15,7 @@ const FIRST_CONNECTION_ID = 2 ** 31
 
 export class StompServer {
   readonly connections = new Set<StompConnection>()
-  private server: Server | undefined
+  private readonly servers: Server[] = []
   private nextId = FIRST_CONNECTION_ID
 
   constructor(readonly ctx: StompContext) {
@@ -22,7 +25,31 @@ export class StompServer {
   }
 
   listen(port: number, host: string | undefined): Promise<AddressInfo> {
-    const server = (this.server = createServer({ noDelay: true }, (socket) => this.accept(socket)))
+    return this.start(
+      createServer({ noDelay: true }, (socket) => this.accept(socket)),
+      port,
+      host,
+    )
+  }
+
+  /** STOMP over WebSocket (RabbitMQ's Web STOMP: port 15674, path /ws, text frames); wss:// with `tls`. */
+  listenWebSocket(port: number, host: string | undefined, tls?: TlsOptions): Promise<AddressInfo> {
+    const server = webSocketServer(
+      {
+        pickProtocol: pickStompProtocol,
+        binary: false,
+        takesText: true,
+        maxMessageSize: this.ctx.broker.limits.maxMessageSize,
+        logger: this.ctx.logger,
+        accept: (t) => this.accept(t),
+      },
+      tls,
+    )
+    return this.start(server, port, host)
+  }
+
+  private start(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
+    this.servers.push(server)
     return new Promise((resolve, reject) => {
       server.once('error', reject)
       server.listen({ port, host, backlog: 1024 }, () => {
@@ -32,7 +59,7 @@ export class StompServer {
     })
   }
 
-  accept(socket: Socket): StompConnection {
+  accept(socket: Transport): StompConnection {
     const conn = new StompConnection(socket, this.ctx, this.nextId++, (c) => this.connections.delete(c))
     this.connections.add(conn)
     return conn
@@ -40,9 +67,15 @@ export class StompServer {
 
   /** Stops accepting and closes every connection. */
   async close(): Promise<void> {
-    const server = this.server
-    const closed = server ? new Promise<void>((resolve) => server.close(() => resolve())) : undefined
+    const closed = Promise.all(
+      this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
+    )
     for (const c of [...this.connections]) c.forceClose()
     await closed
   }
+}
+
+/** The newest STOMP version the client offered as a subprotocol (v12.stomp, ...); none is taken too. */
+function pickStompProtocol(offered: ReadonlySet<string>): string | undefined {
+  return ['v12.stomp', 'v11.stomp', 'v10.stomp'].find((p) => offered.has(p))
 }

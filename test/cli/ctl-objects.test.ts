@@ -310,6 +310,8 @@ describe('status', () => {
     )
     const prometheus = `port: ${w.broker.prometheusPort}, protocol: http/prometheus`
     assert.ok(out.includes(`Interface: 127.0.0.1, ${prometheus}, purpose: Prometheus exporter API over HTTP`))
+    const webMqtt = `port: ${w.broker.webMqttPort}, protocol: http/web-mqtt`
+    assert.ok(out.includes(`Interface: 127.0.0.1, ${webMqtt}, purpose: MQTT over WebSockets`))
     assert.ok(!r.stdout.includes('\x1b['), 'no terminal escapes when not a TTY')
   })
 

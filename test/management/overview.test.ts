@@ -131,9 +131,11 @@ describe('overview, nodes and health checks', () => {
     assert.deepEqual(bad.json, { error: 'bad_request', reason: 'Invalid port' })
   })
 
-  test('protocol-listener: ok for amqp, stomp, mqtt and stream, 503 for one without a listener', async () => {
-    for (const p of ['amqp', 'stomp', 'mqtt', 'stream'])
+  test('protocol-listener: ok for amqp, stomp, mqtt, stream, web-mqtt and web-stomp, 503 for one without a listener', async () => {
+    for (const p of ['amqp', 'stomp', 'mqtt', 'stream', 'web-mqtt', 'web-stomp'])
       assert.equal((await m.api('GET', `/api/health/checks/protocol-listener/${p}`)).status, 200, p)
-    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/web-stomp')).status, 503)
+    const web = await m.api('GET', '/api/health/checks/protocol-listener/web-stomp')
+    assert.deepEqual(web.json, { status: 'ok', protocol: 'http/web-stomp' })
+    assert.equal((await m.api('GET', '/api/health/checks/protocol-listener/stomp%2Fssl')).status, 503)
   })
 })

@@ -85,11 +85,18 @@ export function registerHealthRoutes(routes: Routes): void {
     '/api/health/checks/protocol-listener/:protocol',
     'management',
     ({ ctx, params, reply }) => {
-      const protocol = params['protocol'] as string
+      const asked = params['protocol'] as string
+      // RabbitMQ takes the WebSocket plugins' short names for their listeners' (http/web-stomp).
+      const protocol = WEB_LISTENERS[asked] ?? asked
       const protocols = [...new Set(ctx.listeners.map((l) => l.protocol))]
       if (protocols.includes(protocol)) return { status: 'ok', protocol }
       reply.code(503)
       return { status: 'failed', reason: 'No active listener', missing: protocol, protocols }
     },
   )
+}
+
+const WEB_LISTENERS: Readonly<Record<string, string>> = {
+  'web-mqtt': 'http/web-mqtt',
+  'web-stomp': 'http/web-stomp',
 }

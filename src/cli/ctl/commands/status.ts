@@ -49,6 +49,10 @@ export const PURPOSES: Readonly<Record<string, string>> = {
   'amqp/ssl': 'AMQP 0-9-1 over TLS',
   http: 'HTTP API',
   'http/prometheus': 'Prometheus exporter API over HTTP',
+  'http/web-mqtt': 'MQTT over WebSockets',
+  'https/web-mqtt': 'MQTT over WebSockets and TLS (HTTPS)',
+  'http/web-stomp': 'STOMP over WebSockets',
+  'https/web-stomp': 'STOMP over WebSockets and TLS (HTTPS)',
   clustering: 'inter-node and CLI tool communication',
 }
 
