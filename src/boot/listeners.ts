@@ -111,12 +111,14 @@ async function listenTcpAndTls(
       return undefined
     })
   }
-  const tlsPort = ports.tls
-  if (tlsPort === undefined) return { tcp, tls: undefined }
-  const tls = await server.listenTls(tlsPort, config.bind, await tlsOptions(config)).catch((err: unknown) => {
-    throw listenError(`${what}/TLS`, err, config.bind, tlsPort)
-  })
-  return { tcp, tls }
+  if (ports.tls === undefined) return { tcp, tls: undefined }
+  const options = await tlsOptions(config)
+  try {
+    // A certificate or key that is not PEM throws as the TLS server is made, before any promise.
+    return { tcp, tls: await server.listenTls(ports.tls, config.bind, options) }
+  } catch (err) {
+    throw listenError(`${what}/TLS`, err, config.bind, ports.tls)
+  }
 }
 
 /** A listen failure as one line; an unreadable certificate or key shows as a TLS error. */

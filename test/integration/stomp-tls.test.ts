@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url'
 import { promisify } from 'node:util'
 import { after, test } from 'node:test'
 import type { IMessage } from '@stomp/stompjs'
+import { pino } from 'pino'
 import { startBroker } from '../../src/index.js'
 import { runCli } from '../cli/helpers.js'
 import { amqp, useBroker } from '../helpers/broker.js'
@@ -22,7 +23,10 @@ import { selfSignedCert } from '../helpers/tls-cert.js'
 const dir = mkdtempSync(join(tmpdir(), 'warren-stomp-tls-'))
 after(() => rmSync(dir, { recursive: true, force: true }))
 const files = selfSignedCert(dir)
-const b = useBroker({ httpPort: 0, stompTlsPort: 0, tlsCert: files.cert, tlsKey: files.key })
+/** What the broker logs, one JSON line each. */
+const logged: string[] = []
+const logger = pino({ level: 'info' }, { write: (line: string) => void logged.push(line) })
+const b = useBroker({ httpPort: 0, stompTlsPort: 0, tlsCert: files.cert, tlsKey: files.key, logger })
 /** The clients check the server's certificate against the one the broker was given. */
 const trusted: ConnectionOptions = { ca: readFileSync(files.cert), servername: 'localhost' }
 const tlsPort = (): number => {
@@ -74,7 +78,12 @@ test('a plain-TCP CONNECT on the TLS port gets no CONNECTED, and the plain port 
   ok.close()
 })
 
-test('the overview lists stomp/ssl; protocol-listener/stomp/ssl is ok; ctl status names it', async () => {
+test('the log, the overview, protocol-listener/stomp/ssl and ctl status show the stomp/ssl listener', async () => {
+  const started = `STOMP over TLS listener started on 127.0.0.1:${tlsPort()}`
+  assert.ok(
+    logged.some((l) => (JSON.parse(l) as { msg: string }).msg === started),
+    logged.join(''),
+  )
   const auth = { Authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }
   const overview = (await (await fetch(`${b.broker.httpUrl}api/overview`, { headers: auth })).json()) as {
     listeners: Array<{ protocol: string; port: number }>
