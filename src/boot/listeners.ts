@@ -1,4 +1,4 @@
-// Opening the AMQP and AMQPS listeners, with a one-line reason when the port or address cannot be had,
+// Opening the AMQP, AMQPS, MQTT and STOMP listeners, with a one-line reason when the port or address cannot be had,
 // and how bound addresses are written in logs ([::]:5672, as RabbitMQ logs them) and in URLs.
 import { readFile } from 'node:fs/promises'
 import type { AddressInfo } from 'node:net'
@@ -30,7 +30,7 @@ export async function listenAmqps(
   }
 }
 
-/** The TLS options of the AMQPS listener, which the MQTT and WebSocket TLS listeners share. */
+/** The TLS options of the AMQPS listener, which the MQTT, STOMP and WebSocket TLS listeners share. */
 export async function tlsOptions(config: WarrenConfig): Promise<TlsOptions> {
   const read = (path: string | undefined): Promise<Buffer> | undefined =>
     path === undefined ? undefined : readFile(path)
@@ -51,9 +51,18 @@ export async function tlsOptions(config: WarrenConfig): Promise<TlsOptions> {
   }
 }
 
-export interface MqttBound {
+/** A protocol's plain TCP listener and its TLS listener, each undefined when off. */
+export interface TcpAndTlsBound {
   tcp: AddressInfo | undefined
   tls: AddressInfo | undefined
+}
+export type MqttBound = TcpAndTlsBound
+export type StompBound = TcpAndTlsBound
+
+/** What listenTcpAndTls needs of a protocol's server (MqttServer and StompServer have it). */
+interface TcpAndTlsServer {
+  listen(port: number, host: string | undefined): Promise<AddressInfo>
+  listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo>
 }
 
 /**
@@ -61,46 +70,55 @@ export interface MqttBound {
  * port unless it names one. As with Prometheus, the default port (1883) may be taken by another broker
  * on the machine: MQTT is then off (said in the log) rather than the start failing.
  */
-export async function listenMqtt(
+export function listenMqtt(
   server: MqttServer,
   config: WarrenConfig,
   named: boolean,
   freePorts: boolean,
 ): Promise<MqttBound> {
-  let tcp: AddressInfo | undefined
-  if (config.mqttPort !== 0) {
-    const port = freePorts && !named ? 0 : config.mqttPort
-    tcp = await server.listen(port, config.bind).catch((err: unknown) => {
-      if (named || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
-        throw listenError('MQTT', err, config.bind, port)
-      return undefined
-    })
-  }
-  if (config.mqttTlsPort === undefined) return { tcp, tls: undefined }
-  const port = config.mqttTlsPort
-  const tls = await server.listenTls(port, config.bind, await tlsOptions(config)).catch((err: unknown) => {
-    throw listenError('MQTT/TLS', err, config.bind, port)
-  })
-  return { tcp, tls }
+  const ports = { tcp: config.mqttPort, tls: config.mqttTlsPort }
+  return listenTcpAndTls('MQTT', server, ports, config, { named, freePorts })
 }
 
-/**
- * The STOMP listener, on the same terms as MQTT's: port 0 turns it off, an embedded broker on a free AMQP
- * port gets a free one unless it names one, and a default port taken by another broker turns STOMP off.
- */
-export async function listenStomp(
+/** The STOMP listeners (61613, and over TLS when asked for), on the same terms as MQTT's. */
+export function listenStomp(
   server: StompServer,
   config: WarrenConfig,
   named: boolean,
   freePorts: boolean,
-): Promise<AddressInfo | undefined> {
-  if (config.stompPort === 0) return undefined
-  const port = freePorts && !named ? 0 : config.stompPort
-  return server.listen(port, config.bind).catch((err: unknown) => {
-    if (named || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
-      throw listenError('STOMP', err, config.bind, port)
-    return undefined
-  })
+): Promise<StompBound> {
+  const ports = { tcp: config.stompPort, tls: config.stompTlsPort }
+  return listenTcpAndTls('STOMP', server, ports, config, { named, freePorts })
+}
+
+/**
+ * A plain listener (off at port 0; free or off as the doc of listenMqtt says) and, only when its port is
+ * given, a TLS listener with the AMQPS certificate, whose port must be had.
+ */
+async function listenTcpAndTls(
+  what: string,
+  server: TcpAndTlsServer,
+  ports: { tcp: number; tls: number | undefined },
+  config: WarrenConfig,
+  { named, freePorts }: { named: boolean; freePorts: boolean },
+): Promise<TcpAndTlsBound> {
+  let tcp: AddressInfo | undefined
+  if (ports.tcp !== 0) {
+    const port = freePorts && !named ? 0 : ports.tcp
+    tcp = await server.listen(port, config.bind).catch((err: unknown) => {
+      if (named || (err as NodeJS.ErrnoException).code !== 'EADDRINUSE')
+        throw listenError(what, err, config.bind, port)
+      return undefined
+    })
+  }
+  if (ports.tls === undefined) return { tcp, tls: undefined }
+  const options = await tlsOptions(config)
+  try {
+    // A certificate or key that is not PEM throws as the TLS server is made, before any promise.
+    return { tcp, tls: await server.listenTls(ports.tls, config.bind, options) }
+  } catch (err) {
+    throw listenError(`${what}/TLS`, err, config.bind, ports.tls)
+  }
 }
 
 /** A listen failure as one line; an unreadable certificate or key shows as a TLS error. */

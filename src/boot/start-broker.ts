@@ -32,6 +32,7 @@ import {
   listenMqtt,
   listenStomp,
   type MqttBound,
+  type StompBound,
 } from './listeners.js'
 import { openPersistence, type StoreWrappers } from './open-persistence.js'
 import type { Persistence } from './persistence.js'
@@ -88,6 +89,8 @@ export interface RunningBroker {
   readonly mqtt: MqttServer
   /** Port of the STOMP listener; undefined when STOMP is off (stompPort 0) or its default port was taken. */
   readonly stompPort: number | undefined
+  /** Port of the STOMP over TLS listener, when stompTlsPort was given. */
+  readonly stompsPort: number | undefined
   readonly stomp: StompServer
   /** Port of the Web MQTT listener (MQTT over WebSocket, ws://host:port/ws); undefined when it is off. */
   readonly webMqttPort: number | undefined
@@ -241,7 +244,8 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
     mqttPort: bound.mqtt.tcp?.port,
     mqttsPort: bound.mqtt.tls?.port,
     mqtt,
-    stompPort: bound.stomp?.port,
+    stompPort: bound.stomp.tcp?.port,
+    stompsPort: bound.stomp.tls?.port,
     stomp,
     webMqttPort: bound.web.mqtt?.port,
     webStompPort: bound.web.stomp?.port,
@@ -270,8 +274,8 @@ interface Bound {
   mqtt: MqttBound
   /** Undefined when the Stream listener is off (port 0, or the default port taken). */
   stream: AddressInfo | undefined
-  /** Undefined when STOMP is off or its default port was taken. */
-  stomp: AddressInfo | undefined
+  /** tcp is undefined when STOMP is off or its default port was taken. */
+  stomp: StompBound
   web: WebBound
 }
 
@@ -299,8 +303,10 @@ async function openListeners(
     ? opts.configSources.stompPort !== 'default'
     : opts.stompPort !== undefined
   const stompBound = await listenStomp(stomp, config, stompNamed, opts.amqpPort === 0)
-  if (stompBound)
-    management.addListener({ protocol: 'stomp', host: stompBound.address, port: stompBound.port })
+  if (stompBound.tcp)
+    management.addListener({ protocol: 'stomp', host: stompBound.tcp.address, port: stompBound.tcp.port })
+  if (stompBound.tls)
+    management.addListener({ protocol: 'stomp/ssl', host: stompBound.tls.address, port: stompBound.tls.port })
   const web = await openWebListeners({ mqtt, stomp }, management, config, {
     named: (k) => (opts.configSources ? opts.configSources[k] !== 'default' : opts[k] !== undefined),
     freePorts: opts.amqpPort === 0,
@@ -372,11 +378,12 @@ function logStarted(logger: Logger, config: WarrenConfig, monitor: ResourceMonit
     )
   if (b.mqtt.tls) started('MQTT over TLS', b.mqtt.tls)
   if (b.stream) started('Stream protocol', b.stream)
-  if (b.stomp) started('STOMP', b.stomp)
+  if (b.stomp.tcp) started('STOMP', b.stomp.tcp)
   else if (config.stompPort !== 0)
     logger.warn(
       `STOMP port ${config.stompPort} is in use (another broker?): STOMP is off; set stomp.listeners.tcp.default (--stomp-port) to give this broker its own`,
     )
+  if (b.stomp.tls) started('STOMP over TLS', b.stomp.tls)
   logWebStarted(logger, config, b.web)
   started('HTTP API', b.http)
   if (b.prometheus) started('Prometheus', b.prometheus)

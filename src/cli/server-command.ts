@@ -109,6 +109,12 @@ export function serverCommand(): Command {
     )
     .addOption(
       new Option(
+        '--stomp-tls-port <port>',
+        'STOMP over TLS listener port, e.g. 61614 (needs --tls-cert and --tls-key)',
+      ).argParser(asPort('--stomp-tls-port')),
+    )
+    .addOption(
+      new Option(
         '--web-mqtt-port <port>',
         `MQTT over WebSocket (ws://host:port/ws) listener port, 0 turns it off (default ${DEFAULTS.webMqttPort})`,
       ).argParser(asPort('--web-mqtt-port')),

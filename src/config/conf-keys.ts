@@ -100,6 +100,9 @@ const EXACT: Readonly<Record<string, Apply>> = {
   'mqtt.subscription_ttl': (v, _k, o) =>
     void (o.mqttSubscriptionTtl = v === 'undefined' ? undefined : confInt(v, 1)),
   'stomp.listeners.tcp.default': (v, _k, o) => void (o.stompPort = confListener(v).port),
+  // RabbitMQ's own examples name the STOMP TLS listener .1; .default is taken too, as for MQTT.
+  'stomp.listeners.ssl.1': (v, _k, o) => void (o.stompTlsPort = confListener(v).port),
+  'stomp.listeners.ssl.default': (v, _k, o) => void (o.stompTlsPort = confListener(v).port),
   'stomp.default_vhost': (v, _k, o) => void (o.stompVhost = v),
   'web_mqtt.tcp.port': (v, _k, o) => void (o.webMqttPort = confPort(v)),
   'web_stomp.tcp.port': (v, _k, o) => void (o.webStompPort = confPort(v)),
@@ -158,7 +161,10 @@ const UNSUPPORTED: ReadonlyArray<[RegExp, string]> = [
     'Warren has one MQTT listener and one MQTT TLS listener: use mqtt.listeners.tcp.default and mqtt.listeners.ssl.default',
   ],
   [/^mqtt\./, 'that MQTT setting is not available in Warren yet'],
-  [/^stomp\.listeners\./, 'Warren has one STOMP listener: use stomp.listeners.tcp.default'],
+  [
+    /^stomp\.listeners\./,
+    'Warren has one STOMP listener and one STOMP TLS listener: use stomp.listeners.tcp.default and stomp.listeners.ssl.1 (or .default)',
+  ],
   [/^stomp\./, 'that STOMP setting is not available in Warren yet'],
   [
     /^web_mqtt\.|^web_stomp\./,

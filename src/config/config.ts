@@ -67,6 +67,8 @@ export interface WarrenConfig {
   mqttTopicAliasMaximum: number
   /** STOMP listener port (RabbitMQ's stomp.listeners.tcp.default: 61613); 0 turns STOMP off. */
   stompPort: number
+  /** STOMP over TLS listener port (stomp.listeners.ssl.1, e.g. 61614); needs tlsCert and tlsKey. */
+  stompTlsPort: number | undefined
   /** Web MQTT (MQTT over WebSocket, path /ws) port (RabbitMQ's web_mqtt.tcp.port: 15675); 0 turns it off. */
   webMqttPort: number
   /** Web STOMP (STOMP over WebSocket, path /ws) port (web_stomp.tcp.port: 15674); 0 turns it off. */
@@ -134,6 +136,7 @@ export const DEFAULTS: WarrenConfig = {
   mqttTopicAliasMaximum: 16,
   mqttSubscriptionTtl: 86_400_000,
   stompPort: 61613,
+  stompTlsPort: undefined,
   webMqttPort: 15675,
   webStompPort: 15674,
   webMqttTlsPort: undefined,
@@ -181,6 +184,9 @@ export function resolveConfig(...layers: Array<Partial<WarrenConfig>>): WarrenCo
   }
   if (cfg.mqttTlsPort !== undefined && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
     throw new ConfigError('an MQTT TLS port needs a certificate and a key (--tls-cert and --tls-key)')
+  }
+  if (cfg.stompTlsPort !== undefined && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {
+    throw new ConfigError('a STOMP TLS port needs a certificate and a key (--tls-cert and --tls-key)')
   }
   const webTls = cfg.webMqttTlsPort !== undefined || cfg.webStompTlsPort !== undefined
   if (webTls && (cfg.tlsCert === undefined || cfg.tlsKey === undefined)) {

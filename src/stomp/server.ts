@@ -1,7 +1,7 @@
-// Accepts STOMP connections (TCP, and WebSocket as RabbitMQ's Web STOMP plugin serves them) and closes
-// them all at shutdown.
+// Accepts STOMP connections (TCP, TLS beside the AMQPS listener, and WebSocket as RabbitMQ's Web STOMP
+// plugin serves them) and closes them all at shutdown.
 import { type AddressInfo, createServer, type Server } from 'node:net'
-import type { TlsOptions } from 'node:tls'
+import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
 import { type Transport, webSocketServer } from '../shared/index.js'
 import { StompConnection } from './connection.js'
 import type { StompContext } from './context.js'
@@ -30,6 +30,18 @@ export class StompServer {
       port,
       host,
     )
+  }
+
+  /** STOMP over TLS (RabbitMQ's stomp.listeners.ssl.1, port 61614 in its examples). */
+  listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
+    const server = createTlsServer(options, (socket) => {
+      socket.setNoDelay(true)
+      this.accept(socket)
+    })
+    server.on('tlsClientError', (err) =>
+      this.ctx.logger.debug({ err: err.message }, 'STOMP TLS handshake failed'),
+    )
+    return this.start(server, port, host)
   }
 
   /** STOMP over WebSocket (RabbitMQ's Web STOMP: port 15674, path /ws, text frames); wss:// with `tls`. */

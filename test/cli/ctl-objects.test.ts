@@ -312,6 +312,11 @@ describe('status', () => {
     assert.ok(out.includes(`Interface: 127.0.0.1, ${prometheus}, purpose: Prometheus exporter API over HTTP`))
     const webMqtt = `port: ${w.broker.webMqttPort}, protocol: http/web-mqtt`
     assert.ok(out.includes(`Interface: 127.0.0.1, ${webMqtt}, purpose: MQTT over WebSockets`))
+    // rabbitmqctl 3.10.8's names for the MQTT and STOMP listeners (their TLS ones: MQTT/STOMP over TLS).
+    const mqtt = `port: ${w.broker.mqttPort}, protocol: mqtt`
+    assert.ok(out.includes(`Interface: 127.0.0.1, ${mqtt}, purpose: MQTT`), mqtt)
+    const stomp = `port: ${w.broker.stompPort}, protocol: stomp`
+    assert.ok(out.includes(`Interface: 127.0.0.1, ${stomp}, purpose: STOMP`), stomp)
     assert.ok(!r.stdout.includes('\x1b['), 'no terminal escapes when not a TTY')
   })
 

@@ -203,6 +203,11 @@ test('start-up failures: one line, exit 1, no stack, nothing logged as started',
     ],
     [['--tls-port', '0', '--tls-cert', garbage, '--tls-key', garbage], /invalid TLS certificate or key: /],
     [
+      ['--stomp-tls-port', '0', '--tls-cert', garbage, '--tls-key', garbage],
+      /invalid TLS certificate or key: /,
+    ],
+    [['--stomp-tls-port', '0'], /a STOMP TLS port needs a certificate and a key/],
+    [
       ['--tls-port', '0', '--tls-cert', join(dir, 'nope.pem'), '--tls-key', garbage],
       /cannot read TLS file .*nope\.pem: no such file or directory/,
     ],

@@ -1,7 +1,8 @@
 // STOMP clients for tests: the real npm client (@stomp/stompjs) over a TCP socket (it speaks to a
 // WebSocket-shaped object, so a net.Socket is wrapped in that shape), and a raw client that writes bytes
-// and reads frames, for the protocol-level cases stompjs hides.
+// and reads frames, for the protocol-level cases stompjs hides. Both go over TLS when given TLS options.
 import { connect as tcpConnect, type Socket } from 'node:net'
+import { connect as tlsConnect, type ConnectionOptions } from 'node:tls'
 import { Client, type IFrame, type IStompSocket, type StompConfig } from '@stomp/stompjs'
 
 /** A net.Socket in the WebSocket shape stompjs drives (binary messages as ArrayBuffers). */
@@ -17,11 +18,13 @@ class TcpStompSocket implements IStompSocket {
   constructor(
     readonly url: string,
     port: number,
+    tls?: ConnectionOptions,
   ) {
-    this.socket = tcpConnect(port, '127.0.0.1', () => {
+    const opened = (): void => {
       this.readyState = 1
       this.onopen?.()
-    })
+    }
+    this.socket = openSocket(port, tls, opened)
     this.socket.on('data', (d) => {
       const data = d.buffer.slice(d.byteOffset, d.byteOffset + d.byteLength) as ArrayBuffer
       this.onmessage?.({ data })
@@ -50,10 +53,22 @@ class TcpStompSocket implements IStompSocket {
   }
 }
 
-/** A stompjs client connected over TCP; rejects with the ERROR frame's message when the CONNECT is refused. */
-export async function stompClient(port: number, config: StompConfig = {}): Promise<Client> {
+/** A TCP socket to 127.0.0.1:port, or a TLS one with `tls`; `opened` once it is (securely) connected. */
+function openSocket(port: number, tls: ConnectionOptions | undefined, opened: () => void): Socket {
+  return tls ? tlsConnect({ host: '127.0.0.1', port, ...tls }, opened) : tcpConnect(port, '127.0.0.1', opened)
+}
+
+/**
+ * A stompjs client connected over TCP (over TLS with `tls`); rejects with the ERROR frame's message when
+ * the CONNECT is refused.
+ */
+export async function stompClient(
+  port: number,
+  config: StompConfig = {},
+  tls?: ConnectionOptions,
+): Promise<Client> {
   const client = new Client({
-    webSocketFactory: () => new TcpStompSocket(`tcp://127.0.0.1:${port}`, port),
+    webSocketFactory: () => new TcpStompSocket(`${tls ? 'ssl' : 'tcp'}://127.0.0.1:${port}`, port, tls),
     connectHeaders: { login: 'guest', passcode: 'guest' },
     reconnectDelay: 0,
     heartbeatIncoming: 0,
@@ -94,9 +109,9 @@ export class RawStomp {
     socket.on('close', () => (this.closed = true))
   }
 
-  static open(port: number): Promise<RawStomp> {
+  static open(port: number, tls?: ConnectionOptions): Promise<RawStomp> {
     return new Promise((resolve, reject) => {
-      const s = tcpConnect(port, '127.0.0.1', () => resolve(new RawStomp(s)))
+      const s = openSocket(port, tls, () => resolve(new RawStomp(s)))
       s.once('error', reject)
     })
   }
@@ -164,8 +179,12 @@ export class RawStomp {
 }
 
 /** A raw client that has sent CONNECT and read CONNECTED. */
-export async function rawConnected(port: number, headers: Record<string, string> = {}): Promise<RawStomp> {
-  const c = await RawStomp.open(port)
+export async function rawConnected(
+  port: number,
+  headers: Record<string, string> = {},
+  tls?: ConnectionOptions,
+): Promise<RawStomp> {
+  const c = await RawStomp.open(port, tls)
   c.frame('CONNECT', { 'accept-version': '1.2', login: 'guest', passcode: 'guest', ...headers })
   await c.next('CONNECTED')
   return c

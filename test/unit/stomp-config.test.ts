@@ -23,11 +23,28 @@ test('stomp.listeners.tcp.default and stomp.default_vhost set the STOMP port and
   )
   assert.equal(layer.values.stompPort, 61000)
   assert.equal(layer.values.stompVhost, 'v1')
-  await assert.rejects(readConfFile(confFile('stomp.listeners.ssl.default = 61614\n')), /one STOMP listener/)
+  await assert.rejects(
+    readConfFile(confFile('stomp.listeners.ssl.2 = 61615\n')),
+    /:1: stomp\.listeners\.ssl\.2 is not supported: Warren has one STOMP listener and one STOMP TLS listener: use stomp\.listeners\.tcp\.default and stomp\.listeners\.ssl\.1/,
+  )
   await assert.rejects(
     readConfFile(confFile('stomp.implicit_connect = true\n')),
     /STOMP setting is not available/,
   )
+})
+
+test('stomp.listeners.ssl.1 (as in RabbitMQ docs) and .ssl.default set the STOMP TLS port, which needs the AMQPS certificate', async () => {
+  assert.equal(DEFAULTS.stompTlsPort, undefined)
+  const one = await readConfFile(confFile('stomp.listeners.ssl.1 = 61614\n'))
+  assert.equal(one.values.stompTlsPort, 61614)
+  const named = await readConfFile(confFile('stomp.listeners.ssl.default = 0.0.0.0:61624\n'))
+  assert.equal(named.values.stompTlsPort, 61624)
+  assert.throws(
+    () => resolveConfig({ stompTlsPort: 61614 }),
+    /a STOMP TLS port needs a certificate and a key/,
+  )
+  const cfg = resolveConfig({ stompTlsPort: 61614, tlsCert: 'c.pem', tlsKey: 'k.pem' })
+  assert.equal(cfg.stompTlsPort, 61614)
 })
 
 test('web_mqtt.tcp.port and web_stomp.tcp.port set the WebSocket ports (RabbitMQ 15675 and 15674), .ssl.port the wss:// ones', async () => {

@@ -47,6 +47,10 @@ const UNITS: Readonly<Record<string, number>> = { bytes: 1, kb: 1e3, mb: 1e6, gb
 export const PURPOSES: Readonly<Record<string, string>> = {
   amqp: 'AMQP 0-9-1',
   'amqp/ssl': 'AMQP 0-9-1 over TLS',
+  mqtt: 'MQTT',
+  'mqtt/ssl': 'MQTT over TLS',
+  stomp: 'STOMP',
+  'stomp/ssl': 'STOMP over TLS',
   http: 'HTTP API',
   'http/prometheus': 'Prometheus exporter API over HTTP',
   'http/web-mqtt': 'MQTT over WebSockets',
