@@ -39,6 +39,10 @@ export interface SocketView {
   readonly bytesRead: number
   readonly bytesWritten: number
   readonly writableLength: number
+  /** True for TLS (a tls.TLSSocket, or a WebSocket over one), which also has the two methods below. */
+  readonly encrypted?: boolean
+  getProtocol?(): string | null
+  getCipher?(): { readonly standardName: string } | undefined
 }
 
 export interface ConnectionView {

@@ -8,7 +8,7 @@ import { type IncomingMessage, Server, type ServerResponse } from 'node:http'
 import { Server as HttpsServer } from 'node:https'
 import type { Socket } from 'node:net'
 import type { Duplex } from 'node:stream'
-import type { TlsOptions } from 'node:tls'
+import { type TlsOptions, TLSSocket } from 'node:tls'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from './logger.js'
 import type { Transport } from './transport.js'
@@ -127,6 +127,19 @@ export class WebSocketTransport extends EventEmitter implements Transport {
 
   get localPort(): number | undefined {
     return this.raw.localPort
+  }
+
+  /** wss://: the TLS socket under the WebSocket, for the management API's ssl fields. */
+  get encrypted(): boolean {
+    return this.raw instanceof TLSSocket
+  }
+
+  getProtocol(): string | null {
+    return this.raw instanceof TLSSocket ? this.raw.getProtocol() : null
+  }
+
+  getCipher(): { readonly standardName: string } | undefined {
+    return this.raw instanceof TLSSocket ? this.raw.getCipher() : undefined
   }
 
   get bytesRead(): number {

@@ -59,6 +59,16 @@ test('clients connect over TLS and publish and consume as over plain TCP', async
     (resolve) => void ch.consume(queue, (m) => m && resolve(m.content.toString()), { noAck: true }),
   )
   assert.equal(got, 'over tls')
+  // The management API says it is TLS, with Erlang's names for the suite (TLS 1.3: key exchange "any").
+  const res = await fetch(new URL('api/connections', broker.httpUrl), {
+    headers: { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` },
+  })
+  const [listed] = (await res.json()) as Record<string, unknown>[]
+  assert.equal(listed?.['ssl'], true)
+  assert.equal(listed?.['ssl_protocol'], 'tlsv1.3')
+  assert.equal(listed?.['ssl_key_exchange'], 'any')
+  assert.match(String(listed?.['ssl_cipher']), /^(aes_(128|256)_gcm|chacha20_poly1305)$/)
+  assert.equal(listed?.['ssl_hash'], 'aead')
   await conn.close()
 })
 

@@ -66,6 +66,15 @@ test('MQTT.js over wss:// publishes and receives', async () => {
   await c.publishAsync('wss/t', 'secure', { qos: 1 })
   await eventually(() => got.length === 1)
   assert.deepEqual(got, ['secure'])
+  const auth = { authorization: `Basic ${Buffer.from('guest:guest').toString('base64')}` }
+  const listed = (await (await fetch(`${broker.httpUrl}api/connections`, { headers: auth })).json()) as {
+    protocol: string
+    ssl: boolean
+    ssl_protocol: string
+  }[]
+  const web = listed.find((l) => l.protocol.startsWith('Web MQTT'))
+  assert.equal(web?.ssl, true, 'a wss:// connection is listed as TLS')
+  assert.equal(web?.ssl_protocol, 'tlsv1.3')
   await c.endAsync()
 })
 

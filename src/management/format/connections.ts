@@ -4,6 +4,7 @@ import type { ChannelView, ConnectionView, ConsumerView, ManagementContext } fro
 import { tableToJson } from '../json.js'
 import type { Item } from '../listing.js'
 import { CHANNEL_GROUPS, connectionSample, formatMessageStats, messageSample, withDetails } from './stats.js'
+import { tlsFields } from './tls-fields.js'
 
 type OpenConnection = ConnectionView & { vhost: { name: string }; user: { name: string } }
 
@@ -39,11 +40,7 @@ export function formatConnection(ctx: ManagementContext, c: OpenConnection): Ite
   withDetails(out, connectionSample(c), ctx.rates.ratesOf(c), ['send_oct'])
   Object.assign(out, {
     send_pend: s.writableLength,
-    ssl: false,
-    ssl_cipher: null,
-    ssl_hash: null,
-    ssl_key_exchange: null,
-    ssl_protocol: null,
+    ...tlsFields(s),
     state: STATES[c.state] ?? c.state,
     timeout: c.heartbeatSeconds,
     type: 'network',
