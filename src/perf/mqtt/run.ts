@@ -5,7 +5,8 @@
 // (QoS 1) or sent (QoS 0) that a subscriber never got counts as lost.
 import { CpuMeter, processRss } from '../broker-stats.js'
 import { LatencyHistogram, type LatencySummary } from '../histogram.js'
-import { clientCpuPct, r1, r3, sleep } from '../util.js'
+import { drainUntil, sum, waitForWindow } from '../settle.js'
+import { clientCpuPct, r1, r3 } from '../util.js'
 import { MqttPerfConnection } from './connection.js'
 import { MqttPublisher } from './publisher.js'
 import { MqttSubscriber } from './subscriber.js'
@@ -121,14 +122,20 @@ async function measure(o: MqttRunOptions, run: Run): Promise<MqttRunResult> {
   const t0 = performance.now()
   for (const p of run.publishers) p.start()
   const ticker = startTicker(o, run, t0)
-  await waitForWindow(o, run, t0)
+  const done = (): boolean => run.publishers.every((p) => p.done) && allReceived(o, run)
+  await waitForWindow(t0, o.duration, o.count > 0, done, run.errors)
   const elapsed = (performance.now() - t0) / 1000
   const counts = { sent: sent(run), acked: acked(run), received: received(run) }
   const clientCpu = clientCpuPct(cpu0, elapsed * 1000)
   const brokerCpuPct = brokerCpu?.sample()
   clearInterval(ticker)
   for (const p of run.publishers) p.stop()
-  await drain(o, run)
+  await drainUntil(
+    () => allReceived(o, run),
+    () => received(run) + acked(run),
+    () => run.errors.length > 0,
+    o.drain,
+  )
   const latency = new LatencyHistogram()
   for (const p of run.publishers) latency.add(p.ackLatency)
   const result: MqttRunResult = {
@@ -153,31 +160,6 @@ async function measure(o: MqttRunOptions, run: Run): Promise<MqttRunResult> {
   const rss = o.brokerPid !== undefined ? processRss(o.brokerPid) : undefined
   if (rss !== undefined) result.broker_rss_mb = r1(rss / 2 ** 20)
   return result
-}
-
-async function waitForWindow(o: MqttRunOptions, run: Run, t0: number): Promise<void> {
-  const deadline = t0 + o.duration * 1000
-  const over = (): boolean => performance.now() >= deadline || run.errors.length > 0
-  if (o.count === 0) {
-    while (!over()) await sleep(Math.min(50, deadline - performance.now()))
-    return
-  }
-  const done = (): boolean => run.publishers.every((p) => p.done) && allReceived(o, run)
-  while (!done() && !over()) await sleep(5)
-  if (!done()) run.errors.push(`count not reached within ${o.duration} s`)
-}
-
-/** Waits for the messages still on their way: until all are in, `drain` s pass, or 2 s pass with none. */
-async function drain(o: MqttRunOptions, run: Run): Promise<void> {
-  const deadline = performance.now() + o.drain * 1000
-  let last = -1
-  let lastMoved = performance.now()
-  while (!allReceived(o, run) && performance.now() < deadline && run.errors.length === 0) {
-    const now = received(run) + acked(run)
-    if (now !== last) [last, lastMoved] = [now, performance.now()]
-    else if (performance.now() - lastMoved > 2000) return
-    await sleep(20)
-  }
 }
 
 function startTicker(o: MqttRunOptions, run: Run, t0: number): NodeJS.Timeout {
@@ -212,10 +194,4 @@ function optionsOf(o: MqttRunOptions): Record<string, number | string> {
     duration_s: o.duration,
     drain_s: o.drain,
   }
-}
-
-function sum<T>(xs: readonly T[], f: (x: T) => number): number {
-  let n = 0
-  for (const x of xs) n += f(x)
-  return n
 }
