@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import type { Socket } from 'node:net'
 import type { DurabilityTicket, PublishResult } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger, SocketOutput } from '../shared/index.js'
+import { BrokerError, displayAddress, type Logger, ReadTurns, SocketOutput } from '../shared/index.js'
 import type { StompContext } from './context.js'
 import { FrameDecoder } from './decoder.js'
 import { encodeFrame, HEARTBEAT } from './encoder.js'
@@ -35,6 +35,7 @@ export class StompConnection {
   private session: StompSession | undefined
   private readonly decoder: FrameDecoder
   private readonly output: SocketOutput
+  private readonly turns: ReadTurns
   private readonly heartbeats: Heartbeats
   private readonly inbox: Frame[] = []
   private busy = false
@@ -65,6 +66,7 @@ export class StompConnection {
       wrote: () => this.heartbeats.sent(),
       writable: () => this.session?.drained(),
     })
+    this.turns = new ReadTurns(socket, () => this.busy)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'STOMP socket error'))
     socket.on('close', () => this.close('socket closed'))
@@ -81,6 +83,7 @@ export class StompConnection {
 
   private onData(chunk: Buffer): void {
     this.heartbeats.heard()
+    this.turns.read(chunk.length)
     try {
       for (const f of this.decoder.push(chunk)) this.inbox.push(f)
     } catch (err) {
