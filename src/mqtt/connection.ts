@@ -3,7 +3,7 @@
 // and the end of the connection. A broken packet closes only this connection (MQTT 3.1.1 §4.8).
 import type { Socket } from 'node:net'
 import type { PublishResult } from '../core/index.js'
-import { BrokerError, displayAddress, type Logger, SocketOutput } from '../shared/index.js'
+import { BrokerError, displayAddress, type Logger, ReadTurns, SocketOutput } from '../shared/index.js'
 import type { ClientSession } from './client-session.js'
 import { connect } from './connect.js'
 import type { MqttContext } from './context.js'
@@ -58,6 +58,7 @@ export class MqttConnection {
   readonly logger: Logger
   private readonly decoder: PacketDecoder
   private readonly output: SocketOutput
+  private readonly turns: ReadTurns
   state: 'connecting' | 'open' | 'closed' = 'connecting'
   private session: ClientSession | undefined
   /** The client id this connection registered (set before its session exists). */
@@ -88,6 +89,7 @@ export class MqttConnection {
     this.logger = ctx.logger.child({ connection: this.name, protocol: 'mqtt' })
     this.decoder = new PacketDecoder(ctx.broker.limits.maxMessageSize + PACKET_OVERHEAD)
     this.output = new SocketOutput(socket, { writable: () => this.session?.drained() })
+    this.turns = new ReadTurns(socket, () => this.busy)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))
@@ -112,6 +114,7 @@ export class MqttConnection {
 
   private onData(chunk: Buffer): void {
     this.keepalive.heard()
+    this.turns.read(chunk.length)
     let packets: ClientPacket[]
     try {
       packets = this.decoder.push(chunk)
