@@ -5,8 +5,7 @@
 // (src/mqtt/encoder.ts) where the broker sends the same packet (PUBLISH, PUBACK); CONNECT and SUBSCRIBE,
 // which only a client sends, are written here.
 import { connect, type Socket } from 'node:net'
-import { PACKET } from '../../mqtt/packets.js'
-import { varint } from '../../mqtt/properties.js'
+import { PACKET, varint } from '../../mqtt/index.js'
 import type { MqttUri } from './uri.js'
 
 /** What the broker sends after the opening, as the publisher or subscriber sees it. */

@@ -2,7 +2,7 @@
 // is a copy of a template of `batch` packets encoded once by Warren's encoder, with each packet's id (QoS 1)
 // and the sequence number in its payload written in. QoS 1 keeps at most `window` packets unacknowledged;
 // QoS 0 writes until the socket's buffer is full, so the broker's reading pace sets the rate.
-import { encodePublish } from '../../mqtt/encoder.js'
+import { encodePublish } from '../../mqtt/index.js'
 import { LatencyHistogram } from '../histogram.js'
 import type { MqttHandler, MqttPerfConnection } from './connection.js'
 

@@ -1,7 +1,7 @@
 // One subscribing connection of `warren perf mqtt`: counts the PUBLISH packets it gets, tells repeats
 // and gaps apart by the (publisher, sequence number) each payload of 8 bytes or more carries, and for
 // QoS 1 answers with PUBACKs, all of one socket read's acks in one write.
-import { PACKET } from '../../mqtt/packets.js'
+import { PACKET } from '../../mqtt/index.js'
 import type { MqttHandler, MqttPerfConnection } from './connection.js'
 
 export class MqttSubscriber implements MqttHandler {

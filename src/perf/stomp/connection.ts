@@ -3,8 +3,7 @@
 // owns the connection, with a flush call once a read is done so that what they answer (ACKs) goes out in
 // one write per read. Frames are written by Warren's own STOMP encoder (src/stomp/encoder.ts).
 import { connect, type Socket } from 'node:net'
-import { encodeFrame } from '../../stomp/encoder.js'
-import type { Headers } from '../../stomp/frame.js'
+import { encodeFrame, type Headers } from '../../stomp/index.js'
 
 export interface StompUri {
   readonly host: string

@@ -3,7 +3,7 @@
 // write: an ACK per MESSAGE for client-individual, one ACK of the read's last message for client (which
 // acknowledges every earlier one). Repeats and gaps are told apart by the (producer, sequence number)
 // each body of 8 bytes or more carries.
-import type { Headers } from '../../stomp/frame.js'
+import type { Headers } from '../../stomp/index.js'
 import { frame, headerOf, type InFrame, type StompHandler, type StompPerfConnection } from './connection.js'
 
 export type StompAckMode = 'auto' | 'client' | 'client-individual'

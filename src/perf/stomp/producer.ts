@@ -3,7 +3,7 @@
 // With a window, each batch's last SEND asks for a RECEIPT (which RabbitMQ, like Warren, sends once the
 // broker has the message) and at most `window` messages go unreceipted; without one, the socket's
 // back-pressure alone paces the producer.
-import type { Headers } from '../../stomp/frame.js'
+import type { Headers } from '../../stomp/index.js'
 import { headerOf, frame, type InFrame, type StompHandler, type StompPerfConnection } from './connection.js'
 
 export interface StompProducerOptions {

@@ -3,7 +3,7 @@
 // until a counted run is all received); then producers stop and the run waits (up to `drain` seconds,
 // less once nothing moves) for what is still on its way, and a message receipted (with a window) or sent
 // (without) that no consumer got counts as lost.
-import type { Headers } from '../../stomp/frame.js'
+import type { Headers } from '../../stomp/index.js'
 import { CpuMeter, processRss } from '../broker-stats.js'
 import { drainUntil, sum, waitForWindow } from '../settle.js'
 import { clientCpuPct, r1, r3 } from '../util.js'
