@@ -8,6 +8,8 @@
 //   node bench/mqtt-idle.mjs --uri mqtt://guest:guest@127.0.0.1:1883 --broker-pid PID [--count 10000]
 //     [--hold 10] [--settle 3] [--concurrency 100] [--sources 4] [--label name]
 import { readFileSync } from 'node:fs'
+import { performance } from 'node:perf_hooks'
+import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { MqttPerfConnection } from '../dist/src/perf/mqtt/connection.js'
 import { parseMqttUri, redactMqttUri } from '../dist/src/perf/mqtt/uri.js'
@@ -28,7 +30,6 @@ const count = Number(a.count)
 const pid = Number(a['broker-pid'])
 if (!(pid > 0)) throw new Error('--broker-pid is required')
 const uri = parseMqttUri(a.uri)
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms))
 
 function rssKb() {
   const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))
