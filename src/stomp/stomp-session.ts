@@ -128,7 +128,10 @@ export class StompSession implements SubscriptionHost {
     const key = declarationKey(headers)
     const known = this.sentTo.get(name)
     if (known?.key === key && !known.queue.deleted && this.vhost.queues.get(name) === known.queue) return
-    this.sentTo.set(name, { key, queue: this.declareQueue(name, headers) })
+    const queue = this.declareQueue(name, headers)
+    // A session that sends to ever new queues does not keep them all.
+    if (this.sentTo.size >= 1024) this.sentTo.clear()
+    this.sentTo.set(name, { key, queue })
   }
 
   /** RabbitMQ's /queue/<name>: a durable queue, declared by the first SEND or SUBSCRIBE that names it. */
