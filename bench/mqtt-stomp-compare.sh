@@ -10,7 +10,8 @@
 #          and after as it runs
 # Warren is this checkout's dist/ (npm run build first) on a data dir of its own; Mosquitto is started
 # here on MOSQ_PORT (anonymous, no persistence, no cap on queued QoS 1 messages) and stopped at the end.
-# Usage: bench/mqtt-stomp-compare.sh [SCENARIOS...]   (default: qos0 qos1 stomp idle)
+# Usage: bench/mqtt-stomp-compare.sh [SCENARIOS...]   (default: idle qos0 qos1 stomp; idle first, before
+# the floods leave RabbitMQ with memory to give back)
 # Env: REPS (3), RUN_S (10), WINDOW (1000), IDLE_N (10000), OUT_DIR (bench/results/<today>),
 #      RABBIT_MQTT (127.0.0.1:1884), RABBIT_STOMP (127.0.0.1:61614), RABBIT_PID (beam.smp's pid)
 set -euo pipefail
@@ -27,7 +28,7 @@ WARREN_MQTT=${WARREN_MQTT:-1897}
 WARREN_STOMP=${WARREN_STOMP:-61627}
 WARREN_AMQP=${WARREN_AMQP:-5797}
 MOSQ_PORT=${MOSQ_PORT:-1885}
-SCENARIOS=${*:-qos0 qos1 stomp idle}
+SCENARIOS=${*:-idle qos0 qos1 stomp}
 ulimit -n "$(ulimit -Hn)"
 mkdir -p "$OUT_DIR"
 WORK=$(mktemp -d /tmp/mqtt-stomp-compare.XXXXXX)
