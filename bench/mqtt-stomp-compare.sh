@@ -12,11 +12,14 @@
 # here on MOSQ_PORT (anonymous, no persistence, no cap on queued QoS 1 messages) and stopped at the end.
 # Usage: bench/mqtt-stomp-compare.sh [SCENARIOS...]   (default: idle qos0 qos1 stomp; idle first, before
 # the floods leave RabbitMQ with memory to give back)
-# Env: REPS (3), RUN_S (10), WINDOW (1000), IDLE_N (10000), OUT_DIR (bench/results/<today>),
+# Env: REPS (3), FIRST_REP (1: repetitions FIRST_REP..REPS, to redo one), BROKERS (all: a subset to run,
+#      e.g. "rabbitmq"), RUN_S (10), WINDOW (1000), IDLE_N (10000), OUT_DIR (bench/results/<today>),
 #      RABBIT_MQTT (127.0.0.1:1884), RABBIT_STOMP (127.0.0.1:61614), RABBIT_PID (beam.smp's pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 REPS=${REPS:-3}
+FIRST_REP=${FIRST_REP:-1}
+BROKERS=${BROKERS:-rabbitmq mosquitto warren}
 RUN_S=${RUN_S:-10}
 WINDOW=${WINDOW:-1000}
 IDLE_N=${IDLE_N:-10000}
@@ -73,8 +76,9 @@ mqtt_endpoint() {
 mqtt_runs() {
   local qos=$1
   OUT=$OUT_DIR/mqtt-qos$qos.jsonl
-  for rep in $(seq "$REPS"); do
+  for rep in $(seq "$FIRST_REP" "$REPS"); do
     for broker in rabbitmq mosquitto warren; do
+      case " $BROKERS " in *" $broker "*) ;; *) continue ;; esac
       read -r uri pid <<<"$(mqtt_endpoint $broker)"
       log "MQTT QoS $qos rep $rep: $broker"
       timeout 60 $PERF mqtt --json -q --qos "$qos" --size 16 --window "$WINDOW" --duration "$RUN_S" \
@@ -86,8 +90,9 @@ mqtt_runs() {
 
 stomp_runs() {
   OUT=$OUT_DIR/stomp.jsonl
-  for rep in $(seq "$REPS"); do
+  for rep in $(seq "$FIRST_REP" "$REPS"); do
     for broker in rabbitmq warren; do
+      case " $BROKERS " in *" $broker "*) ;; *) continue ;; esac
       if [ $broker = warren ]; then uri=stomp://guest:guest@127.0.0.1:$WARREN_STOMP/ pid=$WARREN_PID
       else uri=stomp://guest:guest@$RABBIT_STOMP/ pid=$RABBIT_PID; fi
       log "STOMP rep $rep: $broker"
@@ -100,13 +105,14 @@ stomp_runs() {
 
 idle_runs() {
   OUT=$OUT_DIR/mqtt-idle-$IDLE_N.jsonl
-  for rep in $(seq "$REPS"); do
+  for rep in $(seq "$FIRST_REP" "$REPS"); do
     for broker in rabbitmq mosquitto warren; do
+      case " $BROKERS " in *" $broker "*) ;; *) continue ;; esac
       if [ $broker = warren ]; then stop "$WARREN_PID"; start_warren; sleep 2; fi
       if [ $broker = mosquitto ]; then stop "$MOSQ_PID"; start_mosquitto; sleep 1; fi
       read -r uri pid <<<"$(mqtt_endpoint $broker)"
       log "idle $IDLE_N rep $rep: $broker"
-      timeout 120 node bench/mqtt-idle.mjs --uri "$uri" --broker-pid "$pid" --count "$IDLE_N" --hold 8 \
+      timeout 300 node bench/mqtt-idle.mjs --uri "$uri" --broker-pid "$pid" --count "$IDLE_N" --hold 8 \
         --settle 5 --label "$broker" | tag "$broker" "$rep" >/dev/null || log "run failed"
       tail -1 "$OUT" | jq -r '"  open \(.open_after_hold)/\(.count) RSS \(.rss_before_mb) -> \(.rss_after_mb) MB: \(.per_connection_kb) KB per connection"' >&2
     done
