@@ -7,6 +7,7 @@ import {
   displayAddress,
   type Logger,
   protocolOver,
+  ReadTurns,
   SocketOutput,
   type Transport,
 } from '../shared/index.js'
@@ -64,6 +65,7 @@ export class MqttConnection {
   readonly logger: Logger
   private readonly decoder: PacketDecoder
   private readonly output: SocketOutput
+  private readonly turns: ReadTurns
   state: 'connecting' | 'open' | 'closed' = 'connecting'
   private session: ClientSession | undefined
   /** The client id this connection registered (set before its session exists). */
@@ -97,6 +99,7 @@ export class MqttConnection {
     this.logger = ctx.logger.child({ connection: this.name, protocol: 'mqtt' })
     this.decoder = new PacketDecoder(ctx.broker.limits.maxMessageSize + PACKET_OVERHEAD)
     this.output = new SocketOutput(socket, { writable: () => this.session?.drained() })
+    this.turns = new ReadTurns(socket, () => this.busy)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'MQTT socket error'))
     socket.on('close', () => this.close('socket closed', true))
@@ -121,6 +124,7 @@ export class MqttConnection {
 
   private onData(chunk: Buffer): void {
     this.keepalive.heard()
+    this.turns.read(chunk.length)
     let packets: ClientPacket[]
     try {
       packets = this.decoder.push(chunk)

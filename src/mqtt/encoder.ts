@@ -53,19 +53,42 @@ export interface OutgoingPublish {
   readonly properties?: Properties | undefined
 }
 
+/**
+ * A topic name as the packet carries it (length, then UTF-8), kept by topic: a subscription is sent the
+ * same few topics over and over. Dropped whole past TOPIC_CACHE_LIMIT entries.
+ */
+const TOPIC_CACHE_LIMIT = 4096
+const topicBytes = new Map<string, Buffer>()
+
+function encodedTopic(topic: string): Buffer {
+  let b = topicBytes.get(topic)
+  if (b !== undefined) return b
+  const len = Buffer.byteLength(topic)
+  b = Buffer.allocUnsafe(2 + len)
+  b.writeUInt16BE(len, 0)
+  b.write(topic, 2, 'utf8')
+  if (topicBytes.size >= TOPIC_CACHE_LIMIT) topicBytes.clear()
+  topicBytes.set(topic, b)
+  return b
+}
+
 export function encodePublish(p: OutgoingPublish): Buffer {
   const props = p.properties ? encodeProperties(p.properties) : undefined
-  const topicLen = Buffer.byteLength(p.topic)
+  const topic = encodedTopic(p.topic)
   const idLen = p.qos > 0 ? 2 : 0
-  const bodyLen = 2 + topicLen + idLen + (props?.length ?? 0) + p.payload.length
-  const len = varint(bodyLen)
-  const out = Buffer.allocUnsafe(1 + len.length + bodyLen)
+  const bodyLen = topic.length + idLen + (props?.length ?? 0) + p.payload.length
+  const lenBytes = bodyLen < 128 ? 1 : bodyLen < 16_384 ? 2 : bodyLen < 2_097_152 ? 3 : 4
+  const out = Buffer.allocUnsafe(1 + lenBytes + bodyLen)
   out[0] = (PACKET.PUBLISH << 4) | (p.dup ? 8 : 0) | (p.qos << 1) | (p.retain ? 1 : 0)
   let pos = 1
-  for (const b of len) out[pos++] = b
-  out.writeUInt16BE(topicLen, pos)
-  pos += 2
-  pos += out.write(p.topic, pos, 'utf8')
+  // The remaining length as a variable byte integer (§1.5.5), written in place.
+  for (let n = bodyLen; ;) {
+    const b = n & 0x7f
+    n = Math.floor(n / 128)
+    out[pos++] = n > 0 ? b | 0x80 : b
+    if (n === 0) break
+  }
+  pos += topic.copy(out, pos)
   if (p.qos > 0) {
     out.writeUInt16BE(p.packetId ?? 0, pos)
     pos += 2

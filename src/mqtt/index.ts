@@ -6,3 +6,7 @@ export { RetainedStore } from './retained.js'
 export { PacketDecoder } from './decoder.js'
 export { MalformedPacketError } from './packets.js'
 export { toAmqp, toMqtt } from './topics.js'
+// The codec's packet writers and constants, for clients of Warren's own (`warren perf mqtt`).
+export { encodePublish } from './encoder.js'
+export { PACKET } from './packets.js'
+export { varint } from './properties.js'

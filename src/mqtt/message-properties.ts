@@ -9,10 +9,13 @@ import { toAmqp, toMqtt } from './topics.js'
 
 const utf8 = new TextDecoder('utf-8', { fatal: true })
 
+/** The x-mqtt-publish-qos header's values (immutable, so one of each serves every message). */
+const PUBLISH_QOS = [new TypedValue('b', 0), new TypedValue('b', 1)] as const
+
 export function toAmqpProperties(qos: 0 | 1, dup: boolean, p: Properties | undefined): BasicProperties {
   const headers: FieldTable = {}
   for (const [k, v] of p?.userProperties ?? []) headers[k] = v
-  headers['x-mqtt-publish-qos'] = new TypedValue('b', qos)
+  headers['x-mqtt-publish-qos'] = PUBLISH_QOS[qos]
   headers['x-mqtt-dup'] = dup
   const props: BasicProperties = { headers, deliveryMode: qos === 1 ? 2 : 1 }
   if (!p) return props

@@ -8,6 +8,8 @@ import { runConnections } from './connections.js'
 import { churnLine, churnSummary, connectionsSummary, progressLine, throughputSummary } from './report.js'
 import type { FieldTable } from '../shared/index.js'
 import { streamCommand } from './stream/command.js'
+import { mqttCommand } from './mqtt/command.js'
+import { stompCommand } from './stomp/command.js'
 import { runThroughput, type ThroughputOptions } from './throughput.js'
 
 const DEFAULT_URI = 'amqp://guest:guest@127.0.0.1:5672/'
@@ -28,13 +30,15 @@ function common(cmd: Command): Command {
 export function perfCommand(): Command {
   return new Command('perf')
     .description(
-      'load-test an AMQP 0-9-1 broker (Warren, RabbitMQ, any): throughput, latency, churn, connections; stream: the Stream protocol',
+      'load-test an AMQP 0-9-1 broker (Warren, RabbitMQ, any): throughput, latency, churn, connections; stream, mqtt, stomp: those protocols',
     )
     .addCommand(loadCommand('throughput'), { isDefault: true })
     .addCommand(loadCommand('latency'))
     .addCommand(churnCommand())
     .addCommand(connectionsCommand())
     .addCommand(streamCommand())
+    .addCommand(mqttCommand())
+    .addCommand(stompCommand())
 }
 
 interface LoadFlags extends CommonFlags {

@@ -7,6 +7,7 @@ export { clearArray } from './arrays.js'
 export { copyBytes } from './bytes.js'
 export { displayAddress, isLoopback } from './net.js'
 export { SocketOutput, type SocketOutputHooks } from './socket-output.js'
+export { ReadTurns } from './read-turns.js'
 export type { Transport } from './transport.js'
 export { protocolOver, webSocketServer, type WebSocketOptions, WebSocketTransport } from './websocket.js'
 export {

@@ -9,6 +9,7 @@ import {
   displayAddress,
   type Logger,
   protocolOver,
+  ReadTurns,
   SocketOutput,
   type Transport,
 } from '../shared/index.js'
@@ -41,6 +42,7 @@ export class StompConnection {
   private session: StompSession | undefined
   private readonly decoder: FrameDecoder
   private readonly output: SocketOutput
+  private readonly turns: ReadTurns
   private readonly heartbeats: Heartbeats
   private readonly inbox: Frame[] = []
   private busy = false
@@ -71,6 +73,7 @@ export class StompConnection {
       wrote: () => this.heartbeats.sent(),
       writable: () => this.session?.drained(),
     })
+    this.turns = new ReadTurns(socket, () => this.busy)
     socket.on('data', (chunk: Buffer) => this.onData(chunk))
     socket.on('error', (err) => this.logger.debug({ err: err.message }, 'STOMP socket error'))
     socket.on('close', () => this.close('socket closed'))
@@ -87,6 +90,7 @@ export class StompConnection {
 
   private onData(chunk: Buffer): void {
     this.heartbeats.heard()
+    this.turns.read(chunk.length)
     try {
       for (const f of this.decoder.push(chunk)) this.inbox.push(f)
     } catch (err) {

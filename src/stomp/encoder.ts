@@ -6,8 +6,11 @@ import type { Headers } from './frame.js'
 const ESCAPE = /[\\\n\r:]/g
 const ESCAPED: Readonly<Record<string, string>> = { '\\': '\\\\', '\n': '\\n', '\r': '\\r', ':': '\\c' }
 
+/** Whether a value needs escaping at all: most do not, and a test is cheaper than a replace. */
+const NEEDS_ESCAPE = /[\\\n\r:]/
+
 export function escapeHeader(s: string): string {
-  return s.replace(ESCAPE, (c) => ESCAPED[c] ?? c)
+  return NEEDS_ESCAPE.test(s) ? s.replace(ESCAPE, (c) => ESCAPED[c] ?? c) : s
 }
 
 /** STOMP 1.0 has no escapes: an end-of-line in a value would end the header, so it is dropped. */

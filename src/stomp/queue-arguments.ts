@@ -37,6 +37,16 @@ export function queueArguments(headers: Headers): FieldTable {
   return args
 }
 
+/** The headers besides x- ones that say something of a declared queue. */
+const FLAG_HEADERS = new Set(['durable', 'persistent', 'auto-delete', 'exclusive'])
+
+/** What a frame's headers say of the queue it declares, as one string (equal strings, equal declarations). */
+export function declarationKey(headers: Headers): string {
+  let key = ''
+  for (const [k, v] of headers) if (k.startsWith('x-') || FLAG_HEADERS.has(k)) key += `${k}:${v}\n`
+  return key
+}
+
 export interface QueueFlags {
   readonly durable: boolean
   readonly autoDelete: boolean

@@ -18,7 +18,7 @@ import type { StompContext } from './context.js'
 import { type Destination, parseDestination, publishTarget } from './destinations.js'
 import { type Frame, frameError, type Headers, header, StompError } from './frame.js'
 import { toAmqpProperties } from './message-headers.js'
-import { queueArguments, queueFlags, subscriptionFlags } from './queue-arguments.js'
+import { declarationKey, queueArguments, queueFlags, subscriptionFlags } from './queue-arguments.js'
 import { type Delivery, Settlement } from './settlement.js'
 import { type AckMode, Subscription, type SubscriptionHost } from './subscription.js'
 
@@ -53,6 +53,12 @@ export class StompSession implements SubscriptionHost {
   private nextTag = 1
   /** The private reply queues of /temp-queue/<name> reply-to headers, by that name. */
   private readonly tempQueues = new Map<string, string>()
+  /**
+   * The /queue/ destinations this session's SENDs declared, with what the SEND said of the queue: a SEND
+   * that says the same of a queue still there does not declare it again (RabbitMQ's STOMP plugin also
+   * declares a destination once per connection).
+   */
+  private readonly sentTo = new Map<string, { readonly key: string; readonly queue: Queue }>()
 
   constructor(
     private readonly ctx: StompContext,
@@ -107,7 +113,7 @@ export class StompSession implements SubscriptionHost {
       throw frameError('Invalid header', "'message-id' is not allowed on 'SEND'.\n")
     const dest = parseDestination(header(f, 'destination'), 'SEND')
     const { exchange, key } = publishTarget(dest)
-    if (dest.kind === 'queue') this.declareQueue(dest.name, f.headers)
+    if (dest.kind === 'queue') this.declareForSend(dest.name, f.headers)
     const ex = this.session.exchangeForPublish(exchange, key)
     this.session.checkSize(f.body.length)
     const props = toAmqpProperties(f.headers)
@@ -121,6 +127,16 @@ export class StompSession implements SubscriptionHost {
       return undefined
     }
     return this.session.publish(ex, msg, false, true)
+  }
+
+  private declareForSend(name: string, headers: Headers): void {
+    const key = declarationKey(headers)
+    const known = this.sentTo.get(name)
+    if (known?.key === key && !known.queue.deleted && this.vhost.queues.get(name) === known.queue) return
+    const queue = this.declareQueue(name, headers)
+    // A session that sends to ever new queues does not keep them all.
+    if (this.sentTo.size >= 1024) this.sentTo.clear()
+    this.sentTo.set(name, { key, queue })
   }
 
   /** RabbitMQ's /queue/<name>: a durable queue, declared by the first SEND or SUBSCRIBE that names it. */

@@ -185,6 +185,22 @@ describe('STOMP queue arguments', () => {
   })
 })
 
+describe('STOMP queue declarations of SEND', () => {
+  test('a SEND to a /queue/ whose queue was deleted since the last SEND there declares it again', async () => {
+    const c = await connect()
+    await sendReceipted(c, '/queue/stomp-redeclare', 'first')
+    const conn = await amqp.connect(b.url)
+    const ch = await conn.createChannel()
+    await ch.deleteQueue('stomp-redeclare')
+    await sendReceipted(c, '/queue/stomp-redeclare', 'second')
+    const m = await ch.get('stomp-redeclare', { noAck: true })
+    assert.ok(m, 'the queue is there again, with the second message')
+    assert.equal(m.content.toString(), 'second')
+    await conn.close()
+    await c.deactivate()
+  })
+})
+
 describe('STOMP queue flags', () => {
   test("durable, auto-delete and exclusive headers declare /queue queues with RabbitMQ 3.10's defaults", async () => {
     const c = await connect()
