@@ -1,7 +1,8 @@
 // A SEND's headers as AMQP properties and a delivery's properties as MESSAGE headers, as RabbitMQ's STOMP
 // plugin maps them: content-type, content-encoding, persistent (delivery mode 2), priority, correlation-id,
 // reply-to, expiration, amqp-message-id (message_id), timestamp, type, user-id and app-id are properties;
-// every other header a client sends is an AMQP header (a string), and AMQP headers come back as headers.
+// every other header a client sends is an AMQP header (a string), and AMQP headers come back as headers
+// when they are strings or signed 32- or 64-bit integers.
 import type { Message } from '../core/index.js'
 import { type BasicProperties, type FieldTable, type FieldValue, TypedValue } from '../shared/index.js'
 import type { Headers } from './frame.js'
@@ -65,7 +66,8 @@ export function toStompHeaders(msg: Message): Array<[string, string]> {
   }
   add('reply-to', p.replyTo)
   add('priority', p.priority)
-  if (p.deliveryMode === 2) out.push(['persistent', 'true'])
+  // RabbitMQ writes delivery mode 2 as `true` and any other as its number (an MQTT QoS 0 message: 1).
+  add('persistent', p.deliveryMode === 2 ? 'true' : p.deliveryMode)
   add('content-type', p.contentType)
   add('content-encoding', p.contentEncoding)
   add('correlation-id', p.correlationId)
@@ -88,11 +90,16 @@ const RESERVED_ON_DELIVERY = new Set([
   'content-length',
 ])
 
-/** An AMQP header value as text, as RabbitMQ writes them (tables and arrays are left out). */
+/**
+ * An AMQP header value as text, as RabbitMQ 3.10 writes them: only strings and 32- and 64-bit signed
+ * integers (longstr, signedint, long) become headers; booleans, the other number types, timestamps,
+ * tables and arrays are left out (so an MQTT message's x-mqtt-publish-qos byte and x-mqtt-dup are too).
+ */
 function headerText(v: FieldValue): string | undefined {
   if (typeof v === 'string') return v
-  if (typeof v === 'number' || typeof v === 'bigint' || typeof v === 'boolean') return String(v)
-  if (v instanceof TypedValue) return String(v.value)
+  if (typeof v === 'number') return Number.isInteger(v) ? String(v) : undefined
+  if (typeof v === 'bigint') return String(v)
+  if (v instanceof TypedValue) return v.type === 'l' ? String(v.value) : undefined
   if (Buffer.isBuffer(v)) return v.toString('utf8')
   return undefined
 }

@@ -90,7 +90,15 @@ describe('STOMP headers and AMQP properties', () => {
       timestamp: 1700000001,
       type: 't',
       appId: 'amqp-app',
-      headers: { 'x-str': 'text', 'x-num': 42, 'x-table': { a: 1 } },
+      // amqplib writes 42 as a byte, 70000 as a signedint, 2^40 as a long.
+      headers: {
+        'x-str': 'text',
+        'x-num': 42,
+        'x-int': 70000,
+        'x-long': 2 ** 40,
+        'x-bool': true,
+        'x-table': { a: 1 },
+      },
     })
     await eventually(() => got.length === 1)
     const h = got[0]?.headers ?? {}
@@ -105,7 +113,11 @@ describe('STOMP headers and AMQP properties', () => {
     assert.equal(h['type'], 't')
     assert.equal(h['app-id'], 'amqp-app')
     assert.equal(h['x-str'], 'text')
-    assert.equal(h['x-num'], '42')
+    // As RabbitMQ 3.10: strings, signedints and longs become headers; bytes, booleans and tables do not.
+    assert.equal(h['x-int'], '70000')
+    assert.equal(h['x-long'], String(2 ** 40))
+    assert.equal(h['x-num'], undefined)
+    assert.equal(h['x-bool'], undefined)
     assert.equal(h['x-table'], undefined, 'tables are left out')
     assert.equal(h['subscription'], 'sub-0')
     assert.equal(h['destination'], '/queue/amqp-to-stomp')
