@@ -166,6 +166,16 @@ export class StreamConnection {
     if (!this.socket.write(frame)) this.writable = false
   }
 
+  /** One frame given as several buffers (a head and stored bytes): written together, not copied. */
+  sendParts(parts: readonly Buffer[]): void {
+    if (parts.length === 1) return this.send(parts[0] as Buffer)
+    if (this.closed) return
+    this.sentSinceTick = true
+    this.socket.cork()
+    for (const p of parts) if (!this.socket.write(p)) this.writable = false
+    this.socket.uncork()
+  }
+
   respond(key: number, correlationId: number, code: number): void {
     if (code !== CODE.ok) countError(this.server.counters, code)
     const w = response(key, correlationId, code)

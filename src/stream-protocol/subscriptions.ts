@@ -60,10 +60,10 @@ export class Subscription implements GroupMember {
         // Closed, or stepped down (single active consumer) while reading: the chunk is not for the client.
         if (this.closed || !chunk || this.reader !== reader) return
         const frames = deliverFrames(this.id, chunk, this.c.frameMax)
-        for (const f of frames) this.c.send(f)
+        for (const f of frames) this.c.sendParts(f)
         this.credit = Math.max(0, this.credit - frames.length)
-        this.stream.queue.stats.deliver += chunk.messages.length
-        this.c.server.counters.delivered += chunk.messages.length
+        this.stream.queue.stats.deliver += chunk.count
+        this.c.server.counters.delivered += chunk.count
         this.pump()
       },
       (err: unknown) => this.failed(err),

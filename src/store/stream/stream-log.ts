@@ -1,11 +1,13 @@
 // The on-disk log of one stream queue (see segments.ts for the files). Appends are batched: every message
-// appended in one event-loop turn, or while the previous write was being fsynced, goes out as one chunk
-// (several past MAX_CHUNK_BYTES) with one write and one fdatasync per file, so a confirm costs a share of
-// a group commit. A segment is sealed once it reaches the maximum segment size; retention then deletes
+// appended in one event-loop turn, or while the previous write was being fsynced, goes out in one
+// vectored write and one fdatasync per file, so a confirm costs a share of a group commit. Messages
+// appended one by one make one chunk (several past a size, see chunk-plan.ts), each encoded batch a chunk
+// of its own. A segment is sealed once it reaches the maximum segment size; retention then deletes
 // whole segments from the old end, never the one being written.
 import { closeSync, openSync, renameSync, unlinkSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type {
+  EncodedBatch,
   PersistedMessage,
   StreamLog,
   StreamLogOptions,
@@ -15,15 +17,14 @@ import type {
   StreamTrackingData,
 } from '../../core/ports.js'
 import { syncDir } from '../fs-util.js'
-import { encodeChunk, encodeIndexEntry, INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
-import { datasync, writeAt } from './file-io.js'
+import { INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
+import { type Appended, indexEntries, type PlannedChunk, planChunks } from './chunk-plan.js'
+import { datasync, writevAt } from './file-io.js'
 import { chunkHolding, firstChunkSince } from './index-search.js'
 import { emptySegment, recoverSegments, type Segment } from './segments.js'
 import { FileStreamReader } from './stream-reader.js'
 import { readTracking, writeTracking } from './tracking-file.js'
 
-/** A write round splits its messages into chunks of about this size. */
-const MAX_CHUNK_BYTES = 1024 * 1024
 /** Tells apart the directories of logs deleted within the same millisecond. */
 let deletions = 0
 
@@ -48,7 +49,7 @@ export class FileStreamLog implements StreamLog {
   private dataFd: number
   private indexFd: number
   private lastTimestamp = 0
-  private pending: Buffer[] = []
+  private pending: Appended[] = []
   private writing: Promise<void> | undefined
   private scheduled = false
   private waiters: Waiter[] = []
@@ -110,6 +111,15 @@ export class FileStreamLog implements StreamLog {
     return this.nextOffset++
   }
 
+  appendEncoded(batch: EncodedBatch): number {
+    if (this.failure !== undefined || this.closed) return this.nextOffset
+    this.pending.push(batch)
+    this.schedule()
+    const first = this.nextOffset
+    this.nextOffset += batch.count
+    return first
+  }
+
   flush(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     if (this.closed) return Promise.resolve()
@@ -133,17 +143,28 @@ export class FileStreamLog implements StreamLog {
 
   /** Writes what was appended as chunks, fsyncs, then tells waiters and readers. */
   private async writeRound(): Promise<void> {
-    const records = this.pending
+    const items = this.pending
     this.pending = []
     try {
-      let first = this.committedOffset
       const timestamp = (this.lastTimestamp = Math.max(this.now(), this.lastTimestamp))
-      for (const group of chunkGroups(records)) {
-        await this.writeChunk(encodeChunk(first, timestamp, group), first, timestamp, group.length)
-        first += group.length
+      const chunks = planChunks(items, this.committedOffset, timestamp)
+      let run: PlannedChunk[] = []
+      let runBytes = 0
+      for (const chunk of chunks) {
+        const full = this.active.size + runBytes + chunk.size > this.opts.maxSegmentBytes
+        if (full && this.active.size + runBytes > 0) {
+          await this.writeChunks(run, timestamp)
+          run = []
+          runBytes = 0
+          await this.roll(chunk.firstOffset)
+        }
+        run.push(chunk)
+        runBytes += chunk.size
       }
+      await this.writeChunks(run, timestamp)
       await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
-      this.committed(first)
+      const last = chunks[chunks.length - 1]
+      this.committed(last ? last.firstOffset + last.count : this.committedOffset)
     } catch (err) {
       this.failure = err
       for (const w of this.waiters.splice(0)) w.reject(err)
@@ -153,26 +174,25 @@ export class FileStreamLog implements StreamLog {
     }
   }
 
-  private async writeChunk(
-    chunk: Buffer,
-    firstOffset: number,
-    timestamp: number,
-    count: number,
-  ): Promise<void> {
-    if (this.active.size > 0 && this.active.size + chunk.length > this.opts.maxSegmentBytes) {
-      await this.roll(firstOffset)
-    }
+  /** Chunks that all go into the active segment: one write for their data, one for their index entries. */
+  private async writeChunks(chunks: readonly PlannedChunk[], timestamp: number): Promise<void> {
+    const last = chunks[chunks.length - 1]
+    if (!last) return
     const s = this.active
-    const info = { firstOffset, timestamp, count, size: chunk.length, position: s.size }
-    await writeAt(this.dataFd, chunk, s.size)
-    await writeAt(this.indexFd, encodeIndexEntry(info), s.chunks * INDEX_ENTRY_SIZE)
+    const bytes = chunks.reduce((n, c) => n + c.size, 0)
+    await writevAt(
+      this.dataFd,
+      chunks.flatMap((c) => c.parts),
+      s.size,
+    )
+    await writevAt(this.indexFd, [indexEntries(chunks, s.size, timestamp)], s.chunks * INDEX_ENTRY_SIZE)
     if (s.chunks === 0) s.firstTimestamp = timestamp
     s.lastTimestamp = timestamp
-    s.lastChunkOffset = firstOffset
-    s.endOffset = firstOffset + count
-    s.size += chunk.length
-    s.chunks++
-    this.bytes += chunk.length
+    s.lastChunkOffset = last.firstOffset
+    s.endOffset = last.firstOffset + last.count
+    s.size += bytes
+    s.chunks += chunks.length
+    this.bytes += bytes
   }
 
   private committed(offset: number): void {
@@ -292,20 +312,4 @@ export class FileStreamLog implements StreamLog {
     this.host.destroyed?.(this)
     await rm(this.dir, { recursive: true, force: true })
   }
-}
-
-/** The records of a write round in groups of about MAX_CHUNK_BYTES, each group one chunk. */
-function* chunkGroups(records: readonly Buffer[]): Generator<Buffer[]> {
-  let group: Buffer[] = []
-  let bytes = 0
-  for (const r of records) {
-    if (group.length > 0 && bytes + r.length > MAX_CHUNK_BYTES) {
-      yield group
-      group = []
-      bytes = 0
-    }
-    group.push(r)
-    bytes += r.length
-  }
-  if (group.length > 0) yield group
 }
