@@ -17,7 +17,7 @@ const SHORT_COPY = 48
 /** Where each entry of a batch's data ends. */
 export function entryEnds(data: Buffer): number[] {
   const ends: number[] = []
-  for (let p = 0; p + 4 <= data.length; ) {
+  for (let p = 0; p + 4 <= data.length;) {
     p += 4 + data.readUInt32BE(p)
     ends.push(p)
   }
@@ -39,7 +39,7 @@ export function encodeBatch(messages: readonly Buffer[]): EncodedBatch {
 export function decodeBatch(batch: EncodedBatch, stream: string): PersistedMessage[] {
   const out: PersistedMessage[] = []
   const data = batch.data
-  for (let p = 0; p + 4 <= data.length && out.length < batch.count; ) {
+  for (let p = 0; p + 4 <= data.length && out.length < batch.count;) {
     const end = p + 4 + data.readUInt32BE(p)
     // Its own copy, so that a message kept by a consumer does not pin the read buffer.
     out.push(decodeOrOpaque(Buffer.from(data.subarray(p + 4, end)), stream))

@@ -38,7 +38,12 @@ export function deliverFrames(subscriptionId: number, chunk: StreamChunk, frameM
 }
 
 /** The head of a deliver frame whose chunk data (its entries, their count and CRC) follows as stored. */
-function frameHead(subscriptionId: number, firstOffset: number, timestamp: number, batch: EncodedBatch): Buffer {
+function frameHead(
+  subscriptionId: number,
+  firstOffset: number,
+  timestamp: number,
+  batch: EncodedBatch,
+): Buffer {
   const head = Buffer.allocUnsafe(DELIVER_PREFIX + CHUNK_HEADER_SIZE)
   head.writeUInt32BE(head.length - 4 + batch.data.length, 0)
   head.writeUInt16BE(KEY.deliver, 4)
@@ -50,7 +55,12 @@ function frameHead(subscriptionId: number, firstOffset: number, timestamp: numbe
 }
 
 /** A stored batch from `skip` on, cut where frames would grow past `room`: views of its bytes. */
-function splitBatch(subscriptionId: number, chunk: StreamChunk, batch: EncodedBatch, room: number): DeliverFrame[] {
+function splitBatch(
+  subscriptionId: number,
+  chunk: StreamChunk,
+  batch: EncodedBatch,
+  room: number,
+): DeliverFrame[] {
   const ends = entryEnds(batch.data)
   const frames: DeliverFrame[] = []
   let first = chunk.skip

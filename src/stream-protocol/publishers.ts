@@ -96,7 +96,13 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
 }
 
 /** The common frame (see takePublish): one batch appended, one confirm frame sent after the fsync. */
-function publishTaken(c: StreamConnection, p: Publisher, n: number, batch: EncodedBatch, confirm: Buffer): void {
+function publishTaken(
+  c: StreamConnection,
+  p: Publisher,
+  n: number,
+  batch: EncodedBatch,
+  confirm: Buffer,
+): void {
   const counters = c.server.counters
   counters.received += n
   counters.receivedConfirm += n

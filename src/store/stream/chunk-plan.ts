@@ -2,7 +2,13 @@
 // chunks of about MAX_CHUNK_BYTES, and each encoded batch becomes a chunk of its own whose data is the
 // batch's buffer itself (its header goes beside it in the same vectored write, no copy).
 import type { EncodedBatch } from '../../core/ports.js'
-import { type ChunkInfo, encodeBatchHeader, encodeChunk, encodeIndexEntry, INDEX_ENTRY_SIZE } from './chunk-codec.js'
+import {
+  type ChunkInfo,
+  encodeBatchHeader,
+  encodeChunk,
+  encodeIndexEntry,
+  INDEX_ENTRY_SIZE,
+} from './chunk-codec.js'
 
 /** A write round splits its records into chunks of about this size. */
 const MAX_CHUNK_BYTES = 1024 * 1024
@@ -19,7 +25,11 @@ export interface PlannedChunk {
 }
 
 /** The chunks of a round's appends, in order, offsets from `firstOffset`, all stamped `timestamp`. */
-export function planChunks(items: readonly Appended[], firstOffset: number, timestamp: number): PlannedChunk[] {
+export function planChunks(
+  items: readonly Appended[],
+  firstOffset: number,
+  timestamp: number,
+): PlannedChunk[] {
   const out: PlannedChunk[] = []
   let first = firstOffset
   let group: Buffer[] = []
@@ -36,7 +46,12 @@ export function planChunks(items: readonly Appended[], firstOffset: number, time
     if (!Buffer.isBuffer(item)) {
       closeGroup()
       const header = encodeBatchHeader(first, timestamp, item)
-      out.push({ parts: [header, item.data], firstOffset: first, count: item.count, size: header.length + item.data.length })
+      out.push({
+        parts: [header, item.data],
+        firstOffset: first,
+        count: item.count,
+        size: header.length + item.data.length,
+      })
       first += item.count
       continue
     }
@@ -53,7 +68,13 @@ export function indexEntries(chunks: readonly PlannedChunk[], position: number, 
   const out = Buffer.allocUnsafe(chunks.length * INDEX_ENTRY_SIZE)
   let at = position
   chunks.forEach((c, i) => {
-    const info: ChunkInfo = { firstOffset: c.firstOffset, timestamp, count: c.count, size: c.size, position: at }
+    const info: ChunkInfo = {
+      firstOffset: c.firstOffset,
+      timestamp,
+      count: c.count,
+      size: c.size,
+      position: at,
+    }
     encodeIndexEntry(info).copy(out, i * INDEX_ENTRY_SIZE)
     at += c.size
   })

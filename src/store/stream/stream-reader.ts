@@ -43,7 +43,12 @@ export class FileStreamReader implements StreamReader {
       if (end <= this.nextOffset) continue
       const skip = Math.max(0, this.nextOffset - info.firstOffset)
       this.nextOffset = end
-      const base = { firstOffset: info.firstOffset + skip, timestamp: info.timestamp, count: info.count - skip, skip }
+      const base = {
+        firstOffset: info.firstOffset + skip,
+        timestamp: info.timestamp,
+        count: info.count - skip,
+        skip,
+      }
       if (info.batch) return { ...base, encoded: batchOf(buf, start, info) }
       return { ...base, messages: decodeChunk(buf, start, info, skip) }
     }

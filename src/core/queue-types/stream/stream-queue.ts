@@ -170,9 +170,7 @@ export class StreamQueue implements Queue {
     this.checkConsumable(c)
     const start = parseStreamStart(c.args?.['x-stream-offset'], this.host.clock.now(), this.where)
     this.cursors.push(
-      new StreamCursor(c, this, start, (err) =>
-        this.host.storeFailed(this, err, 'reading the stream'),
-      ),
+      new StreamCursor(c, this, start, (err) => this.host.storeFailed(this, err, 'reading the stream')),
     )
   }
 
