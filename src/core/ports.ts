@@ -191,6 +191,13 @@ export interface EncodedBatch {
   /** `count` messages, back to back, in the front end's encoding. */
   readonly data: Buffer
   readonly count: number
+}
+
+/**
+ * Encoded batches as a reader gets them back: batches appended one after another may have been written
+ * as one chunk, their data back to back, so a front end's encoding must allow that (osiris's entries do).
+ */
+export interface StoredBatch extends EncodedBatch {
   /** CRC-32 (zlib's polynomial) of data, which recovery checks and a front end may send on. */
   readonly crc: number
 }
@@ -212,8 +219,8 @@ export interface StreamChunk {
   readonly count: number
   /** Set for a chunk of messages: those from firstOffset on. */
   readonly messages?: readonly PersistedMessage[] | undefined
-  /** Set for a chunk written from a batch: the whole batch, whose first `skip` messages precede firstOffset. */
-  readonly encoded?: EncodedBatch | undefined
+  /** Set for a chunk written from batches: all of it, whose first `skip` messages precede firstOffset. */
+  readonly encoded?: StoredBatch | undefined
   readonly skip: number
 }
 
@@ -272,7 +279,10 @@ export interface StreamLog {
   readonly bytes: number
   /** Appends a message; returns its offset. Written with whatever else is appended this turn. */
   append(msg: PersistedMessage): number
-  /** Appends a batch as one chunk of its own; returns its first offset. Written with this turn's appends. */
+  /**
+   * Appends a batch; returns its first offset. Written with this turn's appends, in a chunk of its own
+   * or with the batches appended just before or after it (never with messages appended one by one).
+   */
   appendEncoded(batch: EncodedBatch): number
   /** Resolves once everything appended before the call is fsynced (group commit). */
   flush(): Promise<void>

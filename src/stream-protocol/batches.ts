@@ -3,7 +3,6 @@
 // the data of an osiris chunk, so a consumer gets it with no work per message (osiris-chunk.ts); the
 // messages are decoded only when something needs Warren's form of them (an AMQP 0-9-1 consumer, the
 // management API), through decodeBatch, which boot registers with the stream queue type.
-import { crc32 } from 'node:zlib'
 import type { EncodedBatch, PersistedMessage } from '../core/index.js'
 import { KEY } from './constants.js'
 import { MalformedFrameError } from './frame-reader.js'
@@ -32,7 +31,7 @@ export function encodeBatch(messages: readonly Buffer[]): EncodedBatch {
     p = data.writeUInt32BE(m.length, p)
     p += m.copy(data, p)
   }
-  return { data, count: messages.length, crc: crc32(data) }
+  return { data, count: messages.length }
 }
 
 /** The messages of a batch as a stream holds them in Warren's form. */
@@ -100,7 +99,7 @@ export function takePublish(
     d = copy(buf, p, end, data, d)
     p = end
   }
-  return { batch: { data, count: n, crc: crc32(data) }, confirm }
+  return { batch: { data, count: n }, confirm }
 }
 
 /** The bytes the entries take in a batch, or undefined when the frame is not the common kind. */

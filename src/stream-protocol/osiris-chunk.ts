@@ -7,7 +7,7 @@
 // than the client's frame max, or read from the middle, goes out as several chunks, each with its own
 // first offset, so that every frame fits.
 import { crc32 } from 'node:zlib'
-import type { EncodedBatch, StreamChunk } from '../core/index.js'
+import type { StoredBatch, StreamChunk } from '../core/index.js'
 import { entryEnds } from './batches.js'
 import { KEY } from './constants.js'
 import { encodeAmqp10 } from './message-mapping.js'
@@ -42,7 +42,7 @@ function frameHead(
   subscriptionId: number,
   firstOffset: number,
   timestamp: number,
-  batch: EncodedBatch,
+  batch: StoredBatch,
 ): Buffer {
   const head = Buffer.allocUnsafe(DELIVER_PREFIX + CHUNK_HEADER_SIZE)
   head.writeUInt32BE(head.length - 4 + batch.data.length, 0)
@@ -58,7 +58,7 @@ function frameHead(
 function splitBatch(
   subscriptionId: number,
   chunk: StreamChunk,
-  batch: EncodedBatch,
+  batch: StoredBatch,
   room: number,
 ): DeliverFrame[] {
   const ends = entryEnds(batch.data)

@@ -13,7 +13,7 @@
 //   index entry (fixed size, so that an index is searched by halving): first offset u64 |
 //           timestamp u64 | position u64 | count u32 | chunk size u32
 import { decodeBasicProperties, encodeBasicProperties, Reader, Writer } from '../../protocol/index.js'
-import type { EncodedBatch, PersistedMessage } from '../../core/ports.js'
+import type { PersistedMessage, StoredBatch } from '../../core/ports.js'
 import { crc32 } from '../segment/crc32.js'
 
 export const CHUNK_MAGIC = 0x57534331 // "WSC1"
@@ -77,15 +77,21 @@ export function encodeChunk(firstOffset: number, timestamp: number, records: rea
   return out
 }
 
-/** The header of a batch chunk; the batch's data follows it as it is (written with it in one call). */
-export function encodeBatchHeader(firstOffset: number, timestamp: number, batch: EncodedBatch): Buffer {
+/** The header of a batch chunk; the batches' data follows it as it is (written with it in one call). */
+export function encodeBatchHeader(
+  firstOffset: number,
+  timestamp: number,
+  count: number,
+  crc: number,
+  dataLength: number,
+): Buffer {
   const out = Buffer.allocUnsafe(CHUNK_HEADER_SIZE)
   out.writeUInt32LE(BATCH_CHUNK_MAGIC, 0)
-  out.writeUInt32LE(batch.count, 4)
+  out.writeUInt32LE(count, 4)
   out.writeBigUInt64LE(BigInt(firstOffset), 8)
   out.writeBigUInt64LE(BigInt(timestamp), 16)
-  out.writeUInt32LE(batch.data.length, 24)
-  out.writeUInt32LE(batch.crc >>> 0, 28)
+  out.writeUInt32LE(dataLength, 24)
+  out.writeUInt32LE(crc >>> 0, 28)
   return out
 }
 
@@ -129,7 +135,7 @@ export function chunkIntact(buf: Buffer, at: number, info: ChunkInfo): boolean {
 }
 
 /** The encoded batch of the batch chunk at buf[at] (a view of buf). */
-export function batchOf(buf: Buffer, at: number, info: ChunkInfo): EncodedBatch {
+export function batchOf(buf: Buffer, at: number, info: ChunkInfo): StoredBatch {
   const start = at + CHUNK_HEADER_SIZE
   return { data: buf.subarray(start, at + info.size), count: info.count, crc: buf.readUInt32LE(at + 28) }
 }

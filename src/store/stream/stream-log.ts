@@ -1,6 +1,8 @@
 // The on-disk log of one stream queue (see segments.ts for the files). Appends are batched: every message
-// appended in one event-loop turn, or while the previous write was being fsynced, goes out in one
-// vectored write and one fdatasync per file, so a confirm costs a share of a group commit. Messages
+// appended in one event-loop turn, or while the previous write was being written, goes out in one
+// vectored write, and one fdatasync per file covers every write made while the previous one ran, so a
+// confirm costs a share of a group commit. Writing and syncing overlap: a round is written while the
+// one before it is being fsynced, which keeps the disk busy. Messages
 // appended one by one make one chunk (several past a size, see chunk-plan.ts), each encoded batch a chunk
 // of its own. A segment is sealed once it reaches the maximum segment size; retention then deletes
 // whole segments from the old end, never the one being written.
@@ -51,6 +53,11 @@ export class FileStreamLog implements StreamLog {
   private lastTimestamp = 0
   private pending: Appended[] = []
   private writing: Promise<void> | undefined
+  /** Offsets below it are written (not necessarily fsynced yet). */
+  private writtenOffset: number
+  private syncing: Promise<void> | undefined
+  /** A round was written while a sync ran: sync again when it ends. */
+  private syncAgain = false
   private scheduled = false
   private waiters: Waiter[] = []
   private readonly listeners: Array<() => void> = []
@@ -77,7 +84,7 @@ export class FileStreamLog implements StreamLog {
       this.lastTimestamp = Math.max(this.lastTimestamp, s.lastTimestamp)
     }
     const active = this.active
-    this.nextOffset = this.committedOffset = active.endOffset
+    this.nextOffset = this.committedOffset = this.writtenOffset = active.endOffset
     this.dataFd = openSync(`${active.base}.segment`, 'r+')
     this.indexFd = openSync(`${active.base}.index`, 'r+')
     this.applyRetention()
@@ -141,13 +148,13 @@ export class FileStreamLog implements StreamLog {
     })
   }
 
-  /** Writes what was appended as chunks, fsyncs, then tells waiters and readers. */
+  /** Writes what was appended as chunks, then has them fsynced (see sync). */
   private async writeRound(): Promise<void> {
     const items = this.pending
     this.pending = []
     try {
       const timestamp = (this.lastTimestamp = Math.max(this.now(), this.lastTimestamp))
-      const chunks = planChunks(items, this.committedOffset, timestamp)
+      const chunks = planChunks(items, this.writtenOffset, timestamp)
       let run: PlannedChunk[] = []
       let runBytes = 0
       for (const chunk of chunks) {
@@ -162,16 +169,42 @@ export class FileStreamLog implements StreamLog {
         runBytes += chunk.size
       }
       await this.writeChunks(run, timestamp)
-      await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
       const last = chunks[chunks.length - 1]
-      this.committed(last ? last.firstOffset + last.count : this.committedOffset)
+      if (last) this.writtenOffset = last.firstOffset + last.count
+      this.sync()
     } catch (err) {
-      this.failure = err
-      for (const w of this.waiters.splice(0)) w.reject(err)
+      this.failed(err)
     } finally {
       this.writing = undefined
       if (this.pending.length > 0 && this.failure === undefined) this.schedule()
     }
+  }
+
+  /** Fsyncs what is written, then tells waiters and readers; one sync at a time, each covering all. */
+  private sync(): void {
+    if (this.syncing) {
+      this.syncAgain = true
+      return
+    }
+    this.syncing = this.syncRounds().finally(() => (this.syncing = undefined))
+  }
+
+  private async syncRounds(): Promise<void> {
+    do {
+      this.syncAgain = false
+      const target = this.writtenOffset
+      try {
+        await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
+      } catch (err) {
+        return this.failed(err)
+      }
+      if (target > this.committedOffset) this.committed(target)
+    } while (this.syncAgain && this.failure === undefined)
+  }
+
+  private failed(err: unknown): void {
+    this.failure ??= err
+    for (const w of this.waiters.splice(0)) w.reject(err)
   }
 
   /** Chunks that all go into the active segment: one write for their data, one for their index entries. */
@@ -205,6 +238,7 @@ export class FileStreamLog implements StreamLog {
 
   /** Seals the active segment (fsynced whole) and starts the next at `firstOffset`. */
   private async roll(firstOffset: number): Promise<void> {
+    await this.syncing // its fdatasync holds the files about to be closed
     await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
     closeSync(this.dataFd)
     closeSync(this.indexFd)
@@ -290,6 +324,7 @@ export class FileStreamLog implements StreamLog {
     await this.flush().catch(() => undefined)
     this.closed = true
     await this.writing
+    await this.syncing
     await this.trackingWrites.catch(() => undefined)
     closeSync(this.dataFd)
     closeSync(this.indexFd)
