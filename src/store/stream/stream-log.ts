@@ -2,7 +2,9 @@
 // appended in one event-loop turn, or while the previous write was being written, goes out in one
 // vectored write, and one fdatasync per file covers every write made while the previous one ran, so a
 // confirm costs a share of a group commit. Writing and syncing overlap: a round is written while the
-// one before it is being fsynced, which keeps the disk busy. Messages
+// one before it is being fsynced, and its own fsync starts at once (up to MAX_SYNCS at a time), so a
+// confirm waits for one fsync, not for the end of one already running and then its own. An fsync that
+// ends covers everything written before it began, whichever of those running ends first. Messages
 // appended one by one make one chunk (several past a size, see chunk-plan.ts), each encoded batch a chunk
 // of its own. A segment is sealed once it reaches the maximum segment size; retention then deletes
 // whole segments from the old end, never the one being written.
@@ -27,6 +29,8 @@ import { emptySegment, recoverSegments, type Segment } from './segments.js'
 import { FileStreamReader } from './stream-reader.js'
 import { readTracking, writeTracking } from './tracking-file.js'
 
+/** fsyncs of a log running at once (each holds two threads of libuv's pool, of four by default). */
+const MAX_SYNCS = 2
 /** Tells apart the directories of logs deleted within the same millisecond. */
 let deletions = 0
 
@@ -55,8 +59,8 @@ export class FileStreamLog implements StreamLog {
   private writing: Promise<void> | undefined
   /** Offsets below it are written (not necessarily fsynced yet). */
   private writtenOffset: number
-  private syncing: Promise<void> | undefined
-  /** A round was written while a sync ran: sync again when it ends. */
+  private readonly syncs = new Set<Promise<void>>()
+  /** A round was written while MAX_SYNCS syncs ran: sync again when one ends. */
   private syncAgain = false
   private scheduled = false
   private waiters: Waiter[] = []
@@ -180,26 +184,30 @@ export class FileStreamLog implements StreamLog {
     }
   }
 
-  /** Fsyncs what is written, then tells waiters and readers; one sync at a time, each covering all. */
+  /** Fsyncs what is written, then tells waiters and readers. */
   private sync(): void {
-    if (this.syncing) {
+    if (this.syncs.size >= MAX_SYNCS) {
       this.syncAgain = true
       return
     }
-    this.syncing = this.syncRounds().finally(() => (this.syncing = undefined))
+    this.syncAgain = false
+    const target = this.writtenOffset
+    const done = Promise.all([datasync(this.dataFd), datasync(this.indexFd)]).then(
+      () => {
+        if (target > this.committedOffset && this.failure === undefined) this.committed(target)
+      },
+      (err: unknown) => this.failed(err),
+    )
+    const running = done.finally(() => {
+      this.syncs.delete(running)
+      if (this.syncAgain && this.failure === undefined) this.sync()
+    })
+    this.syncs.add(running)
   }
 
-  private async syncRounds(): Promise<void> {
-    do {
-      this.syncAgain = false
-      const target = this.writtenOffset
-      try {
-        await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
-      } catch (err) {
-        return this.failed(err)
-      }
-      if (target > this.committedOffset) this.committed(target)
-    } while (this.syncAgain && this.failure === undefined)
+  /** Resolves once no sync runs (their fdatasyncs hold the files). */
+  private async synced(): Promise<void> {
+    while (this.syncs.size > 0) await Promise.all(this.syncs)
   }
 
   private failed(err: unknown): void {
@@ -238,7 +246,7 @@ export class FileStreamLog implements StreamLog {
 
   /** Seals the active segment (fsynced whole) and starts the next at `firstOffset`. */
   private async roll(firstOffset: number): Promise<void> {
-    await this.syncing // its fdatasync holds the files about to be closed
+    await this.synced() // their fdatasyncs hold the files about to be closed
     await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
     closeSync(this.dataFd)
     closeSync(this.indexFd)
@@ -301,6 +309,8 @@ export class FileStreamLog implements StreamLog {
     let i = this.segments.length - 1
     while (i > 0 && (this.segments[i] as Segment).firstOffset > offset) i--
     const segment = this.segments[i] as Segment
+    // A segment's first message is at its start: no index search (a reader attaching at `first`).
+    if (offset <= segment.firstOffset) return { segment, position: 0 }
     const chunk = await chunkHolding(segment, offset)
     return { segment, position: chunk?.position ?? 0 }
   }
@@ -324,7 +334,7 @@ export class FileStreamLog implements StreamLog {
     await this.flush().catch(() => undefined)
     this.closed = true
     await this.writing
-    await this.syncing
+    await this.synced()
     await this.trackingWrites.catch(() => undefined)
     closeSync(this.dataFd)
     closeSync(this.indexFd)
