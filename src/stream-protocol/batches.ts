@@ -66,8 +66,10 @@ export interface TakenPublish {
 /**
  * The common publish frame in two passes over its bytes, no allocation per message: `n` messages from
  * buf[at], each a publishing id, (version 2) a filter value, and a simple entry no larger than
- * `maxSize`. Anything else (sub-entry batches, a message too large, a frame cut short) returns
- * undefined, for the general path to read and answer.
+ * `maxSize`. The entries are moved together in place, over the ids (which go into the confirm frame), so
+ * the batch is a view of the frame: no copy into a new buffer. Anything else (sub-entry batches, a
+ * message too large, a frame cut short) returns undefined with the frame untouched, for the general path
+ * to read and answer.
  */
 export function takePublish(
   buf: Buffer,
@@ -77,9 +79,7 @@ export function takePublish(
   filters: boolean,
   maxSize: number,
 ): TakenPublish | undefined {
-  const dataLength = measure(buf, at, n, filters, maxSize)
-  if (dataLength === undefined) return undefined
-  const data = Buffer.allocUnsafe(dataLength)
+  if (!measure(buf, at, n, filters, maxSize)) return undefined
   const confirm = Buffer.allocUnsafe(4 + 2 + 2 + 1 + 4 + 8 * n)
   confirm.writeUInt32BE(confirm.length - 4, 0)
   confirm.writeUInt16BE(KEY.publishConfirm, 4)
@@ -87,7 +87,7 @@ export function takePublish(
   confirm.writeUInt8(publisherId, 8)
   confirm.writeInt32BE(n, 9)
   let p = at
-  let d = 0
+  let d = at
   let q = 13
   for (let i = 0; i < n; i++) {
     confirm.writeUInt32BE(buf.readUInt32BE(p), q)
@@ -96,34 +96,37 @@ export function takePublish(
     p += 8
     if (filters) p += 2 + Math.max(0, buf.readInt16BE(p))
     const end = p + 4 + buf.readInt32BE(p)
-    d = copy(buf, p, end, data, d)
+    d = moveLeft(buf, p, end, d)
     p = end
   }
-  return { batch: { data, count: n }, confirm }
+  return { batch: { data: buf.subarray(at, d), count: n }, confirm }
 }
 
-/** The bytes the entries take in a batch, or undefined when the frame is not the common kind. */
-function measure(buf: Buffer, at: number, n: number, filters: boolean, maxSize: number): number | undefined {
+/** Whether the frame is the common kind: every message a simple entry within bounds. */
+function measure(buf: Buffer, at: number, n: number, filters: boolean, maxSize: number): boolean {
   let p = at
-  let total = 0
   for (let i = 0; i < n; i++) {
     p += 8
     if (filters) {
-      if (p + 2 > buf.length) return undefined
+      if (p + 2 > buf.length) return false
       p += 2 + Math.max(0, buf.readInt16BE(p))
     }
-    if (p + 4 > buf.length) return undefined
+    if (p + 4 > buf.length) return false
     const size = buf.readInt32BE(p)
-    if (size < 0 || size > maxSize || p + 4 + size > buf.length) return undefined
-    total += 4 + size
+    if (size < 0 || size > maxSize || p + 4 + size > buf.length) return false
     p += 4 + size
   }
-  return total
+  return true
 }
 
-function copy(src: Buffer, from: number, to: number, dst: Buffer, at: number): number {
-  if (to - from > SHORT_COPY) return at + src.copy(dst, at, from, to)
-  for (let i = from; i < to; i++) dst[at++] = src[i] as number
+/** Moves buf[from, to) to buf[at] (at <= from); returns where the moved bytes end. */
+function moveLeft(buf: Buffer, from: number, to: number, at: number): number {
+  if (at === from) return to
+  if (to - from > SHORT_COPY) {
+    buf.copyWithin(at, from, to)
+    return at + (to - from)
+  }
+  for (let i = from; i < to; i++) buf[at++] = buf[i] as number
   return at
 }
 
