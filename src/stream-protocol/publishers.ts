@@ -145,7 +145,8 @@ function durable(c: StreamConnection, p: Publisher, ids: readonly number[]): Pro
  * The messages of one published entry: a simple entry (int32 size, then the message) or a sub-entry batch
  * (a type byte with the top bit set and the compression in bits 4-6, a count, the uncompressed and the
  * stored length, then simple entries, gzipped or not). Other compressions are refused (precondition
- * failed): Warren stores messages decoded, not batches as they came.
+ * failed): a sub-entry batch is stored as its simple entries, uncompressed, so that any consumer (and the
+ * AMQP 0-9-1 side) can read it.
  */
 function readEntries(r: FrameReader, maxMessageSize: number): Buffer[] | number {
   if ((r.peekU8() & 0x80) === 0) return [r.bytes()]
