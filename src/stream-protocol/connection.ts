@@ -203,6 +203,12 @@ export class StreamConnection {
     if (this.socket.writableLength > MAX_BUFFERED_BYTES) this.writable = false
   }
 
+  /** Runs fn once everything sent so far is handed to the socket, and a millisecond later. */
+  afterWritten(fn: () => void): void {
+    if (this.closed) return
+    this.socket.write(Buffer.alloc(0), () => setTimeout(fn, 1))
+  }
+
   respond(key: number, correlationId: number, code: number): void {
     if (code !== CODE.ok) countError(this.server.counters, code)
     const w = response(key, correlationId, code)

@@ -43,7 +43,10 @@ export class Subscription implements GroupMember {
         if (this.closed || this.steppedDown) return
         this.reader = log.openReader(offset)
         this.c.server.watch(this.stream.access).onCommit.add(this.wake)
-        this.pump()
+        // The start is fixed now; the first chunk waits until the subscribe response is out and a moment
+        // more: it can be ready at once, and the npm client runs a handler of a delivery read with the
+        // response before its declareConsumer resolves.
+        this.c.afterWritten(this.wake)
       },
       (err: unknown) => this.failed(err),
     )
