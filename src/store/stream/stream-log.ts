@@ -24,7 +24,7 @@ import { syncDir } from '../fs-util.js'
 import { INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
 import { type Appended, indexEntries, type PlannedChunk, planChunks } from './chunk-plan.js'
 import { datasync, writevAt } from './file-io.js'
-import { chunkHolding, firstChunkSince } from './index-search.js'
+import { chunkHolding, resolveStart } from './index-search.js'
 import { emptySegment, recoverSegments, type Segment } from './segments.js'
 import { FileStreamReader } from './stream-reader.js'
 import { readTracking, writeTracking } from './tracking-file.js'
@@ -282,25 +282,8 @@ export class FileStreamLog implements StreamLog {
     this.applyRetention()
   }
 
-  async resolveStart(start: StreamStart): Promise<number> {
-    switch (start.kind) {
-      case 'first':
-        return this.firstOffset
-      case 'next':
-        return this.nextOffset
-      case 'last': {
-        const s = [...this.segments].reverse().find((seg) => seg.chunks > 0)
-        return s ? s.lastChunkOffset : this.nextOffset
-      }
-      case 'offset':
-        // Past the end, the reader waits for that offset to be written (RabbitMQ's readers do).
-        return Math.max(start.offset, this.firstOffset)
-      case 'timestamp': {
-        const s = this.segments.find((seg) => seg.chunks > 0 && seg.lastTimestamp >= start.at)
-        if (!s) return this.committedOffset
-        return (await firstChunkSince(s, start.at))?.firstOffset ?? this.committedOffset
-      }
-    }
+  resolveStart(start: StreamStart): Promise<number> {
+    return resolveStart(this, start)
   }
 
   openReader(offset: number): StreamReader {
