@@ -41,7 +41,7 @@ import { openStreamStorage } from './stream-store.js'
 import { streamClientViews, streamConnectionViews } from './stream-connection-views.js'
 import { createStreamServer, listenStream } from './stream-listener.js'
 import { logWebStarted, openWebListeners, type WebBound } from './web-listeners.js'
-import type { StreamServer } from '../stream-protocol/index.js'
+import { decodeBatch, type StreamServer } from '../stream-protocol/index.js'
 
 export interface StartOptions extends Partial<WarrenConfig> {
   /** Defaults to a pino logger at `logLevel` (tests usually pass logLevel 'silent'). */
@@ -148,7 +148,7 @@ export async function startBroker(opts: StartOptions = {}): Promise<RunningBroke
   broker.durability = persistence
   // Registered before recovery, which declares the stored stream queues again.
   const streams = openStreamStorage(stored ? config.dataDir : undefined)
-  queueTypes.register(streamQueueType(streams.store))
+  queueTypes.register(streamQueueType(streams.store, decodeBatch))
   const recovered = persistence ? await persistence.recover() : false
   // As RabbitMQ: a node that imports definitions at boot gets its users and vhosts from them only.
   if (!recovered && config.loadDefinitions === undefined) createDefaults(broker, users, config, persistence)

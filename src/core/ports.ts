@@ -184,14 +184,44 @@ export interface Authorizer {
 // ---- streams ----
 
 /**
+ * Messages a front end appends in its own wire form, stored and read back as they came: the core and the
+ * store never look inside `data` (a StreamBatchDecoder does, when something needs the messages).
+ */
+export interface EncodedBatch {
+  /** `count` messages, back to back, in the front end's encoding. */
+  readonly data: Buffer
+  readonly count: number
+}
+
+/**
+ * Encoded batches as a reader gets them back: batches appended one after another may have been written
+ * as one chunk, their data back to back, so a front end's encoding must allow that (osiris's entries do).
+ */
+export interface StoredBatch extends EncodedBatch {
+  /** CRC-32 (zlib's polynomial) of data, which recovery checks and a front end may send on. */
+  readonly crc: number
+}
+
+/** The messages of an encoded batch of the stream `stream` (registered by boot with the front end's codec). */
+export type StreamBatchDecoder = (batch: EncodedBatch, stream: string) => PersistedMessage[]
+
+/**
  * A run of consecutive stream messages written together: RabbitMQ's chunk (first offset, count,
- * timestamp). A reader gets whole chunks, which a Stream-protocol front end can send as they are.
+ * timestamp). A reader gets whole chunks, which a Stream-protocol front end can send as they are. A chunk
+ * holds either messages (appended one by one) or one encoded batch (appended whole).
  */
 export interface StreamChunk {
+  /** The offset of the first message returned (the reader's nextOffset when it read the chunk). */
   readonly firstOffset: number
   /** When the chunk was written, in ms since the epoch. */
   readonly timestamp: number
-  readonly messages: readonly PersistedMessage[]
+  /** Messages returned, from firstOffset on. */
+  readonly count: number
+  /** Set for a chunk of messages: those from firstOffset on. */
+  readonly messages?: readonly PersistedMessage[] | undefined
+  /** Set for a chunk written from batches: all of it, whose first `skip` messages precede firstOffset. */
+  readonly encoded?: StoredBatch | undefined
+  readonly skip: number
 }
 
 /** Where a reader starts, resolved by the log (RabbitMQ's x-stream-offset specifications). */
@@ -249,6 +279,11 @@ export interface StreamLog {
   readonly bytes: number
   /** Appends a message; returns its offset. Written with whatever else is appended this turn. */
   append(msg: PersistedMessage): number
+  /**
+   * Appends a batch; returns its first offset. Written with this turn's appends, in a chunk of its own
+   * or with the batches appended just before or after it (never with messages appended one by one).
+   */
+  appendEncoded(batch: EncodedBatch): number
   /** Resolves once everything appended before the call is fsynced (group commit). */
   flush(): Promise<void>
   /** Called each time committedOffset moves on. */

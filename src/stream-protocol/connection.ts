@@ -24,6 +24,11 @@ const HANDSHAKE_FRAME_MAX = 1_048_576
  * publisher faster than the disk waits instead of filling memory.
  */
 const MAX_UNCONFIRMED_FRAMES = 256
+/**
+ * Deliveries pause while more than this is buffered for the socket. Node's own mark (16 KiB) is below
+ * one chunk, which would make a subscription wait for a drain after every chunk.
+ */
+const MAX_BUFFERED_BYTES = 4 * 1024 * 1024
 /** How long a server-initiated close waits for the client's answer before cutting the socket. */
 const CLOSE_WAIT_MS = 1000
 /**
@@ -59,6 +64,8 @@ export class StreamConnection {
   readonly connectedAt: number
   heartbeatSeconds = 0
   private pending: Buffer | undefined
+  /** A frame larger than what has arrived of it: filled in place as the rest comes (no re-copying). */
+  private partial: { frame: Buffer; filled: number } | undefined
   private nextCorrelation = 1
   private closed = false
   private writable = true
@@ -104,18 +111,36 @@ export class StreamConnection {
   private onData(data: Buffer): void {
     if (this.closed) return
     this.receivedSinceTick = true
-    let buf = this.pending ? Buffer.concat([this.pending, data]) : data
+    let buf = this.fillPartial(data)
+    if (buf === undefined) return
+    if (this.pending) buf = Buffer.concat([this.pending, buf])
     this.pending = undefined
     const max = this.step === 'opened' && this.frameMax !== 0 ? this.frameMax : HANDSHAKE_FRAME_MAX
     while (buf.length >= 4 && !this.closed) {
       const size = buf.readUInt32BE(0)
       if (size > max)
         return this.fail(CODE.frameTooLarge, `frame of ${size} bytes is larger than frame max ${max}`)
-      if (buf.length < 4 + size) break
+      if (buf.length < 4 + size) {
+        const frame = Buffer.allocUnsafe(size)
+        this.partial = { frame, filled: buf.copy(frame, 0, 4) }
+        return
+      }
       this.onFrame(buf.subarray(4, 4 + size))
       buf = buf.subarray(4 + size)
     }
     if (buf.length > 0 && !this.closed) this.pending = Buffer.from(buf)
+  }
+
+  /** Completes a partial frame from data; returns what is left of data, undefined when it took all. */
+  private fillPartial(data: Buffer): Buffer | undefined {
+    const p = this.partial
+    if (!p) return data
+    const n = data.copy(p.frame, p.filled)
+    p.filled += n
+    if (p.filled < p.frame.length) return undefined
+    this.partial = undefined
+    this.onFrame(p.frame)
+    return this.closed ? undefined : data.subarray(n)
   }
 
   /** Whatever a frame throws stays with this connection: a response code, or a close. */
@@ -163,7 +188,25 @@ export class StreamConnection {
   send(frame: Buffer): void {
     if (this.closed) return
     this.sentSinceTick = true
-    if (!this.socket.write(frame)) this.writable = false
+    this.socket.write(frame)
+    if (this.socket.writableLength > MAX_BUFFERED_BYTES) this.writable = false
+  }
+
+  /** One frame given as several buffers (a head and stored bytes): written together, not copied. */
+  sendParts(parts: readonly Buffer[]): void {
+    if (parts.length === 1) return this.send(parts[0] as Buffer)
+    if (this.closed) return
+    this.sentSinceTick = true
+    this.socket.cork()
+    for (const p of parts) this.socket.write(p)
+    this.socket.uncork()
+    if (this.socket.writableLength > MAX_BUFFERED_BYTES) this.writable = false
+  }
+
+  /** Runs fn once everything sent so far is handed to the socket, and a millisecond later. */
+  afterWritten(fn: () => void): void {
+    if (this.closed) return
+    this.socket.write(Buffer.alloc(0), () => setTimeout(fn, 1))
   }
 
   respond(key: number, correlationId: number, code: number): void {

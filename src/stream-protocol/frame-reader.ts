@@ -17,6 +17,14 @@ export class FrameReader {
     return at
   }
 
+  /** The frame and where the next field starts, for readers that walk it themselves. */
+  get frame(): Buffer {
+    return this.buf
+  }
+  get position(): number {
+    return this.at
+  }
+
   get remaining(): number {
     return this.buf.length - this.at
   }

@@ -3,13 +3,13 @@
 // fsynced the messages, publish errors, query publisher sequence, delete publisher.
 import { countError } from './metrics.js'
 import { gunzipSync } from 'node:zlib'
-import { Message } from '../core/index.js'
+import type { EncodedBatch } from '../core/index.js'
+import { confirmedIds, encodeBatch, MAX_BATCH, takePublish } from './batches.js'
 import { CODE, KEY } from './constants.js'
 import type { StreamConnection } from './connection.js'
-import { FrameReader, MalformedFrameError } from './frame-reader.js'
+import { FrameReader } from './frame-reader.js'
 import { FrameWriter, response } from './frame-writer.js'
 import type { Ctx } from './handlers.js'
-import { decodeAmqp10 } from './message-mapping.js'
 import { type StreamRef, streamOf, watchDeletion } from './streams.js'
 
 export interface Publisher {
@@ -45,15 +45,21 @@ export function onQueryPublisherSequence(c: StreamConnection, r: FrameReader, ct
 }
 
 /**
- * A publish frame: each message is appended to the stream unless it is a duplicate (a named publisher's
- * id at or below the last taken, confirmed at once without being written again, as RabbitMQ does); the
- * confirm of those appended follows the log's fsync. Errors go back per publishing id.
+ * A publish frame: its messages are appended to the stream as one batch, as they came, except duplicates
+ * (a named publisher's id at or below the last taken, confirmed at once without being written again, as
+ * RabbitMQ does); the confirm of those appended follows the log's fsync. Errors go back per publishing id.
  */
 export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   const publisherId = r.u8()
   const n = r.count(12)
   const p = c.publishers.get(publisherId)
+  if (p && p.reference === undefined && n > 0 && n <= MAX_BATCH && !p.stream.queue.deleted) {
+    const maxSize = c.server.o.settings.maxMessageSize
+    const taken = takePublish(r.frame, r.position, n, publisherId, ctx.version >= 2, maxSize)
+    if (taken) return publishTaken(c, p, n, taken.batch, taken.confirm)
+  }
   const taken: number[] = []
+  const messages: Buffer[] = []
   const duplicates: number[] = []
   const errors: Array<[number, number]> = []
   for (let i = 0; i < n; i++) {
@@ -64,7 +70,7 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
       ? CODE.publisherDoesNotExist
       : typeof entries === 'number'
         ? entries
-        : publishOne(c, p, publishingId, entries)
+        : publishOne(c, p, publishingId, entries, messages)
     if (code === CODE.ok) taken.push(publishingId)
     else if (code === DUPLICATE) duplicates.push(publishingId)
     else errors.push([publishingId, code])
@@ -75,17 +81,44 @@ export function onPublish(c: StreamConnection, r: FrameReader, ctx: Ctx): void {
   counters.confirmed += duplicates.length
   if (duplicates.length > 0) c.send(confirmFrame(publisherId, duplicates))
   if (errors.length > 0) c.send(errorFrame(c, publisherId, errors))
-  if (taken.length > 0 && p) {
-    const failed = taken.map((id): [number, number] => [id, CODE.internalError])
-    const flushed = durable(c, p, taken).then(
-      () => {
-        counters.confirmed += taken.length
-        c.send(confirmFrame(publisherId, taken))
-      },
-      () => c.send(errorFrame(c, publisherId, failed)),
-    )
-    c.publishing(flushed)
+  if (taken.length === 0 || !p) return
+  for (let i = 0; i < messages.length; i += MAX_BATCH) {
+    p.stream.access.appendEncoded(encodeBatch(messages.slice(i, i + MAX_BATCH)))
   }
+  const flushed = durable(c, p, taken).then(
+    () => {
+      counters.confirmed += taken.length
+      c.send(confirmFrame(publisherId, taken))
+    },
+    () => c.send(errorFrame(c, publisherId, failedAll(taken))),
+  )
+  c.publishing(flushed)
+}
+
+/** The common frame (see takePublish): one batch appended, one confirm frame sent after the fsync. */
+function publishTaken(
+  c: StreamConnection,
+  p: Publisher,
+  n: number,
+  batch: EncodedBatch,
+  confirm: Buffer,
+): void {
+  const counters = c.server.counters
+  counters.received += n
+  counters.receivedConfirm += n
+  p.stream.access.appendEncoded(batch)
+  const flushed = p.stream.access.log.flush().then(
+    () => {
+      counters.confirmed += n
+      c.send(confirm)
+    },
+    () => c.send(errorFrame(c, p.id, failedAll(confirmedIds(confirm)))),
+  )
+  c.publishing(flushed)
+}
+
+function failedAll(ids: readonly number[]): Array<[number, number]> {
+  return ids.map((id): [number, number] => [id, CODE.internalError])
 }
 
 const DUPLICATE = -1
@@ -112,7 +145,8 @@ function durable(c: StreamConnection, p: Publisher, ids: readonly number[]): Pro
  * The messages of one published entry: a simple entry (int32 size, then the message) or a sub-entry batch
  * (a type byte with the top bit set and the compression in bits 4-6, a count, the uncompressed and the
  * stored length, then simple entries, gzipped or not). Other compressions are refused (precondition
- * failed): Warren stores messages decoded, not batches as they came.
+ * failed): a sub-entry batch is stored as its simple entries, uncompressed, so that any consumer (and the
+ * AMQP 0-9-1 side) can read it.
  */
 function readEntries(r: FrameReader, maxMessageSize: number): Buffer[] | number {
   if ((r.peekU8() & 0x80) === 0) return [r.bytes()]
@@ -134,30 +168,23 @@ function readEntries(r: FrameReader, maxMessageSize: number): Buffer[] | number 
   return out
 }
 
-function publishOne(c: StreamConnection, p: Publisher, publishingId: number, entries: Buffer[]): number {
+/** Checks one published message; when taken, its entries join `messages` (appended as one batch). */
+function publishOne(
+  c: StreamConnection,
+  p: Publisher,
+  publishingId: number,
+  entries: Buffer[],
+  messages: Buffer[],
+): number {
   const queue = p.stream.queue
   if (queue.deleted) return CODE.streamDoesNotExist
   const tracking = c.server.tracking
   const last = p.reference === undefined ? undefined : tracking.lastSequence(p.stream.access.log, p.reference)
   if (last !== undefined && publishingId <= last) return DUPLICATE
   if (entries.some((e) => e.length > c.server.o.settings.maxMessageSize)) return CODE.preconditionFailed
-  const now = c.server.o.clock.now()
-  for (const bytes of entries) {
-    const m = decodeOrOpaque(bytes, p.stream.name)
-    queue.enqueue(new Message(m.exchange, m.routingKey, m.properties, m.body, undefined, now))
-  }
+  messages.push(...entries)
   if (p.reference !== undefined) tracking.setSequence(p.stream.access.log, p.reference, publishingId)
   return CODE.ok
-}
-
-/** A message that is not AMQP 1.0 is kept as it came, as its body (RabbitMQ stores it unread). */
-function decodeOrOpaque(bytes: Buffer, stream: string): ReturnType<typeof decodeAmqp10> {
-  try {
-    return decodeAmqp10(bytes, stream)
-  } catch (err) {
-    if (!(err instanceof MalformedFrameError)) throw err
-    return { exchange: '', routingKey: stream, properties: {}, body: Buffer.from(bytes) }
-  }
 }
 
 function confirmFrame(publisherId: number, ids: readonly number[]): Buffer {

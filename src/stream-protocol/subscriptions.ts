@@ -43,7 +43,10 @@ export class Subscription implements GroupMember {
         if (this.closed || this.steppedDown) return
         this.reader = log.openReader(offset)
         this.c.server.watch(this.stream.access).onCommit.add(this.wake)
-        this.pump()
+        // The start is fixed now; the first chunk waits until the subscribe response is out and a moment
+        // more: it can be ready at once, and the npm client runs a handler of a delivery read with the
+        // response before its declareConsumer resolves.
+        this.c.afterWritten(this.wake)
       },
       (err: unknown) => this.failed(err),
     )
@@ -60,10 +63,10 @@ export class Subscription implements GroupMember {
         // Closed, or stepped down (single active consumer) while reading: the chunk is not for the client.
         if (this.closed || !chunk || this.reader !== reader) return
         const frames = deliverFrames(this.id, chunk, this.c.frameMax)
-        for (const f of frames) this.c.send(f)
+        for (const f of frames) this.c.sendParts(f)
         this.credit = Math.max(0, this.credit - frames.length)
-        this.stream.queue.stats.deliver += chunk.messages.length
-        this.c.server.counters.delivered += chunk.messages.length
+        this.stream.queue.stats.deliver += chunk.count
+        this.c.server.counters.delivered += chunk.count
         this.pump()
       },
       (err: unknown) => this.failed(err),

@@ -482,3 +482,41 @@ test('stream protocol: random bytes close only their own connection; the others 
     assert.deepEqual(bodies(await consumeBodies(c, s, rabbit.Offset.first(), 2)), ['still', 'here'])
   })
 })
+
+test('stream protocol: a stored batch larger than a consumer frame max arrives split, in order, from any offset', async () => {
+  const s = unique('framemax')
+  const big = Array.from({ length: 60 }, (_, i) => `m${i}`.padEnd(100, '.'))
+  await withClient(async (c) => {
+    await c.createStream({ stream: s, arguments: {} })
+    await publishConfirmed(c, s, big)
+  })
+  const port = b.broker.streamPort
+  assert.ok(port !== undefined)
+  const small = await rabbit.connect({
+    hostname: '127.0.0.1',
+    port,
+    username: 'guest',
+    password: 'guest',
+    vhost: '/',
+    frameMax: 2048,
+  })
+  try {
+    // The npm client hands out the messages of frames that arrive together interleaved: order by offset.
+    const byOffset = (ms: Received[]): Received[] =>
+      [...ms].sort((x, y) => Number((x.offset ?? 0n) - (y.offset ?? 0n)))
+    const all = byOffset(await consumeBodies(small, s, rabbit.Offset.first(), 60))
+    assert.deepEqual(bodies(all), big)
+    assert.deepEqual(
+      all.map((m) => m.offset),
+      Array.from({ length: 60 }, (_, i) => BigInt(i)),
+    )
+    const tail = byOffset(await consumeBodies(small, s, rabbit.Offset.offset(45n), 15))
+    assert.deepEqual(bodies(tail), big.slice(45))
+    assert.deepEqual(
+      tail.map((m) => m.offset),
+      Array.from({ length: 15 }, (_, i) => BigInt(45 + i)),
+    )
+  } finally {
+    await small.close()
+  }
+})

@@ -159,6 +159,8 @@ export interface SpawnOptions {
   nodeArgs?: readonly string[]
   /** Extra environment variables. */
   env?: Readonly<Record<string, string>>
+  /** Extra arguments of `warren server` (a Stream-protocol port, say). */
+  args?: readonly string[]
 }
 
 /** Spawns `warren server` on dataDir with free ports (127.0.0.1 only), without waiting for it. */
@@ -179,6 +181,7 @@ export function spawnWarren(dataDir: string, opts: SpawnOptions = {}): WarrenPro
       dataDir,
       '--log-level',
       'info',
+      ...(opts.args ?? []),
     ],
     { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...opts.env } },
   )

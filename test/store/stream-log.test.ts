@@ -53,7 +53,7 @@ async function readAll(log: FileStreamLog, offset: number): Promise<StreamChunk[
 }
 
 const bodiesOf = (chunks: StreamChunk[]): string[] =>
-  chunks.flatMap((c) => c.messages.map((m) => m.body.toString().replace(/\.+$/, '')))
+  chunks.flatMap((c) => (c.messages ?? []).map((m) => m.body.toString().replace(/\.+$/, '')))
 
 const segmentFiles = async (dir: string): Promise<string[]> =>
   (await readdir(dir)).filter((f) => f.endsWith('.segment')).sort()
@@ -67,13 +67,13 @@ test('messages appended in one turn are one chunk; offsets run on from 0', async
   await round(log, ['c'])
   const chunks = await readAll(log, 0)
   assert.deepEqual(
-    chunks.map((c) => [c.firstOffset, c.messages.length, c.timestamp]),
+    chunks.map((c) => [c.firstOffset, c.messages?.length, c.timestamp]),
     [
       [0, 2, 5000],
       [2, 1, 5000],
     ],
   )
-  const m = chunks[0]?.messages[1] as PersistedMessage
+  const m = chunks[0]?.messages?.[1] as PersistedMessage
   assert.deepEqual([m.exchange, m.routingKey, m.properties.deliveryMode], ['ex', 'rk', 2])
   assert.deepEqual(m.properties.headers, { body: 'b' })
   // A reader from the middle of a chunk gets the rest of it.
@@ -234,7 +234,7 @@ test('a reader overtaken by retention goes on from the oldest message kept', asy
   await round(log, ['m0'], 600)
   const reader = log.openReader(0)
   assert.deepEqual(
-    (await reader.read())?.messages.map((m) => m.body.toString().replace(/\.+$/, '')),
+    (await reader.read())?.messages?.map((m) => m.body.toString().replace(/\.+$/, '')),
     ['m0'],
   )
   for (let r = 1; r < 12; r++) await round(log, [`m${r}`], 600)

@@ -1,9 +1,41 @@
 // Searches of a segment's index by halving: its entries are fixed-size and sorted by offset and by time,
-// so finding where an offset or a timestamp is costs log2(chunks) reads of 32 bytes, not a scan.
+// so finding where an offset or a timestamp is costs log2(chunks) reads of 32 bytes, not a scan. Where
+// a reader starts (resolveStart) comes from the segments in memory, or from one of these searches.
 import { closeSync, openSync } from 'node:fs'
 import { type ChunkInfo, decodeIndexEntry, INDEX_ENTRY_SIZE } from './chunk-codec.js'
 import { readAt } from './file-io.js'
+import type { StreamStart } from '../../core/ports.js'
 import type { Segment } from './segments.js'
+
+/** What resolving a start needs of a log. */
+interface LogBounds {
+  readonly segments: readonly Segment[]
+  readonly firstOffset: number
+  readonly nextOffset: number
+  readonly committedOffset: number
+}
+
+/** The offset a reader attached with `start` begins at. */
+export async function resolveStart(log: LogBounds, start: StreamStart): Promise<number> {
+  switch (start.kind) {
+    case 'first':
+      return log.firstOffset
+    case 'next':
+      return log.nextOffset
+    case 'last': {
+      const s = [...log.segments].reverse().find((seg) => seg.chunks > 0)
+      return s ? s.lastChunkOffset : log.nextOffset
+    }
+    case 'offset':
+      // Past the end, the reader waits for that offset to be written (RabbitMQ's readers do).
+      return Math.max(start.offset, log.firstOffset)
+    case 'timestamp': {
+      const s = log.segments.find((seg) => seg.chunks > 0 && seg.lastTimestamp >= start.at)
+      if (!s) return log.committedOffset
+      return (await firstChunkSince(s, start.at))?.firstOffset ?? log.committedOffset
+    }
+  }
+}
 
 /** The chunk holding `offset`: the last one whose first offset is not past it. */
 export function chunkHolding(s: Segment, offset: number): Promise<ChunkInfo | undefined> {

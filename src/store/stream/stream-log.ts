@@ -1,11 +1,17 @@
 // The on-disk log of one stream queue (see segments.ts for the files). Appends are batched: every message
-// appended in one event-loop turn, or while the previous write was being fsynced, goes out as one chunk
-// (several past MAX_CHUNK_BYTES) with one write and one fdatasync per file, so a confirm costs a share of
-// a group commit. A segment is sealed once it reaches the maximum segment size; retention then deletes
+// appended in one event-loop turn, or while the previous write was being written, goes out in one
+// vectored write, and one fdatasync per file covers every write made while the previous one ran, so a
+// confirm costs a share of a group commit. Writing and syncing overlap: a round is written while the
+// one before it is being fsynced, and its own fsync starts at once (up to MAX_SYNCS at a time), so a
+// confirm waits for one fsync, not for the end of one already running and then its own. An fsync that
+// ends covers everything written before it began, whichever of those running ends first. Messages
+// appended one by one make one chunk (several past a size, see chunk-plan.ts), each encoded batch a chunk
+// of its own. A segment is sealed once it reaches the maximum segment size; retention then deletes
 // whole segments from the old end, never the one being written.
 import { closeSync, openSync, renameSync, unlinkSync } from 'node:fs'
 import { rm } from 'node:fs/promises'
 import type {
+  EncodedBatch,
   PersistedMessage,
   StreamLog,
   StreamLogOptions,
@@ -15,15 +21,16 @@ import type {
   StreamTrackingData,
 } from '../../core/ports.js'
 import { syncDir } from '../fs-util.js'
-import { encodeChunk, encodeIndexEntry, INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
-import { datasync, writeAt } from './file-io.js'
-import { chunkHolding, firstChunkSince } from './index-search.js'
+import { INDEX_ENTRY_SIZE, RecordEncoder } from './chunk-codec.js'
+import { type Appended, indexEntries, type PlannedChunk, planChunks } from './chunk-plan.js'
+import { datasync, writevAt } from './file-io.js'
+import { chunkHolding, resolveStart } from './index-search.js'
 import { emptySegment, recoverSegments, type Segment } from './segments.js'
 import { FileStreamReader } from './stream-reader.js'
 import { readTracking, writeTracking } from './tracking-file.js'
 
-/** A write round splits its messages into chunks of about this size. */
-const MAX_CHUNK_BYTES = 1024 * 1024
+/** fsyncs of a log running at once (each holds two threads of libuv's pool, of four by default). */
+const MAX_SYNCS = 2
 /** Tells apart the directories of logs deleted within the same millisecond. */
 let deletions = 0
 
@@ -48,8 +55,13 @@ export class FileStreamLog implements StreamLog {
   private dataFd: number
   private indexFd: number
   private lastTimestamp = 0
-  private pending: Buffer[] = []
+  private pending: Appended[] = []
   private writing: Promise<void> | undefined
+  /** Offsets below it are written (not necessarily fsynced yet). */
+  private writtenOffset: number
+  private readonly syncs = new Set<Promise<void>>()
+  /** A round was written while MAX_SYNCS syncs ran: sync again when one ends. */
+  private syncAgain = false
   private scheduled = false
   private waiters: Waiter[] = []
   private readonly listeners: Array<() => void> = []
@@ -76,7 +88,7 @@ export class FileStreamLog implements StreamLog {
       this.lastTimestamp = Math.max(this.lastTimestamp, s.lastTimestamp)
     }
     const active = this.active
-    this.nextOffset = this.committedOffset = active.endOffset
+    this.nextOffset = this.committedOffset = this.writtenOffset = active.endOffset
     this.dataFd = openSync(`${active.base}.segment`, 'r+')
     this.indexFd = openSync(`${active.base}.index`, 'r+')
     this.applyRetention()
@@ -110,6 +122,15 @@ export class FileStreamLog implements StreamLog {
     return this.nextOffset++
   }
 
+  appendEncoded(batch: EncodedBatch): number {
+    if (this.failure !== undefined || this.closed) return this.nextOffset
+    this.pending.push(batch)
+    this.schedule()
+    const first = this.nextOffset
+    this.nextOffset += batch.count
+    return first
+  }
+
   flush(): Promise<void> {
     if (this.failure !== undefined) return Promise.reject(this.failure)
     if (this.closed) return Promise.resolve()
@@ -131,48 +152,91 @@ export class FileStreamLog implements StreamLog {
     })
   }
 
-  /** Writes what was appended as chunks, fsyncs, then tells waiters and readers. */
+  /** Writes what was appended as chunks, then has them fsynced (see sync). */
   private async writeRound(): Promise<void> {
-    const records = this.pending
+    const items = this.pending
     this.pending = []
     try {
-      let first = this.committedOffset
       const timestamp = (this.lastTimestamp = Math.max(this.now(), this.lastTimestamp))
-      for (const group of chunkGroups(records)) {
-        await this.writeChunk(encodeChunk(first, timestamp, group), first, timestamp, group.length)
-        first += group.length
+      const chunks = planChunks(items, this.writtenOffset, timestamp)
+      let run: PlannedChunk[] = []
+      let runBytes = 0
+      for (const chunk of chunks) {
+        const full = this.active.size + runBytes + chunk.size > this.opts.maxSegmentBytes
+        if (full && this.active.size + runBytes > 0) {
+          await this.writeChunks(run, timestamp)
+          run = []
+          runBytes = 0
+          await this.roll(chunk.firstOffset)
+        }
+        run.push(chunk)
+        runBytes += chunk.size
       }
-      await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
-      this.committed(first)
+      await this.writeChunks(run, timestamp)
+      const last = chunks[chunks.length - 1]
+      if (last) this.writtenOffset = last.firstOffset + last.count
+      this.sync()
     } catch (err) {
-      this.failure = err
-      for (const w of this.waiters.splice(0)) w.reject(err)
+      this.failed(err)
     } finally {
       this.writing = undefined
       if (this.pending.length > 0 && this.failure === undefined) this.schedule()
     }
   }
 
-  private async writeChunk(
-    chunk: Buffer,
-    firstOffset: number,
-    timestamp: number,
-    count: number,
-  ): Promise<void> {
-    if (this.active.size > 0 && this.active.size + chunk.length > this.opts.maxSegmentBytes) {
-      await this.roll(firstOffset)
+  /** Fsyncs what is written, then tells waiters and readers. */
+  private sync(): void {
+    if (this.syncs.size >= MAX_SYNCS) {
+      this.syncAgain = true
+      return
     }
+    this.syncAgain = false
+    const target = this.writtenOffset
+    const done = Promise.all([datasync(this.dataFd), datasync(this.indexFd)]).then(
+      () => {
+        if (target > this.committedOffset && this.failure === undefined) this.committed(target)
+      },
+      (err: unknown) => this.failed(err),
+    )
+    const running = done.finally(() => {
+      this.syncs.delete(running)
+      if (this.syncAgain && this.failure === undefined) this.sync()
+    })
+    this.syncs.add(running)
+  }
+
+  /** Resolves once no sync runs (their fdatasyncs hold the files). */
+  private async synced(): Promise<void> {
+    while (this.syncs.size > 0) await Promise.all(this.syncs)
+  }
+
+  private failed(err: unknown): void {
+    this.failure ??= err
+    for (const w of this.waiters.splice(0)) w.reject(err)
+  }
+
+  /** Chunks that all go into the active segment: one write for their data, one for their index entries. */
+  private async writeChunks(chunks: readonly PlannedChunk[], timestamp: number): Promise<void> {
+    const last = chunks[chunks.length - 1]
+    if (!last) return
     const s = this.active
-    const info = { firstOffset, timestamp, count, size: chunk.length, position: s.size }
-    await writeAt(this.dataFd, chunk, s.size)
-    await writeAt(this.indexFd, encodeIndexEntry(info), s.chunks * INDEX_ENTRY_SIZE)
+    const bytes = chunks.reduce((n, c) => n + c.size, 0)
+    // Side by side: an index entry whose chunk a crash kept from the disk is dropped at recovery.
+    await Promise.all([
+      writevAt(
+        this.dataFd,
+        chunks.flatMap((c) => c.parts),
+        s.size,
+      ),
+      writevAt(this.indexFd, [indexEntries(chunks, s.size, timestamp)], s.chunks * INDEX_ENTRY_SIZE),
+    ])
     if (s.chunks === 0) s.firstTimestamp = timestamp
     s.lastTimestamp = timestamp
-    s.lastChunkOffset = firstOffset
-    s.endOffset = firstOffset + count
-    s.size += chunk.length
-    s.chunks++
-    this.bytes += chunk.length
+    s.lastChunkOffset = last.firstOffset
+    s.endOffset = last.firstOffset + last.count
+    s.size += bytes
+    s.chunks += chunks.length
+    this.bytes += bytes
   }
 
   private committed(offset: number): void {
@@ -185,6 +249,7 @@ export class FileStreamLog implements StreamLog {
 
   /** Seals the active segment (fsynced whole) and starts the next at `firstOffset`. */
   private async roll(firstOffset: number): Promise<void> {
+    await this.synced() // their fdatasyncs hold the files about to be closed
     await Promise.all([datasync(this.dataFd), datasync(this.indexFd)])
     closeSync(this.dataFd)
     closeSync(this.indexFd)
@@ -217,25 +282,8 @@ export class FileStreamLog implements StreamLog {
     this.applyRetention()
   }
 
-  async resolveStart(start: StreamStart): Promise<number> {
-    switch (start.kind) {
-      case 'first':
-        return this.firstOffset
-      case 'next':
-        return this.nextOffset
-      case 'last': {
-        const s = [...this.segments].reverse().find((seg) => seg.chunks > 0)
-        return s ? s.lastChunkOffset : this.nextOffset
-      }
-      case 'offset':
-        // Past the end, the reader waits for that offset to be written (RabbitMQ's readers do).
-        return Math.max(start.offset, this.firstOffset)
-      case 'timestamp': {
-        const s = this.segments.find((seg) => seg.chunks > 0 && seg.lastTimestamp >= start.at)
-        if (!s) return this.committedOffset
-        return (await firstChunkSince(s, start.at))?.firstOffset ?? this.committedOffset
-      }
-    }
+  resolveStart(start: StreamStart): Promise<number> {
+    return resolveStart(this, start)
   }
 
   openReader(offset: number): StreamReader {
@@ -247,6 +295,8 @@ export class FileStreamLog implements StreamLog {
     let i = this.segments.length - 1
     while (i > 0 && (this.segments[i] as Segment).firstOffset > offset) i--
     const segment = this.segments[i] as Segment
+    // A segment's first message is at its start: no index search (a reader attaching at `first`).
+    if (offset <= segment.firstOffset) return { segment, position: 0 }
     const chunk = await chunkHolding(segment, offset)
     return { segment, position: chunk?.position ?? 0 }
   }
@@ -270,6 +320,7 @@ export class FileStreamLog implements StreamLog {
     await this.flush().catch(() => undefined)
     this.closed = true
     await this.writing
+    await this.synced()
     await this.trackingWrites.catch(() => undefined)
     closeSync(this.dataFd)
     closeSync(this.indexFd)
@@ -292,20 +343,4 @@ export class FileStreamLog implements StreamLog {
     this.host.destroyed?.(this)
     await rm(this.dir, { recursive: true, force: true })
   }
-}
-
-/** The records of a write round in groups of about MAX_CHUNK_BYTES, each group one chunk. */
-function* chunkGroups(records: readonly Buffer[]): Generator<Buffer[]> {
-  let group: Buffer[] = []
-  let bytes = 0
-  for (const r of records) {
-    if (group.length > 0 && bytes + r.length > MAX_CHUNK_BYTES) {
-      yield group
-      group = []
-      bytes = 0
-    }
-    group.push(r)
-    bytes += r.length
-  }
-  if (group.length > 0) yield group
 }

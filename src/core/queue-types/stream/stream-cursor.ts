@@ -4,12 +4,19 @@
 import { TypedValue } from '../../../shared/index.js'
 import type { Consumer } from '../../consumer.js'
 import { Message, type QueueEntry } from '../../message.js'
-import type { PersistedMessage, StreamChunk, StreamLog, StreamReader, StreamStart } from '../../ports.js'
-import type { Queue } from '../queue.js'
+import type { PersistedMessage, StreamReader, StreamStart } from '../../ports.js'
+import type { StreamQueue } from './stream-queue.js'
+
+/** The messages being handed out, from `firstOffset` on, with their chunk's time. */
+interface Batch {
+  readonly firstOffset: number
+  readonly timestamp: number
+  readonly messages: readonly PersistedMessage[]
+}
 
 export class StreamCursor {
   private reader: StreamReader | undefined
-  private chunk: StreamChunk | undefined
+  private chunk: Batch | undefined
   /** Index in chunk.messages of the next message to hand out. */
   private next = 0
   private busy = true
@@ -17,11 +24,11 @@ export class StreamCursor {
 
   constructor(
     readonly consumer: Consumer,
-    private readonly queue: Queue,
-    private readonly log: StreamLog,
+    private readonly queue: StreamQueue,
     start: StreamStart,
     private readonly failed: (err: unknown) => void,
   ) {
+    const log = queue.log
     log.resolveStart(start).then(
       (offset) => {
         this.busy = false
@@ -46,12 +53,16 @@ export class StreamCursor {
         continue
       }
       const reader = this.reader
-      if (!reader || reader.nextOffset >= this.log.committedOffset) return
+      if (!reader || reader.nextOffset >= this.queue.log.committedOffset) return
       this.busy = true
       reader.read().then(
         (c) => {
           this.busy = false
-          this.chunk = c
+          this.chunk = c && {
+            firstOffset: c.firstOffset,
+            timestamp: c.timestamp,
+            messages: this.queue.messagesOf(c),
+          }
           this.next = 0
           this.pump()
         },
@@ -60,7 +71,7 @@ export class StreamCursor {
     }
   }
 
-  private handOut(chunk: StreamChunk, i: number): void {
+  private handOut(chunk: Batch, i: number): void {
     const offset = chunk.firstOffset + i
     const entry: QueueEntry = {
       message: withOffset(chunk.messages[i] as PersistedMessage, offset, chunk.timestamp),

@@ -14,7 +14,15 @@ import type { Consumer } from '../../consumer.js'
 import type { Binding } from '../../exchange/exchange.js'
 import type { Message, QueueEntry } from '../../message.js'
 import type { Policy } from '../../policy.js'
-import type { PersistedMessage, StreamLog, StreamRetention, StreamStore } from '../../ports.js'
+import type {
+  EncodedBatch,
+  PersistedMessage,
+  StreamBatchDecoder,
+  StreamChunk,
+  StreamLog,
+  StreamRetention,
+  StreamStore,
+} from '../../ports.js'
 import { MessageStats } from '../../stats.js'
 import type { DurabilityTicket, Enqueued, Queue, QueueHost, QueueOptions, Taken } from '../queue.js'
 import { type QueueSettings, resolveSettings } from '../queue-settings.js'
@@ -60,6 +68,7 @@ export class StreamQueue implements Queue {
     opts: QueueOptions,
     private readonly host: QueueHost,
     store: StreamStore,
+    private readonly decode: StreamBatchDecoder,
   ) {
     this.name = opts.name
     this.vhost = opts.vhost
@@ -128,6 +137,19 @@ export class StreamQueue implements Queue {
     return this.ticket
   }
 
+  appendEncoded(batch: EncodedBatch): number {
+    this.stats.publish += batch.count
+    return this.log.appendEncoded(batch)
+  }
+
+  /** A chunk's messages from its firstOffset on, decoded when it holds an encoded batch. */
+  messagesOf(chunk: StreamChunk): readonly PersistedMessage[] {
+    if (chunk.messages) return chunk.messages
+    if (!chunk.encoded) return []
+    const all = this.decode(chunk.encoded, this.name)
+    return chunk.skip > 0 ? all.slice(chunk.skip) : all
+  }
+
   whenDrained(resume: () => void): void {
     resume()
   }
@@ -151,9 +173,7 @@ export class StreamQueue implements Queue {
     this.checkConsumable(c)
     const start = parseStreamStart(c.args?.['x-stream-offset'], this.host.clock.now(), this.where)
     this.cursors.push(
-      new StreamCursor(c, this, this.log, start, (err) =>
-        this.host.storeFailed(this, err, 'reading the stream'),
-      ),
+      new StreamCursor(c, this, start, (err) => this.host.storeFailed(this, err, 'reading the stream')),
     )
   }
 
@@ -181,9 +201,10 @@ export class StreamQueue implements Queue {
         const from = reader.nextOffset
         const chunk = await reader.read()
         if (!chunk) break
+        const messages = this.messagesOf(chunk)
         const skip = Math.max(0, from - chunk.firstOffset)
-        for (let i = skip; i < chunk.messages.length && out.length < max; i++) {
-          const message = chunk.messages[i] as PersistedMessage
+        for (let i = skip; i < messages.length && out.length < max; i++) {
+          const message = messages[i] as PersistedMessage
           out.push({ offset: chunk.firstOffset + i, timestamp: chunk.timestamp, message })
         }
       }
