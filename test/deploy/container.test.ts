@@ -61,7 +61,7 @@ describe('Dockerfile', () => {
     assert.deepEqual(get('USER'), ['node'])
     assert.deepEqual(get('VOLUME'), ['["/var/lib/warren"]'])
     assert.match(get('ENV').join(' '), /WARREN_DATA_DIR=\/var\/lib\/warren/)
-    assert.deepEqual(get('EXPOSE'), ['5672 5671 1883 8883 61613 15674 15675 15672 15692'])
+    assert.deepEqual(get('EXPOSE'), ['5672 5671 1883 8883 61613 61614 15674 15675 15672 15692'])
     const health = get('HEALTHCHECK')[0] ?? ''
     assert.match(health, /CMD \["warren", "ctl", "-q", "-t", "5", "ping"\]$/)
     assert.match(get('ENTRYPOINT')[0] ?? '', /^\[".*"\]$/)
