@@ -1,9 +1,9 @@
 // Accepts MQTT connections (TCP, TLS beside the AMQPS listener, and WebSocket as RabbitMQ's Web MQTT
 // plugin serves them), keeps the client-id registry that
 // makes a second connection with an id take it over, and closes everything at shutdown.
-import { createServer, type AddressInfo, type Server } from 'node:net'
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
-import { type TimerHandle, type Transport, webSocketServer } from '../shared/index.js'
+import type { AddressInfo } from 'node:net'
+import type { TlsOptions } from 'node:tls'
+import { ProtocolListeners, type TimerHandle, type Transport } from '../shared/index.js'
 import type { MqttContext } from './context.js'
 import { type ClientRegistry, MqttConnection } from './connection.js'
 
@@ -18,60 +18,38 @@ export class MqttServer implements ClientRegistry {
   private readonly clients = new Map<string, MqttConnection>()
   /** Wills waiting for their Will Delay Interval (MQTT 5), by client id. */
   private readonly delayedWills = new Map<string, TimerHandle>()
-  private readonly servers: Server[] = []
+  private readonly listeners: ProtocolListeners
   private nextId = FIRST_CONNECTION_ID
 
   constructor(readonly ctx: MqttContext) {
+    this.listeners = new ProtocolListeners({
+      protocol: 'MQTT',
+      logger: ctx.logger,
+      accept: (t) => this.accept(t),
+      webSocket: {
+        pickProtocol: pickMqttProtocol,
+        binary: true,
+        takesText: false,
+        maxMessageSize: ctx.broker.limits.maxMessageSize,
+      },
+    })
     if (!ctx.counters) return
     ctx.counters.watch(this.connections)
     ctx.broker.protocolCounters.push(...ctx.counters.all)
   }
 
   listen(port: number, host: string | undefined): Promise<AddressInfo> {
-    return this.start(
-      createServer({ noDelay: true }, (socket) => this.accept(socket)),
-      port,
-      host,
-    )
+    return this.listeners.tcp(port, host)
   }
 
   /** MQTT over TLS (RabbitMQ's port 8883). */
   listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
-    const server = createTlsServer(options, (socket) => {
-      socket.setNoDelay(true)
-      this.accept(socket)
-    })
-    server.on('tlsClientError', (err) =>
-      this.ctx.logger.debug({ err: err.message }, 'MQTT TLS handshake failed'),
-    )
-    return this.start(server, port, host)
+    return this.listeners.tls(port, host, options)
   }
 
   /** MQTT over WebSocket (RabbitMQ's Web MQTT: port 15675, path /ws, binary frames); wss:// with `tls`. */
   listenWebSocket(port: number, host: string | undefined, tls?: TlsOptions): Promise<AddressInfo> {
-    const server = webSocketServer(
-      {
-        pickProtocol: pickMqttProtocol,
-        binary: true,
-        takesText: false,
-        maxMessageSize: this.ctx.broker.limits.maxMessageSize,
-        logger: this.ctx.logger,
-        accept: (t) => this.accept(t),
-      },
-      tls,
-    )
-    return this.start(server, port, host)
-  }
-
-  private start(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
-    this.servers.push(server)
-    return new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ port, host, backlog: 1024 }, () => {
-        server.off('error', reject)
-        resolve(server.address() as AddressInfo)
-      })
-    })
+    return this.listeners.webSocket(port, host, tls)
   }
 
   accept(socket: Transport): MqttConnection {
@@ -110,9 +88,7 @@ export class MqttServer implements ClientRegistry {
 
   /** Stops accepting and closes every connection (no wills: the broker, not the client, went away). */
   async close(): Promise<void> {
-    const closed = Promise.all(
-      this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
-    )
+    const closed = this.listeners.close()
     for (const c of [...this.connections]) c.forceClose()
     // Delayed wills are dropped: the broker, not their clients, is going away.
     for (const id of [...this.delayedWills.keys()]) this.cancelWill(id)

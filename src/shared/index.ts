@@ -9,6 +9,7 @@ export { displayAddress, isLoopback } from './net.js'
 export { SocketOutput, type SocketOutputHooks } from './socket-output.js'
 export { ReadTurns } from './read-turns.js'
 export type { Transport } from './transport.js'
+export { ProtocolListeners, type ProtocolListenerOptions } from './protocol-listeners.js'
 export { protocolOver, webSocketServer, type WebSocketOptions, WebSocketTransport } from './websocket.js'
 export {
   checkUserPattern,

@@ -1,8 +1,8 @@
 // Accepts STOMP connections (TCP, TLS beside the AMQPS listener, and WebSocket as RabbitMQ's Web STOMP
 // plugin serves them) and closes them all at shutdown.
-import { type AddressInfo, createServer, type Server } from 'node:net'
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
-import { type Transport, webSocketServer } from '../shared/index.js'
+import type { AddressInfo } from 'node:net'
+import type { TlsOptions } from 'node:tls'
+import { ProtocolListeners, type Transport } from '../shared/index.js'
 import { StompConnection } from './connection.js'
 import type { StompContext } from './context.js'
 import { watchStompClients } from './metrics.js'
@@ -15,60 +15,38 @@ const FIRST_CONNECTION_ID = 2 ** 31
 
 export class StompServer {
   readonly connections = new Set<StompConnection>()
-  private readonly servers: Server[] = []
+  private readonly listeners: ProtocolListeners
   private nextId = FIRST_CONNECTION_ID
 
   constructor(readonly ctx: StompContext) {
+    this.listeners = new ProtocolListeners({
+      protocol: 'STOMP',
+      logger: ctx.logger,
+      accept: (t) => this.accept(t),
+      webSocket: {
+        pickProtocol: pickStompProtocol,
+        binary: false,
+        takesText: true,
+        maxMessageSize: ctx.broker.limits.maxMessageSize,
+      },
+    })
     if (!ctx.counters) return
     watchStompClients(ctx.counters, this.connections)
     ctx.broker.protocolCounters.push(ctx.counters)
   }
 
   listen(port: number, host: string | undefined): Promise<AddressInfo> {
-    return this.start(
-      createServer({ noDelay: true }, (socket) => this.accept(socket)),
-      port,
-      host,
-    )
+    return this.listeners.tcp(port, host)
   }
 
   /** STOMP over TLS (RabbitMQ's stomp.listeners.ssl.1, port 61614 in its examples). */
   listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
-    const server = createTlsServer(options, (socket) => {
-      socket.setNoDelay(true)
-      this.accept(socket)
-    })
-    server.on('tlsClientError', (err) =>
-      this.ctx.logger.debug({ err: err.message }, 'STOMP TLS handshake failed'),
-    )
-    return this.start(server, port, host)
+    return this.listeners.tls(port, host, options)
   }
 
   /** STOMP over WebSocket (RabbitMQ's Web STOMP: port 15674, path /ws, text frames); wss:// with `tls`. */
   listenWebSocket(port: number, host: string | undefined, tls?: TlsOptions): Promise<AddressInfo> {
-    const server = webSocketServer(
-      {
-        pickProtocol: pickStompProtocol,
-        binary: false,
-        takesText: true,
-        maxMessageSize: this.ctx.broker.limits.maxMessageSize,
-        logger: this.ctx.logger,
-        accept: (t) => this.accept(t),
-      },
-      tls,
-    )
-    return this.start(server, port, host)
-  }
-
-  private start(server: Server, port: number, host: string | undefined): Promise<AddressInfo> {
-    this.servers.push(server)
-    return new Promise((resolve, reject) => {
-      server.once('error', reject)
-      server.listen({ port, host, backlog: 1024 }, () => {
-        server.off('error', reject)
-        resolve(server.address() as AddressInfo)
-      })
-    })
+    return this.listeners.webSocket(port, host, tls)
   }
 
   accept(socket: Transport): StompConnection {
@@ -79,9 +57,7 @@ export class StompServer {
 
   /** Stops accepting and closes every connection. */
   async close(): Promise<void> {
-    const closed = Promise.all(
-      this.servers.map((srv) => new Promise<void>((resolve) => srv.close(() => resolve()))),
-    )
+    const closed = this.listeners.close()
     for (const c of [...this.connections]) c.forceClose()
     await closed
   }
