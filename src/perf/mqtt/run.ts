@@ -3,7 +3,8 @@
 // until a counted run is all received); then publishers stop and the run waits (up to `drain` seconds,
 // less once nothing moves) for what is still on its way, and a message acknowledged to its publisher
 // (QoS 1) or sent (QoS 0) that a subscriber never got counts as lost.
-import { CpuMeter, processRss } from '../broker-stats.js'
+import { CpuMeter } from '../broker-stats.js'
+import { brokerRssMb, type RateSample, startRateTicker } from '../rate-ticker.js'
 import { LatencyHistogram, type LatencySummary } from '../histogram.js'
 import { drainUntil, sum, waitForWindow } from '../settle.js'
 import { clientCpuPct, r1, r3 } from '../util.js'
@@ -33,12 +34,8 @@ export interface MqttRunOptions {
   readonly onProgress?: ((p: MqttProgress) => void) | undefined
 }
 
-export interface MqttProgress {
-  elapsed_s: number
-  sent_per_s: number
-  received_per_s: number
+export interface MqttProgress extends RateSample {
   in_flight: number
-  broker_cpu_pct?: number
 }
 
 export interface MqttRunResult {
@@ -121,7 +118,12 @@ async function measure(o: MqttRunOptions, run: Run): Promise<MqttRunResult> {
   const brokerCpu = o.brokerPid !== undefined ? new CpuMeter(o.brokerPid) : undefined
   const t0 = performance.now()
   for (const p of run.publishers) p.start()
-  const ticker = startTicker(o, run, t0)
+  const ticker = startRateTicker(
+    o.brokerPid,
+    t0,
+    () => ({ sent: sent(run), received: received(run) }),
+    (r) => o.onProgress?.({ ...r, in_flight: sum(run.publishers, (p) => p.inFlight) }),
+  )
   const done = (): boolean => run.publishers.every((p) => p.done) && allReceived(o, run)
   await waitForWindow(t0, o.duration, o.count > 0, done, run.errors)
   const elapsed = (performance.now() - t0) / 1000
@@ -157,28 +159,9 @@ async function measure(o: MqttRunOptions, run: Run): Promise<MqttRunResult> {
     errors: run.errors,
   }
   if (brokerCpuPct !== undefined) result.broker_cpu_pct = brokerCpuPct
-  const rss = o.brokerPid !== undefined ? processRss(o.brokerPid) : undefined
-  if (rss !== undefined) result.broker_rss_mb = r1(rss / 2 ** 20)
+  const rss = brokerRssMb(o.brokerPid)
+  if (rss !== undefined) result.broker_rss_mb = rss
   return result
-}
-
-function startTicker(o: MqttRunOptions, run: Run, t0: number): NodeJS.Timeout {
-  const meter = o.brokerPid !== undefined ? new CpuMeter(o.brokerPid) : undefined
-  let last = { at: t0, sent: 0, received: 0 }
-  return setInterval(() => {
-    const cur = { at: performance.now(), sent: sent(run), received: received(run) }
-    const dt = (cur.at - last.at) / 1000
-    const sample: MqttProgress = {
-      elapsed_s: (cur.at - t0) / 1000,
-      sent_per_s: (cur.sent - last.sent) / dt,
-      received_per_s: (cur.received - last.received) / dt,
-      in_flight: sum(run.publishers, (p) => p.inFlight),
-    }
-    const cpu = meter?.sample()
-    if (cpu !== undefined) sample.broker_cpu_pct = cpu
-    last = cur
-    o.onProgress?.(sample)
-  }, 1000)
 }
 
 function optionsOf(o: MqttRunOptions): Record<string, number | string> {

@@ -4,7 +4,8 @@
 // less once nothing moves) for what is still on its way, and a message receipted (with a window) or sent
 // (without) that no consumer got counts as lost.
 import type { Headers } from '../../stomp/index.js'
-import { CpuMeter, processRss } from '../broker-stats.js'
+import { CpuMeter } from '../broker-stats.js'
+import { brokerRssMb, type RateSample, startRateTicker } from '../rate-ticker.js'
 import { drainUntil, sum, waitForWindow } from '../settle.js'
 import { clientCpuPct, r1, r3 } from '../util.js'
 import { parseStompUri, redactStompUri, StompPerfConnection } from './connection.js'
@@ -31,12 +32,7 @@ export interface StompRunOptions {
   readonly onProgress?: ((p: StompProgress) => void) | undefined
 }
 
-export interface StompProgress {
-  elapsed_s: number
-  sent_per_s: number
-  received_per_s: number
-  broker_cpu_pct?: number
-}
+export type StompProgress = RateSample
 
 export interface StompRunResult {
   mode: 'stomp'
@@ -119,7 +115,12 @@ async function measure(o: StompRunOptions, run: Run): Promise<StompRunResult> {
   const brokerCpu = o.brokerPid !== undefined ? new CpuMeter(o.brokerPid) : undefined
   const t0 = performance.now()
   for (const p of run.producers) p.start()
-  const ticker = startTicker(o, run, t0)
+  const ticker = startRateTicker(
+    o.brokerPid,
+    t0,
+    () => ({ sent: sent(run), received: received(run) }),
+    (r) => o.onProgress?.(r),
+  )
   const done = (): boolean => run.producers.every((p) => p.done) && allReceived(o, run)
   await waitForWindow(t0, o.duration, o.count > 0, done, run.errors)
   const elapsed = (performance.now() - t0) / 1000
@@ -149,27 +150,9 @@ async function measure(o: StompRunOptions, run: Run): Promise<StompRunResult> {
     errors: run.errors,
   }
   if (brokerCpuPct !== undefined) result.broker_cpu_pct = brokerCpuPct
-  const rss = o.brokerPid !== undefined ? processRss(o.brokerPid) : undefined
-  if (rss !== undefined) result.broker_rss_mb = r1(rss / 2 ** 20)
+  const rss = brokerRssMb(o.brokerPid)
+  if (rss !== undefined) result.broker_rss_mb = rss
   return result
-}
-
-function startTicker(o: StompRunOptions, run: Run, t0: number): NodeJS.Timeout {
-  const meter = o.brokerPid !== undefined ? new CpuMeter(o.brokerPid) : undefined
-  let last = { at: t0, sent: 0, received: 0 }
-  return setInterval(() => {
-    const cur = { at: performance.now(), sent: sent(run), received: received(run) }
-    const dt = (cur.at - last.at) / 1000
-    const sample: StompProgress = {
-      elapsed_s: (cur.at - t0) / 1000,
-      sent_per_s: (cur.sent - last.sent) / dt,
-      received_per_s: (cur.received - last.received) / dt,
-    }
-    const cpu = meter?.sample()
-    if (cpu !== undefined) sample.broker_cpu_pct = cpu
-    last = cur
-    o.onProgress?.(sample)
-  }, 1000)
 }
 
 function optionsOf(o: StompRunOptions): Record<string, number | string> {
