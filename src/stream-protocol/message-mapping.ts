@@ -39,10 +39,11 @@ const SECTION = {
 
 // ---- Warren → AMQP 1.0 ----
 
-/** The AMQP 1.0 message (annotations, properties, application properties, data) of a stored message. */
+/** The AMQP 1.0 message (header, annotations, properties, application properties, data) of a stored message. */
 export function encodeAmqp10(m: PersistedMessage): Buffer {
   const w = new Amqp10Writer()
   const p = m.properties
+  writeHeader(w, p)
   writeAnnotations(w, m)
   writeProperties(w, p)
   writeApplicationProperties(w, p)
@@ -58,6 +59,25 @@ function writeMap(w: Amqp10Writer, section: number, entries: readonly Entry[]): 
   const body = new Amqp10Writer()
   for (const e of entries) e(body)
   w.descriptor(section).compound(0xd1, entries.length * 2, body.toBuffer())
+}
+
+/**
+ * The header section (durable, priority, ttl), as RabbitMQ 3.13+ writes it for an AMQP 0-9-1 message and
+ * stream clients read it (message.messageHeader.priority); 3.10.8 carried these in the x-basic-*
+ * annotations only, which are kept for clients that read those.
+ */
+function writeHeader(w: Amqp10Writer, p: BasicProperties): void {
+  const { deliveryMode, priority, expiration } = p
+  const ttl = expiration !== undefined && /^\d+$/.test(expiration) ? Number(expiration) : undefined
+  if (deliveryMode === undefined && priority === undefined && ttl === undefined) return
+  const body = new Amqp10Writer()
+  if (deliveryMode !== undefined) body.boolean(deliveryMode === 2)
+  else body.null()
+  if (priority !== undefined) body.ubyte(priority)
+  else if (ttl !== undefined) body.null()
+  if (ttl !== undefined) body.uint(ttl)
+  const count = ttl !== undefined ? 3 : priority !== undefined ? 2 : 1
+  w.descriptor(SECTION.header).compound(0xd0, count, body.toBuffer())
 }
 
 function writeAnnotations(w: Amqp10Writer, m: PersistedMessage): void {

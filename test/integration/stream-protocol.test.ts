@@ -214,6 +214,7 @@ test('stream protocol: an AMQP 0-9-1 publish is read by a stream client, and the
       messageId: 'amqp-1',
       contentType: 'application/json',
       deliveryMode: 2,
+      priority: 5,
       headers: { tenant: 'acme', n: 42 },
       timestamp: 1_700_000_000,
     })
@@ -228,6 +229,9 @@ test('stream protocol: an AMQP 0-9-1 publish is read by a stream client, and the
       // As RabbitMQ 3.10.8 maps them: routing key and delivery mode as annotations.
       assert.equal(m?.messageAnnotations?.['x-routing-key'], s)
       assert.equal(m?.messageAnnotations?.['x-basic-delivery-mode'], 2)
+      // And as RabbitMQ 3.13+ does (the stream client's own suite checks it): a header section.
+      assert.equal(m?.messageHeader?.durable, true)
+      assert.equal(m?.messageHeader?.priority, 5)
       const pub = await c.declarePublisher({ stream: s })
       await pub.send(Buffer.from('from-stream'), {
         messageProperties: { messageId: 'stream-1', correlationId: 'corr' },
