@@ -21,7 +21,7 @@ export interface CoordinatorOptions {
   info?: Record<string, string>
   /** Whether this node's copy may serve as the cluster's state (false during a full sync). */
   eligible?: () => boolean
-  /** Lease length, seconds (LavinMQ uses 10). Renewed every third of it. */
+  /** Lease length, seconds (LavinMQ uses 10). Renewed every sixth of it. */
   leaseTtl?: number
   logger?: Logger
   /** This node won the leader key: serve clients, fencing with `epoch`. */
@@ -74,7 +74,9 @@ export class Coordinator {
     // Without a lease: the cluster remembers its nodes while they are down (listed as not running).
     await this.o.etcd.put(`${this.prefix}members/${this.o.node}`, me)
     this.role = 'follower'
-    this.renewTimer = setInterval(() => void this.renew(), (this.ttl * 1000) / 3)
+    // Six renewals per lease, so that one slow or failed renewal (a dead etcd member, a disk probe held up
+    // by other writers) is followed by another well before half the lease, when a leader must stop.
+    this.renewTimer = setInterval(() => void this.renew(), (this.ttl * 1000) / 6)
     this.renewTimer.unref()
     this.deadlineTimer = setInterval(() => this.checkDeadline(), (this.ttl * 1000) / 10)
     this.deadlineTimer.unref()
@@ -218,7 +220,8 @@ export class Coordinator {
       const sentAt = Date.now()
       const ttl = await this.o.etcd.keepAlive(this.lease)
       if (ttl > 0) {
-        this.renewedAt = sentAt
+        // Renewals may overlap (a slow one and the next): the latest request sent counts.
+        this.renewedAt = Math.max(this.renewedAt, sentAt)
         if (this.role === 'follower') await this.recheckLeader()
         return
       }
