@@ -50,6 +50,9 @@ export class ClusterProcess {
       ...['--cluster-port', String(p.cluster), '--amqp-port', String(p.amqp), '--http-port', String(p.http)],
       ...['--prometheus-port', String(p.prometheus), '--data-dir', this.dataDir, '--log-format', 'json'],
       ...['--cluster-lease', String(this.lease), '--cluster-name', this.cluster],
+      // The other protocols' listeners stay off: their default ports may belong to another broker.
+      ...['--stream-port', '0', '--mqtt-port', '0', '--stomp-port', '0'],
+      ...['--web-mqtt-port', '0', '--web-stomp-port', '0'],
     ]
     if (this.host !== '127.0.0.1') {
       // Clients reach a node in a network namespace from another address: guest must not be loopback-only.
@@ -66,7 +69,29 @@ export class ClusterProcess {
     }
     proc.stdout?.on('data', keep)
     proc.stderr?.on('data', keep)
-    this.exited = new Promise((r) => proc.once('exit', () => r()))
+    const startedAt = Date.now()
+    this.exited = new Promise((r) =>
+      proc.once('exit', (code) => {
+        if (code === 1 && Date.now() - startedAt < 10_000 && /port \S+ is already in use/.test(this.log))
+          void this.restartOnOtherPorts().then(r)
+        else r()
+      }),
+    )
+  }
+
+  /**
+   * A free port found before the start can be taken by another test's socket by the time the node binds
+   * it (the suite runs two files at once): the node then starts again on other free ports.
+   */
+  private async restartOnOtherPorts(): Promise<void> {
+    this.log += '\n(port taken at start: starting again on other ports)\n'
+    Object.assign(this.ports, {
+      amqp: await freePort(),
+      http: await freePort(),
+      prometheus: await freePort(),
+      cluster: await freePort(),
+    })
+    this.start()
   }
 
   get alive(): boolean {
