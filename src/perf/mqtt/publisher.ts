@@ -2,6 +2,7 @@
 // is a copy of a template of `batch` packets encoded once by Warren's encoder, with each packet's id (QoS 1)
 // and the sequence number in its payload written in. QoS 1 keeps at most `window` packets unacknowledged;
 // QoS 0 writes until the socket's buffer is full, so the broker's reading pace sets the rate.
+import { type BatchSource, BatchPump } from '../batch-pump.js'
 import { encodePublish } from '../../mqtt/index.js'
 import { LatencyHistogram } from '../histogram.js'
 import type { MqttHandler, MqttPerfConnection } from './connection.js'
@@ -19,7 +20,6 @@ export interface MqttPublisherOptions {
 }
 
 /** Batches written before the publisher yields to the event loop (and to the other connections in it). */
-const BATCHES_PER_TURN = 8
 const PACKET_IDS = 65535
 
 /** A payload of `size` bytes: the publisher's index and the sequence number (u32 each) when it has room. */
@@ -29,16 +29,14 @@ export function payloadOf(size: number, publisher: number): Buffer {
   return p
 }
 
-export class MqttPublisher implements MqttHandler {
+export class MqttPublisher implements BatchSource, MqttHandler {
   published = 0
   acked = 0
   readonly ackLatency = new LatencyHistogram()
   private readonly template: Buffer
   private readonly packetLength: number
   private readonly sentAt = new Float64Array(PACKET_IDS + 1)
-  private running = false
-  private scheduled = false
-  private waitingDrain = false
+  private readonly pump: BatchPump
 
   constructor(
     readonly conn: MqttPerfConnection,
@@ -57,15 +55,15 @@ export class MqttPublisher implements MqttHandler {
     this.template = Buffer.allocUnsafe(one.length * o.batch)
     for (let i = 0; i < o.batch; i++) one.copy(this.template, i * one.length)
     conn.handler = this
+    this.pump = new BatchPump(conn.socket, this)
   }
 
   start(): void {
-    this.running = true
-    this.pump()
+    this.pump.start()
   }
 
   stop(): void {
-    this.running = false
+    this.pump.stop()
   }
 
   get inFlight(): number {
@@ -85,31 +83,10 @@ export class MqttPublisher implements MqttHandler {
   }
 
   flush(): void {
-    if (this.o.qos > 0) this.pump()
+    if (this.o.qos > 0) this.pump.pump()
   }
 
-  private readonly pump = (): void => {
-    this.scheduled = false
-    for (let turn = 0; turn < BATCHES_PER_TURN; turn++) {
-      if (!this.running || this.waitingDrain) return
-      const n = this.nextBatchSize()
-      if (n <= 0) return
-      if (!this.conn.write(this.batchOf(n))) {
-        this.waitingDrain = true
-        this.conn.socket.once('drain', () => {
-          this.waitingDrain = false
-          this.pump()
-        })
-        return
-      }
-    }
-    if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(this.pump)
-    }
-  }
-
-  private nextBatchSize(): number {
+  nextBatchSize(): number {
     let n = this.o.batch
     if (this.o.count > 0) n = Math.min(n, this.o.count - this.published)
     if (this.o.qos > 0) n = Math.min(n, this.o.window - this.inFlight)
@@ -117,7 +94,7 @@ export class MqttPublisher implements MqttHandler {
   }
 
   /** The next n packets: ids and sequence numbers written into a copy of the template. */
-  private batchOf(n: number): Buffer {
+  batchOf(n: number): Buffer {
     const len = this.packetLength
     const out = Buffer.allocUnsafe(n * len)
     this.template.copy(out, 0, 0, n * len)

@@ -3,6 +3,7 @@
 // With a window, each batch's last SEND asks for a RECEIPT (which RabbitMQ, like Warren, sends once the
 // broker has the message) and at most `window` messages go unreceipted; without one, the socket's
 // back-pressure alone paces the producer.
+import { type BatchSource, BatchPump } from '../batch-pump.js'
 import type { Headers } from '../../stomp/index.js'
 import { headerOf, frame, type InFrame, type StompHandler, type StompPerfConnection } from './connection.js'
 
@@ -18,7 +19,6 @@ export interface StompProducerOptions {
   readonly count: number
 }
 
-const BATCHES_PER_TURN = 8
 const FRAME_END = 2
 
 /** A body of `size` bytes: the producer's index and the sequence number (u32 each) when it has room. */
@@ -28,15 +28,13 @@ export function bodyOf(size: number, producer: number): Buffer {
   return b
 }
 
-export class StompProducer implements StompHandler {
+export class StompProducer implements BatchSource, StompHandler {
   sent = 0
   receipted = 0
   private readonly template: Buffer
   private readonly body: Buffer
   private readonly headers: Headers
-  private running = false
-  private scheduled = false
-  private waitingDrain = false
+  private readonly pump: BatchPump
 
   constructor(
     readonly conn: StompPerfConnection,
@@ -47,6 +45,7 @@ export class StompProducer implements StompHandler {
     this.headers = [['destination', o.destination], ...o.queueHeaders]
     this.template = frame('SEND', this.headers, this.body)
     conn.handler = this
+    this.pump = new BatchPump(conn.socket, this)
   }
 
   get inFlight(): number {
@@ -58,12 +57,11 @@ export class StompProducer implements StompHandler {
   }
 
   start(): void {
-    this.running = true
-    this.pump()
+    this.pump.start()
   }
 
   stop(): void {
-    this.running = false
+    this.pump.stop()
   }
 
   frame(f: InFrame): void {
@@ -72,31 +70,10 @@ export class StompProducer implements StompHandler {
   }
 
   flush(): void {
-    if (this.o.window > 0) this.pump()
+    if (this.o.window > 0) this.pump.pump()
   }
 
-  private readonly pump = (): void => {
-    this.scheduled = false
-    for (let turn = 0; turn < BATCHES_PER_TURN; turn++) {
-      if (!this.running || this.waitingDrain) return
-      const n = this.nextBatchSize()
-      if (n <= 0) return
-      if (!this.conn.write(this.batchOf(n))) {
-        this.waitingDrain = true
-        this.conn.socket.once('drain', () => {
-          this.waitingDrain = false
-          this.pump()
-        })
-        return
-      }
-    }
-    if (!this.scheduled) {
-      this.scheduled = true
-      setImmediate(this.pump)
-    }
-  }
-
-  private nextBatchSize(): number {
+  nextBatchSize(): number {
     let n = this.o.batch
     if (this.o.count > 0) n = Math.min(n, this.o.count - this.sent)
     if (this.o.window > 0) n = Math.min(n, this.o.window - this.inFlight)
@@ -104,7 +81,7 @@ export class StompProducer implements StompHandler {
   }
 
   /** n SEND frames; with a window the last asks for a receipt named by its sequence number. */
-  private batchOf(n: number): Buffer {
+  batchOf(n: number): Buffer {
     const len = this.template.length
     const plain = this.o.window > 0 ? n - 1 : n
     const last =
