@@ -18,6 +18,9 @@ for rep in $(seq 1 "$REPS"); do
         warren-base) pid=$BASE_PID port=$BASE_PORT ;;
         *) pid=$RABBIT_PID port=$RABBIT_PORT ;;
       esac
+      # The previous run's dirty pages (RabbitMQ's stream plugin does not fsync) are written back first, so
+      # that their writeback does not land on the next broker's run.
+      sync
       timeout 60 $PERF --uri "rabbitmq-stream://guest:guest@127.0.0.1:$port/" --size "$size" --broker-pid "$pid" |
         jq -c --arg b "$broker" --argjson rep "$rep" '{broker: $b, rep: $rep} + .' | tee -a "$OUT" |
         jq -r '"\(.broker) \(.options.size) B rep \(.rep): confirmed \(.rates.confirmed)/s consumed \(.rates.consumed)/s p50 \(.confirm_latency.p50_ms) ms broker CPU \(.broker_cpu_pct)%"'
