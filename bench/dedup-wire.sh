@@ -9,13 +9,15 @@
 # Env: REPS (5), SECONDS_PER_RUN (8), CACHE (x-cache-size, 100000), PORT (5699), OUT (raw lines file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=node-flags.sh
+. bench/node-flags.sh
 REPS=${REPS:-5}
 RUN_S=${SECONDS_PER_RUN:-8}
 CACHE=${CACHE:-100000}
 PORT=${PORT:-5699}
 OUT=${OUT:-$(mktemp /tmp/dedup-wire.XXXXXX.jsonl)}
 DATA=$(mktemp -d /tmp/dedup-wire-data.XXXXXX)
-node dist/src/bin/warren.js server --data-dir "$DATA" --amqp-port "$PORT" --http-port 0 \
+node $(warren_node_flags .) dist/src/bin/warren.js server --data-dir "$DATA" --amqp-port "$PORT" --http-port 0 \
   --prometheus-port 0 --log-level warn >"$DATA.log" 2>&1 &
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null; wait $BROKER 2>/dev/null; rm -rf "$DATA" "$DATA.log"' EXIT

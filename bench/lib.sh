@@ -2,6 +2,9 @@
 # Expects WORK (work dir), PROJECT (the Warren checkout), SHARED (the read-only harness), WARREN_FROM
 # (head or worktree) and WARREN_REV (the commit for head, default HEAD).
 
+# shellcheck source=node-flags.sh
+. "$(dirname "${BASH_SOURCE[0]}")/node-flags.sh"
+
 log() { echo "[$(date +%H:%M:%S)] $*" >&2; }
 
 find_go() { command -v go || ls -d /usr/lib/go-*/bin/go 2>/dev/null | sort -V | tail -1; }
@@ -21,6 +24,8 @@ copy_harness() {
   cp -r "$SHARED" "$H"
   chmod -R u+w "$H"
   rm -rf "$H/results" "$H/bin"
+  # Its warren.sh starts the broker as `node <bin>`: with Node's flags as Warren's launcher passes them.
+  sed -i 's|exec nohup node "\$bin"|exec nohup node $WARREN_NODE_FLAGS "$bin"|' "$H/brokers/warren.sh"
   log "building amqpbench with $("$GO" version)"
   (cd "$H/amqpbench" && go build -trimpath -o ../bin/amqpbench .)
 }
@@ -48,11 +53,6 @@ build_warren() {
   fi
   [ -f "$snap/dist/src/bin/warren.js" ] || { echo "no $snap/dist/src/bin/warren.js" >&2; exit 1; }
   export WARREN_PROJECT=$snap
+  WARREN_NODE_FLAGS=$(warren_node_flags "$snap")
+  export WARREN_NODE_FLAGS
 }
-
-warren_version() {
-  if [ "$WARREN_FROM" = head ]; then git -C "$PROJECT" log -1 --format='%h %cI %s' "$WARREN_REV" | cut -c1-120
-  else echo "working tree of $(git -C "$PROJECT" rev-parse --short HEAD) with uncommitted changes"; fi
-}
-
-port_busy() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }

@@ -44,7 +44,7 @@ ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 
 PIDS=()
 start_warren() { # start_warren PORT
-  (cd "$WARREN_PROJECT" && exec node dist/src/bin/warren.js server --amqp-port "$1" --http-port "1$1" \
+  (cd "$WARREN_PROJECT" && exec node $WARREN_NODE_FLAGS dist/src/bin/warren.js server --amqp-port "$1" --http-port "1$1" \
     --data-dir "$STATE/data-$1" >"$STATE/warren-$1.log" 2>&1 </dev/null) &
   PIDS+=($!)
   for _ in $(seq 1 300); do (exec 3<>/dev/tcp/127.0.0.1/"$1") 2>/dev/null && return; sleep 0.1; done

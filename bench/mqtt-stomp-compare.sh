@@ -17,6 +17,8 @@
 #      RABBIT_MQTT (127.0.0.1:1884), RABBIT_STOMP (127.0.0.1:61614), RABBIT_PID (beam.smp's pid)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=node-flags.sh
+. bench/node-flags.sh
 REPS=${REPS:-3}
 FIRST_REP=${FIRST_REP:-1}
 BROKERS=${BROKERS:-rabbitmq mosquitto warren}
@@ -42,7 +44,7 @@ WARREN_PID=""
 MOSQ_PID=""
 start_warren() {
   rm -rf "$WORK/data"
-  node dist/src/bin/warren.js server --data-dir "$WORK/data" --amqp-port "$WARREN_AMQP" --http-port 0 \
+  node $(warren_node_flags .) dist/src/bin/warren.js server --data-dir "$WORK/data" --amqp-port "$WARREN_AMQP" --http-port 0 \
     --prometheus-port 0 --stream-port 0 --mqtt-port "$WARREN_MQTT" --stomp-port "$WARREN_STOMP" \
     --log-level warn >>"$WORK/warren.log" 2>&1 &
   WARREN_PID=$!

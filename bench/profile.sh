@@ -46,7 +46,7 @@ mkdir -p "$DATA"
 
 ulimit -n 65536 2>/dev/null || ulimit -n "$(ulimit -Hn)"
 log "starting Warren with --cpu-prof on 127.0.0.1:$PORT"
-(cd "$WARREN_PROJECT" && exec node --cpu-prof --cpu-prof-dir "$OUT" --cpu-prof-name warren.cpuprofile \
+(cd "$WARREN_PROJECT" && exec node $WARREN_NODE_FLAGS --cpu-prof --cpu-prof-dir "$OUT" --cpu-prof-name warren.cpuprofile \
   dist/src/bin/warren.js server --amqp-port "$PORT" --http-port "$HTTP_PORT" --data-dir "$DATA" \
   >"$OUT/console.log" 2>&1 </dev/null) &
 WPID=$!

@@ -8,13 +8,15 @@
 # for its CPU), OUT (raw lines file).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# shellcheck source=node-flags.sh
+. bench/node-flags.sh
 REPS=${REPS:-3}
 RUN_S=${RUN_S:-10}
 PORT=${PORT:-5698}
 REF_URL=${REF_URL:-amqp://guest:guest@127.0.0.1:5676/}
 OUT=${OUT:-$(mktemp /tmp/quorum-s3.XXXXXX.jsonl)}
 DATA=$(mktemp -d /tmp/quorum-s3-data.XXXXXX)
-node dist/src/bin/warren.js server --data-dir "$DATA" --amqp-port "$PORT" --http-port 0 \
+node $(warren_node_flags .) dist/src/bin/warren.js server --data-dir "$DATA" --amqp-port "$PORT" --http-port 0 \
   --prometheus-port 0 --log-level warn >"$DATA.log" 2>&1 &
 BROKER=$!
 trap 'kill $BROKER 2>/dev/null; wait $BROKER 2>/dev/null; rm -rf "$DATA" "$DATA.log"' EXIT

@@ -5,7 +5,10 @@
 set -e
 PORT=${1:-5562}
 DIR=$(mktemp -d /tmp/warren-stream-bench.XXXXXX)
-node "$(dirname "$0")/../dist/src/bin/warren.js" server --data-dir "$DIR" --stream-port "$PORT" \
+HERE=$(dirname "$0")
+. "$HERE/node-flags.sh"
+# shellcheck disable=SC2046
+node $(warren_node_flags "$HERE/..") "$HERE/../dist/src/bin/warren.js" server --data-dir "$DIR" --stream-port "$PORT" \
   --amqp-port 5682 --http-port 15682 --prometheus-port 15702 --mqtt-port 0 --log-level warn \
   >"$DIR/broker.log" 2>&1 &
 echo $!

@@ -3,6 +3,7 @@
 // console and the HTTP API.
 import assert from 'node:assert/strict'
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { mkdtemp, readdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -39,6 +40,29 @@ test('the tarball ships the built code, the console, README and LICENSE, and no 
   assert.ok(!files.some((f) => f.startsWith('package/dist/test/') || f.startsWith('package/test/')))
 })
 
+/** The project's root (this file runs as dist/test/deploy/package.test.js). */
+const root = new URL('../../../', import.meta.url)
+
+/** Node's flags on the shebang line of the built launcher (src/bin/warren.ts). */
+function launcherFlags(): string[] {
+  const first = readFileSync(new URL('dist/src/bin/warren.js', root), 'utf8').split('\n')[0] ?? ''
+  const m = /^#!\/usr\/bin\/env -S node (.+)$/.exec(first)
+  assert.ok(m, `the launcher's shebang passes Node flags: ${first}`)
+  return (m[1] as string).split(' ')
+}
+
+test('`npm start` runs Node with the same flags as the installed `warren` launcher', () => {
+  const flags = launcherFlags()
+  assert.ok(
+    flags.some((f) => /^--initial-old-space-size=\d+$/.test(f)),
+    flags.join(' '),
+  )
+  const pkg = JSON.parse(readFileSync(new URL('package.json', root), 'utf8')) as {
+    scripts: { start: string }
+  }
+  assert.equal(pkg.scripts.start, `node ${flags.join(' ')} dist/src/bin/warren.js server`)
+})
+
 /** Waits for the log line that names the HTTP API's port. */
 async function httpPortOf(child: ChildProcess): Promise<number> {
   const lines = createInterface({ input: child.stdout as NodeJS.ReadableStream })
@@ -73,6 +97,9 @@ test('installed from the tarball with --ignore-scripts, `warren server` starts a
   const args = ['server', '--amqp-port', '0', '--http-port', '0', '--bind', '127.0.0.1']
   server = spawn(bin, [...args, '--data-dir', join(dir, 'data')], { stdio: ['ignore', 'pipe', 'pipe'] })
   const port = await httpPortOf(server)
+  // The npm shim runs the launcher through its shebang: the broker is a node process with its flags.
+  const argv = readFileSync(`/proc/${server.pid}/cmdline`, 'utf8').split('\0')
+  for (const flag of launcherFlags()) assert.ok(argv.includes(flag), `${flag} in ${argv.join(' ')}`)
   const page = await fetch(`http://127.0.0.1:${port}/`)
   assert.equal(page.status, 200)
   assert.match(await page.text(), /<html/i)
