@@ -56,3 +56,10 @@ build_warren() {
   WARREN_NODE_FLAGS=$(warren_node_flags "$snap")
   export WARREN_NODE_FLAGS
 }
+
+warren_version() {
+  if [ "$WARREN_FROM" = head ]; then git -C "$PROJECT" log -1 --format='%h %cI %s' "$WARREN_REV" | cut -c1-120
+  else echo "working tree of $(git -C "$PROJECT" rev-parse --short HEAD) with uncommitted changes"; fi
+}
+
+port_busy() { [ -n "$(ss -ltnH "sport = :$1" 2>/dev/null)" ]; }
