@@ -1,6 +1,7 @@
 // Accepts TCP connections and hands each to a Connection. Tracks them for listings and shutdown.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
+import { withoutSessionTickets } from '../shared/index.js'
 import type { AmqpContext, ConnectionContext } from './context.js'
 import { CodecState } from './codec-state.js'
 import { HANDLERS } from './handlers/index.js'
@@ -34,6 +35,7 @@ export class AmqpServer {
     })
     // A client that fails the TLS handshake never becomes a connection; say why at debug level.
     server.on('tlsClientError', (err) => this.ctx.logger.debug({ err: err.message }, 'TLS handshake failed'))
+    withoutSessionTickets(server)
     return this.start(server, port, host)
   }
 

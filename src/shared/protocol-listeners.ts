@@ -4,6 +4,7 @@
 import { type AddressInfo, createServer, type Server } from 'node:net'
 import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
 import type { Logger } from './logger.js'
+import { withoutSessionTickets } from './tls-tickets.js'
 import type { Transport } from './transport.js'
 import { webSocketServer, type WebSocketOptions } from './websocket.js'
 
@@ -37,6 +38,7 @@ export class ProtocolListeners {
     server.on('tlsClientError', (err) =>
       this.o.logger.debug({ err: err.message }, `${this.o.protocol} TLS handshake failed`),
     )
+    withoutSessionTickets(server)
     return this.start(server, port, host)
   }
 
