@@ -152,13 +152,16 @@ export class TestCluster {
 
   /**
    * `name` names the cluster in etcd: one per test, so that tests sharing an etcd do not meet. `place(i)`
-   * puts node i at an address, under a command prefix (a network namespace).
+   * puts node i at an address, under a command prefix (a network namespace). The lease is Warren's
+   * default, 5 s: a leader gives it up when not renewed for half of it, and with 3 s (1.5 s) a node of a
+   * test on a loaded two-core CI machine stepped down on its own mid-test, its disk probe and etcd's
+   * answer late.
    */
   static async start(
     name: string,
     size: number,
     etcdUrl: string,
-    lease = 3,
+    lease = 5,
     place: (i: number) => { host: string; prefix: string[] } = () => ({ host: '127.0.0.1', prefix: [] }),
   ): Promise<TestCluster> {
     const root = mkdtempSync(join(tmpdir(), 'warren-cluster-'))
