@@ -24,12 +24,11 @@ interface TicketKeyContext {
 const NO_TICKET = 0
 const UNUSED_KEY = randomBytes(16)
 
-/** Stops `server` from issuing session tickets; false (and nothing changed) where Node has no such hook. */
-export function withoutSessionTickets(server: Server): boolean {
+/** Stops `server` from issuing session tickets (where Node has no such hook, it is left as it is). */
+export function withoutSessionTickets(server: Server): void {
   const context = (server as unknown as { _sharedCreds?: { context?: Partial<TicketKeyContext> } })
     ._sharedCreds?.context
-  if (typeof context?.enableTicketKeyCallback !== 'function') return false
+  if (typeof context?.enableTicketKeyCallback !== 'function') return
   context.onticketkeycallback = (name, iv) => [NO_TICKET, UNUSED_KEY, UNUSED_KEY, name, iv]
   context.enableTicketKeyCallback()
-  return true
 }
