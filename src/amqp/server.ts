@@ -1,7 +1,7 @@
 // Accepts TCP connections and hands each to a Connection. Tracks them for listings and shutdown.
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net'
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
-import { withoutSessionTickets } from '../shared/index.js'
+import type { TlsOptions } from 'node:tls'
+import { tlsServer } from '../shared/index.js'
 import type { AmqpContext, ConnectionContext } from './context.js'
 import { CodecState } from './codec-state.js'
 import { HANDLERS } from './handlers/index.js'
@@ -29,13 +29,11 @@ export class AmqpServer {
 
   /** An AMQPS listener: the same protocol over TLS (RabbitMQ's port 5671). */
   listenTls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
-    const server = createTlsServer(options, (socket) => {
-      socket.setNoDelay(true)
-      this.accept(socket)
-    })
-    // A client that fails the TLS handshake never becomes a connection; say why at debug level.
-    server.on('tlsClientError', (err) => this.ctx.logger.debug({ err: err.message }, 'TLS handshake failed'))
-    withoutSessionTickets(server)
+    const server = tlsServer(
+      options,
+      (socket) => this.accept(socket),
+      (err) => this.ctx.logger.debug({ err: err.message }, 'TLS handshake failed'),
+    )
     return this.start(server, port, host)
   }
 

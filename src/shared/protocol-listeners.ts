@@ -2,9 +2,9 @@
 // AMQPS listener, and WebSocket (RabbitMQ's Web MQTT and Web STOMP), each handing what connects to one
 // `accept`, and closed together at shutdown.
 import { type AddressInfo, createServer, type Server } from 'node:net'
-import { createServer as createTlsServer, type TlsOptions } from 'node:tls'
+import type { TlsOptions } from 'node:tls'
 import type { Logger } from './logger.js'
-import { withoutSessionTickets } from './tls-tickets.js'
+import { tlsServer } from './tls-server.js'
 import type { Transport } from './transport.js'
 import { webSocketServer, type WebSocketOptions } from './websocket.js'
 
@@ -31,14 +31,11 @@ export class ProtocolListeners {
   }
 
   tls(port: number, host: string | undefined, options: TlsOptions): Promise<AddressInfo> {
-    const server = createTlsServer(options, (socket) => {
-      socket.setNoDelay(true)
-      this.o.accept(socket)
-    })
-    server.on('tlsClientError', (err) =>
-      this.o.logger.debug({ err: err.message }, `${this.o.protocol} TLS handshake failed`),
+    const server = tlsServer(
+      options,
+      (socket) => this.o.accept(socket),
+      (err) => this.o.logger.debug({ err: err.message }, `${this.o.protocol} TLS handshake failed`),
     )
-    withoutSessionTickets(server)
     return this.start(server, port, host)
   }
 

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
 import { type TlsOptions, TLSSocket } from 'node:tls'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from './logger.js'
-import { withoutSessionTickets } from './tls-tickets.js'
+import { withoutSessionTickets } from './tls-server.js'
 import type { Transport } from './transport.js'
 
 /** The endpoint RabbitMQ's plugins serve (web_mqtt.ws_path, web_stomp.ws_path). */

@@ -1,9 +1,9 @@
-// TLS 1.3 session tickets off on Warren's TLS listeners, as RabbitMQ has them: Erlang's ssl issues none
-// unless asked. OpenSSL under Node sends two NewSessionTicket messages right after every TLS 1.3
-// handshake, just as the client sends its first frame. A client that reads on one thread and writes on
-// another through one OpenSSL object (Python's stomp.py) then breaks its own TLS state: about 1 in 10
-// stomp.py CONNECTs over TLS failed against Warren, none against RabbitMQ 3.10.8. Node resumes no TLS 1.3
-// session from those tickets anyway.
+// The server behind each TLS listener (AMQPS, MQTT, STOMP, and the WebSocket ones), with TLS 1.3
+// session tickets off, as RabbitMQ has them: Erlang's ssl issues none unless asked. OpenSSL under Node
+// sends two NewSessionTicket messages right after every TLS 1.3 handshake, just as the client sends its
+// first frame. A client that reads on one thread and writes on another through one OpenSSL object
+// (Python's stomp.py) then breaks its own TLS state: about 1 in 10 stomp.py CONNECTs over TLS failed
+// against Warren, none against RabbitMQ 3.10.8. Node resumes no TLS 1.3 session from those tickets anyway.
 //
 // Node has no setting for it (SSL_CTX_set_num_tickets is not exposed, and SSL_OP_NO_TICKET only makes
 // TLS 1.3 tickets stateful). Its ticket-key callback is the lever left: asked for a key, it answers 0
@@ -12,7 +12,7 @@
 // secure context, which Node does not document; test/integration/tls-tickets.test.ts fails if a Node
 // update moves it.
 import { randomBytes } from 'node:crypto'
-import type { Server } from 'node:tls'
+import { createServer, type Server, type TlsOptions, type TLSSocket } from 'node:tls'
 
 /** The part of Node's native secure context this needs. */
 interface TicketKeyContext {
@@ -31,4 +31,22 @@ export function withoutSessionTickets(server: Server): void {
   if (typeof context?.enableTicketKeyCallback !== 'function') return
   context.onticketkeycallback = (name, iv) => [NO_TICKET, UNUSED_KEY, UNUSED_KEY, name, iv]
   context.enableTicketKeyCallback()
+}
+
+/**
+ * A TLS listener's server as every Warren front end wants it: Nagle off, no session tickets, and each
+ * failed handshake (which never becomes a connection) handed to `failed`.
+ */
+export function tlsServer(
+  options: TlsOptions,
+  accept: (socket: TLSSocket) => void,
+  failed: (err: Error) => void,
+): Server {
+  const server = createServer(options, (socket) => {
+    socket.setNoDelay(true)
+    accept(socket)
+  })
+  server.on('tlsClientError', failed)
+  withoutSessionTickets(server)
+  return server
 }
