@@ -25,7 +25,7 @@ const NO_TICKET = 0
 const UNUSED_KEY = randomBytes(16)
 
 /** Stops `server` from issuing session tickets (where Node has no such hook, it is left as it is). */
-export function withoutSessionTickets(server: Server): void {
+function withoutSessionTickets(server: Server): void {
   const context = (server as unknown as { _sharedCreds?: { context?: Partial<TicketKeyContext> } })
     ._sharedCreds?.context
   if (typeof context?.enableTicketKeyCallback !== 'function') return
@@ -33,10 +33,7 @@ export function withoutSessionTickets(server: Server): void {
   context.enableTicketKeyCallback()
 }
 
-/**
- * A TLS listener's server as every Warren front end wants it: Nagle off, no session tickets, and each
- * failed handshake (which never becomes a connection) handed to `failed`.
- */
+/** A TLS listener's server for a protocol on TCP: Nagle off, and what asTlsListener gives. */
 export function tlsServer(
   options: TlsOptions,
   accept: (socket: TLSSocket) => void,
@@ -46,6 +43,14 @@ export function tlsServer(
     socket.setNoDelay(true)
     accept(socket)
   })
+  return asTlsListener(server, failed)
+}
+
+/**
+ * What every TLS listener's server gets, the HTTPS one under WebSocket too: no session tickets, and each
+ * failed handshake (which never becomes a connection) handed to `failed`.
+ */
+export function asTlsListener<S extends Server>(server: S, failed: (err: Error) => void): S {
   server.on('tlsClientError', failed)
   withoutSessionTickets(server)
   return server

@@ -11,7 +11,7 @@ import type { Duplex } from 'node:stream'
 import { type TlsOptions, TLSSocket } from 'node:tls'
 import { type RawData, WebSocket, WebSocketServer } from 'ws'
 import type { Logger } from './logger.js'
-import { withoutSessionTickets } from './tls-server.js'
+import { asTlsListener } from './tls-server.js'
 import type { Transport } from './transport.js'
 
 /** The endpoint RabbitMQ's plugins serve (web_mqtt.ws_path, web_stomp.ws_path). */
@@ -47,12 +47,10 @@ export function webSocketServer(o: WebSocketOptions, tls?: TlsOptions): Server {
     handleProtocols: (offered) => o.pickProtocol(offered) ?? false,
   })
   const http = tls ? new WebSocketHttpsServer(tls, plainRequest) : new WebSocketHttpServer(plainRequest)
-  if (tls) {
-    http.on('tlsClientError', (err: Error) =>
+  if (tls)
+    asTlsListener(http as WebSocketHttpsServer, (err) =>
       o.logger.debug({ err: err.message }, 'WebSocket TLS handshake failed'),
     )
-    withoutSessionTickets(http as WebSocketHttpsServer)
-  }
   http.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     socket.on('error', (err) => o.logger.debug({ err: err.message }, 'WebSocket handshake failed'))
     if (!PATH.test(req.url ?? '')) {
